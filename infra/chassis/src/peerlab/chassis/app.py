@@ -1,0 +1,76 @@
+"""The service chassis: one FastAPI app shape for every service."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from peerlab.chassis.db import make_engine
+from peerlab.chassis.errors import install_problem_handlers
+from peerlab.chassis.health import Check, check_broker, check_database, health_router
+from peerlab.chassis.kafka import make_producer
+from peerlab.chassis.observability import CorrelationAndMetricsMiddleware, configure_logging, metrics_endpoint
+from peerlab.chassis.relay import OutboxRelay
+from peerlab.chassis.settings import ServiceSettings
+
+log = logging.getLogger("peerlab.app")
+
+Hook = Callable[[FastAPI], None]
+
+
+def build_relay(app_or_engine, settings: ServiceSettings) -> OutboxRelay:  # noqa: ANN001
+    engine = getattr(getattr(app_or_engine, "state", None), "engine", app_or_engine)
+    return OutboxRelay(
+        engine,
+        lambda: make_producer(settings.kafka_bootstrap, client_id=f"{settings.service_name}-relay"),
+        service=settings.service_name,
+        batch_size=settings.relay_batch_size,
+        poll_interval_s=settings.relay_poll_interval_s,
+    )
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    readiness: dict[str, Check] | None = None,
+    on_startup: Sequence[Hook] = (),
+    version: str = "1.0.0",
+) -> FastAPI:
+    """Engine, problem+json errors, correlation ids, metrics, health, and (dev) the in-process relay."""
+    configure_logging(settings.service_name, level=settings.log_level, json_format=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            hook(app)
+        stop = threading.Event()
+        relay_thread = None
+        if settings.relay_in_process:
+            relay = build_relay(app, settings)
+            relay_thread = threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True)
+            relay_thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if relay_thread is not None:
+                relay_thread.join(timeout=10)
+            app.state.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationAndMetricsMiddleware, service=settings.service_name)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))
+    for router in routers:
+        app.include_router(router)
+    return app

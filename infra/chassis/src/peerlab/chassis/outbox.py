@@ -1,0 +1,61 @@
+"""Transactional outbox: events are rows written in the same transaction as the state change.
+
+The relay (``peerlab.chassis.relay``) later publishes them to Kafka and marks them sent, so a
+broker outage delays events but loses none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlmodel import Field, Session, SQLModel
+
+from peerlab.contracts import Envelope, EventData, utcnow
+from peerlab.chassis.observability import current_correlation_id
+
+
+class OutboxEvent(SQLModel, table=True):
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_unsent", "sent_at", "seq"),)
+
+    seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    event_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    topic: str = Field(sa_column=Column(String(200), nullable=False))
+    key: str = Field(sa_column=Column(String(200), nullable=False))
+    event_type: str = Field(sa_column=Column(String(200), nullable=False))
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+def enqueue(
+    session: Session,
+    event: EventData,
+    *,
+    source: str,
+    subject: str,
+    course_id: str,
+    correlation_id: str | None = None,
+) -> Envelope:
+    """Add ``event`` to the outbox in the caller's transaction; keyed by ``subject``."""
+    envelope = Envelope.wrap(
+        event,
+        source=source,
+        subject=subject,
+        course_id=course_id,
+        correlation_id=correlation_id or current_correlation_id(),
+    )
+    session.add(
+        OutboxEvent(
+            event_id=envelope.id,
+            topic=event.TOPIC,
+            key=subject,
+            event_type=envelope.type,
+            payload=envelope.to_bytes(),
+            created_at=utcnow(),
+        )
+    )
+    return envelope

@@ -1,0 +1,64 @@
+"""Events published by the projects service on ``peerlab.projects``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ConfigDict
+
+from peerlab.contracts import topics
+from peerlab.contracts.envelope import EventData
+
+
+class GroupFormedV1(EventData):
+    """A project group was formed."""
+
+    TYPE = "group.formed.v1"
+    TOPIC = topics.PROJECTS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"group_id": "g-17", "member_ids": ["s210001", "s210002"], "formed_at": "2021-10-10T12:00:00Z"}
+            ]
+        }
+    )
+
+    group_id: str
+    member_ids: list[str]
+    formed_at: datetime
+
+
+class GroupChangedV1(EventData):
+    """A group's membership changed (the full member list after the change)."""
+
+    TYPE = "group.changed.v1"
+    TOPIC = topics.PROJECTS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"group_id": "g-17", "member_ids": ["s210001"], "changed_at": "2021-10-12T12:00:00Z"}
+            ]
+        }
+    )
+
+    group_id: str
+    member_ids: list[str]
+    changed_at: datetime
+
+
+class ProjectAssignedV1(EventData):
+    """A group was allocated a project from the catalogue."""
+
+    TYPE = "project.assigned.v1"
+    TOPIC = topics.PROJECTS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"group_id": "g-17", "project_id": "p-2021-05", "assigned_at": "2021-10-16T09:00:00Z"}
+            ]
+        }
+    )
+
+    group_id: str
+    project_id: str
+    assigned_at: datetime

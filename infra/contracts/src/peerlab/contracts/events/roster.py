@@ -1,0 +1,52 @@
+"""Events published by the gateway (identity and roster) on ``peerlab.roster``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict
+
+from peerlab.contracts import topics
+from peerlab.contracts.envelope import EventData
+
+Role = Literal["student", "ta", "teacher", "supervisor", "examiner", "admin", "integration"]
+
+
+class PersonEnrolledV1(EventData):
+    """A person was added to a course's roster or their roles/programme changed."""
+
+    TYPE = "roster.person_enrolled.v1"
+    TOPIC = topics.ROSTER
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": "s210001",
+                    "roles": ["student"],
+                    "programme": "msc",
+                    "enrolled_at": "2021-08-30T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    person_id: str
+    roles: list[Role]
+    programme: Literal["msc", "phd", "other"] | None = None
+    enrolled_at: datetime
+
+
+class PersonUnenrolledV1(EventData):
+    """A person left a course's roster."""
+
+    TYPE = "roster.person_unenrolled.v1"
+    TOPIC = topics.ROSTER
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"person_id": "s210001", "unenrolled_at": "2021-09-20T08:00:00Z"}]
+        }
+    )
+
+    person_id: str
+    unenrolled_at: datetime

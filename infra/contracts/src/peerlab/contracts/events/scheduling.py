@@ -1,0 +1,50 @@
+"""Events published by the scheduling service on ``peerlab.scheduling``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ConfigDict
+
+from peerlab.contracts import topics
+from peerlab.contracts.envelope import EventData
+
+
+class ExamBookedV1(EventData):
+    """A group booked a poster-exam slot."""
+
+    TYPE = "exam.booked.v1"
+    TOPIC = topics.SCHEDULING
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "booking_id": "b-3",
+                    "group_id": "g-17",
+                    "slot_start": "2021-12-08T08:00:00Z",
+                    "slot_end": "2021-12-08T08:30:00Z",
+                }
+            ]
+        }
+    )
+
+    booking_id: str
+    group_id: str
+    slot_start: datetime
+    slot_end: datetime
+
+
+class ExamPlanPublishedV1(EventData):
+    """The examiners' visit plan for an exam day was published."""
+
+    TYPE = "exam.plan_published.v1"
+    TOPIC = topics.SCHEDULING
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"exam_day_id": "d-2021-12-08", "visits": 64, "published_at": "2021-12-01T12:00:00Z"}]
+        }
+    )
+
+    exam_day_id: str
+    visits: int
+    published_at: datetime
