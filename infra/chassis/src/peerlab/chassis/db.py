@@ -71,9 +71,13 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: the request's single unit of work (committed after the endpoint)."""
+    """FastAPI dependency: the request's single unit of work.
+
+    Used with ``scope="function"`` so the commit happens before the response is sent: a client
+    never sees 200 for a hand-in whose commit then failed.
+    """
     with unit_of_work(request.app.state.engine) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
