@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "peerlab"
     environment: Environment = Environment.DEV
+    course_id: str = Field(default="02456-2021", description="The course this deployment serves.")
     course_timezone: str = "Europe/Copenhagen"
 
     database_url: str = "sqlite:///./peerlab.db"
