@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from peerlab.contracts import topics
 from peerlab.contracts.envelope import EventData
@@ -39,6 +39,11 @@ class ReviewAllocatedV1(EventData):
     reviewer_id: str
     task_token: str
     due_at: datetime
+    lab_number: int | None = None
+    replaces_allocation_id: str | None = Field(
+        default=None,
+        description="Set when this task replaces one the reviewer lost (a flag or a withdrawn submission).",
+    )
 
 
 class ReviewAllocationFailedV1(EventData):
@@ -123,6 +128,13 @@ class LabVerdictSetV1(EventData):
     origin: Literal["teacher", "default_pass", "resubmission"] = "teacher"
     set_by: str
     set_at: datetime
+    reason: str | None = Field(
+        default=None,
+        description=(
+            "Why a rule set it: 'no_news_is_a_pass', or 'peer_grading_missing' when the round requires "
+            "peer grading and the student did not give their reviews (origin 'default_pass', verdict 'fail')."
+        ),
+    )
 
 
 class EligibilityChangedV1(EventData):
