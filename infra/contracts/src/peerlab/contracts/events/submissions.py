@@ -42,6 +42,7 @@ class AssignmentUpsertedV1(EventData):
     owner_type: OwnerType = "student"
     opens_at: datetime
     deadline: datetime
+    resubmits_assignment_id: str | None = None  # kind resubmission: the lab it re-submits
 
 
 class SubmissionReceivedV1(EventData):
@@ -84,6 +85,7 @@ class SubmissionReceivedV1(EventData):
     sha256: str
     received_at: datetime
     on_time: bool = True
+    resubmits_assignment_id: str | None = None  # kind resubmission: the lab it re-submits
 
 
 class SubmissionWithdrawnV1(EventData):
@@ -110,6 +112,7 @@ class SubmissionWithdrawnV1(EventData):
     owner_id: str
     withdrawn_by: str
     withdrawn_at: datetime
+    version: int | None = None  # the version that was current until the withdrawal
 
 
 class FinalSubmission(BaseModel):
