@@ -1,0 +1,100 @@
+"""The ``peerlab`` command: ``peerlab dev`` runs the embedded stack, ``peerlab token`` mints a dev JWT."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.chassis.settings import DEV_JWT_SECRET
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Peerlab developer commands.", no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="Subject (person id).")],
+    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["student"],  # noqa: B006
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+    name: Annotated[str | None, typer.Option(help="Display name claim.")] = None,
+    secret: Annotated[str, typer.Option(envvar="PEERLAB_DEV_JWT_SECRET", help="HS256 secret.")] = DEV_JWT_SECRET,
+) -> None:
+    """Print a development HS256 JWT that the services accept in dev and test."""
+    typer.echo(mint_dev_token(sub=sub, roles=role, secret=secret, ttl_s=ttl, name=name))
+
+
+@app.command()
+def dev(
+    data_dir: Annotated[Path, typer.Option(help="Where SQLite files, objects and logs go.")] = Path(".peerlab"),
+    base_port: Annotated[int, typer.Option(help="First API port; services take consecutive ports.")] = 8000,
+    broker_port: Annotated[int, typer.Option(help="Kafka (tansu) port.")] = 9092,
+    seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed a demo course.")] = True,
+    admin_ttl: Annotated[int, typer.Option(help="Lifetime of the printed admin token, seconds.")] = 7 * 24 * 3600,
+    service: Annotated[list[str], typer.Option(
+        help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],  # noqa: B006
+) -> None:
+    """Run the broker and every service (migrations, API, worker) until Ctrl-C."""
+    from peerlab.local.seed import seed_course
+    from peerlab.local.services import SERVICES, ServiceSpec
+    from peerlab.local.stack import DevStack, StackFailed
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("peerlab").setLevel(logging.INFO)
+    try:
+        specs = [ServiceSpec(*item.split("=", 1)) for item in service] or list(SERVICES)
+    except TypeError:
+        raise typer.BadParameter("--service takes NAME=PACKAGE") from None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, _interrupt)  # during start-up both signals abort at once
+    stack = DevStack(data_dir=data_dir, base_port=base_port, broker_port=broker_port,
+                     services=specs, console=console)
+    admin_token = mint_dev_token(sub="dev-admin", roles=["admin", "teacher"], secret=DEV_JWT_SECRET,
+                                 ttl_s=admin_ttl, name="Dev Admin")
+    try:
+        stack.start()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        if seed:
+            seed_course(dict(stack.urls), admin_token)
+        _print_summary(stack, admin_token)
+        dead = []
+        while not dead and not stop.wait(1.0):
+            dead = stack.dead_processes()
+        for proc in dead:
+            console.print(f"[red]✗[/] {proc.name} exited ({proc.returncode}); log: {proc.log_path}")
+        if dead:
+            raise typer.Exit(1)
+    except StackFailed as exc:
+        console.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        with console.status("stopping"):
+            stack.stop()
+        console.print("stopped")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _print_summary(stack, admin_token: str) -> None:
+    table = Table(title="peerlab dev")
+    table.add_column("component")
+    table.add_column("address")
+    table.add_row("kafka (tansu)", stack.broker.bootstrap)
+    for name, url in stack.urls.items():
+        table.add_row(name, url)
+    table.add_row("data", str(stack.data_dir.resolve()))
+    console.print(table)
+    console.print("dev admin token (roles admin, teacher):")
+    console.print(admin_token, soft_wrap=True, highlight=False)
+    console.print("Ctrl-C stops everything.")

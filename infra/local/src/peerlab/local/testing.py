@@ -1,0 +1,198 @@
+"""pytest plugin (entry point ``peerlab_local``): real local components as fixtures.
+
+Session-wide, shared by all tests: ``kafka_broker`` (tansu, in-memory storage), ``s3_server``
+(moto), ``pg_server`` (PostgreSQL, or ``None`` when none is available). A test that stops a
+shared component must start it again; one that wants to break a component should make its own
+with ``make_kafka_broker`` / ``make_s3_server`` / ``make_pg_server``, which are torn down after
+the test. ``fresh_database_url(name_hint)`` gives a brand-new database: PostgreSQL when
+``$PEERLAB_TEST_DB`` is ``postgres`` (the default when a server is available), else a SQLite
+file (``PEERLAB_TEST_DB=sqlite``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from peerlab.local.launchers import (
+    MotoS3Server,
+    PostgresServer,
+    PostgresUnavailable,
+    TansuBroker,
+)
+from peerlab.local.ports import free_port
+from peerlab.local.process import ServiceProcess
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:limit] or "db"
+
+
+@pytest.fixture(scope="session")
+def peerlab_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's components write their logs."""
+    return tmp_path_factory.mktemp("peerlab-stack")
+
+
+@pytest.fixture(scope="session")
+def s3_server(peerlab_workdir: Path) -> Iterator[MotoS3Server]:
+    with MotoS3Server(workdir=peerlab_workdir / "moto") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(peerlab_workdir: Path) -> Iterator[TansuBroker]:
+    with TansuBroker(workdir=peerlab_workdir / "tansu") as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer | None]:
+    try:
+        server = PostgresServer.discover().start()
+    except PostgresUnavailable as exc:
+        warnings.warn(f"PostgreSQL unavailable, PostgreSQL tests will be skipped: {exc}", stacklevel=2)
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def unique_topic_prefix(request: pytest.FixtureRequest) -> str:
+    """A topic-name prefix no other test uses, e.g. ``t-test_relay-1a2b3c4d.``."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name)[:40]
+    return f"t-{name}-{uuid.uuid4().hex[:8]}."
+
+
+def _test_db_backend(request: pytest.FixtureRequest) -> str:
+    wanted = os.environ.get("PEERLAB_TEST_DB", "").strip().lower()
+    if wanted not in ("", "postgres", "sqlite"):
+        raise pytest.UsageError(f"PEERLAB_TEST_DB must be 'postgres' or 'sqlite', not {wanted!r}")
+    if wanted == "sqlite":
+        return "sqlite"
+    if request.getfixturevalue("pg_server") is not None:
+        return "postgres"
+    if wanted == "postgres":
+        pytest.fail("PEERLAB_TEST_DB=postgres but no PostgreSQL server is available")
+    return "sqlite"
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Factory ``(name_hint="db") -> SQLAlchemy URL`` of a new, empty database, dropped afterwards."""
+    backend = _test_db_backend(request)
+    server: PostgresServer | None = request.getfixturevalue("pg_server") if backend == "postgres" else None
+    created: list[str] = []
+
+    def make(name_hint: str = "db") -> str:
+        if server is None:
+            path = tmp_path / f"{_slug(name_hint)}-{uuid.uuid4().hex[:6]}.db"
+            return f"sqlite:///{path}"
+        name = f"t_{_slug(name_hint)}_{uuid.uuid4().hex[:10]}"
+        url = server.create_database(name)
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        try:
+            server.drop_database(name)
+        except Exception as exc:  # a test may leave the server down; don't mask its result
+            warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=2)
+
+
+@pytest.fixture
+def make_kafka_broker(tmp_path: Path) -> Iterator[Callable[..., TansuBroker]]:
+    """Factory ``(durable=False) -> started TansuBroker`` private to the test.
+
+    ``durable=True`` stores topics and offsets in a private moto S3 server, so they survive
+    ``stop()``/``start()`` of the broker.
+    """
+    started: list[TansuBroker | MotoS3Server] = []
+
+    def make(durable: bool = False) -> TansuBroker:
+        workdir = tmp_path / f"tansu-{len(started)}"
+        if durable:
+            s3 = MotoS3Server(workdir=workdir).start()
+            started.append(s3)
+            broker = TansuBroker(storage_url="s3://tansu/", s3_endpoint=s3.endpoint, workdir=workdir)
+        else:
+            broker = TansuBroker(workdir=workdir)
+        started.append(broker.start())
+        return broker
+
+    yield make
+    for component in reversed(started):
+        component.stop()
+
+
+@pytest.fixture
+def make_s3_server(tmp_path: Path) -> Iterator[Callable[[], MotoS3Server]]:
+    """Factory of a moto S3 server private to the test (free to stop and restart)."""
+    started: list[MotoS3Server] = []
+
+    def make() -> MotoS3Server:
+        server = MotoS3Server(workdir=tmp_path / f"moto-{len(started)}").start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def make_pg_server() -> Iterator[Callable[[], PostgresServer]]:
+    """Factory of a throwaway PostgreSQL cluster private to the test (``can_restart`` is True).
+
+    Skips the test when no initdb is available.
+    """
+    started: list[PostgresServer] = []
+
+    def make() -> PostgresServer:
+        try:
+            server = PostgresServer().start()
+        except PostgresUnavailable as exc:
+            pytest.skip(f"cannot start a throwaway PostgreSQL: {exc}")
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def spawn_service(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    """Factory that starts a process and stops it after the test.
+
+    ``spawn_service("pkg.main:app", env={...})`` runs uvicorn on a free port, ready when
+    ``ready_path`` (default ``/healthz``) answers 2xx; ``spawn_service([argv...], ready_url=...)``
+    runs any command. Returns the started :class:`ServiceProcess` (``.url``, ``.stop()``, ``.kill()``).
+    """
+    started: list[ServiceProcess] = []
+
+    def spawn(target: str | Sequence[str], *, env: dict[str, str] | None = None,
+              name: str | None = None, ready_path: str = "/healthz", **kwargs) -> ServiceProcess:
+        name = name or (target if isinstance(target, str) else Path(target[0]).name)
+        log_path = tmp_path / f"{_slug(name)}-{len(started)}.log"
+        if isinstance(target, str):
+            proc = ServiceProcess.uvicorn(target, port=kwargs.pop("port", None) or free_port(),
+                                          log_path=log_path, ready_path=ready_path, env=env,
+                                          name=name, **kwargs)
+        else:
+            proc = ServiceProcess(list(target), log_path=log_path, env=env, name=name, **kwargs)
+        started.append(proc)
+        return proc.start()
+
+    yield spawn
+    for proc in reversed(started):
+        proc.stop()

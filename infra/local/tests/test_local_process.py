@@ -1,0 +1,71 @@
+"""ServiceProcess over real child processes."""
+
+import signal
+import sys
+import textwrap
+import urllib.request
+
+import pytest
+from peerlab.local.ports import free_port, port_open
+from peerlab.local.process import ProcessFailed, ServiceProcess
+
+ASGI_APP = textwrap.dedent('''
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+''')
+
+
+@pytest.fixture
+def app_dir(tmp_path):
+    (tmp_path / "tinyapp.py").write_text(ASGI_APP)
+    return tmp_path
+
+
+def test_uvicorn_app_becomes_ready_then_stops_on_sigterm(app_dir):
+    proc = ServiceProcess.uvicorn("tinyapp:app", port=free_port(), log_path=app_dir / "api.log",
+                                  cwd=app_dir, ready_timeout=30)
+    with proc:
+        assert proc.running
+        with urllib.request.urlopen(proc.url + "/hello", timeout=5) as resp:
+            assert resp.read() == b"/hello"
+    # uvicorn shuts down gracefully, then (recent versions) re-raises the signal it got
+    assert proc.returncode in (0, -signal.SIGTERM)
+    assert not port_open("127.0.0.1", int(proc.url.rsplit(":", 1)[1]))
+    log = proc.log_path.read_text()
+    assert "Application startup complete" in log and "Finished server process" in log
+
+
+def test_kill_is_a_hard_sigkill(app_dir):
+    proc = ServiceProcess.uvicorn("tinyapp:app", port=free_port(), log_path=app_dir / "api.log",
+                                  cwd=app_dir).start()
+    assert proc.kill() == -signal.SIGKILL
+    assert not proc.running
+
+
+def test_a_child_that_exits_early_fails_start_with_its_log(tmp_path):
+    proc = ServiceProcess([sys.executable, "-c", "print('boom from child'); raise SystemExit(3)"],
+                          log_path=tmp_path / "x.log", ready_url="http://127.0.0.1:9/none")
+    with pytest.raises(ProcessFailed, match="boom from child"):
+        proc.start()
+    assert proc.returncode == 3
+
+
+def test_readiness_wait_is_bounded_and_stops_the_child(tmp_path):
+    proc = ServiceProcess([sys.executable, "-c", "import time; time.sleep(60)"],
+                          log_path=tmp_path / "x.log", ready_check=lambda: False, ready_timeout=0.5)
+    with pytest.raises(ProcessFailed, match="not ready after 0.5s"):
+        proc.start()
+    assert not proc.running
+
+
+def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path):
+    marker = tmp_path / "up"
+    code = ("import signal, time, pathlib; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            f"pathlib.Path({str(marker)!r}).write_text('up'); time.sleep(60)")
+    proc = ServiceProcess([sys.executable, "-c", code], log_path=tmp_path / "x.log",
+                          ready_check=marker.exists, stop_timeout=0.5).start()
+    assert proc.stop() == -signal.SIGKILL
