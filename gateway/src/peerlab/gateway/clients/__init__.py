@@ -1,0 +1,1 @@
+"""REST clients of the services behind the gateway; the caller's bearer token is forwarded on every call."""

@@ -1,0 +1,138 @@
+"""One async HTTP client per process; a thin per-request wrapper that forwards the caller's token.
+
+Every backend call is counted (service, method, route template) so tests and metrics can see how
+many calls a GraphQL operation costs.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from prometheus_client import Counter
+
+from peerlab.chassis.observability import CORRELATION_HEADER, current_correlation_id
+
+BACKEND_CALLS = Counter("peerlab_gateway_backend_calls_total", "Calls from the gateway to services",
+                        ["service", "method", "route"])
+
+
+class CallCounter:
+    """Thread-safe tally of backend calls by (service, method, route)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: collections.Counter[tuple[str, str, str]] = collections.Counter()
+
+    def add(self, service: str, method: str, route: str) -> None:
+        with self._lock:
+            self.calls[(service, method, route)] += 1
+        BACKEND_CALLS.labels(service, method, route).inc()
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.calls.values())
+
+    def snapshot(self) -> dict[tuple[str, str, str], int]:
+        with self._lock:
+            return dict(self.calls)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+class BackendError(Exception):
+    """A service answered with a problem (4xx/5xx) or could not be reached."""
+
+    def __init__(self, service: str, status: int, code: str, detail: str, *, field: str | None = None) -> None:
+        super().__init__(f"{service}: {status} {code}: {detail}")
+        self.service = service
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.field = field
+
+    @property
+    def expected(self) -> bool:
+        """A 4xx is the caller's business (shown as a typed error); anything else is ours (masked)."""
+        return 400 <= self.status < 500
+
+
+def make_http_client(*, timeout_s: float, max_connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_s),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def _field_of(problem: dict) -> str | None:
+    errors = problem.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        loc = [str(p) for p in errors[0].get("loc", []) if p not in ("body", "query", "path")]
+        return ".".join(loc) or None
+    return problem.get("field")
+
+
+class ServiceClient:
+    """Calls one service as the current caller (their token), counting each call."""
+
+    def __init__(self, *, service: str, base_url: str, http: httpx.AsyncClient, token: str | None,
+                 counter: CallCounter) -> None:
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.http = http
+        self.token = token
+        self.counter = counter
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"accept": "application/json"}
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        correlation = current_correlation_id()
+        if correlation:
+            headers[CORRELATION_HEADER] = correlation
+        return headers
+
+    async def request(self, method: str, route: str, *, path_params: dict[str, Any] | None = None,
+                      params: dict[str, Any] | None = None, json: Any = None,
+                      headers: dict[str, str] | None = None) -> Any:
+        """``route`` is a template such as ``/v1/submissions/{id}``; returns the decoded JSON (or None)."""
+        path = route.format(**{k: quote(str(v), safe="") for k, v in (path_params or {}).items()})
+        self.counter.add(self.service, method, route)
+        try:
+            response = await self.http.request(
+                method, self.base_url + path, params=params, json=json, headers={**self._headers(), **(headers or {})}
+            )
+        except httpx.HTTPError as exc:
+            raise BackendError(self.service, 503, "service_unavailable",
+                               f"{self.service} is unavailable ({exc.__class__.__name__})") from exc
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {}
+            if not isinstance(problem, dict):
+                problem = {}
+            raise BackendError(self.service, response.status_code, str(problem.get("code") or "error"),
+                               str(problem.get("detail") or response.reason_phrase), field=_field_of(problem))
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def get(self, route: str, **kwargs: Any) -> Any:
+        return await self.request("GET", route, **kwargs)
+
+    async def post(self, route: str, **kwargs: Any) -> Any:
+        return await self.request("POST", route, **kwargs)
+
+    async def put(self, route: str, **kwargs: Any) -> Any:
+        return await self.request("PUT", route, **kwargs)
+
+    async def delete(self, route: str, **kwargs: Any) -> Any:
+        return await self.request("DELETE", route, **kwargs)

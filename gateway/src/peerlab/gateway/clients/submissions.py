@@ -1,0 +1,53 @@
+"""The submissions service's REST API as the gateway uses it (routes under /v1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peerlab.gateway.clients.base import ServiceClient
+
+ASSIGNMENTS = "/v1/assignments"
+ASSIGNMENT = "/v1/assignments/{assignment_id}"
+UPLOADS = "/v1/assignments/{assignment_id}/uploads"
+UPLOAD_CONFIRM = "/v1/assignments/{assignment_id}/uploads/{upload_id}/confirm"
+SUBMISSIONS = "/v1/submissions"
+SUBMISSION = "/v1/submissions/{submission_id}"
+WITHDRAW = "/v1/submissions/{submission_id}/withdraw"
+RECEIPT = "/v1/submissions/{submission_id}/versions/{version}/receipt"
+DOWNLOAD = "/v1/submissions/{submission_id}/download"
+
+
+class SubmissionsClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def assignments(self) -> list[dict[str, Any]]:
+        return (await self.client.get(ASSIGNMENTS))["items"]
+
+    async def assignments_by_id(self, ids: list[str]) -> list[dict[str, Any]]:
+        return (await self.client.get(ASSIGNMENTS, params={"ids": ",".join(ids)}))["items"]
+
+    async def submissions_by_id(self, ids: list[str]) -> list[dict[str, Any]]:
+        return (await self.client.get(SUBMISSIONS, params={"ids": ",".join(ids)}))["items"]
+
+    async def submissions_of_owners(self, owner_ids: list[str]) -> list[dict[str, Any]]:
+        return (await self.client.get(SUBMISSIONS, params={"owner_ids": ",".join(owner_ids)}))["items"]
+
+    async def start_upload(self, *, assignment_id: str, file_name: str, size: int, sha256: str,
+                           idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"idempotency-key": idempotency_key} if idempotency_key else None
+        return await self.client.post(UPLOADS, path_params={"assignment_id": assignment_id},
+                                      json={"file_name": file_name, "size": size, "sha256": sha256}, headers=headers)
+
+    async def confirm_upload(self, *, assignment_id: str, upload_id: str) -> dict[str, Any]:
+        return await self.client.post(UPLOAD_CONFIRM,
+                                      path_params={"assignment_id": assignment_id, "upload_id": upload_id})
+
+    async def withdraw(self, *, submission_id: str) -> dict[str, Any]:
+        return await self.client.post(WITHDRAW, path_params={"submission_id": submission_id})
+
+    async def receipt(self, *, submission_id: str, version: int) -> dict[str, Any]:
+        return await self.client.get(RECEIPT, path_params={"submission_id": submission_id, "version": version})
+
+    async def download(self, *, submission_id: str) -> dict[str, Any]:
+        return await self.client.get(DOWNLOAD, path_params={"submission_id": submission_id})

@@ -1,0 +1,83 @@
+"""DataLoaders: one per service and key, per request, each backed by a batch endpoint.
+
+A staff query over 400 students and their 8 labs therefore costs one call per loader per level
+(``?ids=`` with all keys of that level), not one per student.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from anyio import to_thread
+from sqlmodel import Session
+from strawberry.dataloader import DataLoader
+
+from peerlab.gateway import repository
+from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.graphql.errors import from_backend
+from peerlab.gateway.models import Enrolment, Person
+
+if TYPE_CHECKING:
+    from peerlab.gateway.graphql.context import GatewayContext
+
+MAX_BATCH = 500
+
+
+class Loaders:
+    def __init__(self, context: GatewayContext) -> None:
+        self.context = context
+        self.person = DataLoader(self._people, max_batch_size=MAX_BATCH)
+        self.assignment = DataLoader(self._assignments, max_batch_size=MAX_BATCH)
+        self.submission = DataLoader(self._submissions, max_batch_size=MAX_BATCH)
+        self.submissions_of_owner = DataLoader(self._submissions_of_owners, max_batch_size=MAX_BATCH)
+        self.student_labs = DataLoader(self._student_labs, max_batch_size=MAX_BATCH)
+        self.round = DataLoader(self._rounds, max_batch_size=MAX_BATCH)
+
+    # --- gateway's own database -------------------------------------------------------------
+    async def _people(self, ids: list[str]) -> list[tuple[Person, Enrolment | None] | None]:
+        engine, course_id = self.context.services.engine, self.context.settings.course_id
+
+        def load() -> list[tuple[Person, Enrolment | None] | None]:
+            with Session(engine) as session:
+                people = repository.get_people(session, ids)
+                enrolments = repository.get_enrolments(session, course_id=course_id, person_ids=ids)
+                session.expunge_all()
+            return [(people[i], enrolments.get(i)) if i in people else None for i in ids]
+
+        return await to_thread.run_sync(load)
+
+    # --- services ---------------------------------------------------------------------------
+    async def _assignments(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await _call(self.context.submissions.assignments_by_id(ids))
+        by_id = {row["id"]: row for row in rows}
+        return [by_id.get(i) for i in ids]
+
+    async def _submissions(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await _call(self.context.submissions.submissions_by_id(ids))
+        by_id = {row["id"]: row for row in rows}
+        return [by_id.get(i) for i in ids]
+
+    async def _submissions_of_owners(self, owner_ids: list[str]) -> list[list[dict[str, Any]]]:
+        rows = await _call(self.context.submissions.submissions_of_owners(owner_ids))
+        by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_owner[row["owner_id"]].append(row)
+        return [by_owner.get(i, []) for i in owner_ids]
+
+    async def _student_labs(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await _call(self.context.review.students_labs(ids))
+        by_id = {row["student_id"]: row for row in rows}
+        return [by_id.get(i) for i in ids]
+
+    async def _rounds(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await _call(self.context.review.rounds_by_id(ids))
+        by_id = {row.get("id") or row.get("round_id"): row for row in rows}
+        return [by_id.get(i) for i in ids]
+
+
+async def _call(awaitable):  # noqa: ANN001, ANN202
+    try:
+        return await awaitable
+    except BackendError as exc:
+        raise from_backend(exc) from exc

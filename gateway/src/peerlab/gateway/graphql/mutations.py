@@ -1,0 +1,240 @@
+"""Mutations. Each returns a payload with ``errors: [UserError]`` for expected failures (the
+service's problem code, the field, a message); unexpected failures are masked."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.graphql.errors import UserError, user_errors
+from peerlab.gateway.graphql.review import (
+    AnswerInput,
+    FlagReceipt,
+    Reaction,
+    ReviewTask,
+    ScoreInput,
+    Verdict,
+    VerdictValue,
+)
+from peerlab.gateway.graphql.submissions import Receipt, Submission, SubmissionVersion, UploadTicket, ValidationWarning
+
+
+@strawberry.input
+class StartHandInInput:
+    assignment_id: strawberry.ID
+    file_name: str
+    size: int
+    sha256: str = strawberry.field(description="Hex SHA-256 of the file; checked when confirming.")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class StartHandInPayload:
+    upload: UploadTicket | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ConfirmHandInInput:
+    assignment_id: strawberry.ID
+    upload_id: strawberry.ID
+
+
+@strawberry.type
+class HandInPayload:
+    submission: Submission | None = None
+    version: SubmissionVersion | None = None
+    receipt: Receipt | None = None
+    warnings: list[ValidationWarning] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class WithdrawPayload:
+    submission: Submission | None = None
+    withdrawn_version: int | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ReviewInput:
+    task_token: strawberry.ID
+    scores: list[ScoreInput] = strawberry.field(default_factory=list)
+    answers: list[AnswerInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReviewPayload:
+    task: ReviewTask | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ReactInput:
+    review_id: strawberry.ID
+    helpfulness: int
+    comment: str = ""
+
+
+@strawberry.type
+class ReactPayload:
+    reaction: Reaction | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.enum
+class SubmissionFlagReason(Enum):
+    EMPTY = "empty"
+    WRONG_LAB = "wrong_lab"
+    UNREADABLE = "unreadable"
+    OTHER = "other"
+
+
+@strawberry.enum
+class ReviewFlagReason(Enum):
+    INAPPROPRIATE = "inappropriate"
+    OFFENSIVE = "offensive"
+    NOT_A_REVIEW = "not_a_review"
+    OTHER = "other"
+
+
+@strawberry.input
+class FlagSubmissionInput:
+    task_token: strawberry.ID
+    reason: SubmissionFlagReason
+    comment: str = ""
+
+
+@strawberry.input
+class FlagReviewInput:
+    review_id: strawberry.ID
+    reason: ReviewFlagReason
+    comment: str = ""
+
+
+@strawberry.type
+class FlagPayload:
+    flag: FlagReceipt | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SetVerdictInput:
+    student_id: strawberry.ID
+    lab_number: int
+    verdict: VerdictValue
+    comment: str = ""
+
+
+@strawberry.type
+class VerdictPayload:
+    verdict: Verdict | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _review_body(data: ReviewInput) -> tuple[dict, dict]:
+    return {s.key: s.value for s in data.scores}, {a.key: a.text for a in data.answers}
+
+
+def _enum_value(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Get a presigned upload for a hand-in; PUT the file there, then confirm.")
+    async def start_hand_in(self, info: Info, input: StartHandInInput) -> StartHandInPayload:
+        try:
+            row = await info.context.submissions.start_upload(
+                assignment_id=str(input.assignment_id), file_name=input.file_name, size=input.size,
+                sha256=input.sha256, idempotency_key=input.idempotency_key)
+        except BackendError as exc:
+            return StartHandInPayload(errors=user_errors(exc))
+        return StartHandInPayload(upload=UploadTicket.from_api(row))
+
+    @strawberry.mutation(description="Confirm an uploaded hand-in: checked, validated, accepted with a receipt.")
+    async def confirm_hand_in(self, info: Info, input: ConfirmHandInInput) -> HandInPayload:
+        try:
+            row = await info.context.submissions.confirm_upload(assignment_id=str(input.assignment_id),
+                                                                upload_id=str(input.upload_id))
+        except BackendError as exc:
+            return HandInPayload(errors=user_errors(exc))
+        return HandInPayload(
+            submission=Submission.from_api(row["submission"]), version=SubmissionVersion.from_api(row["version"]),
+            receipt=Receipt.from_api(row["receipt"]),
+            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
+        )
+
+    @strawberry.mutation(description="Withdraw a hand-in before the deadline.")
+    async def withdraw_hand_in(self, info: Info, submission_id: strawberry.ID) -> WithdrawPayload:
+        try:
+            row = await info.context.submissions.withdraw(submission_id=str(submission_id))
+        except BackendError as exc:
+            return WithdrawPayload(errors=user_errors(exc))
+        return WithdrawPayload(submission=Submission.from_api(row["submission"]),
+                               withdrawn_version=row.get("withdrawn_version"))
+
+    @strawberry.mutation(description="Save a draft of a review.")
+    async def save_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
+        scores, answers = _review_body(input)
+        try:
+            row = await info.context.review.save_review(task_token=str(input.task_token), scores=scores,
+                                                        answers=answers)
+        except BackendError as exc:
+            return ReviewPayload(errors=user_errors(exc))
+        return ReviewPayload(task=ReviewTask.from_api(row))
+
+    @strawberry.mutation(description="Submit a review (within the review window).")
+    async def submit_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
+        scores, answers = _review_body(input)
+        try:
+            row = await info.context.review.submit_review(task_token=str(input.task_token), scores=scores,
+                                                          answers=answers)
+        except BackendError as exc:
+            return ReviewPayload(errors=user_errors(exc))
+        return ReviewPayload(task=ReviewTask.from_api(row))
+
+    @strawberry.mutation(description="Rate the helpfulness of a review of your hand-in.")
+    async def react_to_review(self, info: Info, input: ReactInput) -> ReactPayload:
+        try:
+            row = await info.context.review.react(review_id=str(input.review_id), helpfulness=input.helpfulness,
+                                                  comment=input.comment)
+        except BackendError as exc:
+            return ReactPayload(errors=user_errors(exc))
+        return ReactPayload(reaction=Reaction.from_api(row))
+
+    @strawberry.mutation(description="Flag the submission of one of your review tasks (empty, wrong lab, ...).")
+    async def flag_submission(self, info: Info, input: FlagSubmissionInput) -> FlagPayload:
+        try:
+            row = await info.context.review.flag_submission(task_token=str(input.task_token),
+                                                            reason=_enum_value(input.reason), comment=input.comment)
+        except BackendError as exc:
+            return FlagPayload(errors=user_errors(exc))
+        return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
+                                            replacement_task_token=row.get("replacement_task_token")))
+
+    @strawberry.mutation(description="Flag a review of your hand-in as inappropriate; teachers are told.")
+    async def flag_review(self, info: Info, input: FlagReviewInput) -> FlagPayload:
+        try:
+            row = await info.context.review.flag_review(review_id=str(input.review_id),
+                                                        reason=_enum_value(input.reason), comment=input.comment)
+        except BackendError as exc:
+            return FlagPayload(errors=user_errors(exc))
+        return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
+                                            replacement_task_token=row.get("replacement_task_token")))
+
+    @strawberry.mutation(description="Teachers: pass or fail a student's lab, with a comment.")
+    async def set_verdict(self, info: Info, input: SetVerdictInput) -> VerdictPayload:
+        principal = info.context.user()
+        if not principal.is_staff:
+            return VerdictPayload(errors=[UserError(code="forbidden", field=None,
+                                                    message="Only teachers may set verdicts.")])
+        try:
+            row = await info.context.review.set_verdict(student_id=str(input.student_id), lab_number=input.lab_number,
+                                                        verdict=_enum_value(input.verdict), comment=input.comment)
+        except BackendError as exc:
+            return VerdictPayload(errors=user_errors(exc))
+        return VerdictPayload(verdict=Verdict.from_api(row))

@@ -1,0 +1,181 @@
+"""Assignments, hand-ins (submissions with versions and signed receipts), presigned uploads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.graphql.errors import from_backend
+from peerlab.gateway.graphql.scalars import JSON, AssignmentKind, OwnerType
+
+
+def _dt(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@strawberry.type
+class Assignment:
+    id: strawberry.ID
+    kind: AssignmentKind
+    lab_number: int | None
+    title: str
+    owner_type: OwnerType
+    opens_at: datetime
+    deadline: datetime = strawberry.field(description="UTC.")
+    deadline_local: datetime = strawberry.field(description="In the course's time zone.")
+    time_zone: str
+    closed: bool
+    file_rules: JSON
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Assignment:
+        return cls(
+            id=strawberry.ID(row["id"]), kind=AssignmentKind(row["kind"]), lab_number=row.get("lab_number"),
+            title=row["title"], owner_type=OwnerType(row["owner_type"]), opens_at=_dt(row["opens_at"]),
+            deadline=_dt(row["deadline"]), deadline_local=_dt(row.get("deadline_local") or row["deadline"]),
+            time_zone=row.get("time_zone", "UTC"), closed=bool(row.get("closed")),
+            file_rules=row.get("file_rules") or {},
+        )
+
+    @strawberry.field(description="The caller's own hand-in for this assignment, if any.")
+    async def my_hand_in(self, info: Info) -> Submission | None:
+        principal = info.context.user()
+        rows = await info.context.loaders.submissions_of_owner.load(principal.sub)
+        return next((Submission.from_api(r) for r in rows if r["assignment_id"] == self.id), None)
+
+
+@strawberry.type
+class ValidationWarning:
+    code: str
+    message: str
+
+
+@strawberry.enum
+class HandInChannel(Enum):
+    STREAM = "stream"
+    PRESIGNED = "presigned"
+
+
+@strawberry.type
+class SubmissionVersion:
+    id: strawberry.ID
+    version: int
+    file_name: str
+    size: int
+    sha256: str
+    channel: HandInChannel
+    received_at: datetime
+    accepted_at: datetime
+    on_time: bool
+    current: bool
+    withdrawn_at: datetime | None
+    warnings: list[ValidationWarning]
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> SubmissionVersion:
+        return cls(
+            id=strawberry.ID(row["id"]), version=row["version"], file_name=row["file_name"], size=row["size"],
+            sha256=row["sha256"], channel=HandInChannel(row.get("channel", "stream")),
+            received_at=_dt(row["received_at"]), accepted_at=_dt(row.get("accepted_at") or row["received_at"]),
+            on_time=bool(row.get("on_time", True)), current=bool(row.get("current")),
+            withdrawn_at=_dt(row.get("withdrawn_at")),
+            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
+        )
+
+
+@strawberry.type(description="A receipt signed by the submissions service (Ed25519).")
+class Receipt:
+    submission_id: strawberry.ID
+    version: int
+    assignment_id: strawberry.ID
+    owner_id: str
+    file_name: str
+    size: int
+    sha256: str
+    received_at: datetime
+    server_time: datetime
+    key_id: str
+    algorithm: str
+    signature: str
+    document: JSON = strawberry.field(description="The signed document as issued, for offline verification.")
+
+    @classmethod
+    def from_api(cls, doc: dict[str, Any]) -> Receipt:
+        body = doc["receipt"]
+        return cls(
+            submission_id=strawberry.ID(body["submission_id"]), version=body["version"],
+            assignment_id=strawberry.ID(body["assignment_id"]), owner_id=body["owner_id"],
+            file_name=body["file_name"], size=body["size"], sha256=body["sha256"],
+            received_at=_dt(body["received_at"]), server_time=_dt(body["server_time"]), key_id=body["key_id"],
+            algorithm=doc.get("algorithm", "Ed25519"), signature=doc["signature"], document=doc,
+        )
+
+
+@strawberry.enum
+class SubmissionStatus(Enum):
+    HANDED_IN = "handed_in"
+    WITHDRAWN = "withdrawn"
+
+
+@strawberry.type
+class Submission:
+    id: strawberry.ID
+    assignment_id: strawberry.ID
+    assignment_kind: AssignmentKind
+    owner_type: OwnerType
+    owner_id: str
+    current_version: int | None
+    latest_version: int
+    status: SubmissionStatus
+    versions: list[SubmissionVersion]
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Submission:
+        return cls(
+            id=strawberry.ID(row["id"]), assignment_id=strawberry.ID(row["assignment_id"]),
+            assignment_kind=AssignmentKind(row["assignment_kind"]), owner_type=OwnerType(row["owner_type"]),
+            owner_id=row["owner_id"], current_version=row.get("current_version"),
+            latest_version=row["latest_version"], status=SubmissionStatus(row["status"]),
+            versions=[SubmissionVersion.from_api(v) for v in row.get("versions", [])],
+        )
+
+    @strawberry.field
+    async def assignment(self, info: Info) -> Assignment | None:
+        row = await info.context.loaders.assignment.load(str(self.assignment_id))
+        return Assignment.from_api(row) if row else None
+
+    @strawberry.field(description="The signed receipt of a version (default: the current one).")
+    async def receipt(self, info: Info, version: int | None = None) -> Receipt | None:
+        wanted = version or self.current_version
+        if wanted is None:
+            return None
+        try:
+            doc = await info.context.submissions.receipt(submission_id=str(self.id), version=wanted)
+        except BackendError as exc:
+            if exc.status == 404:
+                return None
+            raise from_backend(exc) from exc
+        return Receipt.from_api(doc)
+
+
+@strawberry.type(description="Where and how to upload the file; then call confirmHandIn.")
+class UploadTicket:
+    upload_id: strawberry.ID
+    method: str
+    url: str
+    expires_at: datetime
+    max_bytes: int
+    received_at: datetime
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> UploadTicket:
+        return cls(upload_id=strawberry.ID(row["upload_id"]), method=row.get("method", "PUT"), url=row["url"],
+                   expires_at=_dt(row["expires_at"]), max_bytes=row["max_bytes"],
+                   received_at=_dt(row["received_at"]))

@@ -1,0 +1,75 @@
+"""SSRF guard for webhook URLs: only public addresses, checked after DNS resolution.
+
+Checked at registration and again before every delivery, and the delivery then connects to the
+address that was checked (so a DNS answer that changes in between cannot redirect it inward).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from peerlab.chassis.errors import ProblemError
+
+# Cloud metadata services that are not covered by "not global" on every platform.
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
+             ipaddress.ip_address("100.100.100.200")}
+
+
+class UnsafeAddress(Exception):
+    """The URL resolves to an address a webhook may not reach."""
+
+
+def check_url_shape(url: str) -> tuple[str, str, int]:
+    """Scheme http/https, a host, no credentials; returns (scheme, host, port)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProblemError(422, "invalid_url", "The endpoint URL must be http(s) with a host.")
+    if parts.username or parts.password:
+        raise ProblemError(422, "invalid_url", "Credentials in the URL are not allowed.")
+    if len(url) > 2000:
+        raise ProblemError(422, "invalid_url", "The URL is too long.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise ProblemError(422, "invalid_url", "The URL's port is not valid.") from exc
+    return parts.scheme, parts.hostname, port
+
+
+def address_is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in _METADATA:
+        return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
+
+
+def resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UnsafeAddress(f"{host} does not resolve") from exc
+    return sorted({info[4][0] for info in infos})
+
+
+def safe_addresses(url: str, *, allow_private: bool) -> list[str]:
+    """The resolved addresses of ``url``'s host, all public unless ``allow_private``."""
+    _, host, port = check_url_shape(url)
+    addresses = resolve(host, port)
+    if not addresses:
+        raise UnsafeAddress(f"{host} has no address")
+    if not allow_private:
+        refused = [a for a in addresses if not address_is_public(a)]
+        if refused:
+            raise UnsafeAddress(f"{host} resolves to a non-public address ({refused[0]})")
+    return addresses
+
+
+def check_registration(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL at registration with a clear problem."""
+    try:
+        safe_addresses(url, allow_private=allow_private)
+    except UnsafeAddress as exc:
+        raise ProblemError(422, "unsafe_url", f"Webhook URL refused: {exc}.") from exc

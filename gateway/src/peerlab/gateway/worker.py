@@ -1,0 +1,47 @@
+"""``python -m peerlab.gateway.worker``: webhook fan-in consumer, webhook delivery loop, outbox relay."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from sqlalchemy.engine import Engine
+
+from peerlab.chassis.db import make_engine
+from peerlab.chassis.observability import configure_logging
+from peerlab.chassis.worker import start_worker_threads
+from peerlab.gateway.events.handlers import webhook_consumer_spec
+from peerlab.gateway.service.dispatch import WebhookDispatcher
+from peerlab.gateway.settings import GatewaySettings, get_settings
+
+log = logging.getLogger("peerlab.gateway.worker")
+
+
+def start(settings: GatewaySettings, engine: Engine, stop: threading.Event) -> list[threading.Thread]:
+    """Every loop of the worker on ``stop``; tests run the worker in-process with this."""
+    threads = start_worker_threads(settings=settings, engine=engine, stop=stop,
+                                   consumers=[webhook_consumer_spec(settings)])
+    dispatcher = WebhookDispatcher(engine, settings)
+    thread = threading.Thread(target=dispatcher.run, args=(stop,), name="webhook-dispatch", daemon=True)
+    thread.start()
+    return [*threads, thread]
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging("gateway-worker", level=settings.log_level, json_format=settings.log_json)
+    engine = make_engine(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    threads = start(settings, engine, stop)
+    log.info("gateway worker started: %d loops", len(threads))
+    stop.wait()
+    for thread in threads:
+        thread.join(timeout=20)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

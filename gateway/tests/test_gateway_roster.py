@@ -1,0 +1,104 @@
+"""Identity and roster: CSV import, LMS push (signed), roster events through the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+from standardwebhooks.webhooks import Webhook
+
+from peerlab.chassis.db import make_engine
+from peerlab.chassis.outbox import OutboxEvent
+from peerlab.contracts import Envelope
+
+CSV = """id,name,email,roles,programme
+s210001,Ada Lovelace,ada@student.dtu.dk,student,msc
+s210002,Alan Turing,alan@student.dtu.dk,student,phd
+t-ole,Ole Winther,olwi@dtu.dk,teacher;admin,
+"""
+
+
+def _events(settings) -> list[Envelope]:  # noqa: ANN001
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        rows = session.execute(select(OutboxEvent).order_by(OutboxEvent.seq)).scalars().all()
+        envelopes = [Envelope.from_bytes(r.payload) for r in rows]
+    engine.dispose()
+    return envelopes
+
+
+def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -> None:  # noqa: ANN001
+    admin = auth("t-admin", "admin")
+    response = client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert response.json()["enrolled"] == 3
+    events = _events(settings)
+    assert [e.type for e in events] == ["roster.person_enrolled.v1"] * 3
+    by_person = {e.subject: e.data for e in events}
+    assert by_person["s210002"]["programme"] == "phd"
+    assert sorted(by_person["t-ole"]["roles"]) == ["admin", "teacher"]
+    # The same file again changes nothing and publishes nothing.
+    again = client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    assert again.json()["unchanged"] == 3
+    assert len(_events(settings)) == 3
+    # A file without Alan, with unenrol_missing, unenrols him.
+    shorter = "\n".join(line for line in CSV.splitlines() if "Alan" not in line)
+    third = client.post("/v1/roster/import?unenrol_missing=true", content=shorter,
+                        headers={**admin, "content-type": "text/csv"})
+    assert third.json()["unenrolled"] == 1
+    assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
+
+
+def test_csv_rows_with_errors_are_reported_and_skipped(client, auth) -> None:  # noqa: ANN001
+    admin = auth("t-admin", "admin")
+    text = "id,name,roles,programme\ns1,A,student,msc\ns2,,student,msc\ns3,C,wizard,msc\ns4,D,student,bsc\n"
+    body = client.post("/v1/roster/import", content=text, headers={**admin, "content-type": "text/csv"}).json()
+    assert body["enrolled"] == 1
+    assert [e["code"] for e in body["errors"]] == ["invalid_name", "invalid_role", "invalid_programme"]
+
+
+def test_only_admins_import_and_students_cannot_list(client, auth) -> None:  # noqa: ANN001
+    student = auth("s210001")
+    assert client.post("/v1/roster/import", content=CSV, headers=student).status_code == 403
+    assert client.get("/v1/roster", headers=student).status_code == 403
+    assert client.get("/v1/people?ids=s210001", headers=student).status_code == 403
+    assert client.post("/v1/roster/import", content=CSV).status_code == 401
+
+
+def test_me_resolves_from_the_token_subject(client, auth) -> None:  # noqa: ANN001
+    admin = auth("t-admin", "admin")
+    client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    me = client.get("/v1/people/me", headers=auth("s210002")).json()
+    assert (me["id"], me["name"], me["programme"], me["roles"]) == ("s210002", "Alan Turing", "phd", ["student"])
+
+
+def _signed(settings, message: dict, msg_id: str | None = None) -> tuple[bytes, dict]:  # noqa: ANN001
+    body = json.dumps(message)
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    signature = Webhook(settings.lms_inbound_secret).sign(msg_id=msg_id, timestamp=now, data=body)
+    headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": signature, "content-type": "application/json"}
+    return body.encode(), headers
+
+
+def test_lms_push_is_verified_and_applied_once(client, settings) -> None:  # noqa: ANN001
+    message = {"type": "person.enrolled",
+               "data": {"person_id": "s219999", "name": "Grace Hopper", "roles": ["student"], "programme": "msc"}}
+    body, headers = _signed(settings, message, "msg_fixed1")
+    first = client.post("/v1/roster/lms", content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"] == "enrolled"
+    assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "duplicate"
+    tampered = body.replace(b"Grace", b"Grave")
+    refused = client.post("/v1/roster/lms", content=tampered, headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_signature"
+    unsigned = client.post("/v1/roster/lms", content=body, headers={"content-type": "application/json"})
+    assert unsigned.status_code == 401
+    assert [e.type for e in _events(settings)] == ["roster.person_enrolled.v1"]
+    gone_body, gone_headers = _signed(settings, {"type": "person.unenrolled", "data": {"person_id": "s219999"}})
+    assert client.post("/v1/roster/lms", content=gone_body, headers=gone_headers).json()["outcome"] == "unenrolled"
+    assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
