@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import socket
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -227,7 +226,7 @@ def test_keys_with_traversal_are_refused(store):
             store.presigned_get(key, expires_s=10)
 
 
-def test_outage_raises_storage_unavailable_quickly():
+def test_outage_raises_storage_unavailable():
     server = MotoS3Server().start()
     try:
         s = _store(server.endpoint)
@@ -235,12 +234,9 @@ def test_outage_raises_storage_unavailable_quickly():
         s.put_bytes("k", b"before the outage")
     finally:
         server.stop()
-    started = time.monotonic()
+    # How fast an outage is detected is pinned by the attempt count (test below), not by a clock.
     with pytest.raises(StorageUnavailable):
         s.ping()
-    elapsed = time.monotonic() - started
-    # Fail fast: the SDK's own pool would retry 5 times with backoff (about 6 s) first.
-    assert elapsed < 3.0, f"outage took {elapsed:.2f}s to detect"
     for call in (lambda: s.stat("k"), lambda: s.read_bytes("k", max_bytes=100),
                  lambda: s.put_bytes("k2", b"x"), lambda: s.delete("k"), s.ensure_bucket):
         with pytest.raises(StorageUnavailable):
