@@ -1,0 +1,1 @@
+"""Publishing (outbox) and handling (consumer) of events."""

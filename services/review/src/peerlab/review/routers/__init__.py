@@ -1,0 +1,1 @@
+"""HTTP routers under /v1: thin, they parse, authorise and call the service functions."""

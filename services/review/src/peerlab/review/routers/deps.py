@@ -1,0 +1,53 @@
+"""Dependencies shared by the routers: settings, the clock, id lists, verdict permission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from peerlab.chassis.auth import CurrentPrincipal, Principal, Role
+from peerlab.chassis.errors import ProblemError, forbidden
+from peerlab.contracts import utcnow
+from peerlab.review.settings import ReviewSettings
+
+
+def get_settings_dep(request: Request) -> ReviewSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[ReviewSettings, Depends(get_settings_dep)]
+
+
+def get_now() -> datetime:
+    return utcnow()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def split_ids(raw: list[str], settings: ReviewSettings) -> list[str]:
+    """``?ids=a,b&ids=c`` -> ``[a, b, c]`` (deduplicated, order kept), at most ``batch_read_limit``."""
+    out: list[str] = []
+    for chunk in raw:
+        for item in chunk.split(","):
+            item = item.strip()
+            if item and item not in out:
+                out.append(item)
+    if len(out) > settings.batch_read_limit:
+        raise ProblemError(422, "too_many_ids", f"Ask for at most {settings.batch_read_limit} ids at a time.")
+    return out
+
+
+IdsQuery = Annotated[list[str], Query(description="Comma-separated or repeated ids.")]
+
+
+def require_verdict_setter(principal: CurrentPrincipal, settings: SettingsDep) -> Principal:
+    """Teachers judge labs; TAs too when ``tas_may_set_verdicts`` is on; students never."""
+    if principal.is_teacher or (settings.tas_may_set_verdicts and principal.has(Role.TA)):
+        return principal
+    raise forbidden("Only teachers may set verdicts.")
+
+
+VerdictSetter = Annotated[Principal, Depends(require_verdict_setter)]

@@ -1,0 +1,28 @@
+"""Verdicts: teachers (TAs if the setting allows) pass or fail a student's lab."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from peerlab.chassis.auth import StaffPrincipal
+from peerlab.chassis.db import SessionDep
+from peerlab.review import repository as repo
+from peerlab.review.routers.deps import NowDep, SettingsDep, VerdictSetter
+from peerlab.review.schemas import VerdictPublic, VerdictUpdate
+from peerlab.review.service import verdicts, views
+
+router = APIRouter(prefix="/v1", tags=["verdicts"])
+
+
+@router.put("/students/{student_id}/labs/{lab_number}/verdict", response_model=VerdictPublic)
+def set_verdict(student_id: str, lab_number: int, data: VerdictUpdate, session: SessionDep, principal: VerdictSetter,
+                settings: SettingsDep, now: NowDep) -> VerdictPublic:
+    """Pass or fail with a comment; it replaces any earlier verdict (including the window-end default)."""
+    row = verdicts.set_verdict(session, student_id=student_id, lab_number=lab_number, data=data,
+                               set_by=principal.sub, settings=settings, course_id=settings.course_id, now=now)
+    return views.verdict_public(row)
+
+
+@router.get("/students/{student_id}/verdicts", response_model=list[VerdictPublic])
+def verdict_history(student_id: str, session: SessionDep, _: StaffPrincipal) -> list[VerdictPublic]:
+    return [views.verdict_public(v) for v in repo.verdicts_of(session, [student_id])]

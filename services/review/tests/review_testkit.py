@@ -1,0 +1,185 @@
+"""Helpers of the review service's tests: a migrated database, events through the real
+ConsumerRunner, tokens, and builders of the submissions events the service consumes."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.chassis.consumer import ConsumerRunner
+from peerlab.chassis.db import make_engine
+from peerlab.chassis.migrations import alembic_config
+from peerlab.chassis.outbox import OutboxEvent
+from peerlab.contracts import Envelope, EventData
+from peerlab.contracts.events.roster import PersonEnrolledV1
+from peerlab.contracts.events.submissions import (
+    AssignmentClosedV1, AssignmentUpsertedV1, FinalSubmission, SubmissionReceivedV1, SubmissionWithdrawnV1,
+)
+from peerlab.review.events.handlers import consumer_spec
+from peerlab.review.main import create_app
+from peerlab.review.settings import ReviewSettings
+
+COURSE = "02456-2021"
+NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
+
+
+def migrate(url: str) -> None:
+    command.upgrade(alembic_config(package="peerlab.review", settings=ReviewSettings(database_url=url)), "head")
+
+
+def settings_for(url: str, **overrides) -> ReviewSettings:
+    values = dict(database_url=url, kafka_bootstrap=NO_BROKER, relay_in_process=False, environment="test",
+                  log_json=False, log_level="WARNING", course_id=COURSE)
+    values.update(overrides)
+    return ReviewSettings(**values)
+
+
+def token(sub: str, *roles: str, settings: ReviewSettings) -> dict[str, str]:
+    return {"Authorization": "Bearer " + mint_dev_token(sub=sub, roles=roles or ("student",), secret=settings.jwt_secret)}
+
+
+@dataclass
+class ReviewStack:
+    url: str
+    settings: ReviewSettings
+    engine: Engine
+    runner: ConsumerRunner
+    _clients: list[TestClient] = field(default_factory=list)
+
+    # --- events ---------------------------------------------------------------------------------
+    def envelope(self, data: EventData, *, subject: str, event_id: str | None = None) -> Envelope:
+        return Envelope.wrap(data, source="submissions", subject=subject, course_id=COURSE, event_id=event_id)
+
+    def feed(self, data: EventData, *, subject: str = "x", event_id: str | None = None) -> str:
+        raw = self.envelope(data, subject=subject, event_id=event_id).to_bytes()
+        return self.runner.handle_message(raw, stop=threading.Event())
+
+    def feed_raw(self, raw: bytes) -> str:
+        return self.runner.handle_message(raw, stop=threading.Event())
+
+    # --- HTTP -----------------------------------------------------------------------------------
+    def client(self, **overrides) -> TestClient:
+        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
+        client = TestClient(create_app(settings))
+        client.__enter__()
+        self._clients.append(client)
+        return client
+
+    def auth(self, sub: str, *roles: str) -> dict[str, str]:
+        return token(sub, *roles, settings=self.settings)
+
+    # --- database -------------------------------------------------------------------------------
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def outbox(self, event_type: str | None = None) -> list[Envelope]:
+        with self.session() as s:
+            query = select(OutboxEvent).order_by(OutboxEvent.seq)
+            if event_type:
+                query = query.where(OutboxEvent.event_type == event_type)
+            return [Envelope.from_bytes(row.payload) for row in s.execute(query).scalars()]
+
+    def count(self, model, *where) -> int:  # noqa: ANN001
+        with self.session() as s:
+            return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.__exit__(None, None, None)
+        self.engine.dispose()
+
+
+@contextmanager
+def make_stack(url: str, **overrides) -> Iterator[ReviewStack]:
+    migrate(url)
+    settings = settings_for(url, **overrides)
+    engine = make_engine(settings)
+    runner = ConsumerRunner(consumer_spec(settings), engine=engine, bootstrap=settings.kafka_bootstrap)
+    built = ReviewStack(url=url, settings=settings, engine=engine, runner=runner)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+# --- builders of the consumed events --------------------------------------------------------------
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def lab_assignment(n: int, *, deadline: datetime, assignment_id: str | None = None) -> AssignmentUpsertedV1:
+    return AssignmentUpsertedV1(
+        assignment_id=assignment_id or f"a-lab-{n}", kind="lab", lab_number=n, title=f"Lab {n}",
+        owner_type="student", opens_at=deadline - timedelta(days=7), deadline=deadline,
+    )
+
+
+def resubmission_assignment(n: int, *, deadline: datetime) -> AssignmentUpsertedV1:
+    return AssignmentUpsertedV1(
+        assignment_id=f"a-resub-{n}", kind="resubmission", lab_number=n, title=f"Lab {n} resubmission",
+        owner_type="student", opens_at=deadline - timedelta(days=30), deadline=deadline,
+    )
+
+
+def hand_in(student: str, n: int, *, at: datetime, on_time: bool = True, version: int = 1,
+            kind: str = "lab", assignment_id: str | None = None, submission_id: str | None = None) -> SubmissionReceivedV1:
+    prefix = "s" if kind == "lab" else "r"
+    return SubmissionReceivedV1(
+        submission_id=submission_id or f"{prefix}-{n}-{student}", assignment_id=assignment_id
+        or (f"a-lab-{n}" if kind == "lab" else f"a-resub-{n}"),
+        assignment_kind=kind, lab_number=n, owner_type="student", owner_id=student, submitted_by=student,
+        version=version, file_name=f"week{n}-EXE.ipynb", size=1000, sha256="ab" * 32, received_at=at, on_time=on_time,
+    )
+
+
+def withdrawal(student: str, n: int, *, at: datetime) -> SubmissionWithdrawnV1:
+    return SubmissionWithdrawnV1(submission_id=f"s-{n}-{student}", assignment_id=f"a-lab-{n}", owner_id=student,
+                                 withdrawn_by=student, withdrawn_at=at)
+
+
+def closed(n: int, students: list[str], *, deadline: datetime, versions: dict[str, int] | None = None,
+           assignment_id: str | None = None) -> AssignmentClosedV1:
+    versions = versions or {}
+    return AssignmentClosedV1(
+        assignment_id=assignment_id or f"a-lab-{n}", kind="lab", lab_number=n, deadline=deadline,
+        closed_at=deadline + timedelta(milliseconds=120),
+        final_submissions=[
+            FinalSubmission(owner_id=s, submission_id=f"s-{n}-{s}", version=versions.get(s, 1), sha256="ab" * 32)
+            for s in students
+        ],
+    )
+
+
+def enrolled(student: str) -> PersonEnrolledV1:
+    return PersonEnrolledV1(person_id=student, roles=["student"], programme="msc", enrolled_at=now())
+
+
+def students(n: int, prefix: str = "s21") -> list[str]:
+    return [f"{prefix}{i:04d}" for i in range(n)]
+
+
+def run_lab(stack: ReviewStack, n: int, handers: list[str], *, deadline: datetime,
+            late: list[str] = ()) -> None:
+    """Announce lab n, hand in for ``handers`` (on time) and ``late`` (late), and close it."""
+    assert stack.feed(lab_assignment(n, deadline=deadline), subject=f"a-lab-{n}") == "handled"
+    for s in handers:
+        assert stack.feed(hand_in(s, n, at=deadline - timedelta(hours=1)), subject=f"s-{n}-{s}") == "handled"
+    for s in late:
+        assert stack.feed(hand_in(s, n, at=deadline + timedelta(hours=1), on_time=False),
+                          subject=f"s-{n}-{s}") == "handled"
+    assert stack.feed(closed(n, list(handers), deadline=deadline), subject=f"a-lab-{n}") == "handled"
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
