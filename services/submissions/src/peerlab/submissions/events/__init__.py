@@ -1,0 +1,1 @@
+"""Events: what this service publishes (publish) and consumes (handlers)."""

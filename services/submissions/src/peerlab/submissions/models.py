@@ -1,0 +1,163 @@
+"""Tables of the submissions service (all prefixed ``submissions_``).
+
+- assignment: what may be handed in, until when, by whom, under which file rules;
+- submission: one per (assignment, owner) — the aggregate that versions hang off and that
+  concurrent uploads lock;
+- version: one accepted hand-in; unique per (assignment, owner, version);
+- upload: every staged object (streamed or presigned) until it is accepted or removed, so a
+  crash never leaves an untracked object behind;
+- idempotency: the first result of a request carrying an ``Idempotency-Key``;
+- closed_assignment: the marker that makes ``assignment.closed.v1`` happen once;
+- lab_verdict / allocation / group_member: projections of other services' events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Assignment(SQLModel, table=True):
+    __tablename__ = "submissions_assignment"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    lab_number: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    title: str = Field(sa_column=Column(String(300), nullable=False))
+    owner_type: str = Field(sa_column=Column(String(10), nullable=False))
+    opens_at: datetime = Field(sa_column=_ts())
+    deadline: datetime = Field(sa_column=_ts())
+    file_rules: dict = Field(sa_column=Column(JSON, nullable=False))
+    resubmits_assignment_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+    revision: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+
+
+class Submission(SQLModel, table=True):
+    __tablename__ = "submissions_submission"
+    __table_args__ = (UniqueConstraint("assignment_id", "owner_id", name="uq_submissions_submission_owner"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    assignment_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("submissions_assignment.id"), nullable=False, index=True)
+    )
+    owner_type: str = Field(sa_column=Column(String(10), nullable=False))
+    owner_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    current_version: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    latest_version: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class Version(SQLModel, table=True):
+    __tablename__ = "submissions_version"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "owner_id", "version", name="uq_submissions_version_number"),
+    )
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    submission_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("submissions_submission.id"), nullable=False, index=True)
+    )
+    assignment_id: str = Field(sa_column=Column(String(64), nullable=False))
+    owner_id: str = Field(sa_column=Column(String(64), nullable=False))
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+    object_key: str = Field(sa_column=Column(String(512), nullable=False, unique=True))
+    file_name: str = Field(sa_column=Column(String(300), nullable=False))
+    size: int = Field(sa_column=Column(Integer, nullable=False))
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    channel: str = Field(sa_column=Column(String(12), nullable=False))
+    submitted_by: str = Field(sa_column=Column(String(64), nullable=False))
+    received_at: datetime = Field(sa_column=_ts())
+    accepted_at: datetime = Field(sa_column=_ts())
+    warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Upload(SQLModel, table=True):
+    """A staged object: ``staged`` until accepted (then ``accepted``) or removed (``discarded``)."""
+
+    __tablename__ = "submissions_upload"
+    __table_args__ = (Index("ix_submissions_upload_status_created", "status", "created_at"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    assignment_id: str = Field(sa_column=Column(String(64), nullable=False))
+    owner_id: str = Field(sa_column=Column(String(64), nullable=False))
+    owner_type: str = Field(sa_column=Column(String(10), nullable=False))
+    principal: str = Field(sa_column=Column(String(64), nullable=False))
+    channel: str = Field(sa_column=Column(String(12), nullable=False))
+    object_key: str = Field(sa_column=Column(String(512), nullable=False, unique=True))
+    file_name: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
+    declared_size: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    declared_sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    received_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    version_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "submissions_idempotency"
+
+    principal: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    status_code: int = Field(sa_column=Column(Integer, nullable=False))
+    response: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class ClosedAssignment(SQLModel, table=True):
+    __tablename__ = "submissions_closed_assignment"
+
+    assignment_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    closed_at: datetime = Field(sa_column=_ts())
+    event_id: str = Field(sa_column=Column(String(64), nullable=False))
+    final_count: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class LabVerdict(SQLModel, table=True):
+    """Projection of ``lab.verdict_set.v1``: the latest verdict per student and lab."""
+
+    __tablename__ = "submissions_lab_verdict"
+
+    student_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    assignment_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    verdict: str = Field(sa_column=Column(String(8), nullable=False))
+    origin: str = Field(sa_column=Column(String(20), nullable=False))
+    set_at: datetime = Field(sa_column=_ts())
+
+
+class Allocation(SQLModel, table=True):
+    """Projection of ``review.allocated.v1``: who may read which submission, anonymised."""
+
+    __tablename__ = "submissions_allocation"
+    __table_args__ = (Index("ix_submissions_allocation_reviewer", "reviewer_id", "submission_id"),)
+
+    allocation_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    submission_id: str = Field(sa_column=Column(String(64), nullable=False))
+    reviewer_id: str = Field(sa_column=Column(String(64), nullable=False))
+    assignment_id: str = Field(sa_column=Column(String(64), nullable=False))
+    round_id: str = Field(sa_column=Column(String(64), nullable=False))
+    task_token: str = Field(sa_column=Column(String(64), nullable=False))
+    due_at: datetime = Field(sa_column=_ts())
+
+
+class GroupMember(SQLModel, table=True):
+    """Projection of ``group.formed.v1`` / ``group.changed.v1``."""
+
+    __tablename__ = "submissions_group_member"
+
+    group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    member_id: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
+    changed_at: datetime = Field(sa_column=_ts())
+

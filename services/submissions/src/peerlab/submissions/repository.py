@@ -1,0 +1,198 @@
+"""Queries. Row locks are taken here (``FOR UPDATE`` / ``FOR SHARE`` on PostgreSQL; SQLite's single
+writer serialises transactions by itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlmodel import Session
+
+from peerlab.submissions.models import (
+    Allocation,
+    Assignment,
+    ClosedAssignment,
+    GroupMember,
+    IdempotencyRecord,
+    LabVerdict,
+    Submission,
+    Upload,
+    Version,
+)
+
+MAX_BATCH = 500
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- assignments ---------------------------------------------------------------------------
+def get_assignment(session: Session, assignment_id: str, *, lock: str | None = None) -> Assignment | None:
+    """``lock``: None, ``"share"`` (hand-ins, concurrent with each other) or ``"update"`` (closing)."""
+    query = select(Assignment).where(Assignment.id == assignment_id)
+    if lock:
+        query = query.execution_options(populate_existing=True)
+        if _is_postgres(session):
+            query = query.with_for_update(read=(lock == "share"))
+    return session.execute(query).scalars().first()
+
+
+def assignments_by_ids(session: Session, ids: Sequence[str]) -> list[Assignment]:
+    if not ids:
+        return []
+    rows = session.execute(select(Assignment).where(Assignment.id.in_(list(ids)[:MAX_BATCH]))).scalars()
+    return list(rows)
+
+
+def list_assignments(session: Session, *, course_id: str, kind: str | None = None) -> list[Assignment]:
+    query = select(Assignment).where(Assignment.course_id == course_id)
+    if kind:
+        query = query.where(Assignment.kind == kind)
+    return list(session.execute(query.order_by(Assignment.deadline, Assignment.id)).scalars())
+
+
+def due_unclosed_assignments(session: Session, *, before: datetime, limit: int = 50) -> list[str]:
+    """Ids of assignments whose closing time has passed and that carry no closed marker yet."""
+    query = (
+        select(Assignment.id)
+        .outerjoin(ClosedAssignment, ClosedAssignment.assignment_id == Assignment.id)
+        .where(Assignment.deadline <= before, ClosedAssignment.assignment_id.is_(None))
+        .order_by(Assignment.deadline)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def closed_marker(session: Session, assignment_id: str) -> ClosedAssignment | None:
+    return session.get(ClosedAssignment, assignment_id)
+
+
+def closed_ids(session: Session, ids: Iterable[str]) -> set[str]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    rows = session.execute(select(ClosedAssignment.assignment_id).where(ClosedAssignment.assignment_id.in_(ids)))
+    return set(rows.scalars())
+
+
+# --- submissions and versions ----------------------------------------------------------------
+def get_submission(session: Session, submission_id: str) -> Submission | None:
+    return session.get(Submission, submission_id)
+
+
+def find_submission(session: Session, *, assignment_id: str, owner_id: str, lock: bool = False) -> Submission | None:
+    query = select(Submission).where(Submission.assignment_id == assignment_id, Submission.owner_id == owner_id)
+    if lock:
+        query = query.execution_options(populate_existing=True)
+        if _is_postgres(session):
+            query = query.with_for_update()
+    return session.execute(query).scalars().first()
+
+
+def submissions_by_ids(session: Session, ids: Sequence[str]) -> list[Submission]:
+    if not ids:
+        return []
+    query = select(Submission).where(Submission.id.in_(list(ids)[:MAX_BATCH]))
+    return list(session.execute(query).scalars())
+
+
+def submissions_for(
+    session: Session, *, owner_ids: Sequence[str] | None = None, assignment_id: str | None = None,
+    limit: int = MAX_BATCH,
+) -> list[Submission]:
+    query = select(Submission)
+    if owner_ids is not None:
+        query = query.where(Submission.owner_id.in_(list(owner_ids)[:MAX_BATCH]))
+    if assignment_id is not None:
+        query = query.where(Submission.assignment_id == assignment_id)
+    return list(session.execute(query.order_by(Submission.assignment_id, Submission.owner_id).limit(limit)).scalars())
+
+
+def versions_of(session: Session, submission_ids: Sequence[str]) -> dict[str, list[Version]]:
+    out: dict[str, list[Version]] = {sid: [] for sid in submission_ids}
+    if not submission_ids:
+        return out
+    query = select(Version).where(Version.submission_id.in_(list(submission_ids))).order_by(
+        Version.submission_id, Version.version)
+    for row in session.execute(query).scalars():
+        out.setdefault(row.submission_id, []).append(row)
+    return out
+
+
+def get_version(session: Session, submission_id: str, version: int) -> Version | None:
+    query = select(Version).where(Version.submission_id == submission_id, Version.version == version)
+    return session.execute(query).scalars().first()
+
+
+def current_versions(session: Session, assignment_id: str) -> list[tuple[Submission, Version]]:
+    query = (
+        select(Submission, Version)
+        .join(Version, and_(Version.submission_id == Submission.id, Version.version == Submission.current_version))
+        .where(Submission.assignment_id == assignment_id)
+        .order_by(Submission.owner_id)
+    )
+    return [(s, v) for s, v in session.execute(query).all()]
+
+
+# --- uploads and idempotency ----------------------------------------------------------------
+def get_upload(session: Session, upload_id: str, *, lock: bool = False) -> Upload | None:
+    query = select(Upload).where(Upload.id == upload_id)
+    if lock and _is_postgres(session):
+        query = query.with_for_update()
+    return session.execute(query).scalars().first()
+
+
+def stale_uploads(session: Session, *, created_before: datetime, limit: int = 200) -> list[Upload]:
+    """Uploads still staged long after they began: crashed streams and unconfirmed tickets.
+
+    ``created_before`` must lie further back than both the longest stream and a ticket's expiry."""
+    query = (select(Upload).where(Upload.status == "staged", Upload.created_at < created_before)
+             .order_by(Upload.created_at).limit(limit))
+    return list(session.execute(query).scalars())
+
+
+def get_idempotency(session: Session, *, principal: str, key: str) -> IdempotencyRecord | None:
+    return session.get(IdempotencyRecord, (principal, key))
+
+
+# --- projections ----------------------------------------------------------------------------
+def latest_verdict(session: Session, *, student_id: str, assignment_id: str) -> LabVerdict | None:
+    return session.get(LabVerdict, (student_id, assignment_id))
+
+
+def allocations_for(session: Session, *, reviewer_id: str, submission_id: str) -> list[Allocation]:
+    query = select(Allocation).where(Allocation.reviewer_id == reviewer_id, Allocation.submission_id == submission_id)
+    return list(session.execute(query).scalars())
+
+
+def groups_of(session: Session, member_id: str) -> list[str]:
+    query = select(GroupMember.group_id).where(GroupMember.member_id == member_id).order_by(GroupMember.group_id)
+    return list(session.execute(query).scalars())
+
+
+def group_members(session: Session, group_id: str) -> list[GroupMember]:
+    return list(session.execute(select(GroupMember).where(GroupMember.group_id == group_id)).scalars())
+
+
+def ensure_submission(
+    session: Session, *, submission_id: str, assignment_id: str, owner_type: str, owner_id: str, at: datetime,
+) -> Submission:
+    """The (assignment, owner) submission row, created if missing, locked for this transaction.
+
+    ``INSERT .. ON CONFLICT DO NOTHING`` then ``SELECT .. FOR UPDATE``: two first hand-ins of the
+    same owner never both create a row, and every later step runs one owner at a time.
+    """
+    values = {"id": submission_id, "assignment_id": assignment_id, "owner_type": owner_type,
+              "owner_id": owner_id, "current_version": None, "latest_version": 0,
+              "created_at": at, "updated_at": at}
+    if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(Submission).values(**values).on_conflict_do_nothing(
+        index_elements=["assignment_id", "owner_id"]))
+    row = find_submission(session, assignment_id=assignment_id, owner_id=owner_id, lock=True)
+    assert row is not None  # inserted above or by a committed concurrent transaction
+    return row

@@ -1,0 +1,1 @@
+"""REST routers under ``/v1``."""

@@ -1,0 +1,1 @@
+"""Domain rules of the submissions service: keyword-only functions that never commit."""

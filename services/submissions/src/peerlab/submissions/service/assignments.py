@@ -1,0 +1,168 @@
+"""Assignments: create, replace, edit, read. Every change writes ``assignment.upserted.v1``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from peerlab.chassis.errors import ProblemError, conflict, not_found
+from peerlab.submissions import repository
+from peerlab.submissions.clock import as_utc, in_zone, now
+from peerlab.submissions.events import publish
+from peerlab.submissions.models import Assignment
+from peerlab.submissions.schemas import AssignmentPublic, AssignmentPut, AssignmentUpdate, FileRulesIn
+from peerlab.submissions.validation import AssignmentFileRules, NotebookLimits, default_rules_for
+
+OWNER_DEFAULT = {"lab": "student", "resubmission": "student", "synopsis": "group", "report": "group", "poster": "group"}
+
+
+def file_rules(
+    kind: str, overrides: FileRulesIn | None = None, *, report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+) -> AssignmentFileRules:
+    """The kind's course defaults with the teacher's overrides applied; raises 422 if inconsistent."""
+    base = default_rules_for(kind)  # type: ignore[arg-type]
+    data: dict[str, Any] = base.model_dump()
+    if kind == "report":
+        data["soft_max_pages"] = report_soft_max_pages
+    if kind == "synopsis":
+        data["max_pages"] = synopsis_max_pages
+    for field, value in (overrides.model_dump(exclude_none=True) if overrides else {}).items():
+        data[field] = tuple(value) if field == "allowed_extensions" else value
+    if base.notebook is not None:
+        data["notebook"] = NotebookLimits(**{**base.notebook.model_dump(), "max_bytes": data["max_bytes"]})
+    try:
+        return AssignmentFileRules.model_validate(data)
+    except ValueError as exc:
+        raise ProblemError(422, "invalid_file_rules", str(exc)) from exc
+
+
+def rules_of(assignment: Assignment) -> AssignmentFileRules:
+    return AssignmentFileRules.model_validate(assignment.file_rules)
+
+
+def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> AssignmentPublic:
+    return AssignmentPublic(
+        id=assignment.id, course_id=assignment.course_id, kind=assignment.kind,  # type: ignore[arg-type]
+        lab_number=assignment.lab_number, title=assignment.title,
+        owner_type=assignment.owner_type,  # type: ignore[arg-type]
+        opens_at=as_utc(assignment.opens_at), opens_at_local=in_zone(assignment.opens_at, time_zone),
+        deadline=as_utc(assignment.deadline), deadline_local=in_zone(assignment.deadline, time_zone),
+        time_zone=time_zone, file_rules=dict(assignment.file_rules),
+        resubmits_assignment_id=assignment.resubmits_assignment_id, closed=closed, revision=assignment.revision,
+    )
+
+
+def _check_times(opens_at: datetime, deadline: datetime) -> None:
+    if as_utc(deadline) <= as_utc(opens_at):
+        raise ProblemError(422, "invalid_deadline", "The deadline must be after the opening time.")
+
+
+def _check_resubmission(session: Session, kind: str, resubmits: str | None) -> None:
+    if kind != "resubmission":
+        if resubmits is not None:
+            raise ProblemError(422, "invalid_assignment", "Only a resubmission names the lab it re-submits.")
+        return
+    if resubmits is None:
+        raise ProblemError(422, "invalid_assignment", "A resubmission must name the lab it re-submits.")
+    lab = repository.get_assignment(session, resubmits)
+    if lab is None or lab.kind != "lab":
+        raise ProblemError(422, "invalid_assignment", f"{resubmits!r} is not a lab assignment.")
+
+
+def _ensure_deadline_editable(session: Session, assignment: Assignment, new_deadline: datetime | None) -> None:
+    if new_deadline is None or as_utc(new_deadline) == as_utc(assignment.deadline):
+        return
+    if repository.closed_marker(session, assignment.id) is not None:
+        raise conflict("assignment_closed", "The assignment has closed; its deadline can no longer change.")
+
+
+def put_assignment(
+    session: Session, *, assignment_id: str | None, body: AssignmentPut, course_id: str,
+    report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+) -> tuple[Assignment, bool]:
+    """Create, or replace all fields of, an assignment. Returns (assignment, changed).
+
+    Unchanged replacements write nothing and publish nothing, so the seeder may call it again.
+    """
+    _check_times(body.opens_at, body.deadline)
+    _check_resubmission(session, body.kind, body.resubmits_assignment_id)
+    rules = file_rules(body.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
+                       synopsis_max_pages=synopsis_max_pages).model_dump(mode="json")
+    fields = {
+        "kind": body.kind, "title": body.title, "lab_number": body.lab_number,
+        "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
+        "opens_at": as_utc(body.opens_at), "deadline": as_utc(body.deadline), "file_rules": rules,
+        "resubmits_assignment_id": body.resubmits_assignment_id,
+    }
+    existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
+    stamp = now()
+    if existing is None:
+        assignment = Assignment(id=assignment_id or f"a-{uuid.uuid4().hex[:12]}", course_id=course_id,
+                                created_at=stamp, updated_at=stamp, revision=1, **fields)
+        session.add(assignment)
+        session.flush()
+        publish.assignment_upserted(session, assignment)
+        return assignment, True
+    if existing.course_id != course_id:
+        raise not_found("assignment")
+    if existing.kind != body.kind:
+        raise conflict("kind_immutable", "An assignment's kind cannot change.")
+    current = {k: (as_utc(v) if isinstance(v, datetime) else v) for k, v in
+               ((k, getattr(existing, k)) for k in fields)}
+    if current == fields:
+        return existing, False
+    _ensure_deadline_editable(session, existing, fields["deadline"])
+    for key, value in fields.items():
+        setattr(existing, key, value)
+    existing.updated_at = stamp
+    existing.revision += 1
+    session.add(existing)
+    session.flush()
+    publish.assignment_upserted(session, existing)
+    return existing, True
+
+
+def update_assignment(
+    session: Session, *, assignment_id: str, body: AssignmentUpdate, course_id: str,
+    report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+) -> Assignment:
+    assignment = repository.get_assignment(session, assignment_id, lock="update")
+    if assignment is None or assignment.course_id != course_id:
+        raise not_found("assignment")
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        return assignment
+    opens_at = as_utc(body.opens_at or assignment.opens_at)
+    deadline = as_utc(body.deadline or assignment.deadline)
+    _check_times(opens_at, deadline)
+    _ensure_deadline_editable(session, assignment, body.deadline)
+    if body.title is not None:
+        assignment.title = body.title
+    if body.owner_type is not None:
+        assignment.owner_type = body.owner_type
+    if "file_rules" in changes:
+        assignment.file_rules = file_rules(
+            assignment.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
+            synopsis_max_pages=synopsis_max_pages).model_dump(mode="json")
+    assignment.opens_at, assignment.deadline = opens_at, deadline
+    assignment.updated_at = now()
+    assignment.revision += 1
+    session.add(assignment)
+    session.flush()
+    publish.assignment_upserted(session, assignment)
+    return assignment
+
+
+def get_assignment(session: Session, *, assignment_id: str, course_id: str) -> Assignment:
+    assignment = repository.get_assignment(session, assignment_id)
+    if assignment is None or assignment.course_id != course_id:
+        raise not_found("assignment")
+    return assignment
+
+
+def publics(session: Session, assignments: list[Assignment], *, time_zone: str) -> list[AssignmentPublic]:
+    closed = repository.closed_ids(session, (a.id for a in assignments))
+    return [to_public(a, time_zone=time_zone, closed=a.id in closed) for a in assignments]

@@ -1,0 +1,166 @@
+"""Hand-ins: staging an upload, accepting a validated one as the owner's new current version,
+withdrawing. Both upload paths (streamed and presigned) end in ``accept_upload``.
+
+Locks, in this order, so the closer and concurrent uploads serialise correctly:
+1. the assignment row ``FOR SHARE`` (hand-ins run side by side; the closer's ``FOR UPDATE`` waits
+   for them, and they wait for the closer — after which they see its closed marker);
+2. the (assignment, owner) submission row ``FOR UPDATE`` (one owner's uploads one at a time, so
+   version numbers are dense and ordered and exactly one version is current).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from peerlab.chassis.auth import Principal
+from peerlab.chassis.errors import ProblemError, conflict, not_found
+from peerlab.submissions import repository
+from peerlab.submissions.clock import as_utc, now
+from peerlab.submissions.events import publish
+from peerlab.submissions.models import Assignment, Submission, Upload, Version
+from peerlab.submissions.service import access
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def object_key(assignment_id: str, upload_id: str) -> str:
+    """Where an upload's bytes live: one key per upload, never reused, never derived from a file name."""
+    return f"uploads/{assignment_id}/{upload_id}"
+
+
+@dataclass(frozen=True)
+class HandInContext:
+    assignment: Assignment
+    owner_type: str
+    owner_id: str
+    closed: bool
+
+
+def is_closed(session: Session, assignment: Assignment, *, at: datetime, close_grace_s: int) -> bool:
+    """Closed by the marker, or past ``deadline + grace`` (the closer is about to write the marker)."""
+    if repository.closed_marker(session, assignment.id) is not None:
+        return True
+    return as_utc(at) >= as_utc(assignment.deadline) + timedelta(seconds=close_grace_s)
+
+
+def prepare(
+    session: Session, *, assignment_id: str, course_id: str, principal: Principal, received_at: datetime,
+    close_grace_s: int, group_id: str | None = None,
+) -> HandInContext:
+    """Everything decidable before a byte is read: assignment, owner, window, resubmission right."""
+    assignment = repository.get_assignment(session, assignment_id)
+    if assignment is None or assignment.course_id != course_id:
+        raise not_found("assignment")
+    owner_type, owner_id = access.resolve_owner(session, assignment=assignment, principal=principal, group_id=group_id)
+    closed = is_closed(session, assignment, at=received_at, close_grace_s=close_grace_s)
+    access.check_window(assignment, received_at=received_at, closed=closed)
+    access.check_resubmission(session, assignment=assignment, owner_id=owner_id)
+    return HandInContext(assignment, owner_type, owner_id, closed)
+
+
+def stage_upload(
+    session: Session, *, ctx: HandInContext, principal: Principal, channel: str, received_at: datetime,
+    file_name: str | None = None, declared_size: int | None = None, declared_sha256: str | None = None,
+    expires_at: datetime | None = None,
+) -> Upload:
+    """Record an object about to be written, so nothing in the bucket is ever untracked."""
+    upload_id = new_id("up")
+    upload = Upload(
+        id=upload_id, assignment_id=ctx.assignment.id, owner_id=ctx.owner_id, owner_type=ctx.owner_type,
+        principal=principal.sub, channel=channel, object_key=object_key(ctx.assignment.id, upload_id),
+        file_name=file_name, declared_size=declared_size, declared_sha256=declared_sha256, status="staged",
+        received_at=received_at, created_at=now(), expires_at=expires_at,
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def discard_upload(session: Session, *, upload_id: str) -> None:
+    upload = repository.get_upload(session, upload_id, lock=True)
+    if upload is not None and upload.status == "staged":
+        upload.status = "discarded"
+        session.add(upload)
+
+
+def accept_upload(
+    session: Session, *, upload_id: str, file_name: str, size: int, sha256: str, warnings: list[dict],
+    close_grace_s: int,
+) -> tuple[Assignment, Submission, Version]:
+    """Make a validated upload the owner's new current version and publish ``submission.received.v1``.
+
+    Idempotent per upload: accepting an already accepted upload returns its version.
+    """
+    upload = repository.get_upload(session, upload_id, lock=True)
+    if upload is None:
+        raise not_found("upload")
+    assignment = repository.get_assignment(session, upload.assignment_id, lock="share")
+    assert assignment is not None  # uploads are only staged for existing assignments
+    if upload.status == "accepted":
+        version = session.get(Version, upload.version_id)
+        submission = repository.get_submission(session, version.submission_id)
+        return assignment, submission, version
+    if upload.status != "staged":
+        raise ProblemError(410, "upload_gone", "This upload was discarded; upload again.")
+    stamp = now()
+    closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
+    access.check_window(assignment, received_at=upload.received_at, closed=closed)
+    submission = repository.ensure_submission(
+        session, submission_id=new_id("sub"), assignment_id=assignment.id, owner_type=upload.owner_type,
+        owner_id=upload.owner_id, at=stamp)
+    number = submission.latest_version + 1
+    version = Version(
+        id=new_id("ver"), submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
+        version=number, object_key=upload.object_key, file_name=file_name, size=size, sha256=sha256,
+        channel=upload.channel, submitted_by=upload.principal, received_at=upload.received_at,
+        accepted_at=stamp, warnings=warnings,
+    )
+    session.add(version)
+    submission.latest_version = number
+    submission.current_version = number
+    submission.updated_at = stamp
+    session.add(submission)
+    upload.status, upload.version_id, upload.file_name = "accepted", version.id, file_name
+    session.add(upload)
+    session.flush()
+    publish.submission_received(session, assignment=assignment, submission=submission, version=version)
+    return assignment, submission, version
+
+
+def withdraw(
+    session: Session, *, submission_id: str, principal: Principal, course_id: str, close_grace_s: int,
+) -> tuple[Submission, int]:
+    """The owner withdraws the current version before the deadline; history stays readable."""
+    found = repository.get_submission(session, submission_id)
+    if found is None:
+        raise not_found("submission")
+    assignment = repository.get_assignment(session, found.assignment_id, lock="share")
+    if assignment is None or assignment.course_id != course_id:
+        raise not_found("submission")
+    if not access.is_owner(session, principal, found):
+        if access.can_read(session, principal, found, assignment):
+            raise ProblemError(403, "forbidden", "Only the owner may withdraw a hand-in.")
+        raise not_found("submission")
+    stamp = now()
+    closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
+    access.check_window(assignment, received_at=stamp, closed=closed)
+    submission = repository.find_submission(
+        session, assignment_id=found.assignment_id, owner_id=found.owner_id, lock=True)
+    if submission.current_version is None:
+        raise conflict("nothing_to_withdraw", "There is no current hand-in to withdraw.")
+    version = repository.get_version(session, submission.id, submission.current_version)
+    version.withdrawn_at = stamp
+    withdrawn = submission.current_version
+    submission.current_version = None
+    submission.updated_at = stamp
+    session.add_all([version, submission])
+    session.flush()
+    publish.submission_withdrawn(session, assignment=assignment, submission=submission, withdrawn_by=principal.sub,
+                                 at=stamp, version=withdrawn)
+    return submission, withdrawn

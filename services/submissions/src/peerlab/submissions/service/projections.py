@@ -1,0 +1,45 @@
+"""Local projections of other services' events (applied by the consumer, idempotently)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from peerlab.submissions import repository
+from peerlab.submissions.clock import as_utc
+from peerlab.submissions.models import Allocation, GroupMember, LabVerdict
+
+
+def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str,
+                  set_at: datetime) -> None:
+    """Keep the latest verdict per (student, lab); an older event arriving late changes nothing."""
+    row = repository.latest_verdict(session, student_id=student_id, assignment_id=assignment_id)
+    if row is None:
+        session.add(LabVerdict(student_id=student_id, assignment_id=assignment_id, verdict=verdict,
+                               origin=origin, set_at=set_at))
+    elif as_utc(row.set_at) <= as_utc(set_at):
+        row.verdict, row.origin, row.set_at = verdict, origin, set_at
+        session.add(row)
+    session.flush()
+
+
+def apply_allocation(session: Session, *, allocation_id: str, submission_id: str, reviewer_id: str,
+                     assignment_id: str, round_id: str, task_token: str, due_at: datetime) -> None:
+    if session.get(Allocation, allocation_id) is None:
+        session.add(Allocation(allocation_id=allocation_id, submission_id=submission_id, reviewer_id=reviewer_id,
+                               assignment_id=assignment_id, round_id=round_id, task_token=task_token,
+                               due_at=due_at))
+        session.flush()
+
+
+def replace_group(session: Session, *, group_id: str, member_ids: list[str], at: datetime) -> None:
+    """A group's full member list after a change (events carry the whole list)."""
+    current = repository.group_members(session, group_id)
+    if current and max(as_utc(m.changed_at) for m in current) > as_utc(at):
+        return  # a newer change was applied already
+    session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
+    for member in sorted(set(member_ids)):
+        session.add(GroupMember(group_id=group_id, member_id=member, changed_at=at))
+    session.flush()

@@ -1,0 +1,59 @@
+"""Settings of the submissions service (environment variables ``PEERLAB_SUBMISSIONS_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from peerlab.chassis.settings import Environment, ServiceSettings
+
+
+class SubmissionsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PEERLAB_SUBMISSIONS_", extra="ignore")
+
+    service_name: str = "submissions"
+    storage_bucket: str = "peerlab-submissions"
+    storage_s3_public_endpoint: str | None = Field(
+        default=None, description="host:port clients use for presigned S3 URLs, if not the service's."
+    )
+
+    data_dir: str = Field(default="./data/submissions", description="Where dev keys are kept.")
+    receipt_signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM, or base64 of the 32 raw bytes) that signs receipts. "
+        "Required in production; in dev/test one is generated into data_dir.",
+    )
+
+    download_url_expiry_s: int = Field(default=120, ge=10, le=3600)
+    upload_url_expiry_s: int = Field(default=900, ge=60, le=3600)
+    close_grace_s: int = Field(
+        default=900, ge=0,
+        description="How long after a deadline an upload that began in time may still finish; "
+        "the assignment is closed (assignment.closed.v1) once this has passed.",
+    )
+    validation_timeout_s: float = Field(default=10.0, gt=0)
+    validation_workers: int = Field(default=1, ge=1)
+    validation_memory_limit_mb: int = Field(default=1024, ge=128)
+    max_uploads_in_flight: int = Field(
+        default=64, ge=1, description="Concurrent streaming uploads per process; more get 503."
+    )
+    report_soft_max_pages: int = 6
+    synopsis_max_pages: int = 1
+    stale_upload_after_s: int = Field(
+        default=3600, ge=60, description="Staged objects of uploads never accepted are removed after this."
+    )
+    closer_interval_s: float = 5.0
+    janitor_interval_s: float = 60.0
+
+    @model_validator(mode="after")
+    def _receipt_key_in_production(self) -> "SubmissionsSettings":
+        if self.environment == Environment.PRODUCTION and not self.receipt_signing_key:
+            raise ValueError("receipt_signing_key is required in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> SubmissionsSettings:
+    return SubmissionsSettings()

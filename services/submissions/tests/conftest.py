@@ -1,0 +1,174 @@
+"""Fixtures for the submissions service's tests: the app over real PostgreSQL (or SQLite with
+PEERLAB_TEST_DB=sqlite), a real moto S3 server and the real tansu broker, schema by migrations."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from minio import Minio
+from sqlalchemy import select
+from sqlmodel import Session
+
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.chassis.db import make_engine
+from peerlab.chassis.migrations import alembic_config
+from peerlab.chassis.outbox import OutboxEvent
+from peerlab.contracts import Envelope
+from peerlab.submissions.main import create_app
+from peerlab.submissions.settings import SubmissionsSettings
+
+
+def notebook_bytes(cells: int = 3, *, extra_text: str = "", minor: int = 5, pad: int = 0) -> bytes:
+    """A valid nbformat 4 notebook; ``pad`` adds a text output of that many characters."""
+    out = []
+    for i in range(cells):
+        cell: dict[str, Any] = {"cell_type": "code", "execution_count": i + 1, "metadata": {},
+                                "outputs": [{"output_type": "stream", "name": "stdout", "text": f"{i}\n{extra_text}"}],
+                                "source": f"print({i})"}
+        if minor >= 5:
+            cell["id"] = f"c{i}"
+        out.append(cell)
+    if pad:
+        out[0]["outputs"].append({"output_type": "stream", "name": "stdout", "text": "x" * pad})
+    nb = {"cells": out, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                                     "authors": [{"name": "Student Name"}]},
+          "nbformat": 4, "nbformat_minor": minor}
+    return json.dumps(nb).encode()
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat()
+
+
+@dataclass
+class Stack:
+    settings: SubmissionsSettings
+    client: TestClient
+    minio: Minio
+    bucket: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    # --- auth ---------------------------------------------------------------------------
+    def auth(self, sub: str, *roles: str) -> dict[str, str]:
+        roles = roles or ("student",)
+        key = f"{sub}:{','.join(sorted(roles))}"
+        if key not in self.tokens:
+            self.tokens[key] = mint_dev_token(sub=sub, roles=roles, secret=self.settings.jwt_secret)
+        return {"Authorization": f"Bearer {self.tokens[key]}"}
+
+    @property
+    def teacher(self) -> dict[str, str]:
+        return self.auth("teacher-1", "teacher")
+
+    # --- assignments ----------------------------------------------------------------------
+    def assignment(self, assignment_id: str | None = None, *, kind: str = "lab", opens_in_s: float = -3600,
+                   deadline_in_s: float = 3600, **extra: Any) -> dict:
+        now = datetime.now(UTC)
+        body = {"kind": kind, "title": f"{kind} {assignment_id or ''}".strip(),
+                "opens_at": iso(now + timedelta(seconds=opens_in_s)),
+                "deadline": iso(now + timedelta(seconds=deadline_in_s)), **extra}
+        if assignment_id:
+            body["id"] = assignment_id
+        r = self.client.post("/v1/assignments", json=body, headers=self.teacher)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    # --- hand-ins ------------------------------------------------------------------------
+    def hand_in(self, assignment_id: str, student: str, data: bytes, name: str = "week1-EXE.ipynb",
+                headers: dict | None = None, **params: Any):
+        return self.client.post(f"/v1/assignments/{assignment_id}/submissions", content=data,
+                                params={"file_name": name, **params},
+                                headers={**self.auth(student), "Content-Type": "application/octet-stream",
+                                         **(headers or {})})
+
+    # --- inspection ------------------------------------------------------------------------
+    def objects(self, prefix: str = "") -> list[str]:
+        return sorted(o.object_name for o in self.minio.list_objects(self.bucket, prefix=prefix, recursive=True))
+
+    def session(self) -> Session:
+        return Session(self.client.app.state.engine)
+
+    def outbox(self, event_type: str | None = None) -> list[Envelope]:
+        with self.session() as session:
+            query = select(OutboxEvent).order_by(OutboxEvent.seq)
+            if event_type:
+                query = query.where(OutboxEvent.event_type == event_type)
+            return [Envelope.from_bytes(row.payload) for row in session.execute(query).scalars()]
+
+    def count(self, model: Any) -> int:
+        with self.session() as session:
+            return len(list(session.execute(select(model)).scalars()))
+
+
+def migrate(settings: SubmissionsSettings) -> None:
+    command.upgrade(alembic_config(package="peerlab.submissions", settings=settings), "head")
+
+
+@pytest.fixture
+def make_settings(fresh_database_url, s3_server, kafka_broker, tmp_path: Path) -> Callable[..., SubmissionsSettings]:
+    def make(**overrides: Any) -> SubmissionsSettings:
+        values: dict[str, Any] = dict(
+            database_url=fresh_database_url("submissions"), kafka_bootstrap=kafka_broker.bootstrap,
+            relay_in_process=False, environment="test", storage_backend="s3",
+            storage_s3_endpoint=s3_server.endpoint, storage_s3_access_key=s3_server.access_key,
+            storage_s3_secret_key=s3_server.secret_key, storage_bucket=f"t-{uuid.uuid4().hex[:16]}",
+            data_dir=str(tmp_path / "data"), log_json=False, database_pool_size=5, close_grace_s=0,
+        )
+        values.update(overrides)
+        settings = SubmissionsSettings(**values)
+        migrate(settings)
+        return settings
+
+    return make
+
+
+@pytest.fixture
+def open_stack(make_settings) -> Iterator[Callable[..., Stack]]:
+    """Factory: ``open_stack(**settings_overrides) -> Stack`` (the app running in a TestClient)."""
+    opened: list[TestClient] = []
+
+    def open_(settings: SubmissionsSettings | None = None, **overrides: Any) -> Stack:
+        settings = settings or make_settings(**overrides)
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        minio = Minio(settings.storage_s3_endpoint, access_key=settings.storage_s3_access_key,
+                      secret_key=settings.storage_s3_secret_key, secure=False, region=settings.storage_s3_region)
+        return Stack(settings=settings, client=client, minio=minio, bucket=settings.storage_bucket)
+
+    yield open_
+    for client in reversed(opened):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def stack(open_stack) -> Stack:
+    return open_stack()
+
+
+@pytest.fixture
+def engine_for():
+    engines = []
+
+    def make(settings: SubmissionsSettings):
+        engine = make_engine(settings)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def make_notebook() -> Callable[..., bytes]:
+    return notebook_bytes
