@@ -62,3 +62,4 @@ class ProjectAssignedV1(EventData):
     group_id: str
     project_id: str
     assigned_at: datetime
+    subproject: str | None = None

@@ -48,3 +48,19 @@ class ExamPlanPublishedV1(EventData):
     exam_day_id: str
     visits: int
     published_at: datetime
+
+
+class ExamBookingCancelledV1(EventData):
+    """A group's poster-exam booking was cancelled (the slot is free again)."""
+
+    TYPE = "exam.booking_cancelled.v1"
+    TOPIC = topics.SCHEDULING
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"booking_id": "b-3", "group_id": "g-17", "cancelled_at": "2021-12-01T10:00:00Z"}]
+        }
+    )
+
+    booking_id: str
+    group_id: str
+    cancelled_at: datetime
