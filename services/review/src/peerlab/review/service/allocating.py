@@ -54,13 +54,16 @@ def allocate_on_close(session: Session, *, round_row: RoundRow, event_id: str, c
     if repo.allocation_runs(session, round_row.id):
         return None
     return run_allocation(session, round_row=round_row, trigger="assignment_closed", triggered_by=event_id,
-                          course_id=course_id, now=now)
+                          course_id=course_id, now=now, run_no=1)
 
 
 def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, triggered_by: str, course_id: str,
-                   now: datetime) -> AllocationRunRow:
-    runs = repo.allocation_runs(session, round_row.id)
-    claim = AllocationRunRow(round_id=round_row.id, run_no=(runs[-1].run_no + 1) if runs else 1, trigger=trigger,
+                   now: datetime, run_no: int | None = None) -> AllocationRunRow:
+    """One run: claim ``run_no`` (default: the next one), then allocate or record why not."""
+    if run_no is None:
+        runs = repo.allocation_runs(session, round_row.id)
+        run_no = (runs[-1].run_no + 1) if runs else 1
+    claim = AllocationRunRow(round_id=round_row.id, run_no=run_no, trigger=trigger,
                              triggered_by=triggered_by, outcome="running", created_at=now)
     session.add(claim)
     session.flush()  # a concurrent run of the same number fails here, before any work
