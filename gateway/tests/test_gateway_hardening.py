@@ -1,0 +1,101 @@
+"""GraphQL hardening: abusive documents are refused quickly with clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.gateway.main import create_app
+from peerlab.gateway.sdl import DEFAULT_PATH, render
+
+
+def _post(client: TestClient, query: str, headers: dict | None = None):  # noqa: ANN202
+    return client.post("/graphql", json={"query": query}, headers=headers or {})
+
+
+def test_a_100_alias_query_is_refused(client, auth) -> None:  # noqa: ANN001
+    query = "{ " + " ".join(f"a{i}: course {{ id }}" for i in range(100)) + " }"
+    response = _post(client, query, auth("s1"))
+    errors = response.json()["errors"]
+    assert response.json().get("data") is None
+    assert any("aliases" in e["message"].lower() for e in errors), errors
+
+
+def test_a_depth_50_query_is_refused(client, auth) -> None:  # noqa: ANN001
+    query = "{ me { " + "person { " * 48 + "id" + " }" * 48 + " } }"
+    response = _post(client, query, auth("s1"))
+    errors = response.json()["errors"]
+    assert any("exceeds maximum operation depth" in e["message"] for e in errors), errors
+
+
+def test_a_1_mb_query_is_refused_before_parsing(client, auth) -> None:  # noqa: ANN001
+    query = "{ course { id } }" + " " * (1024 * 1024)
+    response = _post(client, query, auth("s1"))
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_too_many_tokens_are_refused(client, auth) -> None:  # noqa: ANN001
+    query = "{ course { " + " ".join(["id"] * 3000) + " } }"
+    assert len(query.encode()) < 64 * 1024
+    response = _post(client, query, auth("s1"))
+    errors = response.json()["errors"]
+    assert any("more than 2000 tokens" in e["message"] for e in errors), errors
+
+
+def test_batches_are_limited(client, auth) -> None:  # noqa: ANN001
+    ok = client.post("/graphql", json=[{"query": "{ course { id } }"}] * 3, headers=auth("s1"))
+    assert ok.status_code == 200 and [r["data"]["course"]["id"] for r in ok.json()] == ["02456-2021"] * 3
+    too_many = client.post("/graphql", json=[{"query": "{ course { id } }"}] * 11, headers=auth("s1"))
+    assert too_many.status_code == 400 and "Too many operations" in too_many.text
+
+
+def test_unauthenticated_and_bad_tokens(client) -> None:  # noqa: ANN001
+    response = client.post("/graphql", json={"query": "{ me { id } }"})
+    assert response.json()["errors"][0]["extensions"]["code"] == "unauthenticated"
+    bad = client.post("/graphql", json={"query": "{ me { id } }"}, headers={"authorization": "Bearer x.y.z"})
+    assert bad.status_code == 401 and bad.json()["code"] == "invalid_token"
+
+
+def test_students_are_refused_staff_fields(client, auth) -> None:  # noqa: ANN001
+    for query in ("{ students { totalCount } }", '{ person(id: "s2") { id } }', "{ labOverview(labNumber: 1) { handedIn } }",
+                  '{ studentRecord(studentId: "s2") { labs { status } } }', "{ labOverviewExport(labNumber: 1) }"):
+        body = client.post("/graphql", json={"query": query}, headers=auth("s1")).json()
+        assert body["data"] is None or all(v is None for v in body["data"].values()), (query, body)
+        assert body["errors"][0]["extensions"]["code"] == "forbidden", (query, body)
+
+
+def test_unexpected_errors_are_masked(make_settings, auth) -> None:  # noqa: ANN001
+    """A backend that cannot be reached is our problem: the client sees no internals."""
+    settings = make_settings(submissions_url="http://127.0.0.1:9")
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/graphql", json={"query": "{ course { assignments { totalCount } } }"},
+                           headers=auth("s1")).json()
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "127.0.0.1" not in str(body)
+
+
+@pytest.mark.parametrize("environment,introspection", [("production", False), ("test", True)])
+def test_introspection_and_suggestions_only_outside_production(make_settings, auth, environment,
+                                                               introspection) -> None:  # noqa: ANN001
+    settings = make_settings(environment=environment, jwt_secret="a-real-secret-for-production-0123456789")
+    with TestClient(create_app(settings)) as client:
+        headers = {"authorization": "Bearer " + mint_dev_token(sub="s1", roles=["student"],
+                                                               secret=settings.jwt_secret)}
+        schema = client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"}, headers=headers).json()
+        typo = client.post("/graphql", json={"query": "{ cours { id } }"}, headers=headers).json()
+        graphiql = client.get("/graphql", headers={"accept": "text/html"})
+    assert ("errors" not in schema) is introspection
+    assert ("Did you mean" in typo["errors"][0]["message"]) is introspection
+    assert graphiql.status_code != 200 or "graphiql" not in graphiql.text.lower()
+
+
+def test_graphiql_in_dev(make_settings) -> None:  # noqa: ANN001
+    with TestClient(create_app(make_settings(environment="dev"))) as client:
+        page = client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_committed_sdl_is_current() -> None:
+    assert DEFAULT_PATH.read_text() == render(), "run: python -m peerlab.gateway.sdl"
