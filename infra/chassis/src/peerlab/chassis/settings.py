@@ -46,7 +46,7 @@ class ServiceSettings(BaseSettings):
         default=True,
         description="Run the outbox relay inside the API process (dev); production runs the worker.",
     )
-    relay_batch_size: int = 500
+    relay_batch_size: int = 1000
     relay_poll_interval_s: float = 0.05
 
     storage_backend: StorageBackend = StorageBackend.FILESYSTEM
