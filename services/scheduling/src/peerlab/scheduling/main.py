@@ -1,0 +1,25 @@
+"""The scheduling service's HTTP API: ``uvicorn peerlab.scheduling.main:app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from peerlab.chassis.app import create_service_app
+from peerlab.scheduling.routers import bookings, calendar, exam_days, rooms
+from peerlab.scheduling.settings import SchedulingSettings, get_settings
+
+DESCRIPTION = """The course calendar (term, counted weeks with breaks not counted, weekly sessions),
+rooms, poster-exam days cut into slots, one booking per project group, and the free poster print
+quota (first come first served). Staff create and edit; students read and book for their own group."""
+
+
+def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings=settings or get_settings(),
+        title="Peerlab scheduling",
+        description=DESCRIPTION,
+        routers=[calendar.router, rooms.router, exam_days.router, bookings.router],
+    )
+
+
+app = create_app()

@@ -1,0 +1,10 @@
+"""Alembic environment of the scheduling service."""
+
+from sqlmodel import SQLModel
+
+import peerlab.chassis.inbox  # noqa: F401 - registers inbox_entry
+import peerlab.chassis.outbox  # noqa: F401 - registers outbox_event
+import peerlab.scheduling.models  # noqa: F401 - registers the scheduling_* tables
+from peerlab.chassis.migrations import run_env
+
+run_env(SQLModel.metadata)

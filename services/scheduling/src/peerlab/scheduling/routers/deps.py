@@ -1,0 +1,19 @@
+"""Shared router dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from peerlab.scheduling.schemas import ID_PATTERN
+from peerlab.scheduling.settings import SchedulingSettings
+
+
+def _settings(request: Request) -> SchedulingSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[SchedulingSettings, Depends(_settings)]
+CourseId = Annotated[str, Path(pattern=ID_PATTERN, description="e.g. 02456-2021")]
+NaturalId = Annotated[str, Path(pattern=ID_PATTERN)]
