@@ -65,6 +65,7 @@ def service_env(spec: ServiceSpec, *, port: int, data_dir: Path, bootstrap: str,
         f"{prefix}STORAGE_FS_ROOT": str(data_dir / "objects" / spec.name),
         f"{prefix}PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         f"{prefix}ENVIRONMENT": "dev",
+        f"{prefix}DATA_DIR": str(data_dir / spec.name),
     }
     for name, url in (peer_urls or {}).items():
         env[f"{prefix}{name.upper()}_URL"] = url
