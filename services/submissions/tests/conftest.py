@@ -172,3 +172,42 @@ def engine_for():
 @pytest.fixture
 def make_notebook() -> Callable[..., bytes]:
     return notebook_bytes
+
+
+def pdf_bytes(pages: int = 1, *, url: str | None = None, size: tuple[float, float] = (595, 842)) -> bytes:
+    """A PDF of blank pages, optionally with a link annotation to ``url`` on page 1."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.annotations import Link
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(*size)
+    if url:
+        writer.add_annotation(page_number=0, annotation=Link(rect=(50, 50, 200, 70), url=url))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def make_pdf() -> Callable[..., bytes]:
+    return pdf_bytes
+
+
+def assert_nothing_kept(stack: Stack) -> None:
+    """A rejected hand-in leaves no accepted record, no event and no object."""
+    from peerlab.submissions.models import Submission, Upload, Version
+
+    assert stack.count(Version) == 0
+    assert stack.count(Submission) == 0
+    assert stack.outbox("submission.received.v1") == []
+    assert stack.objects() == []
+    with stack.session() as session:
+        assert {u.status for u in session.execute(select(Upload)).scalars()} <= {"discarded"}
+
+
+@pytest.fixture
+def nothing_kept() -> Callable[[Stack], None]:
+    return assert_nothing_kept
