@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic import command
@@ -110,3 +111,96 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.close()
+
+
+# --- the services behind the gateway, as real processes -----------------------------------------
+
+
+class ServicesStack:
+    """submissions + review (API and worker each) as uvicorn/worker subprocesses over the real
+    broker, moto S3 and PostgreSQL (SQLite files without a PostgreSQL server)."""
+
+    def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:  # noqa: ANN001
+        import sys
+        import uuid
+
+        from peerlab.local.ports import free_port
+        from peerlab.local.process import ServiceProcess
+
+        self.processes: list[ServiceProcess] = []
+        self.databases: list[str] = []
+        self.pg_server = pg_server
+        self.bootstrap = kafka_broker.bootstrap
+        s3_host = s3_server.endpoint.split("://")[-1]
+        self.urls: dict[str, str] = {}
+        migrations, to_start = [], []
+        for service in ("submissions", "review"):
+            prefix = f"PEERLAB_{service.upper()}_"
+            if pg_server is not None:
+                name = f"t_gw_{service}_{uuid.uuid4().hex[:8]}"
+                database_url = pg_server.create_database(name)
+                self.databases.append(name)
+            else:
+                database_url = f"sqlite:///{workdir}/{service}-{uuid.uuid4().hex[:6]}.db"
+            port = free_port()
+            env = {
+                prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": self.bootstrap,
+                prefix + "ENVIRONMENT": "test", prefix + "RELAY_IN_PROCESS": "true", prefix + "LOG_JSON": "false",
+                prefix + "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            }
+            if service == "submissions":
+                env.update({
+                    prefix + "STORAGE_BACKEND": "s3", prefix + "STORAGE_S3_ENDPOINT": s3_host,
+                    prefix + "STORAGE_BUCKET": f"gw-{uuid.uuid4().hex[:8]}", prefix + "DATA_DIR": str(workdir),
+                    prefix + "CLOSE_GRACE_S": "0", prefix + "CLOSER_INTERVAL_S": "0.5",
+                })
+            else:
+                env[prefix + "WINDOW_JOB_INTERVAL_S"] = "1"
+            migrations.append(ServiceProcess([sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
+                                             log_path=workdir / f"{service}-migrate.log", env=env,
+                                             name=f"{service}-migrate").start())
+            api = ServiceProcess.uvicorn(f"peerlab.{service}.main:app", port=port,
+                                         log_path=workdir / f"{service}-api.log", env=env, ready_timeout=60,
+                                         stop_timeout=5)
+            worker = ServiceProcess([sys.executable, "-m", f"peerlab.{service}.worker"],
+                                    log_path=workdir / f"{service}-worker.log", env=env, name=f"{service}-worker",
+                                    stop_timeout=5)
+            to_start += [api, worker]
+            self.urls[service] = api.url
+        for migration in migrations:
+            migration._proc.wait(timeout=120)
+            assert migration.returncode == 0, migration.log_tail()
+        # Start the four processes at once (each start waits for its own readiness).
+        self.processes = to_start
+        with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
+            list(pool.map(lambda process: process.start(), to_start))
+
+    def close(self) -> None:
+        with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
+            list(pool.map(lambda process: process.stop(), self.processes))
+        for name in self.databases:
+            try:
+                self.pg_server.drop_database(name)
+            except Exception:  # noqa: BLE001, S110 - a stopped server must not mask the test result
+                pass
+
+
+@pytest.fixture(scope="module")
+def services_stack(tmp_path_factory, kafka_broker, s3_server, pg_server) -> Iterator[ServicesStack]:  # noqa: ANN001
+    import os
+
+    wanted_sqlite = os.environ.get("PEERLAB_TEST_DB", "").lower() == "sqlite"
+    stack = ServicesStack(workdir=tmp_path_factory.mktemp("gw-services"), kafka_broker=kafka_broker,
+                          s3_server=s3_server, pg_server=None if wanted_sqlite else pg_server)
+    try:
+        yield stack
+    finally:
+        stack.close()
+
+
+@pytest.fixture
+def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:  # noqa: ANN001
+    settings = make_settings(submissions_url=services_stack.urls["submissions"],
+                             review_url=services_stack.urls["review"], subscriptions_enabled=True)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -14,11 +14,13 @@ TASK_FLAG = "/v1/tasks/{task_token}/flag"
 MY_REVIEWS = "/v1/me/reviews"
 REACTION = "/v1/reviews/{review_id}/reaction"
 REVIEW_FLAG = "/v1/reviews/{review_id}/flag"
-STUDENT_LABS = "/v1/students/labs"
+LAB_STATUS = "/v1/lab-status"
+ELIGIBILITY = "/v1/eligibility"
 VERDICT = "/v1/students/{student_id}/labs/{lab_number}/verdict"
-LAB_OVERVIEW = "/v1/labs/{lab_number}/overview"
-STUDENT_OVERVIEW = "/v1/students/{student_id}/overview"
+LAB_OVERVIEW = "/v1/teacher/labs/{lab_number}"
+STUDENT_OVERVIEW = "/v1/teacher/students/{student_id}"
 ROUNDS = "/v1/rounds"
+LAB_ROUND = "/v1/labs/{lab_number}/round"
 
 
 class ReviewClient:
@@ -26,20 +28,27 @@ class ReviewClient:
         self.client = client
 
     async def my_tasks(self) -> list[dict[str, Any]]:
-        return (await self.client.get(MY_TASKS))["items"]
+        return await self.client.get(MY_TASKS)
 
     async def my_reviews(self) -> list[dict[str, Any]]:
-        return (await self.client.get(MY_REVIEWS))["items"]
+        return await self.client.get(MY_REVIEWS)
 
-    async def students_labs(self, student_ids: list[str]) -> list[dict[str, Any]]:
-        """StudentLabsPublic per id (labs + eligibility) in one call."""
-        return (await self.client.get(STUDENT_LABS, params={"ids": ",".join(student_ids)}))["items"]
+    async def lab_status(self, student_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Student id -> their labs (LabStatusPublic), in one call."""
+        return await self.client.get(LAB_STATUS, params={"student_ids": ",".join(student_ids)})
+
+    async def eligibility(self, student_ids: list[str]) -> list[dict[str, Any]]:
+        """EligibilityPublic per id, in the order asked, in one call."""
+        return await self.client.get(ELIGIBILITY, params={"student_ids": ",".join(student_ids)})
 
     async def rounds_by_id(self, ids: list[str]) -> list[dict[str, Any]]:
-        return (await self.client.get(ROUNDS, params={"ids": ",".join(ids)}))["items"]
+        return await self.client.get(ROUNDS, params={"ids": ",".join(ids)})
 
     async def rounds(self) -> list[dict[str, Any]]:
-        return (await self.client.get(ROUNDS))["items"]
+        return await self.client.get(ROUNDS)
+
+    async def lab_round(self, *, lab_number: int) -> dict[str, Any]:
+        return await self.client.get(LAB_ROUND, path_params={"lab_number": lab_number})
 
     async def save_review(self, *, task_token: str, scores: dict, answers: dict) -> dict[str, Any]:
         return await self.client.put(TASK_REVIEW, path_params={"task_token": task_token},

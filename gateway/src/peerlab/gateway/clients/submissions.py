@@ -9,12 +9,12 @@ from peerlab.gateway.clients.base import ServiceClient
 ASSIGNMENTS = "/v1/assignments"
 ASSIGNMENT = "/v1/assignments/{assignment_id}"
 UPLOADS = "/v1/assignments/{assignment_id}/uploads"
-UPLOAD_CONFIRM = "/v1/assignments/{assignment_id}/uploads/{upload_id}/confirm"
+UPLOAD_CONFIRM = "/v1/uploads/{upload_id}/confirm"
 SUBMISSIONS = "/v1/submissions"
 SUBMISSION = "/v1/submissions/{submission_id}"
 WITHDRAW = "/v1/submissions/{submission_id}/withdraw"
 RECEIPT = "/v1/submissions/{submission_id}/versions/{version}/receipt"
-DOWNLOAD = "/v1/submissions/{submission_id}/download"
+DOWNLOAD = "/v1/submissions/{submission_id}/versions/{version}/download"
 
 
 class SubmissionsClient:
@@ -39,9 +39,9 @@ class SubmissionsClient:
         return await self.client.post(UPLOADS, path_params={"assignment_id": assignment_id},
                                       json={"file_name": file_name, "size": size, "sha256": sha256}, headers=headers)
 
-    async def confirm_upload(self, *, assignment_id: str, upload_id: str) -> dict[str, Any]:
-        return await self.client.post(UPLOAD_CONFIRM,
-                                      path_params={"assignment_id": assignment_id, "upload_id": upload_id})
+    async def confirm_upload(self, *, upload_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"idempotency-key": idempotency_key} if idempotency_key else None
+        return await self.client.post(UPLOAD_CONFIRM, path_params={"upload_id": upload_id}, headers=headers)
 
     async def withdraw(self, *, submission_id: str) -> dict[str, Any]:
         return await self.client.post(WITHDRAW, path_params={"submission_id": submission_id})
@@ -49,5 +49,5 @@ class SubmissionsClient:
     async def receipt(self, *, submission_id: str, version: int) -> dict[str, Any]:
         return await self.client.get(RECEIPT, path_params={"submission_id": submission_id, "version": version})
 
-    async def download(self, *, submission_id: str) -> dict[str, Any]:
-        return await self.client.get(DOWNLOAD, path_params={"submission_id": submission_id})
+    async def download(self, *, submission_id: str, version: int) -> dict[str, Any]:
+        return await self.client.get(DOWNLOAD, path_params={"submission_id": submission_id, "version": version})

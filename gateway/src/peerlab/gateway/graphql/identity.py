@@ -51,14 +51,14 @@ class Person:
     @strawberry.field(description="The 8 labs at a glance (the person themself and staff).")
     async def labs(self, info: Info) -> list[LabStatus]:
         self._guard(info)
-        row = await info.context.loaders.student_labs.load(str(self.id))
-        return [LabStatus.from_api(lab) for lab in (row or {}).get("labs", [])]
+        labs = await info.context.loaders.lab_status.load(str(self.id))
+        return [LabStatus.from_api(lab) for lab in labs]
 
     @strawberry.field(description="Project eligibility (the person themself and staff).")
     async def eligibility(self, info: Info) -> Eligibility | None:
         self._guard(info)
-        row = await info.context.loaders.student_labs.load(str(self.id))
-        return Eligibility.from_api(row["eligibility"]) if row and row.get("eligibility") else None
+        row = await info.context.loaders.eligibility.load(str(self.id))
+        return Eligibility.from_api(row) if row else None
 
     @strawberry.field(description="Hand-ins owned by the person (the person themself and staff).")
     async def hand_ins(self, info: Info) -> list[Submission]:

@@ -31,7 +31,8 @@ class Loaders:
         self.assignment = DataLoader(self._assignments, max_batch_size=MAX_BATCH)
         self.submission = DataLoader(self._submissions, max_batch_size=MAX_BATCH)
         self.submissions_of_owner = DataLoader(self._submissions_of_owners, max_batch_size=MAX_BATCH)
-        self.student_labs = DataLoader(self._student_labs, max_batch_size=MAX_BATCH)
+        self.lab_status = DataLoader(self._lab_status, max_batch_size=MAX_BATCH)
+        self.eligibility = DataLoader(self._eligibility, max_batch_size=MAX_BATCH)
         self.round = DataLoader(self._rounds, max_batch_size=MAX_BATCH)
 
     # --- gateway's own database -------------------------------------------------------------
@@ -65,14 +66,18 @@ class Loaders:
             by_owner[row["owner_id"]].append(row)
         return [by_owner.get(i, []) for i in owner_ids]
 
-    async def _student_labs(self, ids: list[str]) -> list[dict[str, Any] | None]:
-        rows = await _call(self.context.review.students_labs(ids))
+    async def _lab_status(self, ids: list[str]) -> list[list[dict[str, Any]]]:
+        by_id = await _call(self.context.review.lab_status(ids))
+        return [by_id.get(i, []) for i in ids]
+
+    async def _eligibility(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await _call(self.context.review.eligibility(ids))
         by_id = {row["student_id"]: row for row in rows}
         return [by_id.get(i) for i in ids]
 
     async def _rounds(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = await _call(self.context.review.rounds_by_id(ids))
-        by_id = {row.get("id") or row.get("round_id"): row for row in rows}
+        by_id = {row["id"]: row for row in rows}
         return [by_id.get(i) for i in ids]
 
 

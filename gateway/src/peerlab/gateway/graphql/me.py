@@ -41,15 +41,13 @@ class Me:
 
     @strawberry.field
     async def labs(self, info: Info) -> list[LabStatus]:
-        row = await info.context.loaders.student_labs.load(str(self.id))
-        return [LabStatus.from_api(lab) for lab in (row or {}).get("labs", [])]
+        labs = await info.context.loaders.lab_status.load(str(self.id))
+        return [LabStatus.from_api(lab) for lab in labs]
 
     @strawberry.field
     async def eligibility(self, info: Info) -> Eligibility | None:
-        row = await info.context.loaders.student_labs.load(str(self.id))
-        if not row or not row.get("eligibility"):
-            return None
-        return Eligibility.from_api(row["eligibility"])
+        row = await info.context.loaders.eligibility.load(str(self.id))
+        return Eligibility.from_api(row) if row else None
 
 
 def resolve_me(info: Info) -> Me:

@@ -39,8 +39,8 @@ class StartHandInPayload:
 
 @strawberry.input
 class ConfirmHandInInput:
-    assignment_id: strawberry.ID
     upload_id: strawberry.ID
+    idempotency_key: str | None = None
 
 
 @strawberry.type
@@ -158,8 +158,8 @@ class Mutation:
     @strawberry.mutation(description="Confirm an uploaded hand-in: checked, validated, accepted with a receipt.")
     async def confirm_hand_in(self, info: Info, input: ConfirmHandInInput) -> HandInPayload:
         try:
-            row = await info.context.submissions.confirm_upload(assignment_id=str(input.assignment_id),
-                                                                upload_id=str(input.upload_id))
+            row = await info.context.submissions.confirm_upload(upload_id=str(input.upload_id),
+                                                                idempotency_key=input.idempotency_key)
         except BackendError as exc:
             return HandInPayload(errors=user_errors(exc))
         return HandInPayload(

@@ -39,6 +39,8 @@ class Course:
     @strawberry.field
     async def review_rounds(self, info: Info, first: int | None = None,
                             after: str | None = None) -> Connection[ReviewRound]:
+        """Staff: every round with its settings (students see a lab's round on the assignment)."""
+        info.context.staff()
         rows = await _call(info.context.review.rounds())
         return paginate_list([ReviewRound.from_api(r) for r in rows], first=first, after=after)
 

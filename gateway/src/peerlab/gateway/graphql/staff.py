@@ -84,8 +84,8 @@ class LabRow:
 
     @strawberry.field
     async def status(self, info: Info) -> LabStatus | None:
-        row = await info.context.loaders.student_labs.load(str(self.student.id))
-        for lab in (row or {}).get("labs", []):
+        labs = await info.context.loaders.lab_status.load(str(self.student.id))
+        for lab in labs:
             if lab["lab_number"] == self.lab_number:
                 return LabStatus.from_api(lab)
         return None
@@ -175,10 +175,10 @@ async def resolve_lab_overview_export(info: Info, lab_number: int) -> JSON:
                                                             limit=100_000)]
 
     ids = await to_thread.run_sync(load_ids)
-    rows = await info.context.loaders.student_labs.load_many(ids)
+    rows = await info.context.loaders.lab_status.load_many(ids)
     students = []
-    for student_id, row in zip(ids, rows, strict=True):
-        lab = next((lab for lab in (row or {}).get("labs", []) if lab["lab_number"] == lab_number), None)
+    for student_id, labs in zip(ids, rows, strict=True):
+        lab = next((lab for lab in labs if lab["lab_number"] == lab_number), None)
         students.append({"student_id": student_id, "lab": lab})
     return {"overview": overview, "students": students}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +12,9 @@ from strawberry.types import Info
 from peerlab.gateway.clients.base import BackendError
 from peerlab.gateway.graphql.errors import from_backend
 from peerlab.gateway.graphql.scalars import JSON, AssignmentKind, OwnerType
+
+if TYPE_CHECKING:
+    from peerlab.gateway.graphql.review import ReviewRound
 
 
 def _dt(value: str | datetime | None) -> datetime | None:
@@ -43,6 +46,20 @@ class Assignment:
             time_zone=row.get("time_zone", "UTC"), closed=bool(row.get("closed")),
             file_rules=row.get("file_rules") or {},
         )
+
+    @strawberry.field(description="The peer-review round of a lab (k, window, rubric).")
+    async def review_round(self, info: Info) -> Annotated[ReviewRound, strawberry.lazy("peerlab.gateway.graphql.review")] | None:
+        if self.kind != AssignmentKind.LAB or self.lab_number is None:
+            return None
+        from peerlab.gateway.graphql.review import ReviewRound
+
+        try:
+            row = await info.context.review.lab_round(lab_number=self.lab_number)
+        except BackendError as exc:
+            if exc.status == 404:
+                return None
+            raise from_backend(exc) from exc
+        return ReviewRound.from_api(row)
 
     @strawberry.field(description="The caller's own hand-in for this assignment, if any.")
     async def my_hand_in(self, info: Info) -> Submission | None:
