@@ -1,0 +1,200 @@
+"""validate_pdf and PDF hand-ins: readable, page limits, the report's repository link."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfWriter
+from pypdf.annotations import Link
+
+from peerlab.submissions.validation import (
+    ValidationFailure,
+    default_rules_for,
+    find_repository_url,
+    validate_pdf,
+    validate_upload,
+)
+
+A4 = (595.0, 842.0)
+A1 = (1684.0, 2384.0)
+
+
+def blank_pdf(pages: int, size: tuple[float, float] = A4, link: str | None = None) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(*size)
+    if link is not None:
+        writer.add_annotation(page_number=pages - 1, annotation=Link(rect=(50, 50, 200, 70), url=link))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def text_pdf(*pages: str) -> bytes:
+    """A minimal PDF written by hand: one Helvetica text line per entry of ``pages``."""
+    objects: list[bytes] = [b"", b""]  # catalog and page tree, filled in below
+    kids = []
+    font = 3
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for text in pages:
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        lines = escaped.split("\n")
+        ops = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
+        content = ops.encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        content_number = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (font, content_number)
+        )
+        kids.append(len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def failure(data: bytes, **kwargs: object) -> ValidationFailure:
+    with pytest.raises(ValidationFailure) as caught:
+        validate_pdf(data, **{"max_pages": 30, **kwargs})  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_a_valid_pdf_passes() -> None:
+    report = validate_pdf(blank_pdf(1), max_pages=1)
+    assert report.page_count == 1
+    assert report.repository_url is None
+    assert report.warnings == ()
+
+
+def test_too_many_pages_is_refused() -> None:
+    found = failure(blank_pdf(2), max_pages=1)
+    assert (found.code, found.status) == ("too_many_pages", 422)
+    assert found.details == {"max": 1, "found": 2}
+
+
+def test_over_the_soft_limit_is_a_warning_not_a_rejection() -> None:
+    report = validate_pdf(blank_pdf(8), max_pages=30, soft_max_pages=6)
+    assert [w.code for w in report.warnings] == ["page_limit_exceeded"]
+    assert report.warnings[0].details == {"max": 6, "found": 8}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n this is not really a pdf",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+        blank_pdf(1)[:200],
+    ],
+    ids=["garbage-after-header", "no-pages-object", "truncated"],
+)
+def test_corrupt_pdfs_are_invalid_pdf(data: bytes) -> None:
+    assert failure(data).code == "invalid_pdf"
+
+
+def test_non_pdf_bytes_are_invalid_pdf() -> None:
+    assert failure(b'{"cells": []}').code == "invalid_pdf"
+    assert "JSON" in failure(b'{"cells": []}').message
+    assert failure(b"PK\x03\x04 a zip file").code == "invalid_pdf"
+    assert failure(b"").code == "empty_file"
+
+
+def test_password_protected_pdfs_are_invalid_pdf() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(*A4)
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    found = failure(buffer.getvalue())
+    assert found.code == "invalid_pdf"
+    assert "password" in found.message
+
+
+def test_pdfs_with_only_an_owner_password_open_and_pass() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(*A4)
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert validate_pdf(buffer.getvalue(), max_pages=1).page_count == 1
+
+
+def test_repository_url_from_a_link_annotation() -> None:
+    data = blank_pdf(3, link="https://github.com/dtu-dl/poster-project")
+    report = validate_pdf(data, max_pages=30, require_repository_url=True)
+    assert report.repository_url == "https://github.com/dtu-dl/poster-project"
+
+
+def test_repository_url_from_page_text() -> None:
+    data = text_pdf("Introduction", "Code: https://github.com/s123456/deep-vae.git.\nReferences")
+    report = validate_pdf(data, max_pages=30, require_repository_url=True)
+    assert report.repository_url == "https://github.com/s123456/deep-vae"
+
+
+def test_missing_repository_url_is_refused() -> None:
+    data = text_pdf("Our report", "See https://gitlab.com/someone/repo and github.com/features/x")
+    found = failure(data, require_repository_url=True)
+    assert (found.code, found.status) == ("missing_repository_url", 422)
+    assert failure(blank_pdf(2), require_repository_url=True).code == "missing_repository_url"
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("https://github.com/owner/repo", "https://github.com/owner/repo"),
+        ("see http://www.github.com/Owner-1/My.Repo_2).", "https://github.com/Owner-1/My.Repo_2"),
+        ("github.com/owner/repo.git", "https://github.com/owner/repo"),
+        ("https://github.com/owner/\nrepo", "https://github.com/owner/repo"),
+        ("https://github.com/orgs/x and https://github.com/a/b", "https://github.com/a/b"),
+        ("https://github.com/owner", None),
+        ("https://example.com/owner/repo", None),
+    ],
+)
+def test_find_repository_url(text: str, url: str | None) -> None:
+    assert find_repository_url(text) == url
+
+
+def test_poster_must_be_one_page_and_should_be_a1() -> None:
+    rules = default_rules_for("poster")
+    result = validate_upload(kind_rules=rules, file_name="poster.pdf", data=blank_pdf(1, A1))
+    assert result.warnings == ()
+    result = validate_upload(kind_rules=rules, file_name="poster.pdf", data=blank_pdf(1, A4))
+    assert [w.code for w in result.warnings] == ["page_size_mismatch"]
+    landscape = validate_upload(kind_rules=rules, file_name="poster.pdf", data=blank_pdf(1, A1[::-1]))
+    assert landscape.warnings == ()
+    with pytest.raises(ValidationFailure) as caught:
+        validate_upload(kind_rules=rules, file_name="poster.pdf", data=blank_pdf(2, A1))
+    assert caught.value.code == "too_many_pages"
+
+
+def test_synopsis_is_at_most_one_page() -> None:
+    rules = default_rules_for("synopsis")
+    assert validate_upload(kind_rules=rules, file_name="synopsis.PDF", data=blank_pdf(1)).report.page_count == 1
+    with pytest.raises(ValidationFailure) as caught:
+        validate_upload(kind_rules=rules, file_name="synopsis.pdf", data=blank_pdf(2))
+    assert caught.value.code == "too_many_pages"
+
+
+def test_report_upload_carries_the_repository_url_and_page_warning() -> None:
+    rules = default_rules_for("report")
+    pages = [f"page {i}" for i in range(7)] + ["References: https://github.com/grp7/vae"]
+    result = validate_upload(kind_rules=rules, file_name="report.pdf", data=text_pdf(*pages))
+    assert result.report.repository_url == "https://github.com/grp7/vae"  # type: ignore[union-attr]
+    assert [w.code for w in result.warnings] == ["page_limit_exceeded"]
+    with pytest.raises(ValidationFailure) as caught:
+        validate_upload(kind_rules=rules, file_name="report.pdf", data=blank_pdf(31))
+    assert caught.value.code == "too_many_pages"
+    with pytest.raises(ValidationFailure) as caught:
+        validate_upload(kind_rules=rules, file_name="report.pdf", data=text_pdf("no link"))
+    assert caught.value.code == "missing_repository_url"
