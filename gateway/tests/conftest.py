@@ -175,6 +175,24 @@ class ServicesStack:
         with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
             list(pool.map(lambda process: process.start(), to_start))
 
+    def gateway_settings(self, workdir, **overrides) -> GatewaySettings:  # noqa: ANN001
+        """Settings of a gateway (with its own migrated database) in front of these services."""
+        import uuid
+
+        if self.pg_server is not None:
+            name = f"t_gw_gateway_{uuid.uuid4().hex[:8]}"
+            database_url = self.pg_server.create_database(name)
+            self.databases.append(name)
+        else:
+            database_url = f"sqlite:///{workdir}/gateway-{uuid.uuid4().hex[:6]}.db"
+        values = dict(database_url=database_url, kafka_bootstrap=self.bootstrap, relay_in_process=False,
+                      environment="test", log_json=False, webhook_allow_private=True,
+                      submissions_url=self.urls["submissions"], review_url=self.urls["review"])
+        values.update(overrides)
+        settings = GatewaySettings(**values)
+        migrate(settings)
+        return settings
+
     def close(self) -> None:
         with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
             list(pool.map(lambda process: process.stop(), self.processes))

@@ -1,0 +1,239 @@
+"""The hand-in flow through GraphQL alone, over the real services (uvicorn subprocesses), the
+real broker, moto S3 and PostgreSQL: start, upload to the presigned URL, confirm, see the
+receipt, and see the review tasks once the deadline has passed. Then reviews, reactions, flags
+and verdicts, and what a student can never see of another student."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.gateway.main import create_app
+
+STUDENTS = 5
+DEADLINE_IN_S = 40
+
+
+def notebook(student: str) -> bytes:
+    cells = [{"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {},
+              "outputs": [{"output_type": "stream", "name": "stdout", "text": f"answer of {student}\n"}],
+              "source": "print(42)"}]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+class Course:
+    def __init__(self, client: TestClient, secret: str, tag: str) -> None:
+        self.client, self.secret, self.tag = client, secret, tag
+        self.students = [f"{tag}s{i}" for i in range(STUDENTS)]
+        self.assignment_id = f"{tag}-lab-1"
+        self.hand_ins: dict[str, dict] = {}
+
+    def headers(self, sub: str, *roles: str) -> dict[str, str]:
+        token = mint_dev_token(sub=sub, roles=roles or ("student",), secret=self.secret)
+        return {"authorization": f"Bearer {token}"}
+
+    def gql(self, sub: str, query: str, variables: dict | None = None, *roles: str) -> dict:
+        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                    headers=self.headers(sub, *roles))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+START = """mutation Start($input: StartHandInInput!) {
+  startHandIn(input: $input) { upload { uploadId url method maxBytes expiresAt } errors { code field message } }
+}"""
+CONFIRM = """mutation Confirm($input: ConfirmHandInInput!) {
+  confirmHandIn(input: $input) {
+    submission { id status currentVersion }
+    receipt { submissionId version sha256 size fileName signature algorithm }
+    errors { code field message }
+  }
+}"""
+MY_HAND_INS = """{ me { handIns { totalCount edges { node { id assignmentId status
+    versions { version sha256 current } receipt { sha256 version signature } } } } } }"""
+MY_TASKS = """{ me { reviewTasks(first: 10) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { taskToken assignmentId labNumber state windowOpen
+      rubric { criteria { key minScore maxScore } questions { key required } } } } } } }"""
+
+
+def _hand_in(course: Course, student: str, assignment_id: str) -> dict:
+    content = notebook(student)
+    digest = hashlib.sha256(content).hexdigest()
+    started = course.gql(student, START, {"input": {"assignmentId": assignment_id, "fileName": "week1-EXE.ipynb",
+                                                    "size": len(content), "sha256": digest}})
+    payload = started["data"]["startHandIn"]
+    assert payload["errors"] == [], payload
+    upload = payload["upload"]
+    assert upload["method"] == "PUT"
+    put = httpx.put(upload["url"], content=content, timeout=30)
+    assert put.status_code in (200, 204), put.text
+    confirmed = course.gql(student, CONFIRM, {"input": {"uploadId": upload["uploadId"]}})["data"]["confirmHandIn"]
+    assert confirmed["errors"] == [], confirmed
+    assert confirmed["receipt"]["sha256"] == digest and confirmed["receipt"]["algorithm"] == "Ed25519"
+    assert confirmed["receipt"]["size"] == len(content)
+    return confirmed
+
+
+@pytest.fixture(scope="module")
+def course(services_stack, tmp_path_factory):  # noqa: ANN001, ANN201
+    settings = services_stack.gateway_settings(tmp_path_factory.mktemp("gw-e2e"), subscriptions_enabled=False)
+    tag = f"e{uuid.uuid4().hex[:5]}"
+    with TestClient(create_app(settings)) as client:
+        course = Course(client, settings.jwt_secret, tag)
+        roster = "\n".join(f"{s},Student {s},{s}@student.dtu.dk,student,msc" for s in course.students)
+        imported = client.post("/v1/roster/import", content="id,name,email,roles,programme\n" + roster,
+                               headers={**course.headers("t-admin", "admin"), "content-type": "text/csv"})
+        assert imported.status_code == 200
+        # The teacher announces lab 1 (set-up through the service's own API; students use GraphQL only).
+        now = datetime.now(UTC)
+        deadline = now + timedelta(seconds=DEADLINE_IN_S)
+        made = httpx.put(f"{services_stack.urls['submissions']}/v1/assignments/{course.assignment_id}",
+                         json={"kind": "lab", "title": "Lab 1", "lab_number": 1,
+                               "opens_at": (now - timedelta(hours=1)).isoformat(), "deadline": deadline.isoformat()},
+                         headers=course.headers("t-ole", "teacher"), timeout=30)
+        assert made.status_code in (200, 201), made.text
+        for student in course.students:
+            course.hand_ins[student] = _hand_in(course, student, course.assignment_id)
+        course.deadline = deadline
+        yield course
+
+
+def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def test_hand_in_flow_through_graphql(course) -> None:  # noqa: ANN001
+    student = course.students[0]
+    mine = course.gql(student, MY_HAND_INS)["data"]["me"]["handIns"]
+    assert mine["totalCount"] == 1
+    node = mine["edges"][0]["node"]
+    confirmed = course.hand_ins[student]
+    assert node["id"] == confirmed["submission"]["id"] and node["status"] == "HANDED_IN"
+    assert node["receipt"] == {"sha256": confirmed["receipt"]["sha256"], "version": 1,
+                               "signature": confirmed["receipt"]["signature"]}
+    # Before the deadline there are no review tasks; after it, exactly k = 3 each.
+    remaining = (course.deadline - datetime.now(UTC)).total_seconds()
+    if remaining > 2:
+        assert course.gql(student, MY_TASKS)["data"]["me"]["reviewTasks"]["totalCount"] == 0
+
+    def tasks_of(who: str):  # noqa: ANN202
+        body = course.gql(who, MY_TASKS)
+        assert "errors" not in body, body
+        conn = body["data"]["me"]["reviewTasks"]
+        return conn if conn["totalCount"] == 3 else None
+
+    for who in course.students:
+        conn = _wait_for(lambda who=who: tasks_of(who), timeout=remaining + 90, what=f"{who}'s review tasks")
+        tasks = [e["node"] for e in conn["edges"]]
+        assert {t["assignmentId"] for t in tasks} == {course.assignment_id}
+        assert all(t["state"] == "TODO" and t["windowOpen"] for t in tasks)
+    # Cursor pagination over the tasks.
+    first_page = course.gql(student, """{ me { reviewTasks(first: 2) { pageInfo { hasNextPage endCursor }
+        edges { node { taskToken } } } } }""")["data"]["me"]["reviewTasks"]
+    assert first_page["pageInfo"]["hasNextPage"] is True
+    rest = course.gql(student, """query($after: String) { me { reviewTasks(first: 2, after: $after) {
+        pageInfo { hasNextPage } edges { node { taskToken } } } } }""",
+                      {"after": first_page["pageInfo"]["endCursor"]})["data"]["me"]["reviewTasks"]
+    assert rest["pageInfo"]["hasNextPage"] is False and len(rest["edges"]) == 1
+    tokens = [e["node"]["taskToken"] for e in first_page["edges"] + rest["edges"]]
+    assert len(set(tokens)) == 3
+
+
+TASKS_WITH_RUBRIC = """{ me { reviewTasks { edges { node { taskToken state
+    rubric { criteria { key minScore maxScore } questions { key required } } } } } } }"""
+SAVE = """mutation($input: ReviewInput!) { saveReview(input: $input) {
+    task { taskToken state scores { key value } answers { key text } } errors { code field message } } }"""
+SUBMIT = """mutation($input: ReviewInput!) { submitReview(input: $input) {
+    task { taskToken state submittedAt } errors { code field message } } }"""
+RECEIVED = """{ me { receivedReviews { totalCount edges { node { id labNumber scores { key value }
+    answers { key text } myReaction { helpfulness } flaggedByMe } } } } }"""
+
+
+def _review_input(task: dict, text: str) -> dict:
+    rubric = task["rubric"]
+    return {"taskToken": task["taskToken"],
+            "scores": [{"key": c["key"], "value": c["maxScore"]} for c in rubric["criteria"]],
+            "answers": [{"key": q["key"], "text": text} for q in rubric["questions"]]}
+
+
+def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:  # noqa: ANN001
+    reviewer = course.students[0]
+    _wait_for(lambda: course.gql(reviewer, TASKS_WITH_RUBRIC)["data"]["me"]["reviewTasks"]["edges"], 120, "tasks")
+    tasks = [e["node"] for e in course.gql(reviewer, TASKS_WITH_RUBRIC)["data"]["me"]["reviewTasks"]["edges"]]
+    marker = f"clear and well argued {uuid.uuid4().hex[:6]}"
+    saved = course.gql(reviewer, SAVE, {"input": _review_input(tasks[0], marker)})["data"]["saveReview"]
+    assert saved["errors"] == [] and saved["task"]["state"] == "DRAFT"
+    submitted = course.gql(reviewer, SUBMIT, {"input": _review_input(tasks[0], marker)})["data"]["submitReview"]
+    assert submitted["errors"] == [] and submitted["task"]["state"] == "SUBMITTED"
+    # A review with a missing required answer is an expected failure: a typed error, not an exception.
+    incomplete = {**_review_input(tasks[1], "x"), "answers": []}
+    refused = course.gql(reviewer, SUBMIT, {"input": incomplete})
+    assert "errors" not in refused and refused["data"]["submitReview"]["task"] is None
+    assert refused["data"]["submitReview"]["errors"][0]["code"]
+
+    # Exactly one other student received it, without learning who wrote it.
+    received = {s: course.gql(s, RECEIVED)["data"]["me"]["receivedReviews"] for s in course.students}
+    authors = [s for s, conn in received.items() if conn["totalCount"] == 1]
+    assert len(authors) == 1 and authors[0] != reviewer
+    author = authors[0]
+    review = received[author]["edges"][0]["node"]
+    assert {a["text"] for a in review["answers"]} == {marker}
+    assert reviewer not in json.dumps(received[author])
+    reacted = course.gql(author, """mutation($id: ID!) { reactToReview(input: {reviewId: $id, helpfulness: 5,
+        comment: "thanks"}) { reaction { helpfulness } errors { code } } }""", {"id": review["id"]})
+    assert reacted["data"]["reactToReview"] == {"reaction": {"helpfulness": 5}, "errors": []}
+    flagged = course.gql(author, """mutation($id: ID!) { flagReview(input: {reviewId: $id, reason: OTHER,
+        comment: "testing"}) { flag { recorded } errors { code } } }""", {"id": review["id"]})
+    assert flagged["data"]["flagReview"] == {"flag": {"recorded": True}, "errors": []}
+    mine = course.gql(author, RECEIVED)["data"]["me"]["receivedReviews"]["edges"][0]["node"]
+    assert mine["myReaction"] == {"helpfulness": 5} and mine["flaggedByMe"] is True
+
+    # Verdicts: a student may not; a teacher may, and only the student concerned sees the comment.
+    judged, other = course.students[1], course.students[2]
+    verdict_mutation = """mutation($input: SetVerdictInput!) { setVerdict(input: $input) {
+        verdict { labNumber verdict comment } errors { code message } } }"""
+    verdict_input = {"input": {"studentId": judged, "labNumber": 1, "verdict": "FAIL", "comment": "Exercise 3 missing"}}
+    by_student = course.gql(other, verdict_mutation, verdict_input)["data"]["setVerdict"]
+    assert by_student["verdict"] is None and by_student["errors"][0]["code"] == "forbidden"
+    by_teacher = course.gql("t-ole", verdict_mutation, verdict_input, "teacher")["data"]["setVerdict"]
+    assert by_teacher["errors"] == [] and by_teacher["verdict"]["verdict"] == "FAIL"
+    labs = course.gql(judged, "{ me { labs { labNumber status verdict verdictComment } eligibility { status } } }")
+    lab1 = next(lab for lab in labs["data"]["me"]["labs"] if lab["labNumber"] == 1)
+    assert lab1 == {"labNumber": 1, "status": "FAILED", "verdict": "FAIL", "verdictComment": "Exercise 3 missing"}
+    assert labs["data"]["me"]["eligibility"]["status"] in ("UNDECIDED", "NOT_ELIGIBLE")
+
+    # Staff views.
+    record = course.gql("t-ole", """query($id: ID!) { studentRecord(studentId: $id) { student { id email }
+        labs { labNumber verdictComment } verdicts { verdict comment setBy } handIns { id } } }""",
+                        {"id": judged}, "teacher")["data"]["studentRecord"]
+    assert record["student"]["email"] == f"{judged}@student.dtu.dk"
+    assert record["verdicts"][0]["comment"] == "Exercise 3 missing" and len(record["handIns"]) == 1
+    overview = course.gql("t-ole", """{ labOverview(labNumber: 1) { handedIn allocatedTasks reviewsSubmitted
+        students(first: 100) { edges { node { student { id } status { status } handIn { id } } } } } }""",
+                          None, "teacher")["data"]["labOverview"]
+    assert overview["handedIn"] >= STUDENTS and overview["reviewsSubmitted"] >= 1
+    rows = {e["node"]["student"]["id"]: e["node"] for e in overview["students"]["edges"]}
+    assert rows[judged]["status"]["status"] == "FAILED" and rows[judged]["handIn"]["id"]
+
+    # After the deadline, new hand-ins and withdrawals are typed errors with the service's code.
+    late = course.gql(other, START, {"input": {"assignmentId": course.assignment_id, "fileName": "x-EXE.ipynb",
+                                               "size": 10, "sha256": "0" * 64}})["data"]["startHandIn"]
+    assert late["upload"] is None and late["errors"][0]["code"] == "deadline_passed"
+    withdraw = course.gql(other, """mutation($id: ID!) { withdrawHandIn(submissionId: $id) {
+        submission { id } errors { code } } }""", {"id": course.hand_ins[other]["submission"]["id"]})
+    assert withdraw["data"]["withdrawHandIn"]["submission"] is None
+    assert withdraw["data"]["withdrawHandIn"]["errors"][0]["code"] == "deadline_passed"
