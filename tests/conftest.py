@@ -15,14 +15,19 @@ import pytest
 
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
+from peerlab.local.launchers import MotoS3Server, TansuBroker
 from peerlab.local.ports import free_port
 from peerlab.local.process import ServiceProcess
 from peerlab.local.services import SERVICES, ServiceSpec
+
+# Tests run with --import-mode=importlib; let test modules share helpers by module name.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass
 class Stack:
     urls: dict[str, str]
+    broker: TansuBroker
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def token(self, sub: str, *roles: str) -> str:
@@ -65,18 +70,26 @@ def _env(spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoi
 @pytest.fixture(scope="module")
 def stack(request, kafka_broker, s3_server, pg_server, tmp_path_factory) -> Iterator[Stack]:
     """The services a test module names in ``STACK`` (default: all), each API and worker its own
-    process, wired as in production."""
+    process, wired as in production. A module with ``DURABLE_BROKER = True`` gets a broker of its
+    own whose log survives a restart (stored on its own S3 server), so it may stop and start it."""
     wanted = getattr(request.module, "STACK", [spec.name for spec in SERVICES])
     specs = [spec for spec in SERVICES if spec.name in wanted]
     workdir = tmp_path_factory.mktemp("stack")
     ports = {spec.name: free_port() for spec in specs}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    result = Stack(urls=urls)
+    own: list = []
+    broker = kafka_broker
+    if getattr(request.module, "DURABLE_BROKER", False):
+        broker_store = MotoS3Server(workdir=workdir / "broker-s3").start()
+        own.append(broker_store)
+        broker = TansuBroker(storage_url="s3://tansu/", s3_endpoint=broker_store.endpoint, workdir=workdir / "tansu").start()
+        own.append(broker)
+    result = Stack(urls=urls, broker=broker)
     try:
         for spec in specs:
             peers = {n: u for n, u in urls.items() if n != spec.name} if spec.name == "gateway" else {}
             env = _env(spec, port=ports[spec.name], db_url=_database_url(pg_server, workdir, spec.name),
-                       bootstrap=kafka_broker.bootstrap, s3_endpoint=s3_server.endpoint, workdir=workdir,
+                       bootstrap=broker.bootstrap, s3_endpoint=s3_server.endpoint, workdir=workdir,
                        peers=peers)
             full_env = {**os.environ, **env}
             migrated = subprocess.run([sys.executable, "-m", spec.migrate_module, "upgrade"], env=full_env,
@@ -92,3 +105,5 @@ def stack(request, kafka_broker, s3_server, pg_server, tmp_path_factory) -> Iter
     finally:
         for proc in reversed(list(result.processes.values())):
             proc.stop()
+        for component in reversed(own):
+            component.stop()

@@ -22,7 +22,7 @@ def wait_for(fetch, timeout_s: float = 60.0):  # noqa: ANN001
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = fetch()
-        if value is not None:
+        if value:
             return value
         time.sleep(0.2)
     raise AssertionError("timed out waiting")
