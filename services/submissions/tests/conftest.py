@@ -211,3 +211,19 @@ def assert_nothing_kept(stack: Stack) -> None:
 @pytest.fixture
 def nothing_kept() -> Callable[[Stack], None]:
     return assert_nothing_kept
+
+
+def settings_env(settings: SubmissionsSettings) -> dict[str, str]:
+    """Environment variables that give a subprocess the same settings."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        value = getattr(value, "value", value)
+        env[f"PEERLAB_SUBMISSIONS_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+@pytest.fixture
+def env_for() -> Callable[[SubmissionsSettings], dict[str, str]]:
+    return settings_env

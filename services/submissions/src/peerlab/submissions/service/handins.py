@@ -108,12 +108,12 @@ def accept_upload(
         return assignment, submission, version
     if upload.status != "staged":
         raise ProblemError(410, "upload_gone", "This upload was discarded; upload again.")
-    stamp = now()
-    closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
-    access.check_window(assignment, received_at=upload.received_at, closed=closed)
     submission = repository.ensure_submission(
         session, submission_id=new_id("sub"), assignment_id=assignment.id, owner_type=upload.owner_type,
-        owner_id=upload.owner_id, at=stamp)
+        owner_id=upload.owner_id, at=now())
+    stamp = now()  # taken under the owner's lock: versions are numbered in acceptance order
+    closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
+    access.check_window(assignment, received_at=upload.received_at, closed=closed)
     number = submission.latest_version + 1
     version = Version(
         id=new_id("ver"), submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,

@@ -1,0 +1,76 @@
+"""The deadline rule at the boundary, over a real uvicorn server (the body really streams).
+
+Rule: a hand-in is on time iff the server received its request (headers in, body not yet read)
+strictly before the deadline; its bytes must arrive before the assignment closes at
+deadline + close_grace_s, else it is refused (deadline_passed) and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from peerlab.chassis.auth import mint_dev_token
+
+GRACE_S = 3
+
+
+def _slow_body(data: bytes, release_at: datetime):
+    """Half the body now, the rest once ``release_at`` has passed."""
+    yield data[: len(data) // 2]
+    time.sleep(max(0.0, (release_at - datetime.now(UTC)).total_seconds()))
+    yield data[len(data) // 2:]
+
+
+def test_a_request_that_began_before_the_deadline_and_finished_after_is_on_time(
+        make_settings, spawn_service, make_notebook, env_for):
+    settings = make_settings(close_grace_s=GRACE_S)
+    service = spawn_service("peerlab.submissions.main:app", env=env_for(settings), name="submissions")
+    teacher = {"Authorization": "Bearer " + mint_dev_token(sub="t", roles=["teacher"], secret=settings.jwt_secret)}
+
+    def student(sub):
+        return {"Authorization": "Bearer " + mint_dev_token(sub=sub, roles=["student"], secret=settings.jwt_secret),
+                "Content-Type": "application/octet-stream"}
+
+    with httpx.Client(base_url=service.url, timeout=30) as client:
+        deadline = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+        r = client.post("/v1/assignments", headers=teacher, json={
+            "id": "lab-1", "kind": "lab", "title": "Lab 1", "opens_at": (deadline - timedelta(hours=1)).isoformat(),
+            "deadline": deadline.isoformat()})
+        assert r.status_code == 201, r.text
+        client.post("/v1/assignments/lab-1/submissions", headers=student("warm"), params={"file_name": "w-EXE.ipynb"},
+                    content=make_notebook())  # warm up the validation worker
+        data = make_notebook(cells=20)
+        time.sleep(max(0.0, (deadline - timedelta(seconds=1) - datetime.now(UTC)).total_seconds()))
+
+        import threading
+
+        results = {}
+
+        def send(name, release_at):
+            results[name] = httpx.post(f"{service.url}/v1/assignments/lab-1/submissions", headers=student(name),
+                                       params={"file_name": "lab-EXE.ipynb"}, content=_slow_body(data, release_at),
+                                       timeout=30)
+
+        straddling = threading.Thread(target=send, args=("straddles", deadline + timedelta(seconds=1)))
+        too_slow = threading.Thread(target=send, args=("too-slow", deadline + timedelta(seconds=GRACE_S + 1)))
+        straddling.start()
+        too_slow.start()
+        time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.05)
+        after = client.post("/v1/assignments/lab-1/submissions", headers=student("late"),
+                            params={"file_name": "lab-EXE.ipynb"}, content=data)
+        straddling.join(30)
+        too_slow.join(30)
+
+        ok = results["straddles"]
+        assert ok.status_code == 201, ok.text
+        version = ok.json()["version"]
+        assert datetime.fromisoformat(version["received_at"]) < deadline < datetime.fromisoformat(version["accepted_at"])
+        assert version["on_time"] is True
+        assert (after.status_code, after.json()["code"]) == (409, "deadline_passed")
+        slow = results["too-slow"]
+        assert (slow.status_code, slow.json()["code"]) == (409, "deadline_passed")
+        owners = client.get("/v1/submissions", params={"assignment_id": "lab-1"}, headers=teacher).json()["items"]
+        assert sorted(s["owner_id"] for s in owners) == ["straddles", "warm"]
