@@ -1,0 +1,51 @@
+"""Consumers of the roster (gateway) and eligibility (review) events. Each handler runs in the
+consumer's unit of work, which also writes the inbox key, so a redelivered event has no second
+effect."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlmodel import Session
+
+from peerlab.chassis.consumer import ConsumerSpec
+from peerlab.contracts import Envelope, topics
+from peerlab.contracts.events.review import EligibilityChangedV1
+from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
+from peerlab.projects.clock import now
+from peerlab.projects.service import groups, people
+from peerlab.projects.service.groups import GroupPolicy
+from peerlab.projects.settings import ProjectsSettings, get_settings
+
+CONSUMER_NAME = "projects"
+
+
+def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1, *,
+                       settings: ProjectsSettings) -> None:
+    people.record_enrolment(session, course_id=envelope.course_id, person_id=data.person_id, roles=list(data.roles),
+                            programme=data.programme, now=now())
+
+
+def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1, *,
+                         settings: ProjectsSettings) -> None:
+    """The student leaves the course, and with it their group (the group's change is published)."""
+    people.record_unenrolment(session, course_id=envelope.course_id, person_id=data.person_id, now=now())
+    if envelope.course_id == settings.course_id:
+        groups.remove_from_any_group(session, person_id=data.person_id, policy=GroupPolicy.of(settings), now=now())
+
+
+def on_eligibility_changed(session: Session, envelope: Envelope, data: EligibilityChangedV1, *,
+                           settings: ProjectsSettings) -> None:
+    people.record_eligibility(session, course_id=envelope.course_id, person_id=data.student_id, status=data.status,
+                              at=data.changed_at, now=now())
+
+
+def consumer_spec(settings: ProjectsSettings | None = None) -> ConsumerSpec:
+    settings = settings or get_settings()
+    handlers = {
+        PersonEnrolledV1.TYPE: on_person_enrolled,
+        PersonUnenrolledV1.TYPE: on_person_unenrolled,
+        EligibilityChangedV1.TYPE: on_eligibility_changed,
+    }
+    return ConsumerSpec(name=CONSUMER_NAME, topics=[topics.ROSTER, topics.REVIEW],
+                        handlers={t: partial(h, settings=settings) for t, h in handlers.items()})

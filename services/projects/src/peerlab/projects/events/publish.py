@@ -1,0 +1,29 @@
+"""Events the projects service publishes on ``peerlab.projects`` (through the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from peerlab.chassis.outbox import enqueue
+from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
+from peerlab.projects.models import AssignmentRow
+
+SOURCE = "projects"
+
+
+def group_formed(session: Session, *, course_id: str, group_id: str, member_ids: list[str], at: datetime) -> None:
+    enqueue(session, GroupFormedV1(group_id=group_id, member_ids=member_ids, formed_at=at), source=SOURCE,
+            subject=group_id, course_id=course_id)
+
+
+def group_changed(session: Session, *, course_id: str, group_id: str, member_ids: list[str], at: datetime) -> None:
+    enqueue(session, GroupChangedV1(group_id=group_id, member_ids=member_ids, changed_at=at), source=SOURCE,
+            subject=group_id, course_id=course_id)
+
+
+def project_assigned(session: Session, *, assignment: AssignmentRow) -> None:
+    event = ProjectAssignedV1(group_id=assignment.group_id, project_id=assignment.project_id,
+                              subproject=assignment.subproject, assigned_at=assignment.assigned_at)
+    enqueue(session, event, source=SOURCE, subject=assignment.group_id, course_id=assignment.course_id)

@@ -1,0 +1,135 @@
+"""The projects service's tables (all prefixed ``projects_``).
+
+What it owns: the project catalogue per year (projects, supervisors, sub-projects), groups and
+their members, the groups' ranked selections and the project assignments. What it keeps of
+others: people from the roster (programme, enrolment) and their eligibility from review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+TZ = DateTime(timezone=True)
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+class ProjectRow(SQLModel, table=True):
+    """A project of one year's catalogue; ``project_id`` is ``p-<year>-<number:02>``."""
+
+    __tablename__ = "projects_project"
+    __table_args__ = (UniqueConstraint("year", "number", name="uq_projects_project_year_number"),)
+
+    project_id: str = Field(primary_key=True, max_length=32)
+    year: int = Field(index=True)
+    number: int
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    requirements: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    slack_channel: str | None = Field(default=None, max_length=100)
+    links: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    capacity: int | None = Field(default=None, description="Most groups; None: the default capacity.")
+    own_project: bool = Field(default=False)
+    revision: int = Field(default=1)
+    updated_at: datetime = Field(sa_type=TZ)
+
+
+class SupervisorRow(SQLModel, table=True):
+    __tablename__ = "projects_supervisor"
+
+    project_id: str = Field(primary_key=True, max_length=32)
+    position: int = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    organisation: str | None = Field(default=None, max_length=200)
+    internal: bool | None = Field(default=None, description="DTU staff (True) or external (False); None: unknown.")
+
+
+class SubprojectRow(SQLModel, table=True):
+    __tablename__ = "projects_subproject"
+
+    project_id: str = Field(primary_key=True, max_length=32)
+    letter: str = Field(primary_key=True, max_length=1)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+# --- projections ----------------------------------------------------------------------------------
+class PersonRow(SQLModel, table=True):
+    """A person from ``roster.*`` events, with the eligibility ``eligibility.changed.v1`` reports."""
+
+    __tablename__ = "projects_person"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(primary_key=True, max_length=64)
+    roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    programme: str | None = Field(default=None, max_length=20)
+    enrolled: bool = Field(default=True)
+    eligibility: str | None = Field(default=None, max_length=20)
+    eligibility_at: datetime | None = Field(default=None, sa_type=TZ)
+    updated_at: datetime = Field(sa_type=TZ)
+
+
+# --- groups, selections, assignments ------------------------------------------------------------
+class GroupRow(SQLModel, table=True):
+    """A project group. ``state``: forming (too small, no exemption), formed, dissolved (empty).
+
+    ``member_count`` changes only through a conditional UPDATE, so concurrent joins cannot pass
+    the maximum size.
+    """
+
+    __tablename__ = "projects_group"
+
+    group_id: str = Field(primary_key=True, max_length=32)
+    course_id: str = Field(max_length=64, index=True)
+    name: str = Field(default="", max_length=120)
+    join_code: str = Field(max_length=16, unique=True)
+    state: str = Field(default="forming", max_length=20)
+    member_count: int = Field(default=0)
+    exempt: bool = Field(default=False, description="Staff allow it below the minimum size (e.g. one student).")
+    exemption_reason: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=TZ)
+    formed_at: datetime | None = Field(default=None, sa_type=TZ)
+    updated_at: datetime = Field(sa_type=TZ)
+
+
+class MembershipRow(SQLModel, table=True):
+    """A student's group in a course; the primary key is the one-group-per-student rule."""
+
+    __tablename__ = "projects_membership"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(primary_key=True, max_length=64)
+    group_id: str = Field(max_length=32, index=True)
+    joined_at: datetime = Field(sa_type=TZ)
+
+
+class SelectionRow(SQLModel, table=True):
+    """A group's ranked project choices: ``[{project_id, subproject}]``, best first."""
+
+    __tablename__ = "projects_selection"
+
+    group_id: str = Field(primary_key=True, max_length=32)
+    course_id: str = Field(max_length=64, index=True)
+    choices: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    submitted_by: str = Field(max_length=64)
+    submitted_at: datetime = Field(sa_type=TZ)
+
+
+class AssignmentRow(SQLModel, table=True):
+    """The project a group works on; ``rank`` is its place in the group's choices (1 = first)."""
+
+    __tablename__ = "projects_assignment"
+
+    group_id: str = Field(primary_key=True, max_length=32)
+    course_id: str = Field(max_length=64, index=True)
+    project_id: str = Field(max_length=32, index=True)
+    subproject: str | None = Field(default=None, max_length=1)
+    rank: int | None = Field(default=None)
+    method: str = Field(max_length=20, description="allocation or manual")
+    assigned_by: str = Field(max_length=64)
+    assigned_at: datetime = Field(sa_type=TZ)

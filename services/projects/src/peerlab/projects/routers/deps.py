@@ -1,0 +1,22 @@
+"""Shared router dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from peerlab.projects.service.groups import GroupPolicy
+from peerlab.projects.settings import ProjectsSettings
+
+
+def _settings(request: Request) -> ProjectsSettings:
+    return request.app.state.settings
+
+
+def _policy(request: Request) -> GroupPolicy:
+    return GroupPolicy.of(request.app.state.settings)
+
+
+SettingsDep = Annotated[ProjectsSettings, Depends(_settings)]
+PolicyDep = Annotated[GroupPolicy, Depends(_policy)]

@@ -1,0 +1,184 @@
+"""Request and response bodies of the projects API (``/v1``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LETTER = r"^[a-z]$"
+
+
+class SupervisorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    organisation: str | None = Field(default=None, max_length=200)
+    internal: bool | None = Field(default=None, description="DTU staff (true) or external (false); null: unknown.")
+
+
+class SubprojectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    letter: str = Field(pattern=LETTER)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20_000)
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=300)
+    url: str = Field(max_length=2000, pattern=r"^https?://\S+$")
+
+
+class ProjectPut(BaseModel):
+    """A project of a catalogue; ``PUT`` by (year, number) is an idempotent create-or-replace."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=50_000)
+    requirements: str | None = Field(default=None, max_length=5_000)
+    slack_channel: str | None = Field(default=None, pattern=r"^#[\w-]{1,80}$")
+    supervisors: list[SupervisorIn] = Field(default_factory=list, max_length=20)
+    subprojects: list[SubprojectIn] = Field(default_factory=list, max_length=26)
+    links: list[LinkIn] = Field(default_factory=list, max_length=50)
+    capacity: int | None = Field(default=None, ge=1, le=1000, description="Most groups; null: the default.")
+    own_project: bool = Field(default=False, description="'Come with your own project' (project 1 every year).")
+
+
+class ProjectPublic(ProjectPut):
+    project_id: str
+    year: int
+    number: int
+    effective_capacity: int | None = Field(description="capacity, or the default; null: unlimited (own project).")
+    revision: int
+    updated_at: datetime
+
+
+class CatalogueSummary(BaseModel):
+    year: int
+    projects: int
+
+
+class ImportResult(BaseModel):
+    year: int
+    created: list[int]
+    updated: list[int]
+    unchanged: list[int]
+
+
+class GroupCreate(BaseModel):
+    """A student creates a group with themself as its first member; staff may name all members."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=120)
+    member_ids: list[str] | None = Field(default=None, max_length=20, description="Staff only.")
+    exempt: bool = Field(default=False, description="Staff only: allow fewer members than the minimum.")
+    exemption_reason: str | None = Field(default=None, max_length=500)
+
+
+class JoinRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    join_code: str = Field(min_length=4, max_length=16)
+
+
+class ExemptionPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exempt: bool
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class MemberPublic(BaseModel):
+    person_id: str
+    programme: str | None
+    eligibility: str | None
+    presents_poster: bool = Field(description="PhD students do not present a poster.")
+
+
+class GroupPublic(BaseModel):
+    group_id: str
+    course_id: str
+    name: str
+    state: Literal["forming", "formed", "dissolved"]
+    members: list[MemberPublic]
+    exempt: bool
+    exemption_reason: str | None
+    join_code: str | None = Field(description="Shown to the group's members and to staff.")
+    created_at: datetime
+    formed_at: datetime | None
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(max_length=32)
+    subproject: str | None = Field(default=None, pattern=LETTER)
+
+
+class SelectionPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    choices: list[Choice] = Field(min_length=1, max_length=50, description="Best first.")
+
+
+class SelectionPublic(BaseModel):
+    group_id: str
+    choices: list[Choice]
+    submitted_by: str
+    submitted_at: datetime
+
+
+class SelectionWindow(BaseModel):
+    catalogue_year: int
+    deadline: datetime
+    open: bool
+    max_choices: int
+    min_group_size: int
+    max_group_size: int
+
+
+class AssignmentPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(max_length=32)
+    subproject: str | None = Field(default=None, pattern=LETTER)
+
+
+class AssignmentPublic(BaseModel):
+    group_id: str
+    project_id: str
+    subproject: str | None
+    rank: int | None
+    method: Literal["allocation", "manual"]
+    assigned_by: str
+    assigned_at: datetime
+
+
+class AllocationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool = False
+
+
+class AllocationResult(BaseModel):
+    dry_run: bool
+    assigned: list[AssignmentPublic]
+    unassigned: list[str] = Field(description="Formed groups with choices that no project could take.")
+    without_choices: list[str] = Field(description="Formed groups that have not chosen.")
+    rank_counts: dict[int, int] = Field(description="How many groups got their 1st, 2nd, ... choice.")
+
+
+class PersonPublic(BaseModel):
+    person_id: str
+    roles: list[str]
+    programme: str | None
+    enrolled: bool
+    eligibility: str | None
+    group_id: str | None
