@@ -16,6 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from peerlab.chassis.auth import mint_dev_token
+from peerlab.contracts import Envelope
+from peerlab.contracts.events.review import EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1
 from peerlab.gateway.main import create_app
 
 STUDENTS = 5
@@ -237,3 +239,162 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:  
         submission { id } errors { code } } }""", {"id": course.hand_ins[other]["submission"]["id"]})
     assert withdraw["data"]["withdrawHandIn"]["submission"] is None
     assert withdraw["data"]["withdrawHandIn"]["errors"][0]["code"] == "deadline_passed"
+
+
+# --- a student can never read another student's data, through any field ----------------------
+
+
+def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN001
+    """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
+    from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
+                         GraphQLScalarType)
+
+    if isinstance(type_, GraphQLNonNull):
+        return _literal(type_.of_type, target=target, depth=depth)
+    if isinstance(type_, GraphQLList):
+        inner = _literal(type_.of_type, target=target, depth=depth)
+        return f"[{inner}]" if inner is not None else "[]"
+    if isinstance(type_, GraphQLEnumType):
+        return next(iter(type_.values))
+    if isinstance(type_, GraphQLInputObjectType):
+        if depth > 2:
+            return None
+        parts = [f"{name}: {value}" for name, field in type_.fields.items()
+                 if (value := _literal(field.type, target=target, depth=depth + 1)) is not None]
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(type_, GraphQLScalarType):
+        if type_.name in ("ID", "String"):
+            return json.dumps(target)
+        if type_.name == "Int":
+            return "1"
+        if type_.name == "Boolean":
+            return "false"
+        if type_.name == "DateTime":
+            return json.dumps("2021-09-01T00:00:00+00:00")
+    return None
+
+
+def _selection(type_, depth: int) -> str:  # noqa: ANN001
+    """Every field reachable from ``type_`` (up to ``depth``), with optional arguments left out."""
+    from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
+
+    named = get_named_type(type_)
+    if not isinstance(named, GraphQLObjectType):
+        return ""
+    parts = []
+    for name, field in named.fields.items():
+        if any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values()):
+            continue
+        inner = get_named_type(field.type)
+        if isinstance(inner, GraphQLObjectType):
+            if depth <= 0:
+                continue
+            sub = _selection(inner, depth - 1)
+            if sub:
+                parts.append(f"{name} {sub}")
+        else:
+            parts.append(name)
+    return "{ " + " ".join(parts) + " }" if parts else ""
+
+
+def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
+    """Each root field with each target id, at several selection depths: a guarded field that
+    fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
+    root = {"query": schema.query_type, "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type}[kind]
+    out = []
+    for name, field in root.fields.items():
+        for target in targets:
+            args = [f"{arg_name}: {value}" for arg_name, arg in field.args.items()
+                    if (value := _literal(arg.type, target=target)) is not None]
+            call = f"{name}({', '.join(args)})" if args else name
+            selections = {_selection(field.type, depth) for depth in depths}
+            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections)]
+    return out
+
+
+def test_a_student_never_reads_another_students_data(course, services_stack) -> None:  # noqa: ANN001
+    from peerlab.gateway.graphql.schema import build_schema
+    from peerlab.gateway.settings import GatewaySettings
+
+    attacker, victim = course.students[2], course.students[1]
+    victim_submission = course.hand_ins[victim]["submission"]["id"]
+    # The victim has a failed lab with a comment (set by a teacher here if the test runs alone).
+    course.gql("t-ole", """mutation { setVerdict(input: {studentId: "%s", labNumber: 1, verdict: FAIL,
+        comment: "Exercise 3 missing"}) { errors { code } } }""" % victim, None, "teacher")
+    secrets = {
+        victim, victim_submission, f"{victim}@student.dtu.dk", f"Student {victim}", "Exercise 3 missing",
+        course.hand_ins[victim]["receipt"]["sha256"], course.hand_ins[victim]["receipt"]["signature"],
+        *[s for s in course.students if s != attacker],
+    }
+    schema = build_schema(GatewaySettings(environment="test"))._schema
+    operations = [op for kind in ("query", "mutation")
+                  for op in _operations(schema, kind, [victim, victim_submission])]
+    assert len(operations) >= 2 * (len(schema.query_type.fields) + len(schema.mutation_type.fields))
+    checked = 0
+    for operation in operations:
+        response = course.client.post("/graphql", json={"query": operation}, headers=course.headers(attacker))
+        body = response.json()
+        assert response.status_code == 200, (operation, body)
+        # Only execution errors (with a path): a document refused by validation would prove nothing.
+        assert all("path" in e for e in body.get("errors", [])), (operation, body["errors"])
+        data = json.dumps(body.get("data"))
+        leaked = [s for s in secrets if s in data]
+        assert not leaked, (operation, leaked, data[:500])
+        checked += 1
+    assert checked == len(operations)
+
+
+def _events_about(student: str, tag: str) -> dict[str, Envelope]:
+    """One event per subscription field, about ``student``."""
+    now = datetime.now(UTC)
+    allocated = ReviewAllocatedV1(allocation_id=f"al-{tag}", round_id="r-x", assignment_id="a-x", submission_id="s-x",
+                                  reviewer_id=student, task_token=f"tok-{tag}", due_at=now)
+    verdict = LabVerdictSetV1(student_id=student, assignment_id=f"a-{tag}", lab_number=3, verdict="fail",
+                              set_by="t-ole", set_at=now)
+    eligibility = EligibilityChangedV1(student_id=student, status="not_eligible", labs_passed=int(tag == "mine"),
+                                       labs_open=0, threshold=6, changed_at=now)
+    wrap = lambda e: Envelope.wrap(e, source="review", subject=student, course_id="02456-2021")  # noqa: E731
+    return {"myReviewTaskAllocated": wrap(allocated), "myLabStatusChanged": wrap(verdict),
+            "myEligibilityChanged": wrap(eligibility)}
+
+
+def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory) -> None:  # noqa: ANN001
+    from peerlab.chassis.kafka import make_producer
+    from peerlab.gateway.graphql.schema import build_schema
+    from peerlab.gateway.settings import GatewaySettings
+
+    schema = build_schema(GatewaySettings(environment="test"))._schema
+    attacker, victim = f"a{uuid.uuid4().hex[:6]}", f"v{uuid.uuid4().hex[:6]}"
+    theirs, mine = _events_about(victim, "theirs"), _events_about(attacker, "mine")
+    assert set(mine) == set(schema.subscription_type.fields), "every subscription needs an event here"
+    settings = services_stack.gateway_settings(tmp_path_factory.mktemp("gw-subs"), subscriptions_enabled=True)
+    with TestClient(create_app(settings)) as client:
+        assert client.app.state.services.hub.ready.wait(30)
+        token = mint_dev_token(sub=attacker, roles=["student"], secret=settings.jwt_secret)
+        sockets = []
+        try:
+            for name in mine:
+                ws = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]).__enter__()
+                sockets.append((name, ws))
+                ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+                assert ws.receive_json()["type"] == "connection_ack"
+                selection = _selection(schema.subscription_type.fields[name].type, 2)
+                ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {name} {selection} }}"}})
+            _wait_for(lambda: client.app.state.services.hub.subscriber_count() == len(mine), 10, "subscribers")
+            producer = make_producer(settings.kafka_bootstrap, client_id="test-leaks")
+            for envelope in [*theirs.values(), *mine.values()]:  # the victim's first
+                producer.send("peerlab.review", key=envelope.subject.encode(), value=envelope.to_bytes()).get(15)
+            producer.close(timeout=5)
+            for name, ws in sockets:
+                message = ws.receive_json()
+                assert message["type"] == "next", message
+                text = json.dumps(message)
+                assert victim not in text and "theirs" not in text and "a-theirs" not in text, (name, message)
+                if name == "myReviewTaskAllocated":
+                    assert message["payload"]["data"][name]["taskToken"] == "tok-mine"
+                if name == "myEligibilityChanged":
+                    assert message["payload"]["data"][name]["labsPassed"] == 1
+        finally:
+            for _, ws in sockets:
+                ws.__exit__(None, None, None)
