@@ -8,14 +8,17 @@ on restart, and the consumers' inbox absorbs the duplicates. On PostgreSQL sever
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
 from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from peerlab.chassis.db import is_postgres, unit_of_work
 from peerlab.chassis.outbox import OutboxEvent
@@ -62,48 +65,71 @@ class OutboxRelay:
                 pass
         self._producer = None
 
-    def publish_batch(self) -> int:
-        """Publish up to ``batch_size`` unsent rows in order; returns how many were marked sent.
+    def _claim_and_send(self, after_seq: int | None) -> _Claimed | None:
+        """Lock the next unsent rows (in order) and hand them to the producer without waiting.
 
-        Core statements, not ORM objects: one SELECT, one send per row, one flush, and one UPDATE
-        for the acknowledged rows, so the database costs little next to the broker round trip.
+        The rows stay locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) in the returned session
+        until :meth:`_complete` marks them, so a second relay skips them.
         """
         table = OutboxEvent.__table__
-        with unit_of_work(self.engine) as session:
-            query = (
-                select(table.c.seq, table.c.topic, table.c.key, table.c.payload)
-                .where(table.c.sent_at.is_(None))
-                .order_by(table.c.seq)
-                .limit(self.batch_size)
-            )
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            query = select(table.c.seq, table.c.topic, table.c.key, table.c.payload).where(table.c.sent_at.is_(None))
+            if after_seq is not None:
+                query = query.where(table.c.seq > after_seq)
+            query = query.order_by(table.c.seq).limit(self.batch_size)
             if is_postgres(self.engine):
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
             if not rows:
-                return 0
+                session.rollback()
+                session.close()
+                return None
             producer = self._get_producer()
             # Structured-mode CloudEvents: the envelope in the value carries id and type.
             futures = [producer.send(row.topic, key=row.key.encode(), value=row.payload) for row in rows]
-            producer.flush(timeout=self.send_timeout_s)
-            sent_seqs: list[int] = []
-            failures: dict[int, str] = {}
-            for row, future in zip(rows, futures, strict=True):
-                error = _outcome(future)
-                if error is None:
-                    sent_seqs.append(row.seq)
-                else:
-                    failures[row.seq] = error[:500]
-            if sent_seqs:
-                session.execute(update(table).where(_seq_in(table, sent_seqs, self.engine)).values(sent_at=utcnow()))
+            return _Claimed(session, [row.seq for row in rows], futures)
+        except BaseException:
+            session.rollback()
+            session.close()
+            raise
+
+    def _complete(self, claimed: _Claimed) -> int:
+        """Wait for the broker's acknowledgements of a claimed batch, mark them sent, commit."""
+        session = claimed.session
+        deadline = time.monotonic() + self.send_timeout_s
+        sent: list[int] = []
+        failures: dict[int, str] = {}
+        try:
+            for seq, future in zip(claimed.seqs, claimed.futures, strict=True):
+                try:
+                    future.get(timeout=max(0.001, deadline - time.monotonic()))
+                    sent.append(seq)
+                except Exception as exc:  # noqa: BLE001 - any failure leaves the row unsent
+                    failures[seq] = repr(exc)[:500]
+            table = OutboxEvent.__table__
+            if sent:
+                session.execute(update(table).where(_seq_in(table, sent, self.engine)).values(sent_at=utcnow()))
             for seq, error in failures.items():
                 session.execute(
                     update(table).where(table.c.seq == seq).values(attempts=table.c.attempts + 1, last_error=error)
                 )
-        PUBLISHED.labels(self.service).inc(len(sent_seqs))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        PUBLISHED.labels(self.service).inc(len(sent))
         if failures:
             FAILED.labels(self.service).inc(len(failures))
-            raise RelayError(f"{len(failures)} of {len(rows)} events not acknowledged")
-        return len(sent_seqs)
+            raise RelayError(f"{len(failures)} of {len(claimed.seqs)} events not acknowledged")
+        return len(sent)
+
+    def publish_batch(self) -> int:
+        """Publish up to ``batch_size`` unsent rows in order; returns how many were marked sent."""
+        claimed = self._claim_and_send(None)
+        return 0 if claimed is None else self._complete(claimed)
 
     def update_gauges(self) -> None:
         with unit_of_work(self.engine) as session:
@@ -119,23 +145,86 @@ class OutboxRelay:
             OLDEST_AGE.labels(self.service).set((utcnow() - oldest).total_seconds())
 
     def run(self, stop: threading.Event, *, max_backoff_s: float = 5.0) -> None:
-        """Publish until ``stop`` is set; back off while the broker or database is unavailable."""
+        """Publish until ``stop`` is set; back off while the broker or database is unavailable.
+
+        On PostgreSQL the work is pipelined: this thread claims and sends batch N+1 while a second
+        thread waits for batch N's acknowledgements and marks it, so database round trips overlap
+        with producing. Sends still leave in outbox order from one producer, so per-key order
+        holds; after a failure everything unmarked is claimed again from the lowest unsent row
+        (duplicates are absorbed by the consumers' inbox).
+        """
+        pipelined = is_postgres(self.engine)
+        completions: queue.Queue[_Claimed | None] = queue.Queue(maxsize=2)
+        failed = threading.Event()
+        completer = threading.Thread(target=self._complete_loop, args=(completions, failed),
+                                     name="outbox-relay-complete", daemon=True)
+        completer.start()
         backoff = self.poll_interval_s
-        while not stop.is_set():
+        after_seq: int | None = None
+        try:
+            while not stop.is_set():
+                if failed.is_set():
+                    completions.join()
+                    failed.clear()
+                    after_seq = None
+                    self._reset_producer()
+                    stop.wait(backoff)
+                    backoff = min(max_backoff_s, backoff * 2)
+                    continue
+                try:
+                    if time.monotonic() - self._last_gauge > 5:
+                        self._last_gauge = time.monotonic()
+                        self.update_gauges()
+                    claimed = self._claim_and_send(after_seq if pipelined else None)
+                except Exception as exc:  # noqa: BLE001 - broker/DB outages must not kill the relay
+                    log.warning("relay: %s; retrying in %.2fs", exc, backoff)
+                    completions.join()
+                    after_seq = None
+                    self._reset_producer()
+                    stop.wait(backoff)
+                    backoff = min(max_backoff_s, backoff * 2)
+                    continue
+                if claimed is None:
+                    completions.join()
+                    after_seq = None
+                    stop.wait(self.poll_interval_s)
+                    continue
+                completions.put(claimed)
+                if pipelined:
+                    after_seq = claimed.seqs[-1]
+                else:
+                    completions.join()
+                if not failed.is_set():
+                    backoff = self.poll_interval_s
+        finally:
+            completions.join()
+            completions.put(None)
+            completer.join(timeout=10)
+            self._reset_producer()
+
+    def _complete_loop(self, completions: queue.Queue[_Claimed | None], failed: threading.Event) -> None:
+        while True:
+            claimed = completions.get()
             try:
-                if time.monotonic() - self._last_gauge > 5:
-                    self._last_gauge = time.monotonic()
-                    self.update_gauges()
-                published = self.publish_batch()
-                backoff = self.poll_interval_s
-                if published < self.batch_size:
-                    stop.wait(self.poll_interval_s if published == 0 else 0)
-            except Exception as exc:  # noqa: BLE001 - broker/DB outages must not kill the relay
-                log.warning("relay: %s; retrying in %.2fs", exc, backoff)
-                self._reset_producer()
-                stop.wait(backoff)
-                backoff = min(max_backoff_s, backoff * 2)
-        self._reset_producer()
+                if claimed is None:
+                    return
+                if failed.is_set():  # an earlier batch failed: release these rows, they are claimed again
+                    claimed.session.rollback()
+                    claimed.session.close()
+                else:
+                    self._complete(claimed)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("relay: %s", exc)
+                failed.set()
+            finally:
+                completions.task_done()
+
+
+@dataclass
+class _Claimed:
+    session: Session
+    seqs: list[int]
+    futures: list
 
 
 class RelayError(RuntimeError):
@@ -147,11 +236,3 @@ def _seq_in(table, seqs: list[int], engine: Engine):  # noqa: ANN001, ANN202
     if is_postgres(engine):
         return table.c.seq == any_(bindparam("seqs", value=seqs, type_=ARRAY(Integer)))
     return table.c.seq.in_(seqs)
-
-
-def _outcome(future) -> str | None:  # noqa: ANN001 - kafka-python FutureRecordMetadata
-    if not future.is_done:
-        return "not acknowledged before the flush timeout"
-    if future.failed():
-        return repr(future.exception)
-    return None
