@@ -300,6 +300,8 @@ def _selection(type_, depth: int) -> str:  # noqa: ANN001
 def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
     """Each root field with each target id, at several selection depths: a guarded field that
     fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
+    from graphql import GraphQLObjectType, get_named_type
+
     root = {"query": schema.query_type, "mutation": schema.mutation_type,
             "subscription": schema.subscription_type}[kind]
     out = []
@@ -309,7 +311,10 @@ def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] =
                     if (value := _literal(arg.type, target=target)) is not None]
             call = f"{name}({', '.join(args)})" if args else name
             selections = {_selection(field.type, depth) for depth in depths}
-            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections)]
+            if not isinstance(get_named_type(field.type), GraphQLObjectType):
+                selections = {""}
+            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections) if selection or
+                    not isinstance(get_named_type(field.type), GraphQLObjectType)]
     return out
 
 
