@@ -1,0 +1,144 @@
+"""The dev stack's course seed against the services running as real uvicorn processes: run twice,
+nothing is duplicated; lab deadlines come from the scheduling calendar."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.chassis.db import _normalise_url
+from peerlab.chassis.settings import DEV_JWT_SECRET
+from peerlab.local import seed
+from peerlab.local.ports import free_port
+from peerlab.local.seed_course import lab_assignments
+from peerlab.local.seed_course_data import COURSE_ID
+from peerlab.local.services import SERVICES, service_env
+
+ADMIN = mint_dev_token(sub="dev-admin", roles=["admin", "teacher"], secret=DEV_JWT_SECRET, name="Dev Admin")
+HEADERS = {"Authorization": f"Bearer {ADMIN}"}
+
+# Lab k is due on the Monday of counted week k+1 at 23:59 Copenhagen (CEST until 31 Oct, then CET);
+# the fall break week of 18 Oct is not counted.
+LAB_DEADLINES_2021 = [
+    datetime(2021, 9, 6, 21, 59, tzinfo=UTC), datetime(2021, 9, 13, 21, 59, tzinfo=UTC),
+    datetime(2021, 9, 20, 21, 59, tzinfo=UTC), datetime(2021, 9, 27, 21, 59, tzinfo=UTC),
+    datetime(2021, 10, 4, 21, 59, tzinfo=UTC), datetime(2021, 10, 11, 21, 59, tzinfo=UTC),
+    datetime(2021, 10, 25, 21, 59, tzinfo=UTC), datetime(2021, 11, 1, 22, 59, tzinfo=UTC),
+]
+
+
+def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path) -> tuple[dict, dict]:
+    """Migrate and start each named service (API only) the way ``peerlab dev`` does; urls and db urls."""
+    specs = [s for s in SERVICES if s.name in names]
+    ports = {s.name: free_port() for s in specs}
+    urls = {s.name: f"http://127.0.0.1:{ports[s.name]}" for s in specs}
+    databases = {}
+    for spec in specs:
+        peers = {n: u for n, u in urls.items() if n != spec.name} if spec.name == "gateway" else None
+        env = service_env(spec, port=ports[spec.name], data_dir=tmp_path, bootstrap=kafka_broker.bootstrap,
+                          peer_urls=peers)
+        env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name] = fresh_database_url(spec.name)
+        env[f"{spec.env_prefix}DATA_DIR"] = str(tmp_path / spec.name)
+        env[f"{spec.env_prefix}LOG_JSON"] = "false"
+        (tmp_path / "objects" / spec.name).mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([sys.executable, "-m", spec.migrate_module, "upgrade"], env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr[-3000:]
+        spawn_service(spec.app, env=env, port=ports[spec.name], name=f"{spec.name}-api", ready_timeout=60)
+    return urls, databases
+
+
+def _get(urls, service, path):
+    response = httpx.get(urls[service] + path, headers=HEADERS, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _scheduling_state(urls):
+    base = f"/v1/courses/{COURSE_ID}"
+    days = _get(urls, "scheduling", f"{base}/exam-days")
+    return {
+        "term_revision": _get(urls, "scheduling", f"{base}/term")["revision"],
+        "rooms": [(r["room_id"], r["capacity"]) for r in _get(urls, "scheduling", f"{base}/rooms")],
+        "exam_days": [(d["exam_day_id"], d["slots"], d["revision"]) for d in days],
+    }
+
+
+def _projects_state(urls):
+    years = _get(urls, "projects", "/v1/catalogues")
+    revisions = {p["project_id"]: p["revision"] for y in (2020, 2021)
+                 for p in _get(urls, "projects", f"/v1/catalogues/{y}/projects")}
+    return years, revisions
+
+
+def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_database_url, kafka_broker, tmp_path,
+                                                   caplog):
+    urls, _ = _start({"scheduling", "projects"}, spawn_service=spawn_service, fresh_database_url=fresh_database_url,
+                     kafka_broker=kafka_broker, tmp_path=tmp_path)
+    with caplog.at_level(logging.INFO, logger="peerlab.local.seed"):
+        assert seed.seed_course(urls, ADMIN) == ["seed_roster", "seed_calendar", "seed_catalogues", "seed_labs"]
+    assert "seed_roster skipped: the gateway service is not running" in caplog.text
+    assert "seed_labs skipped: the submissions service is not running" in caplog.text
+    first = (_scheduling_state(urls), _projects_state(urls))
+    seed.seed_course(urls, ADMIN)
+    assert (_scheduling_state(urls), _projects_state(urls)) == first
+
+    calendar, (years, revisions) = first
+    assert calendar == {
+        "term_revision": 1,
+        "rooms": [("B303A-A042", 60), ("B303A-A048", 60), ("B303A-HOEST", 120), ("B303A-HVEST", 120)],
+        "exam_days": [("poster-2021", 16, 1), ("extra-2021", 6, 1)],
+    }
+    assert years == [{"year": 2020, "projects": 28}, {"year": 2021, "projects": 25}]
+    assert len(revisions) == 53 and set(revisions.values()) == {1}
+    again = httpx.post(urls["projects"] + "/v1/catalogues/2021/import-bundled", headers=HEADERS, timeout=30).json()
+    assert again["created"] == again["updated"] == [] and len(again["unchanged"]) == 25
+
+    weeks = _get(urls, "scheduling", f"/v1/courses/{COURSE_ID}/calendar/weeks")
+    labs = lab_assignments(weeks)
+    assert [datetime.fromisoformat(body["deadline"]).astimezone(UTC) for _, body in labs] == LAB_DEADLINES_2021
+    assert datetime.fromisoformat(labs[0][1]["opens_at"]) == datetime(2021, 8, 30, 11, 0, tzinfo=UTC)
+    own_choice = [k for k, (_, body) in enumerate(labs, start=1) if "own choice" in body["title"]]
+    assert own_choice == [3, 4, 7, 8]
+
+
+def _outbox_count(database_url: str, event_type: str) -> int:
+    engine = create_engine(_normalise_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM outbox_event WHERE event_type = :t"),
+                                      {"t": event_type}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_seed_twice_against_the_whole_stack(spawn_service, fresh_database_url, kafka_broker, tmp_path):
+    names = {"scheduling", "projects", "submissions", "gateway"}
+    urls, databases = _start(names, spawn_service=spawn_service, fresh_database_url=fresh_database_url,
+                             kafka_broker=kafka_broker, tmp_path=tmp_path)
+    seed.seed_course(urls, ADMIN)
+    seed.seed_course(urls, ADMIN)
+
+    labs = sorted((a for a in _get(urls, "submissions", "/v1/assignments")["items"] if a["kind"] == "lab"),
+                  key=lambda a: a["lab_number"])
+    assert [a["id"] for a in labs] == [f"lab-{k}" for k in range(1, 9)]
+    assert [datetime.fromisoformat(a["deadline"]).astimezone(UTC) for a in labs] == LAB_DEADLINES_2021
+    assert {a["revision"] for a in labs} == {1}
+    assert labs[6]["title"].startswith("Lab 7: week 7 computer exercise - Un- and semi-supervised learning + 1 ")
+    assert _outbox_count(databases["submissions"], "assignment.upserted.v1") == 8
+
+    roster = _get(urls, "gateway", "/v1/roster?limit=1000")["items"]
+    assert len(roster) == 16
+    phd = [p["id"] for p in roster if p["programme"] == "phd"]
+    assert phd == ["s210012"]
+    assert sorted(p["id"] for p in roster if "admin" in p["roles"]) == ["demo-teacher-1"]
+    assert _outbox_count(databases["gateway"], "roster.person_enrolled.v1") == 16
