@@ -7,7 +7,7 @@ from review_testkit import (
 )
 
 from peerlab.chassis.inbox import InboxEntry
-from peerlab.review.models import RoundRow, StudentRow, SubmissionRow, TeacherItemRow
+from peerlab.review.models import AssignmentRow, RoundRow, StudentRow, SubmissionRow, TeacherItemRow
 
 
 def test_a_received_submission_is_recorded_via_the_inbox_and_readable_through_the_api(stack):
@@ -96,3 +96,15 @@ def test_a_close_event_arriving_before_the_hand_in_events_still_records_the_fina
     stack.feed(late)
     with stack.session() as s:
         assert s.get(SubmissionRow, "s-1-a").final is True
+
+
+def test_times_with_an_offset_are_stored_as_the_same_instant(stack):
+    from datetime import timezone
+
+    copenhagen = timezone(timedelta(hours=2))
+    deadline = (now() + timedelta(days=1)).astimezone(copenhagen)
+    stack.feed(lab_assignment(1, deadline=deadline))
+    with stack.session() as s:
+        stored = s.get(AssignmentRow, "a-lab-1").deadline
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=timezone.utc)  # SQLite keeps no offset
+    assert abs((stored - deadline).total_seconds()) < 1
