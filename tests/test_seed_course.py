@@ -109,6 +109,15 @@ def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_databas
     own_choice = [k for k, (_, body) in enumerate(labs, start=1) if "own choice" in body["title"]]
     assert own_choice == [3, 4, 7, 8]
 
+    # A running service without the endpoint a step needs (404/405): the step warns and is skipped.
+    caplog.clear()
+    lacking = {**urls, "gateway": urls["scheduling"], "submissions": urls["projects"]}
+    with caplog.at_level(logging.WARNING, logger="peerlab.local.seed"):
+        seed.seed_course(lacking, ADMIN)
+    assert "seed_roster skipped: PUT gateway/v1/roster/s210001 answered 404" in caplog.text
+    assert "seed_labs skipped: PUT submissions/v1/assignments/lab-1 answered 404" in caplog.text
+    assert (_scheduling_state(urls), _projects_state(urls)) == first
+
 
 def _outbox_count(database_url: str, event_type: str) -> int:
     engine = create_engine(_normalise_url(database_url))
