@@ -91,6 +91,7 @@ def stack(request, kafka_broker, s3_server, pg_server, tmp_path_factory) -> Iter
             env = _env(spec, port=ports[spec.name], db_url=_database_url(pg_server, workdir, spec.name),
                        bootstrap=broker.bootstrap, s3_endpoint=s3_server.endpoint, workdir=workdir,
                        peers=peers)
+            env.update(getattr(request.module, "STACK_ENV", {}))
             full_env = {**os.environ, **env}
             migrated = subprocess.run([sys.executable, "-m", spec.migrate_module, "upgrade"], env=full_env,
                                       capture_output=True, text=True, timeout=180)
