@@ -19,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from prometheus_client import Histogram
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
@@ -32,7 +34,6 @@ from peerlab.chassis.auth import Principal
 from peerlab.chassis.db import unit_of_work
 from peerlab.chassis.errors import ProblemError, unavailable
 from peerlab.chassis.storage import ObjectStore, StorageUnavailable
-from peerlab.submissions import repository
 from peerlab.submissions.receipts import ReceiptSigner
 from peerlab.submissions.service import handins, idempotency, views
 from peerlab.submissions.settings import SubmissionsSettings
@@ -40,6 +41,19 @@ from peerlab.submissions.stored import StoredOutcome, store_config, validate_sto
 from peerlab.submissions.validation import AssignmentFileRules, ValidationFailure, ValidationResult, ValidatorPool
 
 log = logging.getLogger("peerlab.submissions.flow")
+STAGE_SECONDS = Histogram(
+    "peerlab_submissions_handin_stage_seconds", "Time spent in each step of a hand-in",
+    ["stage"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
 T = TypeVar("T")
 SQLITE_RETRIES = 20
 
@@ -71,6 +85,7 @@ class Runtime:
     signer: ReceiptSigner
     pool: ValidatorPool
     in_flight: int = 0
+    put_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
 
     def admit(self) -> None:
         if self.in_flight >= self.settings.max_uploads_in_flight:
@@ -103,9 +118,10 @@ def validation_problem(failure: ValidationFailure) -> ProblemError:
 
 
 async def validate_staged(rt: Runtime, *, key: str, rules: AssignmentFileRules, file_name: str) -> ValidationResult:
-    outcome: StoredOutcome = await rt.pool.run(
-        validate_stored_upload, timeout_s=rt.settings.validation_timeout_s,
-        config=store_config(rt.settings), key=key, kind_rules=rules, file_name=file_name)
+    with timed("validate"):
+        outcome: StoredOutcome = await rt.pool.run(
+            validate_stored_upload, timeout_s=rt.settings.validation_timeout_s,
+            config=store_config(rt.settings), key=key, kind_rules=rules, file_name=file_name)
     if outcome.status == "storage_unavailable":
         raise StorageUnavailable(outcome.detail)
     if outcome.status == "missing":
@@ -132,22 +148,24 @@ async def accept(
     """The accepting transaction; a concurrent request that won the same Idempotency-Key wins."""
 
     def work(session: Session) -> Replayed:
-        if idem_key:
-            idempotency.remember(session, principal=principal.sub, key=idem_key,
-                                 request_fingerprint=idem_fingerprint, status_code=201, response={})
+        record = None
+        if idem_key:  # claimed first: a concurrent request with the same key waits here, then fails
+            record = idempotency.remember(session, principal=principal.sub, key=idem_key,
+                                          request_fingerprint=idem_fingerprint, status_code=201, response={})
         warnings = [w.model_dump(mode="json") for w in result.warnings]
         assignment, submission, version = handins.accept_upload(
             session, upload_id=upload_id, file_name=result.file_name, size=result.size, sha256=result.sha256,
             warnings=warnings, close_grace_s=rt.settings.close_grace_s)
-        body = views.accepted_body(session, signer=rt.signer, submission=submission, version=version)
-        if idem_key:
-            record = repository.get_idempotency(session, principal=principal.sub, key=idem_key)
+        body = views.accepted_body(session, signer=rt.signer, submission=submission, version=version,
+                                   kind=assignment.kind)
+        if record is not None:
             record.response = body
             session.add(record)
         return Replayed(201, body)
 
     try:
-        return await in_transaction(rt.engine, work)
+        with timed("accept"):
+            return await in_transaction(rt.engine, work)
     except IntegrityError:
         if not idem_key:
             raise

@@ -152,3 +152,20 @@ async def guarded(chunks: AsyncIterator[bytes], guard: StreamGuard) -> AsyncIter
         guard.feed(chunk)
         yield chunk
     guard.finish()
+
+
+async def coalesced(chunks: AsyncIterator[bytes], *, target: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """Join small body chunks into pieces of about ``target`` bytes.
+
+    The S3 client assembles each 5 MiB part with ``bytes +=``: fed 64 KiB pieces that costs ~90 ms
+    of CPU per part (quadratic copying), fed 256 KiB pieces ~4 ms. Memory stays bounded: one
+    piece being filled plus the bridge's few queued pieces.
+    """
+    buffer = bytearray()
+    async for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= target:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)

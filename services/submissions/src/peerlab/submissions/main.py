@@ -36,6 +36,11 @@ def _check_storage(request: Request) -> None:
     request.app.state.runtime.store.ping()
 
 
+def _log_warm_up_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("validation worker warm-up failed (the first hand-in will start one): %s", task.exception())
+
+
 def _preload_worker_modules() -> None:
     """Validation workers fork from the forkserver; have it import what they run (store access
     included) once, so each new worker starts in milliseconds rather than seconds."""
@@ -63,10 +68,12 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
             settings=settings, engine=app.state.engine, store=store, signer=ReceiptSigner.from_settings(settings),
             pool=ValidatorPool(max_workers=settings.validation_workers,
                                memory_limit_bytes=settings.validation_memory_limit_mb * 1024 * 1024),
+            put_slots=asyncio.Semaphore(settings.max_concurrent_puts),
         )
         _preload_worker_modules()
         # Start a validation worker now, not on the first hand-in.
         app.state.warm_up = asyncio.get_running_loop().create_task(app.state.runtime.pool.warm_up())
+        app.state.warm_up.add_done_callback(_log_warm_up_failure)
 
     app = create_service_app(
         settings=settings, title="Peerlab submissions", description=DESCRIPTION, routers=routers,

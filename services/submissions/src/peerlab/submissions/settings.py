@@ -39,6 +39,11 @@ class SubmissionsSettings(ServiceSettings):
     max_uploads_in_flight: int = Field(
         default=64, ge=1, description="Concurrent streaming uploads per process; more get 503."
     )
+    max_concurrent_puts: int = Field(
+        default=8, ge=1,
+        description="Streamed uploads writing to the store at once (each holds up to a 5 MiB part); "
+        "the others wait with their bodies unread.",
+    )
     report_soft_max_pages: int = 6
     synopsis_max_pages: int = 1
     stale_upload_after_s: int = Field(

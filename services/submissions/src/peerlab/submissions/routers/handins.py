@@ -86,7 +86,8 @@ async def hand_in(
         return flow.Begun(upload.id, upload.object_key, rules, {})
 
     try:
-        begun = await flow.in_transaction(rt.engine, begin)
+        with flow.timed("begin"):
+            begun = await flow.in_transaction(rt.engine, begin)
     except ValidationFailure as failure:
         raise flow.validation_problem(failure) from None
     if isinstance(begun, flow.Replayed):
@@ -99,8 +100,11 @@ async def hand_in(
             body = ingest.body_for(request.headers.get("content-type", ""), request.stream(), file_name)
             name = check_file_name(kind_rules=begun.rules, file_name=await body.start())
             guard = StreamGuard.for_rules(begun.rules)
-            await put_async_stream(rt.store, begun.object_key, ingest.guarded(body.chunks(), guard),
-                                   content_type="application/octet-stream", max_bytes=begun.rules.max_bytes)
+            async with rt.put_slots:  # bounds the part buffers held at once; the rest wait unread
+                with flow.timed("stream"):
+                    await put_async_stream(
+                        rt.store, begun.object_key, ingest.coalesced(ingest.guarded(body.chunks(), guard)),
+                        content_type="application/octet-stream", max_bytes=begun.rules.max_bytes)
             stored = True
         except ValidationFailure as failure:
             raise flow.validation_problem(failure) from None

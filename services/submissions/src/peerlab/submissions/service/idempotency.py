@@ -41,8 +41,11 @@ def replay(session: Session, *, principal: str, key: str, request_fingerprint: s
 
 
 def remember(session: Session, *, principal: str, key: str, request_fingerprint: str, status_code: int,
-             response: dict[str, Any]) -> None:
-    """Store the result; a concurrent first request with the same key fails this transaction."""
-    session.add(IdempotencyRecord(principal=principal, key=key, fingerprint=request_fingerprint,
-                                  status_code=status_code, response=response, created_at=now()))
+             response: dict[str, Any]) -> IdempotencyRecord:
+    """Claim the key (a concurrent first request with the same key fails its transaction here);
+    set ``record.response`` once the result is known, in the same transaction."""
+    record = IdempotencyRecord(principal=principal, key=key, fingerprint=request_fingerprint,
+                               status_code=status_code, response=response, created_at=now())
+    session.add(record)
     session.flush()
+    return record

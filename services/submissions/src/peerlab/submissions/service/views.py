@@ -52,10 +52,15 @@ def receipt_for(version: Version, signer: ReceiptSigner) -> Receipt:
     return Receipt(receipt=body, signature=signer.sign(body.model_dump(mode="json")))
 
 
-def accepted_body(session: Session, *, signer: ReceiptSigner, submission: Submission, version: Version) -> dict:
+def accepted_body(
+    session: Session, *, signer: ReceiptSigner, submission: Submission, version: Version, kind: str | None = None,
+) -> dict:
     """The JSON body answering an accepted hand-in (also what an idempotent retry gets back)."""
+    if kind is not None and submission.latest_version == 1:
+        public = submission_public(submission, [version], kind=kind)  # a first hand-in has one version
+    else:
+        public = submissions_public(session, [submission])[0]
     return HandInAccepted(
-        submission=submissions_public(session, [submission])[0],
-        version=version_public(version, current=submission.current_version),
+        submission=public, version=version_public(version, current=submission.current_version),
         receipt=receipt_for(version, signer), warnings=list(version.warnings or []),
     ).model_dump(mode="json")
