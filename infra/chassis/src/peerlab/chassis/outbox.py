@@ -2,13 +2,18 @@
 
 The relay (``peerlab.chassis.relay``) later publishes them to Kafka and marks them sent, so a
 broker outage delays events but loses none.
+
+``enqueue`` collects the rows on the session and writes them with one multi-row INSERT when the
+transaction commits (or when ``flush_outbox`` is called): an allocation that emits thousands of
+events costs one statement, not thousands of ORM objects. A rollback discards them with the rest.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text, event, insert
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
 from peerlab.contracts import Envelope, EventData, utcnow
@@ -48,14 +53,35 @@ def enqueue(
         course_id=course_id,
         correlation_id=correlation_id or current_correlation_id(),
     )
-    session.add(
-        OutboxEvent(
-            event_id=envelope.id,
-            topic=event.TOPIC,
-            key=subject,
-            event_type=envelope.type,
-            payload=envelope.to_bytes(),
-            created_at=utcnow(),
-        )
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "event_id": envelope.id,
+            "topic": event.TOPIC,
+            "key": subject,
+            "event_type": envelope.type,
+            "payload": envelope.to_bytes(),
+            "created_at": utcnow(),
+            "attempts": 0,
+        }
     )
     return envelope
+
+
+_PENDING = "peerlab.outbox.pending"
+
+
+def flush_outbox(session: OrmSession) -> None:
+    """Write the events enqueued on ``session`` so far (commit does this by itself)."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(insert(OutboxEvent.__table__), pending)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_pending_on_commit(session: OrmSession) -> None:
+    flush_outbox(session)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending_on_rollback(session: OrmSession, _previous_transaction) -> None:  # noqa: ANN001
+    session.info.pop(_PENDING, None)
