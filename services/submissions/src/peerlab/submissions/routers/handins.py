@@ -12,12 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from peerlab.chassis.auth import CurrentPrincipal
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.chassis.storage import put_async_stream
+from peerlab.chassis.storage import UploadAborted, put_async_stream
 from peerlab.submissions import flow, ingest
 from peerlab.submissions.clock import now
 from peerlab.submissions.routers.deps import IdempotencyKey, ReceivedAt, RuntimeDep
@@ -85,16 +86,15 @@ async def hand_in(
                                       received_at=received_at)
         return flow.Begun(upload.id, upload.object_key, rules, {})
 
+    rt.admit()  # before anything is staged: a refused request leaves nothing behind
     try:
-        with flow.timed("begin"):
-            begun = await flow.in_transaction(rt.engine, begin)
-    except ValidationFailure as failure:
-        raise flow.validation_problem(failure) from None
-    if isinstance(begun, flow.Replayed):
-        return _replayed(begun)
-
-    rt.admit()
-    try:
+        try:
+            with flow.timed("begin"):
+                begun = await flow.in_transaction(rt.engine, begin)
+        except ValidationFailure as failure:
+            raise flow.validation_problem(failure) from None
+        if isinstance(begun, flow.Replayed):
+            return _replayed(begun)
         stored = False
         try:
             body = ingest.body_for(request.headers.get("content-type", ""), request.stream(), file_name)
@@ -108,6 +108,10 @@ async def hand_in(
             stored = True
         except ValidationFailure as failure:
             raise flow.validation_problem(failure) from None
+        except ClientDisconnect:
+            raise ProblemError(400, "upload_aborted", "The client went away before the file arrived.") from None
+        except UploadAborted as exc:
+            raise ProblemError(408, "upload_timeout", f"The upload stalled: {exc}") from None
         finally:
             if not stored:
                 await flow.discard(rt, upload_id=begun.upload_id, object_key=begun.object_key)
