@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import Session
 
 from peerlab.chassis.db import unit_of_work
 from peerlab.chassis.outbox import OutboxEvent, enqueue
@@ -40,7 +41,10 @@ def test_a_rolled_back_transaction_leaves_no_event_and_no_state(engine):
     assert rows(engine) == []
     with unit_of_work(engine) as session:
         assert session.execute(select(func.count()).select_from(Effect)).scalar_one() == 0
-        # The same session object is reused after a rollback: nothing stale is written later.
-    with unit_of_work(engine) as session:
+    # A session reused after a rollback does not write the rolled-back events later.
+    with Session(engine) as session:
+        enqueue(session, received(1), source="t", subject="s-1", course_id="c")
+        session.rollback()
         enqueue(session, received(2), source="t", subject="s-2", course_id="c")
+        session.commit()
     assert [Envelope.from_bytes(r.payload).subject for r in rows(engine)] == ["s-2"]
