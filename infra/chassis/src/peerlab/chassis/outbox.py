@@ -53,6 +53,8 @@ def enqueue(
         course_id=course_id,
         correlation_id=correlation_id or current_correlation_id(),
     )
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any SQL, discards the pending rows
     session.info.setdefault(_PENDING, []).append(
         {
             "event_id": envelope.id,
