@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="GraphQL over all services, identity and roster, LMS webhooks.",
         routers=[roster.router, webhooks.router, graphql_router(settings)],
     )
+    # One log line per backend call would cost more than the call's own bookkeeping; the calls are
+    # counted in metrics (peerlab_gateway_backend_calls_total) instead.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     app.state.backend_calls = CallCounter()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     inner = app.router.lifespan_context
