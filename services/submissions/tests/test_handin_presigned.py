@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy import update
+
+from peerlab.chassis.db import unit_of_work
+from peerlab.submissions.clock import now
+from peerlab.submissions.models import Upload
+from peerlab.submissions.service.janitor import sweep_stale_uploads
 
 
 def _ticket(stack, data, *, student="s1", name="lab-EXE.ipynb", sha=None, size=None):
@@ -33,7 +39,30 @@ def test_presigned_upload_then_confirm_is_accepted_like_a_stream(stack, make_not
     again = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1"))
     assert again.status_code == 201 and again.json()["version"]["id"] == body["version"]["id"]
     assert len(stack.outbox("submission.received.v1")) == 1
-    assert stack.objects() == [f"uploads/lab-1/{t['upload_id']}"]
+    # the accepted bytes were copied out of the key the URL writes to
+    assert stack.objects() == [f"versions/lab-1/{t['upload_id']}"]
+
+
+def test_the_url_cannot_change_an_accepted_hand_in(stack, make_notebook):
+    stack.assignment("lab-1", lab_number=1)
+    data, other = make_notebook(cells=2), make_notebook(cells=7)
+    t = _ticket(stack, data).json()
+    httpx.put(t["url"], content=data)
+    sid = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1")).json()["submission"]["id"]
+    assert httpx.put(t["url"], content=other).status_code == 200  # the URL has not expired yet
+    link = stack.client.get(f"/v1/submissions/{sid}/versions/1/download", headers=stack.auth("s1")).json()
+    assert httpx.get(link["url"]).content == data
+    again = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1"))
+    assert again.json()["version"]["sha256"] == hashlib.sha256(data).hexdigest()
+    # once the URL has expired the janitor removes what it wrote
+    engine, store = stack.client.app.state.engine, stack.client.app.state.runtime.store
+    with unit_of_work(engine) as session:
+        session.execute(update(Upload).where(Upload.id == t["upload_id"]).values(expires_at=now() - timedelta(minutes=1)))
+    with unit_of_work(engine) as session:
+        assert sweep_stale_uploads(session, store=store, stale_after_s=3600) == 1
+    with unit_of_work(engine) as session:
+        assert sweep_stale_uploads(session, store=store, stale_after_s=3600) == 0
+    assert stack.objects() == [f"versions/lab-1/{t['upload_id']}"]
 
 
 def test_confirm_refuses_a_different_file_and_removes_it(stack, make_notebook, nothing_kept):

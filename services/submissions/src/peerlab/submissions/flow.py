@@ -98,10 +98,14 @@ class Runtime:
 
 @dataclass(frozen=True)
 class Begun:
+    """A staged upload: ``object_key`` holds the bytes to validate and keep; ``staging_key`` (presigned
+    uploads) is where the client's URL writes."""
+
     upload_id: str
     object_key: str
     rules: AssignmentFileRules
     extra: dict[str, Any]
+    staging_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,13 @@ async def validate_staged(rt: Runtime, *, key: str, rules: AssignmentFileRules, 
     return outcome.result
 
 
-async def discard(rt: Runtime, *, upload_id: str, object_key: str) -> None:
-    """Remove a rejected upload's object and mark it discarded; failures are left to the janitor."""
-    try:
-        await run_in_threadpool(rt.store.delete, object_key)
-    except Exception as exc:  # noqa: BLE001 - the janitor retries
-        log.warning("could not delete staged object %s: %s", object_key, exc)
+async def discard(rt: Runtime, *, upload_id: str, object_key: str, staging_key: str | None = None) -> None:
+    """Remove a rejected upload's objects and mark it discarded; failures are left to the janitor."""
+    for key in dict.fromkeys(k for k in (object_key, staging_key) if k):
+        try:
+            await run_in_threadpool(rt.store.delete, key)
+        except Exception as exc:  # noqa: BLE001 - the janitor retries
+            log.warning("could not delete staged object %s: %s", key, exc)
     try:
         await in_transaction(rt.engine, lambda s: handins.discard_upload(s, upload_id=upload_id))
     except Exception as exc:  # noqa: BLE001 - the janitor retries
@@ -196,5 +201,6 @@ async def finish(
         raise validation_problem(failure) from None
     finally:
         if not accepted:
-            await asyncio.shield(discard(rt, upload_id=begun.upload_id, object_key=begun.object_key))
+            await asyncio.shield(discard(rt, upload_id=begun.upload_id, object_key=begun.object_key,
+                                         staging_key=begun.staging_key))
 

@@ -103,6 +103,8 @@ class Upload(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     version_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    # presigned uploads: when the staging object (writable through the URL until it expires) was removed
+    staging_removed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -153,6 +153,14 @@ def stale_uploads(session: Session, *, created_before: datetime, limit: int = 20
     return list(session.execute(query).scalars())
 
 
+def expired_staging(session: Session, *, now: datetime, limit: int = 200) -> list[Upload]:
+    """Presigned uploads no longer staged whose URL has expired and whose staging key is not yet cleared."""
+    query = (select(Upload).where(Upload.channel == "presigned", Upload.status != "staged",
+                                  Upload.expires_at < now, Upload.staging_removed_at.is_(None))
+             .order_by(Upload.created_at).limit(limit))
+    return list(session.execute(query).scalars())
+
+
 def get_idempotency(session: Session, *, principal: str, key: str) -> IdempotencyRecord | None:
     return session.get(IdempotencyRecord, (principal, key))
 

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from peerlab.chassis.auth import CurrentPrincipal
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.chassis.storage import UploadAborted, put_async_stream
+from peerlab.chassis.storage import StorageUnavailable, UploadAborted, put_async_stream
 from peerlab.submissions import flow, ingest
 from peerlab.submissions.clock import now
 from peerlab.submissions.routers.deps import IdempotencyKey, ReceivedAt, RuntimeDep
@@ -185,18 +185,26 @@ async def confirm_upload(
             return flow.Replayed(201, body, ours=False)
         closed = handins.is_closed(session, assignment, at=now(), close_grace_s=rt.settings.close_grace_s)
         access.check_window(assignment, received_at=upload.received_at, closed=closed)
-        return flow.Begun(upload.id, upload.object_key, rules,
-                          {"file_name": upload.file_name, "size": upload.declared_size, "sha256": upload.declared_sha256})
+        return flow.Begun(upload.id, handins.accepted_key(upload), rules,
+                          {"file_name": upload.file_name, "size": upload.declared_size, "sha256": upload.declared_sha256},
+                          staging_key=upload.object_key)
 
     begun = await flow.in_transaction(rt.engine, begin)
     if isinstance(begun, flow.Replayed):
         return _replayed(begun)
-    stat = await run_in_threadpool(rt.store.stat, begun.object_key)
+    stat = await run_in_threadpool(rt.store.stat, begun.staging_key)
     if stat is None:
         raise ProblemError(409, "upload_missing", "Nothing was uploaded to the URL yet; PUT the file first.")
     if stat.size != begun.extra["size"]:
-        await flow.discard(rt, upload_id=begun.upload_id, object_key=begun.object_key)
+        await flow.discard(rt, upload_id=begun.upload_id, object_key=begun.object_key, staging_key=begun.staging_key)
         raise ProblemError(422, "size_mismatch", f"The uploaded file has {stat.size} bytes, not {begun.extra['size']}.")
+    # Freeze the bytes: the URL can write its key until it expires, the copy's key it cannot.
+    # What is validated and kept is the copy, checked against the declared size and SHA-256.
+    await run_in_threadpool(rt.store.copy, begun.staging_key, begun.object_key)
+    try:
+        await run_in_threadpool(rt.store.delete, begun.staging_key)
+    except StorageUnavailable:
+        pass  # the janitor removes it once the URL has expired
     outcome = await flow.finish(rt, begun=begun, principal=principal, file_name=begun.extra["file_name"],
                                 expected_sha256=begun.extra["sha256"], expected_size=begun.extra["size"],
                                 idem_key=idem_key, idem_fingerprint=fingerprint)

@@ -30,8 +30,17 @@ def new_id(prefix: str) -> str:
 
 
 def object_key(assignment_id: str, upload_id: str) -> str:
-    """Where an upload's bytes live: one key per upload, never reused, never derived from a file name."""
+    """Where an upload's bytes arrive: one key per upload, never reused, never derived from a file name."""
     return f"uploads/{assignment_id}/{upload_id}"
+
+
+def accepted_key(upload: Upload) -> str:
+    """Where an accepted upload's bytes are kept. A streamed upload stays where the service wrote
+    it; a presigned one is copied out of the key its URL can still write to until it expires, so
+    nobody can change an accepted hand-in through that URL."""
+    if upload.channel == "presigned":
+        return f"versions/{upload.assignment_id}/{upload.id}"
+    return upload.object_key
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,7 @@ def accept_upload(
     number = submission.latest_version + 1
     version = Version(
         id=new_id("ver"), submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
-        version=number, object_key=upload.object_key, file_name=file_name, size=size, sha256=sha256,
+        version=number, object_key=accepted_key(upload), file_name=file_name, size=size, sha256=sha256,
         channel=upload.channel, submitted_by=upload.principal, received_at=upload.received_at,
         accepted_at=stamp, warnings=warnings,
     )

@@ -10,18 +10,27 @@ from sqlmodel import Session
 from peerlab.chassis.storage import ObjectStore
 from peerlab.submissions import repository
 from peerlab.submissions.clock import now
+from peerlab.submissions.service import handins
 
 log = logging.getLogger("peerlab.submissions.janitor")
 
 
 def sweep_stale_uploads(session: Session, *, store: ObjectStore, stale_after_s: int, limit: int = 200) -> int:
-    """Delete the objects of uploads staged longer than ``stale_after_s`` ago; mark them discarded."""
+    """Delete the objects of uploads staged longer than ``stale_after_s`` ago and mark them
+    discarded; remove presigned staging objects once their URL has expired. Returns the count."""
     stamp = now()
     stale = repository.stale_uploads(session, created_before=stamp - timedelta(seconds=stale_after_s), limit=limit)
     for upload in stale:
-        store.delete(upload.object_key)
+        for key in {upload.object_key, handins.accepted_key(upload)}:
+            store.delete(key)
         upload.status = "discarded"
+        upload.staging_removed_at = stamp
         session.add(upload)
-    if stale:
-        log.info("discarded %d stale uploads", len(stale))
-    return len(stale)
+    expired = repository.expired_staging(session, now=stamp, limit=limit)
+    for upload in expired:  # accepted or discarded: the URL may have written a new object meanwhile
+        store.delete(upload.object_key)
+        upload.staging_removed_at = stamp
+        session.add(upload)
+    if stale or expired:
+        log.info("discarded %d stale uploads, removed %d expired staging objects", len(stale), len(expired))
+    return len(stale) + len(expired)
