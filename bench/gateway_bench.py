@@ -132,6 +132,39 @@ async def latency_phase(urls: dict, *, rate: float, seconds: float) -> dict[str,
     return results
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(urls: dict, procs: list[ServiceProcess], n: int = 300) -> None:
+    """Sequential requests: CPU each server process spends per request (robust to a busy machine)."""
+    token = mint_dev_token(sub="s210001", roles=["student"], secret=DEV_JWT_SECRET)
+    headers = {"authorization": f"Bearer {token}"}
+    names = {"review": procs[0], "gateway": procs[1]}
+    cases = {
+        "review REST direct": lambda c: c.get(f"{urls['review']}/v1/lab-status", params={"student_ids": "s210001"},
+                                              headers=headers),
+        "gateway, me.labs": lambda c: c.post(f"{urls['gateway']}/graphql", json={"query": LABS_QUERY}, headers=headers),
+        "gateway, no backend call": lambda c: c.post(f"{urls['gateway']}/graphql",
+                                                     json={"query": "{ course { id timeZone } }"}, headers=headers),
+    }
+    print(f"== CPU per request, {n} sequential requests each (server processes only)")
+    with httpx.Client(timeout=30) as client:
+        for name, call in cases.items():
+            for _ in range(20):
+                call(client).raise_for_status()
+            before = {k: process_cpu_s(p.pid) for k, p in names.items()}
+            started = time.perf_counter()
+            for _ in range(n):
+                call(client).raise_for_status()
+            wall = (time.perf_counter() - started) / n * 1000
+            spent = {k: (process_cpu_s(p.pid) - before[k]) / n * 1000 for k, p in names.items()}
+            print(f"  {name:<26} wall {wall:6.2f} ms   cpu: review {spent['review']:5.2f} ms, "
+                  f"gateway {spent['gateway']:5.2f} ms")
+
+
 # --- 2. a 10,000-object list -------------------------------------------------------------------
 
 
@@ -239,7 +272,7 @@ def big_list(n: int, repeats: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rates", type=float, nargs="+", default=[200, 50])
+    parser.add_argument("--rates", type=float, nargs="+", default=[200, 25])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
@@ -261,6 +294,7 @@ def main() -> int:
             pg = None
         procs, urls = start_stack(Path(tmp), broker.bootstrap, pg)
         try:
+            cpu_per_request(urls, procs)
             for rate in args.rates:
                 print(f"== added latency at {rate:.0f} req/s, 2 x {args.seconds:.0f} s per path, alternating")
                 report(asyncio.run(latency_phase(urls, rate=rate, seconds=args.seconds)))
