@@ -326,8 +326,8 @@ def main() -> int:
     ratio = svc_s / raw_s
     print()
     print(f"## Submissions deadline surge ({args.count} notebooks, {total / MB:.0f} MB, {args.clients} clients)")
-    print(f"| run | total s | MB/s | p50 s | p99 s | max s |")
-    print(f"|---|---|---|---|---|---|")
+    print("| run | total s | MB/s | p50 s | p99 s | max s |")
+    print("|---|---|---|---|---|---|")
     for name, secs, lat in (("raw put_object", raw_s, raw_lat), ("service hand-in", svc_s, svc_lat)):
         print(f"| {name} | {secs:.1f} | {total / MB / secs:.0f} | {percentile(lat, .5):.2f} | "
               f"{percentile(lat, .99):.2f} | {max(lat):.2f} |")
