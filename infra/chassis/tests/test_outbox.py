@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from peerlab.chassis.db import unit_of_work
@@ -25,7 +25,7 @@ def rows(engine):
 
 def test_events_commit_with_the_state_change_in_enqueue_order(engine):
     with unit_of_work(engine) as session:
-        session.add(Effect(subject="s-1"))
+        session.execute(insert(Effect).values(subject="s-1"))
         ids = [enqueue(session, received(i), source="t", subject=f"s-{i}", course_id="c").id for i in range(50)]
     stored = rows(engine)
     assert [r.event_id for r in stored] == ids
@@ -35,7 +35,7 @@ def test_events_commit_with_the_state_change_in_enqueue_order(engine):
 def test_a_rolled_back_transaction_leaves_no_event_and_no_state(engine):
     with pytest.raises(RuntimeError):
         with unit_of_work(engine) as session:
-            session.add(Effect(subject="s-1"))
+            session.execute(insert(Effect).values(subject="s-1"))
             enqueue(session, received(1), source="t", subject="s-1", course_id="c")
             raise RuntimeError("the service refused")
     assert rows(engine) == []

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
