@@ -140,7 +140,8 @@ class LabVerdict(SQLModel, table=True):
 
 
 class Allocation(SQLModel, table=True):
-    """Projection of ``review.allocated.v1``: who may read which submission, anonymised."""
+    """Projection of ``review.allocated.v1``: who may read which submission, anonymised. One row
+    per active task; ``review.allocation_cancelled.v1`` removes it."""
 
     __tablename__ = "submissions_allocation"
     __table_args__ = (Index("ix_submissions_allocation_reviewer", "reviewer_id", "submission_id"),)

@@ -46,6 +46,48 @@ class ReviewAllocatedV1(EventData):
     )
 
 
+class ReviewAllocationCancelledV1(EventData):
+    """A task stopped being active: its reviewer loses read access to the anonymised copy.
+
+    Keyed by allocation id like ``review.allocated.v1``, so a later ``review.allocated.v1`` of the
+    same allocation (a rerun that reinstates a dropped task) arrives after it and grants access again.
+    """
+
+    TYPE = "review.allocation_cancelled.v1"
+    TOPIC = topics.REVIEW
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "allocation_id": "al-0001",
+                    "round_id": "r-lab-1",
+                    "assignment_id": "a-lab-1",
+                    "submission_id": "s-0001",
+                    "reviewer_id": "s210002",
+                    "task_token": "k3J9xQ",
+                    "reason": "flagged",
+                    "cancelled_at": "2021-09-08T12:00:00Z",
+                }
+            ]
+        }
+    )
+
+    allocation_id: str
+    round_id: str
+    assignment_id: str
+    submission_id: str
+    reviewer_id: str
+    task_token: str
+    reason: str = Field(
+        description=(
+            "Why: 'rerun' (a teacher's rerun dropped the unstarted task), 'flagged' (the reviewer flagged "
+            "the hand-in and got a replacement), 'submission_withdrawn' (the hand-in left peer review after "
+            "flags). Readers must accept other values."
+        ),
+    )
+    cancelled_at: datetime
+
+
 class ReviewAllocationFailedV1(EventData):
     """No allocation exists for a round; teachers must act. Nothing was allocated."""
 

@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.review import (
-    EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationFailedV1, ReviewSubmittedV1,
+    EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1, ReviewAllocationFailedV1,
+    ReviewSubmittedV1,
 )
-from peerlab.review.models import EligibilityRow, ReviewRow, RoundRow, VerdictRow
+from peerlab.review.models import AllocationRow, EligibilityRow, ReviewRow, RoundRow, VerdictRow
 from peerlab.review.service.common import as_utc
 
 SOURCE = "review"
@@ -33,6 +34,26 @@ def allocated(session: Session, *, allocation_id: str, submission_id: str, revie
             replaces_allocation_id=replaces_allocation_id,
         ),
         source=SOURCE, subject=allocation_id, course_id=course_id,
+    )
+
+
+def allocation_cancelled(session: Session, *, allocation: AllocationRow, round_row: RoundRow, reason: str,
+                         course_id: str, now: datetime) -> None:
+    """A task stopped being active; the submissions service revokes the token's anonymised copy.
+    Keyed by allocation id, like ``allocated``, so the two stay in order."""
+    enqueue(
+        session,
+        ReviewAllocationCancelledV1(
+            allocation_id=allocation.id,
+            round_id=round_row.id,
+            assignment_id=round_row.assignment_id,
+            submission_id=allocation.submission_id,
+            reviewer_id=allocation.reviewer_id,
+            task_token=allocation.task_token,
+            reason=reason,
+            cancelled_at=as_utc(now),
+        ),
+        source=SOURCE, subject=allocation.id, course_id=course_id,
     )
 
 

@@ -6,6 +6,8 @@ concurrent triggers one fails on the key and rolls back everything it did; retri
 the run and does nothing. Duplicate deliveries of the same close event stop at the inbox.
 
 Only on-time final hand-ins take part, as reviewers and as reviewees; resubmissions never do.
+A rerun that drops an unstarted task publishes ``review.allocation_cancelled`` (reason ``rerun``)
+for it, in the same transaction; one it reinstates is published as ``review.allocated`` again.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
             continue
         row.status, row.updated_at = "cancelled", now
         claim.cancelled += 1
+        publish.allocation_cancelled(session, allocation=row, round_row=round_row, reason="rerun",
+                                     course_id=course_id, now=now)
     new_pairs = sorted(wanted - set(current.active))
     fresh: list[dict] = []
     for reviewer, reviewee in new_pairs:

@@ -2,7 +2,9 @@
 
 The reviewer gets a replacement task at once. When ``flags_to_withdraw`` distinct reviewers have
 flagged a submission it is withdrawn from peer review: its other unfinished tasks are replaced
-too, and the teachers find it in their queue (they judge it; no default pass applies).
+too, and the teachers find it in their queue (they judge it; no default pass applies). Every task
+that stops being active publishes ``review.allocation_cancelled`` in the same transaction, so the
+submissions service revokes that reviewer's anonymised copy.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlmodel import Session
 from peerlab.chassis.errors import conflict
 from peerlab.review import repository as repo
 from peerlab.review.allocation import AllocationInfeasible, replacement_for
+from peerlab.review.events import publish
 from peerlab.review.models import AllocationRow, FlagRow, RoundRow, SubmissionRow
 from peerlab.review.schemas import FlagReceipt, SubmissionFlagCreate
 from peerlab.review.service import allocating, rounds, teacher_queue
@@ -43,12 +46,15 @@ def flag_submission(session: Session, *, token: str, reviewer_id: str, data: Sub
         session.flush()
     except IntegrityError as exc:
         raise conflict("already_flagged", "You have flagged this submission already.") from exc
+    publish.allocation_cancelled(session, allocation=allocation, round_row=round_row, reason="flagged",
+                                 course_id=course_id, now=now)
 
     submission = repo.get_submission(session, allocation.submission_id)
     losers = [allocation]
     if (submission is not None and not submission.withdrawn_from_review
             and repo.submission_flaggers(session, submission.submission_id) >= settings.flags_to_withdraw):
-        losers += _withdraw_from_review(session, round_row=round_row, submission=submission, now=now)
+        losers += _withdraw_from_review(session, round_row=round_row, submission=submission, course_id=course_id,
+                                        now=now)
 
     replacement_token: str | None = None
     for lost in losers:
@@ -58,7 +64,7 @@ def flag_submission(session: Session, *, token: str, reviewer_id: str, data: Sub
     return FlagReceipt(recorded=True, replacement_task_token=replacement_token)
 
 
-def _withdraw_from_review(session: Session, *, round_row: RoundRow, submission: SubmissionRow,
+def _withdraw_from_review(session: Session, *, round_row: RoundRow, submission: SubmissionRow, course_id: str,
                           now: datetime) -> list[AllocationRow]:
     """Take the submission out of peer review; return the unfinished tasks it loses."""
     submission.withdrawn_from_review, submission.updated_at = True, now
@@ -68,6 +74,8 @@ def _withdraw_from_review(session: Session, *, round_row: RoundRow, submission: 
     lost = [a for a in active if not (a.id in reviews and reviews[a.id].status == "submitted")]
     for a in lost:
         a.status, a.updated_at = "withdrawn", now
+        publish.allocation_cancelled(session, allocation=a, round_row=round_row, reason="submission_withdrawn",
+                                     course_id=course_id, now=now)
     teacher_queue.add_item(
         session, kind="submission_withdrawn", dedupe_key=f"submission_withdrawn:{submission.submission_id}", now=now,
         round_id=round_row.id, lab_number=round_row.lab_number, student_id=submission.owner_id,

@@ -1,5 +1,5 @@
-"""Consumers: lab verdicts (who may resubmit), review allocations (who may read an anonymised
-copy) and groups (who hands in for which group), each kept as a local projection."""
+"""Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
+read an anonymised copy) and groups (who hands in for which group), each kept as a local projection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlmodel import Session
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
-from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1
+from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
 from peerlab.submissions.service import projections
 
 CONSUMER = "submissions"
@@ -23,6 +23,10 @@ def on_review_allocated(session: Session, envelope: Envelope, data: ReviewAlloca
     projections.apply_allocation(session, allocation_id=data.allocation_id, submission_id=data.submission_id,
                                  reviewer_id=data.reviewer_id, assignment_id=data.assignment_id,
                                  round_id=data.round_id, task_token=data.task_token, due_at=data.due_at)
+
+
+def on_review_allocation_cancelled(session: Session, envelope: Envelope, data: ReviewAllocationCancelledV1) -> None:
+    projections.revoke_allocation(session, allocation_id=data.allocation_id)
 
 
 def on_group_formed(session: Session, envelope: Envelope, data: GroupFormedV1) -> None:
@@ -40,6 +44,7 @@ def consumer_spec() -> ConsumerSpec:
         handlers={
             LabVerdictSetV1.TYPE: on_lab_verdict_set,
             ReviewAllocatedV1.TYPE: on_review_allocated,
+            ReviewAllocationCancelledV1.TYPE: on_review_allocation_cancelled,
             GroupFormedV1.TYPE: on_group_formed,
             GroupChangedV1.TYPE: on_group_changed,
         },

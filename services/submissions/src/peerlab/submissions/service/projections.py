@@ -34,6 +34,17 @@ def apply_allocation(session: Session, *, allocation_id: str, submission_id: str
         session.flush()
 
 
+def revoke_allocation(session: Session, *, allocation_id: str) -> None:
+    """The task was cancelled: its reviewer may no longer read the anonymised copy.
+
+    The row goes, so every read of the projection treats the token as never allocated. Both
+    events of an allocation are keyed by its id, so they arrive in order: a rerun that later
+    reinstates the task sends ``review.allocated`` again and the row comes back.
+    """
+    session.execute(delete(Allocation).where(Allocation.allocation_id == allocation_id))
+    session.flush()
+
+
 def replace_group(session: Session, *, group_id: str, member_ids: list[str], at: datetime) -> None:
     """A group's full member list after a change (events carry the whole list)."""
     current = repository.group_members(session, group_id)
