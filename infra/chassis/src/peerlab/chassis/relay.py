@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -66,21 +66,28 @@ class OutboxRelay:
         self._producer = None
 
     def _claim_and_send(self, after_seq: int | None) -> _Claimed | None:
-        """Lock the next unsent rows (in order) and hand them to the producer without waiting.
+        """Mark the next unsent rows sent (one ``UPDATE ... RETURNING``) and hand them to the producer.
 
-        The rows stay locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) in the returned session
-        until :meth:`_complete` marks them, so a second relay skips them.
+        The transaction stays open until :meth:`_complete` has the broker's acknowledgements: it
+        commits then, or rolls back so that the rows are unsent again. On PostgreSQL the rows are
+        chosen ``FOR UPDATE SKIP LOCKED``, so a second relay skips them meanwhile.
         """
         table = OutboxEvent.__table__
         session = Session(self.engine, expire_on_commit=False)
         try:
-            query = select(table.c.seq, table.c.topic, table.c.key, table.c.payload).where(table.c.sent_at.is_(None))
+            chosen = select(table.c.seq).where(table.c.sent_at.is_(None))
             if after_seq is not None:
-                query = query.where(table.c.seq > after_seq)
-            query = query.order_by(table.c.seq).limit(self.batch_size)
+                chosen = chosen.where(table.c.seq > after_seq)
+            chosen = chosen.order_by(table.c.seq).limit(self.batch_size)
             if is_postgres(self.engine):
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
+                chosen = chosen.with_for_update(skip_locked=True)
+            claim = (
+                update(table)
+                .where(table.c.seq.in_(chosen.scalar_subquery()))
+                .values(sent_at=utcnow())
+                .returning(table.c.seq, table.c.topic, table.c.key, table.c.payload)
+            )
+            rows = sorted(session.execute(claim).all(), key=lambda row: row.seq)
             if not rows:
                 session.rollback()
                 session.close()
@@ -95,36 +102,43 @@ class OutboxRelay:
             raise
 
     def _complete(self, claimed: _Claimed) -> int:
-        """Wait for the broker's acknowledgements of a claimed batch, mark them sent, commit."""
+        """Wait for the broker's acknowledgements of a claimed batch: commit if all arrived, else
+        roll back (the whole batch is unsent again) and record the failures on the rows."""
         session = claimed.session
         deadline = time.monotonic() + self.send_timeout_s
-        sent: list[int] = []
         failures: dict[int, str] = {}
         try:
             for seq, future in zip(claimed.seqs, claimed.futures, strict=True):
                 try:
                     future.get(timeout=max(0.001, deadline - time.monotonic()))
-                    sent.append(seq)
-                except Exception as exc:  # noqa: BLE001 - any failure leaves the row unsent
+                except Exception as exc:  # noqa: BLE001 - any failure leaves the batch unsent
                     failures[seq] = repr(exc)[:500]
-            table = OutboxEvent.__table__
-            if sent:
-                session.execute(update(table).where(_seq_in(table, sent, self.engine)).values(sent_at=utcnow()))
-            for seq, error in failures.items():
-                session.execute(
-                    update(table).where(table.c.seq == seq).values(attempts=table.c.attempts + 1, last_error=error)
-                )
-            session.commit()
+            if failures:
+                session.rollback()
+            else:
+                session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
-        PUBLISHED.labels(self.service).inc(len(sent))
         if failures:
+            self._record_failures(failures)
             FAILED.labels(self.service).inc(len(failures))
             raise RelayError(f"{len(failures)} of {len(claimed.seqs)} events not acknowledged")
-        return len(sent)
+        PUBLISHED.labels(self.service).inc(len(claimed.seqs))
+        return len(claimed.seqs)
+
+    def _record_failures(self, failures: dict[int, str]) -> None:
+        table = OutboxEvent.__table__
+        try:
+            with unit_of_work(self.engine) as session:
+                for seq, error in failures.items():
+                    session.execute(
+                        update(table).where(table.c.seq == seq).values(attempts=table.c.attempts + 1, last_error=error)
+                    )
+        except Exception as exc:  # noqa: BLE001 - bookkeeping only; the rows are unsent either way
+            log.warning("relay: could not record failures: %s", exc)
 
     def publish_batch(self) -> int:
         """Publish up to ``batch_size`` unsent rows in order; returns how many were marked sent."""
@@ -231,8 +245,3 @@ class RelayError(RuntimeError):
     """Some events of a batch were not acknowledged by the broker; they stay unsent."""
 
 
-def _seq_in(table, seqs: list[int], engine: Engine):  # noqa: ANN001, ANN202
-    """``seq IN (...)``; on PostgreSQL one array parameter instead of one parameter per row."""
-    if is_postgres(engine):
-        return table.c.seq == any_(bindparam("seqs", value=seqs, type_=ARRAY(Integer)))
-    return table.c.seq.in_(seqs)

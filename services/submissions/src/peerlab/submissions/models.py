@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -24,7 +24,14 @@ def _ts(nullable: bool = False) -> Column:
 
 
 class Assignment(SQLModel, table=True):
+    """One lab number per course: two labs sharing a number would make review's lab status
+    ambiguous (the partial unique index leaves other kinds, e.g. resubmissions, out)."""
+
     __tablename__ = "submissions_assignment"
+    __table_args__ = (
+        Index("uq_submissions_assignment_lab_number", "course_id", "lab_number", unique=True,
+              postgresql_where=text("kind = 'lab'"), sqlite_where=text("kind = 'lab'")),
+    )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     course_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))

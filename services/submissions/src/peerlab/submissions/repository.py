@@ -53,6 +53,13 @@ def list_assignments(session: Session, *, course_id: str, kind: str | None = Non
     return list(session.execute(query.order_by(Assignment.deadline, Assignment.id)).scalars())
 
 
+def lab_with_number(session: Session, *, course_id: str, lab_number: int) -> Assignment | None:
+    """The course's lab of that number (at most one: a partial unique index keeps it so)."""
+    query = select(Assignment).where(Assignment.course_id == course_id, Assignment.kind == "lab",
+                                     Assignment.lab_number == lab_number)
+    return session.execute(query.limit(1)).scalars().first()
+
+
 def due_unclosed_assignments(session: Session, *, before: datetime, limit: int = 50) -> list[str]:
     """Ids of assignments whose closing time has passed and that carry no closed marker yet."""
     query = (

@@ -51,6 +51,8 @@ class AssignmentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
+    lab_number: int | None = Field(default=None, ge=1, le=50,
+                                   description="A lab's number is unique in the course (409 lab_number_taken).")
     opens_at: AwareDatetime | None = None
     deadline: AwareDatetime | None = None
     owner_type: OwnerTypeName | None = None

@@ -1,4 +1,9 @@
-"""Assignments: create, replace, edit, read. Every change writes ``assignment.upserted.v1``."""
+"""Assignments: create, replace, edit, read. Every change writes ``assignment.upserted.v1``.
+
+A course has at most one lab of each number (review's lab status is per number): a create, PUT or
+PATCH that would give a second lab the number answers 409 ``lab_number_taken``. The check here
+gives the answer; the partial unique index decides between two concurrent requests.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from peerlab.chassis.errors import ProblemError, conflict, not_found
@@ -72,6 +78,30 @@ def _check_resubmission(session: Session, kind: str, resubmits: str | None) -> N
         raise ProblemError(422, "invalid_assignment", f"{resubmits!r} is not a lab assignment.")
 
 
+def _ensure_lab_number_free(session: Session, *, course_id: str, kind: str, lab_number: int | None,
+                            assignment_id: str | None) -> None:
+    if kind != "lab" or lab_number is None:
+        return
+    holder = repository.lab_with_number(session, course_id=course_id, lab_number=lab_number)
+    if holder is not None and holder.id != assignment_id:
+        raise _lab_number_taken(lab_number, holder.id)
+
+
+def _lab_number_taken(lab_number: int | None, holder_id: str | None = None) -> ProblemError:
+    held = f" by {holder_id!r}" if holder_id else ""
+    return conflict("lab_number_taken", f"Lab number {lab_number} is taken{held} in this course.")
+
+
+def _flush(session: Session, assignment: Assignment) -> None:
+    """Flush; a concurrent request that took the lab number first surfaces here, on the index."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "lab_number" in str(exc.orig):
+            raise _lab_number_taken(assignment.lab_number) from exc
+        raise
+
+
 def _ensure_deadline_editable(session: Session, assignment: Assignment, new_deadline: datetime | None) -> None:
     if new_deadline is None or as_utc(new_deadline) == as_utc(assignment.deadline):
         return
@@ -100,10 +130,12 @@ def put_assignment(
     existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
     stamp = now()
     if existing is None:
+        _ensure_lab_number_free(session, course_id=course_id, kind=body.kind, lab_number=body.lab_number,
+                                assignment_id=assignment_id)
         assignment = Assignment(id=assignment_id or f"a-{uuid.uuid4().hex[:12]}", course_id=course_id,
                                 created_at=stamp, updated_at=stamp, revision=1, **fields)
         session.add(assignment)
-        session.flush()
+        _flush(session, assignment)
         publish.assignment_upserted(session, assignment)
         return assignment, True
     if existing.course_id != course_id:
@@ -115,12 +147,14 @@ def put_assignment(
     if current == fields:
         return existing, False
     _ensure_deadline_editable(session, existing, fields["deadline"])
+    _ensure_lab_number_free(session, course_id=course_id, kind=body.kind, lab_number=body.lab_number,
+                            assignment_id=existing.id)
     for key, value in fields.items():
         setattr(existing, key, value)
     existing.updated_at = stamp
     existing.revision += 1
     session.add(existing)
-    session.flush()
+    _flush(session, existing)
     publish.assignment_upserted(session, existing)
     return existing, True
 
@@ -139,6 +173,10 @@ def update_assignment(
     deadline = as_utc(body.deadline or assignment.deadline)
     _check_times(opens_at, deadline)
     _ensure_deadline_editable(session, assignment, body.deadline)
+    if "lab_number" in changes:
+        _ensure_lab_number_free(session, course_id=course_id, kind=assignment.kind, lab_number=body.lab_number,
+                                assignment_id=assignment.id)
+        assignment.lab_number = body.lab_number
     if body.title is not None:
         assignment.title = body.title
     if body.owner_type is not None:
@@ -151,7 +189,7 @@ def update_assignment(
     assignment.updated_at = now()
     assignment.revision += 1
     session.add(assignment)
-    session.flush()
+    _flush(session, assignment)
     publish.assignment_upserted(session, assignment)
     return assignment
 
