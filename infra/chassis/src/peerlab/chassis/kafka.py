@@ -39,6 +39,7 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
         session_timeout_ms=6000,
         heartbeat_interval_ms=1000,
         max_poll_records=500,
+        fetch_max_wait_ms=50,
         max_poll_interval_ms=300000,
         request_timeout_ms=30000,
     )
