@@ -22,7 +22,7 @@ from peerlab.chassis.storage import (
 )
 from peerlab.submissions.flow import Runtime
 from peerlab.submissions.receipts import ReceiptSigner
-from peerlab.submissions.routers import assignments, handins, receipts, seed, submissions
+from peerlab.submissions.routers import assignments, handins, receipts, review_copies, seed, submissions
 from peerlab.submissions.settings import SubmissionsSettings, get_settings
 from peerlab.submissions.validation import ValidationFailure, ValidatorPool
 
@@ -52,7 +52,8 @@ def _preload_worker_modules() -> None:
 def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     store = make_object_store(settings)
-    routers = [assignments.router, handins.router, submissions.router, receipts.router, seed.router]
+    routers = [assignments.router, handins.router, submissions.router, review_copies.router, receipts.router,
+               seed.router]
     if isinstance(store, FilesystemObjectStore):
         routers.append(filesystem_object_router(store))
 

@@ -182,6 +182,15 @@ def allocations_for(session: Session, *, reviewer_id: str, submission_id: str) -
     return list(session.execute(query).scalars())
 
 
+def allocation_by_token(session: Session, *, task_token: str, reviewer_id: str | None) -> Allocation | None:
+    """The allocation a task token names; with ``reviewer_id``, only if it is that reviewer's (this
+    is the reviewers' path and uses the reviewer index; staff, without it, are few)."""
+    query = select(Allocation).where(Allocation.task_token == task_token)
+    if reviewer_id is not None:
+        query = query.where(Allocation.reviewer_id == reviewer_id)
+    return session.execute(query.order_by(Allocation.allocation_id).limit(1)).scalars().first()
+
+
 def groups_of(session: Session, member_id: str) -> list[str]:
     query = select(GroupMember.group_id).where(GroupMember.member_id == member_id).order_by(GroupMember.group_id)
     return list(session.execute(query).scalars())

@@ -7,19 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.chassis.storage import StorageUnavailable
 from peerlab.submissions import flow, repository
 from peerlab.submissions.clock import now
 from peerlab.submissions.models import Assignment, Submission, Version
 from peerlab.submissions.routers.deps import IdList, RuntimeDep, SettingsDep
 from peerlab.submissions.schemas import DownloadLink, Receipt, SubmissionPage, SubmissionPublic, WithdrawResult
-from peerlab.submissions.service import access, handins, views
-from peerlab.submissions.stored import anonymise_stored, store_config
+from peerlab.submissions.service import access, handins, review_copies, views
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
 
@@ -112,35 +109,8 @@ def withdraw(submission_id: str, session: SessionDep, settings: SettingsDep,
 @router.get("/{submission_id}/anonymised", response_model=DownloadLink)
 async def anonymised_copy(submission_id: str, principal: CurrentPrincipal, rt: RuntimeDep) -> DownloadLink:
     """For a reviewer the submission is allocated to: the current version, anonymised, named
-    ``EXE_<token>.ipynb`` (presigned GET, short expiry)."""
-    settings = rt.settings
-
-    def find(session: Session):  # noqa: ANN202
-        submission = repository.get_submission(session, submission_id)
-        assignment = repository.get_assignment(session, submission.assignment_id) if submission else None
-        if assignment is None or assignment.course_id != settings.course_id:
-            raise not_found("submission")
-        allocation = access.reviewer_allocation(session, principal=principal, submission=submission,
-                                                assignment=assignment)
-        if assignment.kind not in ("lab",) or submission.current_version is None:
-            raise not_found("notebook")
-        version = repository.get_version(session, submission.id, submission.current_version)
-        return version, allocation.task_token, assignment
-
-    version, token, assignment = await flow.in_transaction(rt.engine, find)
-    dst = f"anonymised/{version.id}/{token}"
-    existing = await run_in_threadpool(rt.store.stat, dst)
-    if existing is None:
-        from peerlab.submissions.service.assignments import rules_of
-
-        outcome = await rt.pool.run(anonymise_stored, timeout_s=settings.validation_timeout_s,
-                                    config=store_config(settings), src_key=version.object_key, dst_key=dst,
-                                    token=token, limits=rules_of(assignment).notebook)
-        if outcome.status == "storage_unavailable":
-            raise StorageUnavailable(outcome.detail)
-        if outcome.status != "ok":
-            raise not_found("notebook")
-    name = f"EXE_{token}.ipynb"
-    expiry = settings.download_url_expiry_s
-    url = await run_in_threadpool(rt.store.presigned_get, dst, expires_s=expiry, download_name=name)
-    return DownloadLink(url=url, file_name=name, expires_at=now() + timedelta(seconds=expiry))
+    ``EXE_<token>.ipynb`` (presigned GET, short expiry). ``/v1/review-copies/{token}`` gives the
+    same copy by task token."""
+    source = await flow.in_transaction(rt.engine, lambda session: review_copies.for_submission(
+        session, principal=principal, submission_id=submission_id, course_id=rt.settings.course_id))
+    return await review_copies.link(rt=rt, source=source)

@@ -1,0 +1,118 @@
+"""``GET /v1/review-copies/{task_token}``: the anonymised notebook of a review task, for the
+reviewer holding the token and for staff; 404 for everyone else, whether or not the token exists."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from peerlab.chassis.consumer import ConsumerRunner
+from peerlab.contracts import Envelope
+from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1
+from peerlab.submissions.events.handlers import consumer_spec
+
+TOKEN = "Zq8_k3J9xQ-wT2mA7rL0pB4n"
+IDENTIFYING = ("Alice Student", "/home/alice", "Users\\\\alice", "alice@student.dtu.dk", "s214321", "alice-EXE")
+
+
+def _deliver(stack, event) -> None:
+    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
+                            bootstrap=stack.settings.kafka_bootstrap)
+    raw = Envelope.wrap(event, source="review", subject="x", course_id=stack.settings.course_id).to_bytes()
+    assert runner.handle_message(raw, stop=threading.Event()) == "handled"
+
+
+def _allocate(stack, *, submission_id: str, reviewer: str, token: str, assignment_id: str = "lab-1",
+              allocation_id: str = "al-1") -> None:
+    _deliver(stack, ReviewAllocatedV1(allocation_id=allocation_id, round_id="r-1", assignment_id=assignment_id,
+                                      submission_id=submission_id, reviewer_id=reviewer, task_token=token,
+                                      due_at=datetime.now(UTC) + timedelta(days=7)))
+
+
+def _alices_notebook() -> bytes:
+    cell = {"cell_type": "code", "id": "x1", "execution_count": 1,
+            "metadata": {"executionInfo": {"user": {"displayName": "Alice Student"}}},
+            "outputs": [{"output_type": "stream", "name": "stderr",
+                         "text": "File /home/alice/lab1.py, C:\\Users\\alice\\x (s214321, alice@student.dtu.dk)"}],
+            "source": "import torch"}
+    nb = {"cells": [cell], "metadata": {"authors": [{"name": "Alice Student"}],
+                                        "kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                       "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(nb).encode()
+
+
+def _not_found_shape(response) -> tuple:  # noqa: ANN001
+    body = response.json()
+    return response.status_code, body["code"], body["detail"]
+
+
+def test_the_reviewer_holding_the_token_gets_an_anonymised_copy_and_others_get_404(stack):
+    stack.assignment("lab-1", lab_number=1)
+    accepted = stack.hand_in("lab-1", "alice", _alices_notebook(), name="alice-EXE.ipynb").json()
+    sid, version_id = accepted["submission"]["id"], accepted["version"]["id"]
+    _allocate(stack, submission_id=sid, reviewer="bob", token=TOKEN)
+
+    response = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob"))
+    assert response.status_code == 200, response.text
+    link = response.json()
+    assert link["file_name"] == f"EXE_{TOKEN}.ipynb"
+    assert link["size"] is None and link["sha256"] is None
+    expires_in = datetime.fromisoformat(link["expires_at"]) - datetime.now(UTC)
+    assert timedelta(0) < expires_in <= timedelta(seconds=stack.settings.download_url_expiry_s)
+    # Neither the answer nor the URL names the submission, its version or its author.
+    for secret in (sid, version_id, "alice", accepted["version"]["sha256"]):
+        assert secret not in response.text, secret
+    fetched = httpx.get(link["url"], timeout=10)
+    assert fetched.status_code == 200
+    assert f'EXE_{TOKEN}.ipynb' in fetched.headers.get("content-disposition", "")
+    for secret in IDENTIFYING:
+        assert secret not in fetched.text, secret
+    notebook = json.loads(fetched.text)
+    assert notebook["nbformat"] == 4 and notebook["cells"][0]["source"] == "import torch"
+    assert set(notebook["metadata"]) == {"kernelspec"}
+
+    # Another student, the author herself, and an unknown token: the same 404.
+    unknown = stack.client.get("/v1/review-copies/no-such-token", headers=stack.auth("bob"))
+    assert _not_found_shape(unknown) == (404, "not_found", "review copy not found")
+    for who in ("carol", "alice"):
+        refused = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth(who))
+        assert _not_found_shape(refused) == _not_found_shape(unknown), who
+    assert stack.client.get(f"/v1/review-copies/{TOKEN}").status_code == 401
+
+
+def test_staff_get_the_same_copy_and_both_routes_share_it(stack):
+    stack.assignment("lab-1", lab_number=1)
+    sid = stack.hand_in("lab-1", "alice", _alices_notebook()).json()["submission"]["id"]
+    _allocate(stack, submission_id=sid, reviewer="bob", token=TOKEN)
+    by_token = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()
+    by_id = stack.client.get(f"/v1/submissions/{sid}/anonymised", headers=stack.auth("bob")).json()
+    for who in (stack.auth("ta-1", "ta"), stack.teacher):
+        staff = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=who)
+        assert staff.status_code == 200, staff.text
+        assert httpx.get(staff.json()["url"], timeout=10).content == httpx.get(by_token["url"], timeout=10).content
+    assert by_id["file_name"] == by_token["file_name"] == f"EXE_{TOKEN}.ipynb"
+    assert stack.objects("anonymised/") == [f"anonymised/{TOKEN}/v1"]  # made once, shared by both routes
+
+
+def test_no_copy_of_a_resubmission_or_a_withdrawn_hand_in(stack, make_notebook):
+    now = datetime.now(UTC)
+    stack.assignment("lab-1", lab_number=1, opens_in_s=-7200, deadline_in_s=-3600)
+    stack.assignment("resub-1", kind="resubmission", resubmits_assignment_id="lab-1")
+    _deliver(stack, LabVerdictSetV1(student_id="alice", assignment_id="lab-1", lab_number=1, verdict="fail",
+                                    origin="teacher", set_by="teacher-1", set_at=now))
+    resub = stack.hand_in("resub-1", "alice", make_notebook()).json()["submission"]["id"]
+    _allocate(stack, submission_id=resub, reviewer="bob", token="resub-token", assignment_id="resub-1")
+    for who in (stack.auth("bob"), stack.auth("ta-1", "ta"), stack.teacher):
+        assert stack.client.get("/v1/review-copies/resub-token", headers=who).status_code == 404
+
+    stack.assignment("lab-2", lab_number=2)
+    sid = stack.hand_in("lab-2", "carol", make_notebook()).json()["submission"]["id"]
+    assert stack.client.post(f"/v1/submissions/{sid}/withdraw", headers=stack.auth("carol")).status_code == 200
+    _allocate(stack, submission_id=sid, reviewer="bob", token="withdrawn-token", assignment_id="lab-2",
+              allocation_id="al-2")
+    assert stack.client.get("/v1/review-copies/withdrawn-token", headers=stack.auth("bob")).status_code == 404
+    assert stack.objects("anonymised/") == []
