@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,15 @@ DEADLINE_IN_S = 40
 
 
 def notebook(student: str) -> bytes:
+    """A lab notebook that names its author where real ones do: notebook metadata, a home-directory
+    path in a traceback, an e-mail address. The anonymised copy must name nobody."""
     cells = [{"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {},
-              "outputs": [{"output_type": "stream", "name": "stdout", "text": f"answer of {student}\n"}],
+              "outputs": [{"output_type": "stream", "name": "stderr",
+                           "text": f"File /home/{student}/lab1.py, line 3 (mail {student}@student.dtu.dk)\n"}],
               "source": "print(42)"}]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+    metadata = {"authors": [{"name": f"Student {student}"}],
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
 class Course:
@@ -153,6 +159,62 @@ def test_hand_in_flow_through_graphql(course) -> None:  # noqa: ANN001
     assert rest["pageInfo"]["hasNextPage"] is False and len(rest["edges"]) == 1
     tokens = [e["node"]["taskToken"] for e in first_page["edges"] + rest["edges"]]
     assert len(set(tokens)) == 3
+
+
+TASK_NOTEBOOKS = """{ me { reviewTasks { edges { node { taskToken notebook { url fileName expiresAt } } } } } }"""
+MY_DOWNLOADS = """{ me { handIns { edges { node {
+    versions { version sha256 download { url fileName expiresAt } } } } } } }"""
+
+
+def _notebooks_ready(course: Course, reviewer: str) -> list[dict] | None:
+    """The reviewer's three tasks once each has its notebook (submissions learns of an allocation
+    from review's event, a moment after review shows the task)."""
+    body = course.gql(reviewer, TASK_NOTEBOOKS)
+    assert "errors" not in body, body
+    nodes = [e["node"] for e in body["data"]["me"]["reviewTasks"]["edges"]]
+    return nodes if len(nodes) == 3 and all(n["notebook"] for n in nodes) else None
+
+
+def test_reviewers_download_anonymised_notebooks_and_owners_their_own(course) -> None:  # noqa: ANN001
+    reviewer = course.students[3]
+    nodes = _wait_for(lambda: _notebooks_ready(course, reviewer), 120, "the review tasks' notebooks")
+    originals = {hashlib.sha256(notebook(s)).hexdigest() for s in course.students}
+    for node in nodes:
+        link = node["notebook"]
+        assert link is not None and link["fileName"] == f"EXE_{node['taskToken']}.ipynb"
+        assert datetime.fromisoformat(link["expiresAt"]) > datetime.now(UTC)
+        fetched = httpx.get(link["url"], timeout=30)
+        assert fetched.status_code == 200, fetched.text
+        assert f"EXE_{node['taskToken']}.ipynb" in fetched.headers.get("content-disposition", "")
+        assert hashlib.sha256(fetched.content).hexdigest() not in originals  # a copy, not the hand-in
+        copy = json.loads(fetched.content)
+        assert copy["nbformat"] == 4 and copy["cells"][0]["source"] == "print(42)"
+        assert "/home/anon/lab1.py" in copy["cells"][0]["outputs"][0]["text"]
+        assert "authors" not in copy["metadata"]
+        # Nobody is named: neither the author nor any other student.
+        named = [s for s in course.students if s in fetched.text]
+        assert not named, (named, fetched.text)
+    # GraphQL reaches a notebook only through the caller's own tasks; a task named by another
+    # reviewer's token is refused, so no notebook comes with it.
+    other = next(s for s in course.students if s != reviewer)
+    stolen = course.gql(other, """mutation($input: ReviewInput!) { saveReview(input: $input) {
+        task { notebook { url } } errors { code } } }""",
+                        {"input": {"taskToken": nodes[0]["taskToken"], "scores": [], "answers": []}})
+    assert stolen["data"]["saveReview"]["task"] is None and stolen["data"]["saveReview"]["errors"]
+
+    # The owner downloads their own hand-in, byte for byte.
+    owner = course.students[4]
+    versions = [v for e in course.gql(owner, MY_DOWNLOADS)["data"]["me"]["handIns"]["edges"]
+                for v in e["node"]["versions"]]
+    assert len(versions) == 1 and versions[0]["download"]["fileName"] == "week1-EXE.ipynb"
+    own = httpx.get(versions[0]["download"]["url"], timeout=30)
+    assert own.status_code == 200 and own.content == notebook(owner)
+    assert hashlib.sha256(own.content).hexdigest() == versions[0]["sha256"]
+    # Staff get the same link through a student's record.
+    record = course.gql("t-ole", """query($id: ID!) { studentRecord(studentId: $id) {
+        handIns { versions { download { fileName url } } } } }""", {"id": owner}, "teacher")
+    staff_link = record["data"]["studentRecord"]["handIns"][0]["versions"][0]["download"]
+    assert httpx.get(staff_link["url"], timeout=30).content == notebook(owner)
 
 
 TASKS_WITH_RUBRIC = """{ me { reviewTasks { edges { node { taskToken state
@@ -332,11 +394,13 @@ def test_a_student_never_reads_another_students_data(course, services_stack) -> 
         course.hand_ins[victim]["receipt"]["sha256"], course.hand_ins[victim]["receipt"]["signature"],
         *[s for s in course.students if s != attacker],
     }
+    # The attacker's review tasks and their notebooks exist (so they are among what is enumerated).
+    _wait_for(lambda: _notebooks_ready(course, attacker), 120, "the attacker's review tasks' notebooks")
     schema = build_schema(GatewaySettings(environment="test"))._schema
     operations = [op for kind in ("query", "mutation")
                   for op in _operations(schema, kind, [victim, victim_submission])]
     assert len(operations) >= 2 * (len(schema.query_type.fields) + len(schema.mutation_type.fields))
-    checked = 0
+    checked, files = 0, {}
     for operation in operations:
         response = course.client.post("/graphql", json={"query": operation}, headers=course.headers(attacker))
         body = response.json()
@@ -346,8 +410,18 @@ def test_a_student_never_reads_another_students_data(course, services_stack) -> 
         data = json.dumps(body.get("data"))
         leaked = [s for s in secrets if s in data]
         assert not leaked, (operation, leaked, data[:500])
+        # What a link in the answer serves must not name anyone else either (each file once).
+        for url in re.findall(r'"url": "([^"]+)"', data):
+            path = httpx.URL(url).path
+            if path not in files:
+                files[path] = httpx.get(url, timeout=30)
+                leaked = [s for s in secrets if s in files[path].text]
+                assert not leaked, (operation, path, leaked)
         checked += 1
     assert checked == len(operations)
+    served = [path for path, response in files.items() if response.status_code == 200]
+    assert sum("/anonymised/" in path for path in served) == 3, files  # the attacker's three tasks
+    assert any("/anonymised/" not in path for path in served), files  # and their own hand-in
 
 
 def _events_about(student: str, tag: str) -> dict[str, Envelope]:

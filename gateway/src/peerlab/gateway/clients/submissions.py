@@ -15,6 +15,7 @@ SUBMISSION = "/v1/submissions/{submission_id}"
 WITHDRAW = "/v1/submissions/{submission_id}/withdraw"
 RECEIPT = "/v1/submissions/{submission_id}/versions/{version}/receipt"
 DOWNLOAD = "/v1/submissions/{submission_id}/versions/{version}/download"
+REVIEW_COPY = "/v1/review-copies/{task_token}"
 
 
 class SubmissionsClient:
@@ -51,3 +52,7 @@ class SubmissionsClient:
 
     async def download(self, *, submission_id: str, version: int) -> dict[str, Any]:
         return await self.client.get(DOWNLOAD, path_params={"submission_id": submission_id, "version": version})
+
+    async def review_copy(self, *, task_token: str) -> dict[str, Any]:
+        """The anonymised notebook of a review task (its reviewer and staff; 404 for anyone else)."""
+        return await self.client.get(REVIEW_COPY, path_params={"task_token": task_token})

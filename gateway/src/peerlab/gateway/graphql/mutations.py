@@ -163,7 +163,8 @@ class Mutation:
         except BackendError as exc:
             return HandInPayload(errors=user_errors(exc))
         return HandInPayload(
-            submission=Submission.from_api(row["submission"]), version=SubmissionVersion.from_api(row["version"]),
+            submission=Submission.from_api(row["submission"]),
+            version=SubmissionVersion.from_api(row["version"], submission_id=row["submission"]["id"]),
             receipt=Receipt.from_api(row["receipt"]),
             warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
         )

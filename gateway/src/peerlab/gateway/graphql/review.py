@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from peerlab.gateway.graphql.submissions import _dt
+from peerlab.gateway.graphql.submissions import DownloadLink, _dt, download_link
 
 
 @strawberry.type
@@ -128,6 +128,13 @@ class ReviewTask:
             answers=answers_of(review.get("answers")), submitted_at=_dt(row.get("submitted_at")),
             reaction=Reaction.from_api(row.get("reaction")),
         )
+
+    @strawberry.field(description="The anonymised notebook to review, named EXE_<token>.ipynb: a presigned "
+                                  "GET that expires in minutes (fetched only when selected; ask again for a "
+                                  "fresh one). Null when there is nothing to read (a cancelled task, a "
+                                  "withdrawn hand-in).")
+    async def notebook(self, info: Info) -> DownloadLink | None:
+        return await download_link(info.context.submissions.review_copy(task_token=str(self.task_token)))
 
 
 @strawberry.type(description="A submitted review of the caller's hand-in; the reviewer stays anonymous.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -68,6 +69,28 @@ class Assignment:
         return next((Submission.from_api(r) for r in rows if r["assignment_id"] == self.id), None)
 
 
+@strawberry.type(description="A short-lived presigned GET of a stored file (fetch it at once).")
+class DownloadLink:
+    url: str
+    file_name: str
+    expires_at: datetime
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> DownloadLink:
+        return cls(url=row["url"], file_name=row["file_name"], expires_at=_dt(row["expires_at"]))
+
+
+async def download_link(call: Awaitable[dict[str, Any]]) -> DownloadLink | None:
+    """A service's download answer as a ``DownloadLink``; its 404 (nothing to download, or not
+    the caller's to see) is null, other 4xx are visible errors, anything else is masked."""
+    try:
+        return DownloadLink.from_api(await call)
+    except BackendError as exc:
+        if exc.status == 404:
+            return None
+        raise from_backend(exc) from exc
+
+
 @strawberry.type
 class ValidationWarning:
     code: str
@@ -94,10 +117,12 @@ class SubmissionVersion:
     current: bool
     withdrawn_at: datetime | None
     warnings: list[ValidationWarning]
+    submission_id: strawberry.Private[str]
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> SubmissionVersion:
+    def from_api(cls, row: dict[str, Any], *, submission_id: str) -> SubmissionVersion:
         return cls(
+            submission_id=submission_id,
             id=strawberry.ID(row["id"]), version=row["version"], file_name=row["file_name"], size=row["size"],
             sha256=row["sha256"], channel=HandInChannel(row.get("channel", "stream")),
             received_at=_dt(row["received_at"]), accepted_at=_dt(row.get("accepted_at") or row["received_at"]),
@@ -105,6 +130,12 @@ class SubmissionVersion:
             withdrawn_at=_dt(row.get("withdrawn_at")),
             warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
         )
+
+    @strawberry.field(description="A presigned GET of this version (expires in minutes; fetched only when "
+                                  "selected). The owner and staff only (teachers only for a resubmission).")
+    async def download(self, info: Info) -> DownloadLink | None:
+        return await download_link(info.context.submissions.download(submission_id=self.submission_id,
+                                                                     version=self.version))
 
 
 @strawberry.type(description="A receipt signed by the submissions service (Ed25519).")
@@ -160,7 +191,7 @@ class Submission:
             assignment_kind=AssignmentKind(row["assignment_kind"]), owner_type=OwnerType(row["owner_type"]),
             owner_id=row["owner_id"], current_version=row.get("current_version"),
             latest_version=row["latest_version"], status=SubmissionStatus(row["status"]),
-            versions=[SubmissionVersion.from_api(v) for v in row.get("versions", [])],
+            versions=[SubmissionVersion.from_api(v, submission_id=row["id"]) for v in row.get("versions", [])],
         )
 
     @strawberry.field
