@@ -11,7 +11,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal, Role
 from peerlab.chassis.db import unit_of_work
 from peerlab.chassis.errors import ProblemError
-from peerlab.projects.clock import now
+from peerlab.chassis.clock import now
 from peerlab.projects.models import GroupRow, MembershipRow
 from peerlab.projects.schemas import GroupCreate
 from peerlab.projects.service import groups

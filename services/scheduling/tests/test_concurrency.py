@@ -11,7 +11,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal, Role
 from peerlab.chassis.db import unit_of_work
 from peerlab.chassis.errors import ProblemError
-from peerlab.scheduling.clock import now
+from peerlab.chassis.clock import now
 from peerlab.scheduling.models import Booking, PrintRequest, Slot
 from peerlab.scheduling.service import bookings, printing
 from scheduling_testkit import COURSE, future_poster_day, make_stack, slot_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Assignment
 from peerlab.submissions.service.closing import close_due
 

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import update
 
 from peerlab.chassis.db import unit_of_work
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.models import Upload, Version
 from peerlab.submissions.service.janitor import sweep_stale_uploads
 

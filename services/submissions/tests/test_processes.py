@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.db import make_engine
 from peerlab.contracts import Envelope, topics
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Assignment
 
 

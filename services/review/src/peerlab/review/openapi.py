@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
+from peerlab.chassis import openapi
 from peerlab.review.main import create_app
 from peerlab.review.settings import ReviewSettings
 
@@ -13,16 +12,8 @@ DEFAULT_PATH = Path(__file__).resolve().parents[3] / "openapi.json"
 
 
 def render() -> str:
-    app = create_app(ReviewSettings(environment="test", database_url="sqlite://"))
-    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
-
-
-def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else DEFAULT_PATH
-    path.write_text(render())
-    print(f"wrote {path}")
-    return 0
+    return openapi.render(create_app(ReviewSettings(environment="test", database_url="sqlite://")))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(openapi.write_main(render, DEFAULT_PATH))

@@ -12,7 +12,7 @@ from datetime import datetime
 import icalendar
 
 from peerlab.scheduling.calendar_rules import CountedWeek
-from peerlab.scheduling.clock import as_utc, in_zone
+from peerlab.chassis.clock import as_utc, in_zone
 from peerlab.scheduling.models import ExamDay, Room
 
 PRODID = "-//Peerlab//Course calendar//EN"

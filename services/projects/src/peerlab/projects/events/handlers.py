@@ -12,7 +12,7 @@ from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
 from peerlab.contracts.events.review import EligibilityChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
-from peerlab.projects.clock import now
+from peerlab.chassis.clock import now
 from peerlab.projects.service import groups, people
 from peerlab.projects.service.groups import GroupPolicy
 from peerlab.projects.settings import ProjectsSettings, get_settings

@@ -10,7 +10,7 @@ from peerlab.chassis.auth import CurrentPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.projects import repository as repo
-from peerlab.projects.clock import now
+from peerlab.chassis.clock import now
 from peerlab.projects.routers.deps import SettingsDep
 from peerlab.projects.schemas import CatalogueSummary, ImportResult, ProjectPublic, ProjectPut
 from peerlab.projects.service import catalogue

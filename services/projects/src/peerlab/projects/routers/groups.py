@@ -10,7 +10,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrinci
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.projects import repository as repo
-from peerlab.projects.clock import now
+from peerlab.chassis.clock import now
 from peerlab.projects.routers.deps import PolicyDep
 from peerlab.projects.schemas import ExemptionPut, GroupCreate, GroupPublic, JoinRequest
 from peerlab.projects.service import groups

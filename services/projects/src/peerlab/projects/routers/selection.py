@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.projects import repository as repo
-from peerlab.projects.clock import now
+from peerlab.chassis.clock import now
 from peerlab.projects.routers.deps import PolicyDep, SettingsDep
 from peerlab.projects.schemas import (
     AllocationRequest, AllocationResult, AssignmentPublic, AssignmentPut, SelectionPublic, SelectionPut,

@@ -20,7 +20,7 @@ from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.projects import repository as repo
 from peerlab.projects import rules
-from peerlab.projects.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.projects.events import publish
 from peerlab.projects.models import GroupRow, MembershipRow
 from peerlab.projects.schemas import GroupCreate, GroupPublic, MemberPublic

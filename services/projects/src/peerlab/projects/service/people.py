@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.projects import repository as repo
-from peerlab.projects.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.projects.models import PersonRow
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.scheduling import ExamBookedV1, ExamBookingCancelledV1
-from peerlab.scheduling.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.scheduling.models import Booking, Slot
 
 SOURCE = "scheduling"

@@ -10,7 +10,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.scheduling import calendar_rules, ics
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import now
+from peerlab.chassis.clock import now
 from peerlab.scheduling.routers.deps import CourseId, SettingsDep
 from peerlab.scheduling.schemas import CalendarWeeks, TermPublic, TermPut, WeekPublic
 from peerlab.scheduling.service import terms

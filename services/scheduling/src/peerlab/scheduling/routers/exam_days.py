@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import now
+from peerlab.chassis.clock import now
 from peerlab.scheduling.routers.deps import CourseId, NaturalId, SettingsDep
 from peerlab.scheduling.schemas import ExamDayPublic, ExamDayPut, SlotPublic
 from peerlab.scheduling.service import exam_days

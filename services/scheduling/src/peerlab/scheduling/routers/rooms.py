@@ -8,7 +8,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import now
+from peerlab.chassis.clock import now
 from peerlab.scheduling.routers.deps import CourseId, NaturalId
 from peerlab.scheduling.schemas import RoomPublic, RoomPut
 from peerlab.scheduling.service import rooms

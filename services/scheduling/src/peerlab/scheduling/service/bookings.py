@@ -18,7 +18,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import as_utc, in_zone
+from peerlab.chassis.clock import as_utc, in_zone
 from peerlab.scheduling.events import publish
 from peerlab.scheduling.models import Booking, ExamDay, Slot
 from peerlab.scheduling.schemas import BookingPublic

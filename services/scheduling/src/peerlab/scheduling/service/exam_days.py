@@ -10,7 +10,7 @@ from sqlmodel import Session
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.calendar_rules import local_instant
-from peerlab.scheduling.clock import as_utc, in_zone
+from peerlab.chassis.clock import as_utc, in_zone
 from peerlab.scheduling.models import ExamDay, Slot
 from peerlab.scheduling.schemas import ExamDayPublic, ExamDayPut, SlotPublic
 

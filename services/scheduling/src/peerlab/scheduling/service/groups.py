@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.scheduling.models import GroupMemberRow, GroupRow
 from peerlab.scheduling.schemas import GroupPublic
 

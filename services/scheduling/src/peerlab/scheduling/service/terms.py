@@ -9,7 +9,7 @@ from sqlmodel import Session
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.scheduling import calendar_rules as rules
 from peerlab.scheduling import repository as repo
-from peerlab.scheduling.clock import in_zone
+from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.models import Term
 from peerlab.scheduling.schemas import CalendarWeeks, SessionPublic, TermPublic, TermPut, WeekPublic
 

@@ -15,7 +15,7 @@ from peerlab.contracts.events.submissions import (
     SubmissionReceivedV1,
     SubmissionWithdrawnV1,
 )
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Assignment, Submission, Version
 
 SOURCE = "submissions"

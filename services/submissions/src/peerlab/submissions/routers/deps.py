@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.flow import Runtime
 from peerlab.submissions.service import idempotency
 from peerlab.submissions.settings import SubmissionsSettings

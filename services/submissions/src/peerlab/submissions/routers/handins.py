@@ -20,7 +20,7 @@ from peerlab.chassis.auth import CurrentPrincipal
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.chassis.storage import StorageUnavailable, UploadAborted, put_async_stream
 from peerlab.submissions import flow, ingest
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.routers.deps import IdempotencyKey, ReceivedAt, RuntimeDep
 from peerlab.submissions.schemas import HandInAccepted, UploadCreate, UploadTicket
 from peerlab.submissions.service import assignments as assignment_svc

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from peerlab.chassis.auth import TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.submissions.course_calendar import LabDates
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.routers.deps import SettingsDep
 from peerlab.submissions.schemas import SeedLabsResult
 from peerlab.submissions.service import assignments as assignment_svc

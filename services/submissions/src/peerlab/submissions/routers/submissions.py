@@ -12,7 +12,7 @@ from peerlab.chassis.auth import CurrentPrincipal, Principal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.submissions import flow, repository
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.models import Assignment, Submission, Version
 from peerlab.submissions.routers.deps import IdList, RuntimeDep, SettingsDep
 from peerlab.submissions.schemas import DownloadLink, Receipt, SubmissionPage, SubmissionPublic, WithdrawResult

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal, Role
 from peerlab.chassis.errors import ProblemError, conflict, forbidden
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Allocation, Assignment, Submission
 
 

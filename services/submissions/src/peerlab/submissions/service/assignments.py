@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc, in_zone, now
+from peerlab.chassis.clock import as_utc, in_zone, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment
 from peerlab.submissions.schemas import AssignmentPublic, AssignmentPut, AssignmentUpdate, FileRulesIn

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc, now
+from peerlab.chassis.clock import as_utc, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import ClosedAssignment
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc, now
+from peerlab.chassis.clock import as_utc, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment, Submission, Upload, Version
 from peerlab.submissions.service import access

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.errors import ProblemError
 from peerlab.submissions import repository
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.storage import ObjectStore
 from peerlab.submissions import repository
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.service import handins
 
 log = logging.getLogger("peerlab.submissions.janitor")

@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Allocation, GroupMember, LabVerdict
 
 

@@ -21,7 +21,7 @@ from peerlab.chassis.errors import not_found
 from peerlab.chassis.storage import StorageUnavailable
 from peerlab.submissions import repository
 from peerlab.submissions.anonymise import anonymised_file_name
-from peerlab.submissions.clock import now
+from peerlab.chassis.clock import now
 from peerlab.submissions.models import Assignment, Submission
 from peerlab.submissions.schemas import DownloadLink
 from peerlab.submissions.service import access

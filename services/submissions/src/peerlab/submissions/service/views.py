@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.submissions.clock import as_utc
+from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Submission, Version
 from peerlab.submissions.receipts import ReceiptSigner
 from peerlab.submissions.schemas import HandInAccepted, Receipt, ReceiptBody, SubmissionPublic, VersionPublic

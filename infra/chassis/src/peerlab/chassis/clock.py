@@ -1,8 +1,10 @@
-"""Server time and time-zone helpers. Every deadline decision reads this clock, never a client's."""
+"""Server time and time-zone helpers. Every deadline or window decision reads this clock, never a
+client-supplied time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
@@ -14,3 +16,7 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def in_zone(value: datetime, zone: str) -> datetime:
+    return as_utc(value).astimezone(ZoneInfo(zone))
