@@ -68,18 +68,22 @@ def _env(spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoi
 
 
 @pytest.fixture(scope="module")
-def stack(request, kafka_broker, s3_server, pg_server, tmp_path_factory) -> Iterator[Stack]:
+def stack(request, s3_server, pg_server, tmp_path_factory) -> Iterator[Stack]:
     """The services a test module names in ``STACK`` (default: all), each API and worker its own
-    process, wired as in production. A module with ``DURABLE_BROKER = True`` gets a broker of its
-    own whose log survives a restart (stored on its own S3 server), so it may stop and start it."""
+    process, wired as in production, on a broker of its own. ``STACK_ENV`` adds settings. With
+    ``DURABLE_BROKER = True`` the broker's log survives a restart (stored on its own S3 server), so
+    the module may stop and start it."""
     wanted = getattr(request.module, "STACK", [spec.name for spec in SERVICES])
     specs = [spec for spec in SERVICES if spec.name in wanted]
     workdir = tmp_path_factory.mktemp("stack")
     ports = {spec.name: free_port() for spec in specs}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     own: list = []
-    broker = kafka_broker
-    if getattr(request.module, "DURABLE_BROKER", False):
+    if not getattr(request.module, "DURABLE_BROKER", False):
+        # A broker of its own: the workers must not replay every earlier test's events.
+        broker = TansuBroker(workdir=workdir / "tansu").start()
+        own.append(broker)
+    else:
         broker_store = MotoS3Server(workdir=workdir / "broker-s3").start()
         own.append(broker_store)
         broker = TansuBroker(storage_url="s3://tansu/", s3_endpoint=broker_store.endpoint, workdir=workdir / "tansu").start()

@@ -204,21 +204,28 @@ class ServicesStack:
 
 
 @pytest.fixture(scope="module")
-def services_stack(tmp_path_factory, kafka_broker, s3_server, pg_server) -> Iterator[ServicesStack]:  # noqa: ANN001
+def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesStack]:  # noqa: ANN001
+    """On a broker of its own: the services' workers must not replay every other test's events."""
     import os
 
+    from peerlab.local.launchers import TansuBroker
+
     wanted_sqlite = os.environ.get("PEERLAB_TEST_DB", "").lower() == "sqlite"
-    stack = ServicesStack(workdir=tmp_path_factory.mktemp("gw-services"), kafka_broker=kafka_broker,
+    workdir = tmp_path_factory.mktemp("gw-services")
+    broker = TansuBroker(workdir=workdir / "tansu").start()
+    stack = ServicesStack(workdir=workdir, kafka_broker=broker,
                           s3_server=s3_server, pg_server=None if wanted_sqlite else pg_server)
     try:
         yield stack
     finally:
         stack.close()
+        broker.stop()
 
 
 @pytest.fixture
 def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:  # noqa: ANN001
     settings = make_settings(submissions_url=services_stack.urls["submissions"],
-                             review_url=services_stack.urls["review"], subscriptions_enabled=True)
+                             review_url=services_stack.urls["review"], subscriptions_enabled=True,
+                             kafka_bootstrap=services_stack.bootstrap)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
