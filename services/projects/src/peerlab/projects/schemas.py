@@ -80,6 +80,31 @@ class GroupCreate(BaseModel):
     member_ids: list[str] | None = Field(default=None, max_length=20, description="Staff only.")
     exempt: bool = Field(default=False, description="Staff only: allow fewer members than the minimum.")
     exemption_reason: str | None = Field(default=None, max_length=500)
+    override_eligibility: bool = Field(
+        default=False, description="Staff only: put members in past the eligibility gate (audited; needs a reason).")
+    override_reason: str | None = Field(default=None, max_length=2000, description="Required with the override.")
+
+
+class MemberAdd(BaseModel):
+    """Optional body of a staff member addition: the audited eligibility override."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    override_eligibility: bool = False
+    override_reason: str | None = Field(default=None, max_length=2000)
+
+
+class AuditEntryPublic(BaseModel):
+    """A staff decision that bent a group rule (staff only)."""
+
+    id: str
+    action: Literal["eligibility_override"]
+    actor: str
+    person_id: str
+    group_id: str | None
+    rule: str = Field(description="The refusal the override bypassed: not_eligible or eligibility_undecided.")
+    reason: str
+    created_at: datetime
 
 
 class JoinRequest(BaseModel):
