@@ -1,7 +1,8 @@
 """Verdicts: teachers (and TAs if allowed) judge a student's lab; the window-end rule judges the rest.
 
 The latest verdict is the effective one. A verdict given while a resubmission awaits judgement
-has origin ``resubmission`` and closes the resubmission's teacher-queue item.
+has origin ``resubmission`` and closes the resubmission's teacher-queue item; any verdict closes
+the ``submission_withdrawn`` item of a hand-in withdrawn from peer review (it waited for one).
 
 Guards against rules broken by accident: the student must be known and enrolled; a pass needs
 something to judge (an on-time hand-in or a resubmission), else 409 ``not_handed_in``. A teacher
@@ -51,6 +52,9 @@ def set_verdict(session: Session, *, student_id: str, lab_number: int, data: Ver
     if origin == "resubmission":
         teacher_queue.resolve_open(session, kind="resubmission", student_id=student_id, lab_number=lab_number,
                                    resolved_by=set_by, resolution=f"verdict: {data.verdict}", now=now)
+    # a hand-in withdrawn from peer review waited for exactly this verdict
+    teacher_queue.resolve_open(session, kind="submission_withdrawn", student_id=student_id, lab_number=lab_number,
+                               resolved_by=set_by, resolution=f"verdict: {data.verdict}", now=now)
     eligibility.refresh(session, student_ids=[student_id], settings=settings, course_id=course_id, now=now)
     return row
 
