@@ -161,7 +161,8 @@ def _new_group(session: Session, *, name: str, policy: GroupPolicy, principal: P
 def create_group(session: Session, *, body: GroupCreate, principal: Principal, policy: GroupPolicy,
                  now: datetime) -> GroupRow:
     """A student founds a group with themself in it (others join with its code); staff may create
-    a group with any members, and with the exemption that lets it be smaller than the minimum."""
+    a group with any members (at most the maximum size; past the eligibility gate only with an
+    audited override), teachers with the exemption that lets it be smaller than the minimum."""
     override = eligibility_override(principal, requested=body.override_eligibility, reason=body.override_reason)
     if principal.is_staff:
         members = list(dict.fromkeys(body.member_ids or []))
