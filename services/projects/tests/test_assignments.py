@@ -72,3 +72,35 @@ def test_manual_assignment_within_capacity(stack):
     mine = client.get(f"/v1/groups/{g1}/assignment", headers=stack.auth("s210000"))
     assert mine.status_code == 200 and mine.json()["project_id"] == "p-2021-03"
     assert stack.outbox(ASSIGNED)[0].data["subproject"] == "a"
+
+
+def test_allocation_is_rank_maximal_by_default_and_reports_the_profile(stack):
+    """The probe's case: capacities [1, 1, 2, 1] and choices [[0,3,1,2],[1,2,3,0],[3,1],[0,1]] allow
+    three first choices; min-sum (the old behaviour, still an option) gives two firsts and two seconds."""
+    client = stack.client()
+    teacher = stack.auth("t1", "teacher")
+    numbers = [2, 3, 4, 5]  # projects 0..3 of the probe
+    for number, cap in zip(numbers, [1, 1, 2, 1], strict=True):
+        client.put(f"/v1/catalogues/2021/projects/{number}", json=project_body(f"P{number}", capacity=cap),
+                   headers=teacher)
+    client.put("/v1/catalogues/2021/projects/6", json=project_body("Taken", capacity=1), headers=teacher)
+    g = _groups(stack, client, 6)
+    for gid, picks in zip(g, [[0, 3, 1, 2], [1, 2, 3, 0], [3, 1], [0, 1]], strict=False):
+        _choose(client, stack, gid, *[f"p-2021-{numbers[i]:02d}" for i in picks])
+    assert client.put(f"/v1/groups/{g[4]}/assignment", json={"project_id": "p-2021-06"},
+                      headers=teacher).status_code == 200
+    _choose(client, stack, g[5], "p-2021-06")  # its only choice is already full
+
+    summed = client.post("/v1/allocations", json={"dry_run": True, "objective": "min_sum"}, headers=teacher).json()
+    assert summed["objective"] == "min_sum"
+    assert summed["profile"] == {"by_rank": [2, 2, 0, 0], "unassigned": 1}
+    best = client.post("/v1/allocations", json={"dry_run": True}, headers=teacher).json()
+    assert best["objective"] == "rank_maximal"
+    assert best["profile"] == {"by_rank": [3, 0, 0, 1], "unassigned": 1}
+    assert best["rank_counts"] == {"1": 3, "4": 1}
+    assert best["unassigned"] == [g[5]]
+    assert best["unassigned_reasons"] == [{"group_id": g[5], "reason": "no_feasible_choice"}]
+    bad = client.post("/v1/allocations", json={"objective": "happiness"}, headers=teacher)
+    assert bad.status_code == 422
+    saved = client.post("/v1/allocations", json={}, headers=teacher).json()
+    assert saved["profile"]["by_rank"] == [3, 0, 0, 1] and len(stack.outbox(ASSIGNED)) == 5

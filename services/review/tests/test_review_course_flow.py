@@ -118,8 +118,14 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
                       headers=teacher).json()["origin"] == "resubmission"
     assert client.put(f"/v1/students/{s[36]}/labs/2/verdict", json={"verdict": "fail", "comment": "still not"},
                       headers=teacher).json()["origin"] == "resubmission"
+    def withdrawn_items(student):
+        items = client.get("/v1/teacher/queue", headers=teacher).json()
+        return [i for i in items if i["kind"] == "submission_withdrawn" and i["student_id"] == student]
+
+    assert [i["resolved_at"] for i in withdrawn_items(s[38])] == [None]
     client.put(f"/v1/students/{s[38]}/labs/4/verdict", json={"verdict": "pass", "comment": "ok on inspection"},
                headers=teacher)
+    assert withdrawn_items(s[38]) == []  # the verdict it waited for closed the item
 
     expected = {p: "eligible" for p in people}
     for p in (s[25], s[30], s[31], s[32], s[33], s[34], s[36], s[37]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 TZ = DateTime(timezone=True)
@@ -133,3 +133,21 @@ class AssignmentRow(SQLModel, table=True):
     method: str = Field(max_length=20, description="allocation or manual")
     assigned_by: str = Field(max_length=64)
     assigned_at: datetime = Field(sa_type=TZ)
+
+
+class AuditEntryRow(SQLModel, table=True):
+    """A staff decision that bends a group rule (e.g. a student put in a group past the eligibility
+    gate): who, what, for whom, when and why. Written with the change; never edited."""
+
+    __tablename__ = "projects_audit_entry"
+    __table_args__ = (Index("ix_projects_audit_entry_course_person", "course_id", "person_id"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    course_id: str = Field(max_length=64)
+    action: str = Field(max_length=40)
+    actor: str = Field(max_length=64)
+    person_id: str = Field(max_length=64)
+    group_id: str | None = Field(default=None, max_length=32)
+    rule: str = Field(max_length=40, description="The problem code the override bypassed, e.g. not_eligible.")
+    reason: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=TZ)

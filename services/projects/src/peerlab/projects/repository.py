@@ -6,7 +6,8 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from peerlab.projects.models import (
-    AssignmentRow, GroupRow, MembershipRow, PersonRow, ProjectRow, SelectionRow, SubprojectRow, SupervisorRow,
+    AssignmentRow, AuditEntryRow, GroupRow, MembershipRow, PersonRow, ProjectRow, SelectionRow, SubprojectRow,
+    SupervisorRow,
 )
 
 
@@ -148,3 +149,10 @@ def assigned_counts(session: Session, course_id: str) -> dict[str, int]:
     stmt = (select(AssignmentRow.project_id, func.count()).where(AssignmentRow.course_id == course_id)
             .group_by(AssignmentRow.project_id))
     return {p: int(n) for p, n in session.execute(stmt)}
+
+
+def audit_entries(session: Session, course_id: str, person_id: str | None = None) -> list[AuditEntryRow]:
+    query = select(AuditEntryRow).where(AuditEntryRow.course_id == course_id)
+    if person_id is not None:
+        query = query.where(AuditEntryRow.person_id == person_id)
+    return list(session.execute(query.order_by(AuditEntryRow.created_at, AuditEntryRow.id)).scalars())

@@ -80,6 +80,31 @@ class GroupCreate(BaseModel):
     member_ids: list[str] | None = Field(default=None, max_length=20, description="Staff only.")
     exempt: bool = Field(default=False, description="Staff only: allow fewer members than the minimum.")
     exemption_reason: str | None = Field(default=None, max_length=500)
+    override_eligibility: bool = Field(
+        default=False, description="Staff only: put members in past the eligibility gate (audited; needs a reason).")
+    override_reason: str | None = Field(default=None, max_length=2000, description="Required with the override.")
+
+
+class MemberAdd(BaseModel):
+    """Optional body of a staff member addition: the audited eligibility override."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    override_eligibility: bool = False
+    override_reason: str | None = Field(default=None, max_length=2000)
+
+
+class AuditEntryPublic(BaseModel):
+    """A staff decision that bent a group rule (staff only)."""
+
+    id: str
+    action: Literal["eligibility_override"]
+    actor: str
+    person_id: str
+    group_id: str | None
+    rule: str = Field(description="The refusal the override bypassed: not_eligible or eligibility_undecided.")
+    reason: str
+    created_at: datetime
 
 
 class JoinRequest(BaseModel):
@@ -165,14 +190,33 @@ class AllocationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dry_run: bool = False
+    objective: Literal["rank_maximal", "min_sum"] = Field(
+        default="rank_maximal",
+        description="rank_maximal: the most first choices, then the most second choices, ...; "
+                    "min_sum: the most groups placed, then the least sum of ranks.")
+
+
+class AllocationProfile(BaseModel):
+    by_rank: list[int] = Field(description="Groups placed at their 1st, 2nd, ... choice (index 0 = 1st).")
+    unassigned: int = Field(description="Groups with choices left without a project.")
+
+
+class UnassignedGroup(BaseModel):
+    group_id: str
+    reason: Literal["no_feasible_choice", "choices_taken"] = Field(
+        description="no_feasible_choice: every chosen project is full or not in the catalogue; "
+                    "choices_taken: the objective gave its projects' places to other groups.")
 
 
 class AllocationResult(BaseModel):
     dry_run: bool
+    objective: Literal["rank_maximal", "min_sum"] = "rank_maximal"
     assigned: list[AssignmentPublic]
     unassigned: list[str] = Field(description="Formed groups with choices that no project could take.")
+    unassigned_reasons: list[UnassignedGroup] = Field(default_factory=list, description="Why, per unassigned group.")
     without_choices: list[str] = Field(description="Formed groups that have not chosen.")
     rank_counts: dict[int, int] = Field(description="How many groups got their 1st, 2nd, ... choice.")
+    profile: AllocationProfile = Field(description="The allocation's profile (what rank_maximal maximises).")
 
 
 class PersonPublic(BaseModel):

@@ -243,6 +243,22 @@ class VerdictRow(SQLModel, table=True):
     set_at: datetime = Field(sa_type=TZ)
 
 
+class AuditEntryRow(SQLModel, table=True):
+    """A staff decision that bends a course rule (e.g. a lab passed without a hand-in): who did
+    what to whom, when and why. Written in the transaction of the decision; never changed."""
+
+    __tablename__ = "review_audit_entry"
+    __table_args__ = (Index("ix_review_audit_entry_student", "student_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    action: str = Field(max_length=40)
+    actor: str = Field(max_length=64)
+    student_id: str = Field(max_length=64)
+    lab_number: int | None = Field(default=None)
+    reason: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=TZ)
+
+
 class EligibilityRow(SQLModel, table=True):
     """A student's last computed eligibility; an event is published only when ``status`` changes."""
 
@@ -278,7 +294,7 @@ class TeacherItemRow(SQLModel, table=True):
 
 
 __all__ = [
-    "AllocationRow", "AllocationRunRow", "AssignmentRow", "EligibilityRow", "ExclusionMemberRow",
+    "AllocationRow", "AllocationRunRow", "AssignmentRow", "AuditEntryRow", "EligibilityRow", "ExclusionMemberRow",
     "FlagRow", "ReactionRow", "ReviewRow", "RoundRow", "RubricRow", "StudentRow", "SubmissionRow",
     "TeacherItemRow", "VerdictRow",
 ]

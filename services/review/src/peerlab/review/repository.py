@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, AssignmentRow, EligibilityRow, ExclusionMemberRow, FlagRow,
+    AllocationRow, AllocationRunRow, AssignmentRow, AuditEntryRow, EligibilityRow, ExclusionMemberRow, FlagRow,
     ReactionRow, ReviewRow, RoundRow, RubricRow, StudentRow, SubmissionRow, TeacherItemRow, VerdictRow,
 )
 
@@ -90,6 +90,10 @@ def lab_submissions_of(session: Session, student_ids: Iterable[str]) -> list[Sub
         session, SubmissionRow, SubmissionRow.owner_id, student_ids,
         SubmissionRow.assignment_kind.in_(("lab", "resubmission")),
     )
+
+
+def get_student(session: Session, student_id: str) -> StudentRow | None:
+    return session.get(StudentRow, student_id)
 
 
 def student_ids(session: Session) -> list[str]:
@@ -244,6 +248,15 @@ def submission_flaggers(session: Session, submission_id: str) -> int:
 def verdicts_of(session: Session, student_ids: Iterable[str]) -> list[VerdictRow]:
     rows = _where_in(session, VerdictRow, VerdictRow.student_id, student_ids)
     return sorted(rows, key=lambda r: r.seq or 0)
+
+
+def audit_entries(session: Session, student_ids: Iterable[str] | None = None) -> list[AuditEntryRow]:
+    """Audit entries of these students (all when None), oldest first."""
+    if student_ids is None:
+        rows = list(session.execute(select(AuditEntryRow)).scalars())
+    else:
+        rows = _where_in(session, AuditEntryRow, AuditEntryRow.student_id, student_ids)
+    return sorted(rows, key=lambda r: (r.created_at, r.id))
 
 
 def eligibility_rows(session: Session, student_ids: Iterable[str]) -> dict[str, EligibilityRow]:

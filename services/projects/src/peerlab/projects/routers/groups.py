@@ -12,7 +12,7 @@ from peerlab.chassis.errors import not_found
 from peerlab.projects import repository as repo
 from peerlab.chassis.clock import now
 from peerlab.projects.routers.deps import PolicyDep
-from peerlab.projects.schemas import ExemptionPut, GroupCreate, GroupPublic, JoinRequest
+from peerlab.projects.schemas import ExemptionPut, GroupCreate, GroupPublic, JoinRequest, MemberAdd
 from peerlab.projects.service import groups
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
@@ -29,8 +29,9 @@ def list_groups(session: SessionDep, policy: PolicyDep, principal: StaffPrincipa
 @router.post("", response_model=GroupPublic, status_code=201)
 def create_group(body: GroupCreate, session: SessionDep, policy: PolicyDep,
                  principal: CurrentPrincipal) -> GroupPublic:
-    """A student founds a group (its join code lets others join); staff may name all members and,
-    teachers, grant the exemption for a group below the minimum size."""
+    """A student founds a group (its join code lets others join); staff may name all members,
+    override the eligibility gate with a reason (audited) and, teachers, grant the exemption for a
+    group below the minimum size."""
     group = groups.create_group(session, body=body, principal=principal, policy=policy, now=now())
     return groups.to_public(session, group, principal=principal)
 
@@ -63,8 +64,14 @@ def leave_group(group_id: str, session: SessionDep, policy: PolicyDep, principal
 
 @router.put("/{group_id}/members/{person_id}", response_model=GroupPublic)
 def add_member(group_id: str, person_id: str, session: SessionDep, policy: PolicyDep,
-               principal: StaffPrincipal) -> GroupPublic:
-    group = groups.add_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now())
+               principal: StaffPrincipal, body: MemberAdd | None = None) -> GroupPublic:
+    """Put a student in the group; ``override_eligibility`` with an ``override_reason`` lets a
+    student past the eligibility gate (audited)."""
+    body = body or MemberAdd()
+    override = groups.eligibility_override(principal, requested=body.override_eligibility,
+                                           reason=body.override_reason)
+    group = groups.add_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now(),
+                              override=override)
     return groups.to_public(session, group, principal=principal)
 
 

@@ -54,10 +54,11 @@ def list_selections(session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -
 def allocate(body: AllocationRequest, session: SessionDep, settings: SettingsDep, policy: PolicyDep,
              principal: TeacherPrincipal) -> AllocationResult:
     """Assign projects to the formed groups that chose and have none yet, by ranked choice within
-    capacities (``dry_run`` shows the result without saving it)."""
+    capacities: ``objective`` ``rank_maximal`` (default: the most first choices, then second, ...)
+    or ``min_sum``; the result reports the profile. ``dry_run`` shows it without saving it."""
     return assignments.run_allocation(session, course_id=policy.course_id, year=settings.catalogue_year,
                                       default_capacity=settings.default_project_capacity, dry_run=body.dry_run,
-                                      principal=principal, now=now())
+                                      principal=principal, now=now(), objective=body.objective)
 
 
 @router.get("/assignments", response_model=list[AssignmentPublic])

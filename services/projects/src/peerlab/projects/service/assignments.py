@@ -18,7 +18,9 @@ from peerlab.projects import allocation
 from peerlab.projects import repository as repo
 from peerlab.projects.events import publish
 from peerlab.projects.models import AssignmentRow
-from peerlab.projects.schemas import AllocationResult, AssignmentPublic, AssignmentPut
+from peerlab.projects.schemas import (
+    AllocationProfile, AllocationResult, AssignmentPublic, AssignmentPut, UnassignedGroup,
+)
 from peerlab.projects.service.catalogue import effective_capacity
 from peerlab.projects.service.groups import GroupPolicy, require_visible
 
@@ -33,14 +35,17 @@ def remaining_capacity(session: Session, *, course_id: str, year: int, default: 
 
 
 def run_allocation(session: Session, *, course_id: str, year: int, default_capacity: int, dry_run: bool,
-                   principal: Principal, now: datetime) -> AllocationResult:
+                   principal: Principal, now: datetime,
+                   objective: allocation.Objective = "rank_maximal") -> AllocationResult:
     formed = [g.group_id for g in repo.list_groups(session, course_id, state="formed")]
     already = {a.group_id for a in repo.assignments(session, course_id)}
     chosen = repo.selections(session, course_id)
     candidates = [g for g in formed if g not in already and g in chosen]
     capacity = remaining_capacity(session, course_id=course_id, year=year, default=default_capacity)
-    placements = allocation.allocate(
-        [allocation.GroupChoices(g, tuple(c["project_id"] for c in chosen[g].choices)) for g in candidates], capacity)
+    solved = allocation.solve(
+        [allocation.GroupChoices(g, tuple(c["project_id"] for c in chosen[g].choices)) for g in candidates], capacity,
+        objective=objective)
+    placements = solved.placements
     assigned, rows = [], []
     for placement in placements:
         subproject = chosen[placement.group_id].choices[placement.rank - 1].get("subproject")
@@ -57,11 +62,12 @@ def run_allocation(session: Session, *, course_id: str, year: int, default_capac
             raise conflict("allocation_conflict", "Another allocation ran at the same moment; run it again.") from exc
         for row in rows:
             publish.project_assigned(session, assignment=row)
-    placed = {p.group_id for p in placements}
     return AllocationResult(
-        dry_run=dry_run, assigned=assigned, unassigned=[g for g in candidates if g not in placed],
+        dry_run=dry_run, objective=objective, assigned=assigned, unassigned=[u.group_id for u in solved.unplaced],
+        unassigned_reasons=[UnassignedGroup(group_id=u.group_id, reason=u.reason) for u in solved.unplaced],
         without_choices=[g for g in formed if g not in already and g not in chosen],
         rank_counts=dict(sorted(Counter(p.rank for p in placements).items())),
+        profile=AllocationProfile(by_rank=list(solved.profile), unassigned=len(solved.unplaced)),
     )
 
 

@@ -2,7 +2,9 @@
 
 The rules are in ``peerlab.projects.rules``. A student is in at most one group per course (the
 membership primary key), a group never exceeds ``max_group_size`` (conditional UPDATE of its
-count), and students change groups only before the selection deadline. ``group.formed.v1`` is
+count), and students change groups only before the selection deadline. Staff (never students)
+may put a student in past the eligibility gate with an explicit override and a reason; each
+bypass is written to the audit log with the membership. ``group.formed.v1`` is
 published when a group first meets the size rule, ``group.changed.v1`` on every later change of
 its members (an empty member list: the group was dissolved).
 """
@@ -10,6 +12,7 @@ its members (an empty member list: the group was dissolved).
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +25,7 @@ from peerlab.projects import repository as repo
 from peerlab.projects import rules
 from peerlab.chassis.clock import as_utc
 from peerlab.projects.events import publish
-from peerlab.projects.models import GroupRow, MembershipRow
+from peerlab.projects.models import AuditEntryRow, GroupRow, MembershipRow
 from peerlab.projects.schemas import GroupCreate, GroupPublic, MemberPublic
 from peerlab.projects.settings import ProjectsSettings
 
@@ -45,28 +48,57 @@ class GroupPolicy:
                    settings.require_roster, as_utc(settings.labs_end), as_utc(settings.selection_deadline))
 
 
+@dataclass(frozen=True)
+class Override:
+    """Staff's explicit permission to pass the eligibility gate, with the reason the audit keeps."""
+
+    actor: str
+    reason: str
+
+
+def eligibility_override(principal: Principal, *, requested: bool, reason: str | None) -> Override | None:
+    """The override asked for, checked: staff only, and only with a reason."""
+    text = (reason or "").strip()
+    if not requested:
+        if text:
+            raise ProblemError(422, "unexpected_override_reason", "override_reason goes with override_eligibility.")
+        return None
+    if not principal.is_staff:
+        raise forbidden("Only staff may override the eligibility gate.")
+    if not text:
+        raise ProblemError(422, "override_reason_required", "Say why the eligibility gate is overridden.")
+    return Override(actor=principal.sub, reason=text)
+
+
 def ensure_students_may_change(principal: Principal, policy: GroupPolicy, now: datetime) -> None:
     if not principal.is_staff and now >= policy.selection_deadline:
         raise conflict("selection_closed", f"Groups and choices closed at {policy.selection_deadline.isoformat()}.")
 
 
-def check_candidate(session: Session, *, person_id: str, policy: GroupPolicy, now: datetime) -> None:
-    """May ``person_id`` be put in a group? Raises a 409 problem saying why not."""
+def check_candidate(session: Session, *, person_id: str, policy: GroupPolicy, now: datetime,
+                    override: Override | None = None) -> str | None:
+    """May ``person_id`` be put in a group? Raises a 409 problem saying why not; with an override,
+    an eligibility refusal is returned instead (the caller audits it)."""
     person = repo.get_person(session, policy.course_id, person_id)
     if policy.require_roster and (person is None or not person.enrolled or "student" not in person.roles):
         raise conflict("not_on_roster", f"{person_id} is not an enrolled student of {policy.course_id}.")
+    bypassed = None
     if policy.eligibility_gate:
         reason = rules.eligibility_refusal(person.eligibility if person else None, now=now, labs_end=policy.labs_end)
-        if reason == "not_eligible":
+        if reason and override is not None:
+            bypassed = reason
+        elif reason == "not_eligible":
             raise conflict(reason, f"{person_id} has not passed enough labs for the project.")
-        if reason:
+        elif reason:
             raise conflict(reason, f"The labs have ended and {person_id}'s eligibility is still undecided.")
     if repo.membership(session, policy.course_id, person_id) is not None:
         raise conflict("already_in_group", f"{person_id} is already in a group.")
+    return bypassed
 
 
-def _add(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy, now: datetime) -> None:
-    check_candidate(session, person_id=person_id, policy=policy, now=now)
+def _add(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy, now: datetime,
+         override: Override | None = None) -> None:
+    bypassed = check_candidate(session, person_id=person_id, policy=policy, now=now, override=override)
     if not repo.take_seat(session, group.group_id, policy.max_size):
         raise conflict("group_full", f"A group has at most {policy.max_size} members.")
     try:
@@ -75,6 +107,10 @@ def _add(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy,
                                       joined_at=now))
     except IntegrityError as exc:
         raise conflict("already_in_group", f"{person_id} joined another group at the same moment.") from exc
+    if bypassed and override is not None:
+        session.add(AuditEntryRow(id=str(uuid.uuid4()), course_id=policy.course_id, action="eligibility_override",
+                                  actor=override.actor, person_id=person_id, group_id=group.group_id, rule=bypassed,
+                                  reason=override.reason, created_at=now))
 
 
 def _remove(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy) -> None:
@@ -125,11 +161,15 @@ def _new_group(session: Session, *, name: str, policy: GroupPolicy, principal: P
 def create_group(session: Session, *, body: GroupCreate, principal: Principal, policy: GroupPolicy,
                  now: datetime) -> GroupRow:
     """A student founds a group with themself in it (others join with its code); staff may create
-    a group with any members, and with the exemption that lets it be smaller than the minimum."""
+    a group with any members (at most the maximum size; past the eligibility gate only with an
+    audited override), teachers with the exemption that lets it be smaller than the minimum."""
+    override = eligibility_override(principal, requested=body.override_eligibility, reason=body.override_reason)
     if principal.is_staff:
         members = list(dict.fromkeys(body.member_ids or []))
         if not members:
             raise ProblemError(422, "no_members", "Name the group's members.")
+        if len(members) > policy.max_size:
+            raise conflict("group_full", f"A group has at most {policy.max_size} members; {len(members)} were named.")
     else:
         if body.member_ids not in (None, [principal.sub]) or body.exempt:
             raise forbidden("Students found a group with themselves; others join with its code.")
@@ -140,7 +180,7 @@ def create_group(session: Session, *, body: GroupCreate, principal: Principal, p
     group = _new_group(session, name=body.name, policy=policy, principal=principal, now=now, exempt=body.exempt,
                        reason=body.exemption_reason)
     for person_id in members:
-        _add(session, group, person_id, policy, now)
+        _add(session, group, person_id, policy, now, override)
     settle(session, group, policy=policy, now=now, members_changed=True)
     return group
 
@@ -165,14 +205,16 @@ def leave_group(session: Session, *, group_id: str, principal: Principal, policy
     return group
 
 
-def add_member(session: Session, *, group_id: str, person_id: str, policy: GroupPolicy, now: datetime) -> GroupRow:
-    """Staff: put a student in a group (the roster and eligibility rules still apply)."""
+def add_member(session: Session, *, group_id: str, person_id: str, policy: GroupPolicy, now: datetime,
+               override: Override | None = None) -> GroupRow:
+    """Staff: put a student in a group (the roster rule applies; the eligibility gate too unless
+    overridden, which is audited)."""
     group = _require_group(session, group_id, policy, for_update=True)
     if person_id in repo.member_ids(session, group_id):
         return group
     if group.state == "dissolved":
         raise conflict("group_dissolved", "The group was dissolved.")
-    _add(session, group, person_id, policy, now)
+    _add(session, group, person_id, policy, now, override)
     settle(session, group, policy=policy, now=now, members_changed=True)
     return group
 

@@ -4,7 +4,7 @@ from peerlab.review.schemas.rubric import (
     RubricCriterion, RubricPublic, RubricQuestion, RubricUpdate, default_rubric,
 )
 from peerlab.review.schemas.staff import (
-    AllocationRunPublic, AllocationStaffPublic, FlagPublic, LabOverviewPublic, ReviewerProgress,
+    AllocationRunPublic, AllocationStaffPublic, AuditEntryPublic, FlagPublic, LabOverviewPublic, ReviewerProgress,
     ReviewStaffPublic, RoundCreate, RoundPublic, RoundUpdate, StudentOverviewPublic, SubmissionPublic,
     TeacherItemPublic, TeacherItemResolve, VerdictCounts, VerdictPublic, VerdictUpdate,
 )
@@ -21,7 +21,7 @@ STUDENT_RESPONSE_MODELS = (
 """Every model a student-facing route answers with (checked by the anonymity tests)."""
 
 __all__ = [
-    "STUDENT_RESPONSE_MODELS", "AllocationRunPublic", "AllocationStaffPublic", "EligibilityPublic",
+    "STUDENT_RESPONSE_MODELS", "AllocationRunPublic", "AllocationStaffPublic", "AuditEntryPublic", "EligibilityPublic",
     "FlagPublic", "FlagReceipt", "LabOverviewPublic", "LabStatusPublic", "ReactionCreate", "ReactionPublic",
     "ReceivedReviewPublic", "ReviewContent", "ReviewFlagCreate", "ReviewStaffPublic", "ReviewerProgress",
     "RoundCreate", "RoundPublic", "RoundUpdate", "RubricCriterion", "RubricPublic", "RubricQuestion",

@@ -119,10 +119,28 @@ class ReviewStaffPublic(BaseModel):
 
 
 class VerdictUpdate(BaseModel):
+    """Pass or fail a lab. Passing needs an on-time hand-in or a resubmission; to pass a lab that
+    was not handed in, say so (``without_hand_in``) and why (``override_reason``): it is audited."""
+
     model_config = ConfigDict(extra="forbid")
 
     verdict: Literal["pass", "fail"]
     comment: str = Field(default="", max_length=5000)
+    without_hand_in: bool = Field(default=False, description="Pass although the lab was not handed in (on time).")
+    override_reason: str | None = Field(default=None, max_length=2000,
+                                        description="Required with without_hand_in; kept in the audit log.")
+
+
+class AuditEntryPublic(BaseModel):
+    """A staff decision that bent a course rule: who, what, for whom, when and why."""
+
+    id: str
+    action: Literal["pass_without_hand_in"]
+    actor: str
+    student_id: str
+    lab_number: int | None
+    reason: str
+    created_at: datetime
 
 
 class VerdictPublic(BaseModel):
@@ -226,3 +244,4 @@ class StudentOverviewPublic(BaseModel):
     labs: list[LabStatusPublic]
     eligibility: EligibilityPublic
     verdicts: list[VerdictPublic]
+    audit: list[AuditEntryPublic] = Field(default_factory=list)

@@ -3,6 +3,10 @@
 Rules (RULES.md): only an on-time final hand-in counts; the latest verdict is the effective one
 (a teacher's verdict replaces the window-end default, a resubmission verdict replaces a fail); a
 resubmission newer than the latest verdict puts the lab back to ``resubmitted`` until judged.
+
+A pass counts only for a lab that was handed in (on time, or resubmitted to the teacher), or when a
+teacher passed it explicitly without a hand-in (verdict reason ``without_hand_in``, audited). A
+pass whose hand-in is gone (withdrawn afterwards) no longer counts: the lab is ``not_handed_in``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from peerlab.review import repository as repo
 from peerlab.review.models import AssignmentRow, SubmissionRow, VerdictRow
 from peerlab.review.service.common import as_utc
 
+WITHOUT_HAND_IN = "without_hand_in"
+"""The reason of a pass a teacher gave although the lab was not handed in (see service.verdicts)."""
+
 
 @dataclass(frozen=True)
 class LabState:
@@ -29,6 +36,10 @@ class LabState:
     verdict: VerdictRow | None
     open: bool
     """Still undecided for eligibility: pending, resubmitted, or the deadline has not passed."""
+    handed_in: bool = False
+    """An on-time hand-in that counts, or a resubmission to the teacher: something a pass can judge."""
+    without_hand_in: bool = False
+    """Passed by a teacher's audited decision although nothing was handed in (on time)."""
 
 
 def is_closed(assignment: AssignmentRow | None, now: datetime) -> bool:
@@ -86,6 +97,11 @@ def _state(student: str, number: int, assignment: AssignmentRow | None, sub: Sub
     closed = is_closed(assignment, now)
     counts = sub is not None and sub.on_time and (sub.final or not closed)
     late = sub is not None and not counts
+    without_hand_in = False
+    if verdict is not None and verdict.verdict == "pass" and not counts and resub is None:
+        without_hand_in = verdict.reason == WITHOUT_HAND_IN
+        if not without_hand_in:
+            verdict = None  # its hand-in is gone: a pass of nothing counts for nothing
     if verdict is not None:
         if resub is not None and _when(resub) > as_utc(verdict.set_at):
             status = "resubmitted"
@@ -99,4 +115,5 @@ def _state(student: str, number: int, assignment: AssignmentRow | None, sub: Sub
         status = "not_handed_in"
     is_open = status in ("pending", "resubmitted") or (status == "not_handed_in" and not closed)
     return LabState(student_id=student, lab_number=number, assignment=assignment, status=status,
-                    hand_in=sub if counts or late else None, late=late, verdict=verdict, open=is_open)
+                    hand_in=sub if counts or late else None, late=late, verdict=verdict, open=is_open,
+                    handed_in=counts or resub is not None, without_hand_in=without_hand_in)

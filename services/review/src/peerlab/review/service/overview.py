@@ -70,7 +70,9 @@ def student_labs(session: Session, *, student_id: str, settings: ReviewSettings,
 def student_overview(session: Session, *, student_id: str, settings: ReviewSettings, now: datetime) -> StudentOverviewPublic:
     mine = student_labs(session, student_id=student_id, settings=settings, now=now)
     history = [views.verdict_public(v) for v in repo.verdicts_of(session, [student_id])]
-    return StudentOverviewPublic(student_id=student_id, labs=mine.labs, eligibility=mine.eligibility, verdicts=history)
+    audit = [views.audit_public(a) for a in repo.audit_entries(session, [student_id])]
+    return StudentOverviewPublic(student_id=student_id, labs=mine.labs, eligibility=mine.eligibility, verdicts=history,
+                                 audit=audit)
 
 
 def lab_overview(session: Session, *, lab_number: int, settings: ReviewSettings, now: datetime) -> LabOverviewPublic:

@@ -8,13 +8,13 @@ from sqlmodel import Session
 
 from peerlab.review import repository as repo
 from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, FlagRow, ReactionRow, ReviewRow, RoundRow, SubmissionRow, TeacherItemRow,
-    VerdictRow,
+    AllocationRow, AllocationRunRow, AuditEntryRow, FlagRow, ReactionRow, ReviewRow, RoundRow, SubmissionRow,
+    TeacherItemRow, VerdictRow,
 )
 from peerlab.review.schemas import (
-    AllocationRunPublic, AllocationStaffPublic, EligibilityPublic, FlagPublic, LabStatusPublic, ReactionPublic,
-    ReceivedReviewPublic, ReviewContent, ReviewStaffPublic, RoundPublic, StudentRoundPublic, SubmissionPublic,
-    TaskPublic, TeacherItemPublic, VerdictPublic,
+    AllocationRunPublic, AllocationStaffPublic, AuditEntryPublic, EligibilityPublic, FlagPublic, LabStatusPublic,
+    ReactionPublic, ReceivedReviewPublic, ReviewContent, ReviewStaffPublic, RoundPublic, StudentRoundPublic,
+    SubmissionPublic, TaskPublic, TeacherItemPublic, VerdictPublic,
 )
 from peerlab.review.service import rounds
 from peerlab.review.service.common import as_utc
@@ -132,6 +132,11 @@ def review_staff(row: ReviewRow, reaction_row: ReactionRow | None) -> ReviewStaf
     )
 
 
+def audit_public(row: AuditEntryRow) -> AuditEntryPublic:
+    return AuditEntryPublic(id=row.id, action=row.action, actor=row.actor, student_id=row.student_id,
+                            lab_number=row.lab_number, reason=row.reason, created_at=as_utc(row.created_at))
+
+
 def verdict_public(row: VerdictRow) -> VerdictPublic:
     return VerdictPublic(
         student_id=row.student_id, lab_number=row.lab_number, assignment_id=row.assignment_id, verdict=row.verdict,
@@ -170,7 +175,7 @@ def lab_status_public(state: LabState, *, received: int = 0, assigned: int = 0, 
         status=state.status, deadline=as_utc(a.deadline) if a else None,
         handed_in_at=as_utc(state.hand_in.received_at) if state.hand_in else None, late=state.late,
         verdict=v.verdict if v else None, verdict_origin=v.origin if v else None,
-        verdict_comment=(v.comment or None) if v else None,
+        verdict_comment=(v.comment or None) if v else None, passed_without_hand_in=state.without_hand_in,
         reviews_received=received, reviews_assigned=assigned, reviews_given=given,
     )
 
