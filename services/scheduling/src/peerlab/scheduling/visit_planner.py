@@ -251,13 +251,16 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
     return visits if not violations(problem, visits) else None
 
 
-def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1) -> PlanResult:
+def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
+          require_keep: bool = False) -> PlanResult:
     """The best plan found within the time limit; raises :class:`PlanInfeasible` when there is none.
 
-    With ``workers=1`` (the default) the result is the same for the same problem and seed."""
+    With ``workers=1`` (the default) the result is the same for the same problem and seed. With
+    ``require_keep`` a plan that cannot keep every still-possible previous visit is infeasible."""
     began = time.perf_counter()
     options = _options(problem)
-    attempts = [True, False] if any(still_possible(problem, v) for v in problem.previous) else [True]
+    keeps = any(still_possible(problem, v) for v in problem.previous)
+    attempts = [True, False] if keeps and not require_keep else [True]
     start_plan = None if problem.previous else _packed_plan(
         problem, options, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
     for hard_keep in attempts:
