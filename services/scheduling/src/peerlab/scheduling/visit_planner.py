@@ -5,8 +5,9 @@ presenting group has a booked slot ``[start, end)`` and a visit length; every ex
 availability windows. The plan gives each group at least ``k`` visits by distinct examiners who do
 not supervise it; a visit lies inside the group's slot and inside one of the examiner's windows; an
 examiner's visits do not overlap, counting a walking gap after each visit. Among such plans CP-SAT
-minimises, in this order: changes against a previous (published) plan, the load spread (most minus
-fewest visits per examiner, over the examiners who could visit anyone), and the number of visits.
+minimises, in this order: changes against a previous (published) plan, the number of visits (so
+exactly ``k`` per group: nobody walks to a poster only to even out the load), and the load spread
+(most minus fewest visits per examiner, over the examiners who could visit anyone).
 
 With ``previous`` set, every previous visit that is still possible (same group, examiner, time and
 length; the examiner still available and not a supervisor) is kept as a hard constraint; only when
@@ -156,8 +157,16 @@ def _build(problem: PlanProblem, options: list[_Option], *, hard_keep: bool):
             var = model.new_bool_var(f"p{pair}")
             model.add(sum(o.chosen for o in opts) == var)
             pair_var[pair] = var
+    kept_per_group: dict[str, int] = defaultdict(int)
+    for visit in problem.previous:
+        if still_possible(problem, visit):
+            kept_per_group[visit.group_id] += 1
     for group in problem.groups:
-        model.add(sum(v for (g, _), v in pair_var.items() if g == group.group_id) >= problem.k)
+        count = sum(v for (g, _), v in pair_var.items() if g == group.group_id)
+        if hard_keep:  # fewest visits: exactly k, or the kept ones if more (stated, so CP-SAT need not prove it)
+            model.add(count == max(problem.k, kept_per_group[group.group_id]))
+        else:
+            model.add(count >= problem.k)
     for ivs in intervals.values():
         model.add_no_overlap(ivs)
     by_segment: dict[tuple[str, int, int], list] = defaultdict(list)
@@ -188,11 +197,11 @@ def _build(problem: PlanProblem, options: list[_Option], *, hard_keep: bool):
             keep_vars.append(keep)
         model.add_hint(opt.chosen, 1)
         model.add_hint(opt.start, visit.start)
-    w_spread = len(pair_var) + 1
-    w_change = (n_groups + 1) * w_spread + 1
-    # changes = previous visits not kept + new visits not previous; 2*(#kept) enters with minus sign
+    w_total = n_groups + 1  # the spread is at most n_groups
+    w_change = (len(pair_var) + 1) * w_total
+    # changes = previous visits not kept + new visits not previous = (P - kept) + (total - kept)
     lost = len(problem.previous) - sum(keep_vars) if keep_vars else 0
-    model.minimize(w_change * 2 * lost + w_spread * (hi_load - lo_load) + total)
+    model.minimize(w_change * 2 * lost + w_total * total + (hi_load - lo_load))
     return model, pair_var, loads
 
 
@@ -226,7 +235,7 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
         model.add(sum(vs) <= 1)
     for group in problem.groups:
         model.add(sum(v for v, o in zip(chosen, options, strict=True) if o.group.group_id == group.group_id)
-                  >= problem.k)
+                  == problem.k)
     for seg, cap in _segment_caps(problem, options).items():
         model.add(sum(v * w for v, w in by_segment[seg]) <= cap)
     loads = defaultdict(list)
@@ -237,7 +246,7 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
     for vs in loads.values():
         model.add(sum(vs) <= hi_load)
         model.add(sum(vs) >= lo_load)
-    model.minimize((len(options) + 1) * (hi_load - lo_load) + sum(chosen))
+    model.minimize((n + 1) * sum(chosen) + (hi_load - lo_load))
     solver = _solver(time_limit_s, seed, workers)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -263,6 +272,14 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, wo
     attempts = [True, False] if keeps and not require_keep else [True]
     start_plan = None if problem.previous else _packed_plan(
         problem, options, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
+    if start_plan is not None:
+        loads = _loads(options, start_plan)
+        total, active = problem.k * len(problem.groups), len(loads)
+        floor = 0 if not active or total % active == 0 else 1  # no plan has a smaller spread
+        if max(loads.values(), default=0) - min(loads.values(), default=0) <= floor:
+            return PlanResult(visits=sorted(start_plan), optimal=True, spread=floor, loads=loads,
+                              objective=float(floor), bound=float(floor), seconds=time.perf_counter() - began,
+                              changes=diff((), sorted(start_plan)))
     for hard_keep in attempts:
         opts = [_Option(o.group, o.examiner_id, o.lo, o.hi) for o in options]
         model, _pairs, loads = _build(problem, opts, hard_keep=hard_keep)
@@ -284,6 +301,14 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, wo
         if status == cp_model.UNKNOWN:
             break  # out of time before anything was found: report as infeasible within the limit
     raise PlanInfeasible(conflicts(problem, time_limit_s=time_limit_s, seed=seed, workers=workers))
+
+
+def _loads(options: list[_Option], visits: list[Visit]) -> dict[str, int]:
+    """Visits per examiner, counting every examiner who could visit some group (0 when none)."""
+    loads = {o.examiner_id: 0 for o in options}
+    for v in visits:
+        loads[v.examiner_id] += 1
+    return loads
 
 
 def _hint(model: cp_model.CpModel, options: list[_Option], visits: list[Visit]) -> None:
