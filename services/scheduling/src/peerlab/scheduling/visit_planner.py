@@ -261,16 +261,17 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
 
 
 def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
-          require_keep: bool = False) -> PlanResult:
+          require_keep: bool = False, first_plan: bool = True) -> PlanResult:
     """The best plan found within the time limit; raises :class:`PlanInfeasible` when there is none.
 
     With ``workers=1`` (the default) the result is the same for the same problem and seed. With
-    ``require_keep`` a plan that cannot keep every still-possible previous visit is infeasible."""
+    ``require_keep`` a plan that cannot keep every still-possible previous visit is infeasible.
+    ``first_plan=False`` skips the packed first plan (the bench uses it to time the exact model alone)."""
     began = time.perf_counter()
     options = _options(problem)
     keeps = any(still_possible(problem, v) for v in problem.previous)
     attempts = [True, False] if keeps and not require_keep else [True]
-    start_plan = None if problem.previous else _packed_plan(
+    start_plan = None if problem.previous or not first_plan else _packed_plan(
         problem, options, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
     if start_plan is not None:
         loads = _loads(options, start_plan)
