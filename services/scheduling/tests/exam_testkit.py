@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from peerlab.chassis.consumer import ConsumerRunner
 from peerlab.contracts import Envelope
@@ -51,7 +52,7 @@ class ExamKit:
 
     def examiner(self, person_id: str, windows: list[tuple[str, str]], email: str | None = None):  # noqa: ANN201
         body = {"name": f"Examiner {person_id}", "email": email, "availability": [
-            {"exam_day_id": DAY, "starts_at": _local(a), "ends_at": _local(b)} for a, b in windows]}
+            {"exam_day_id": DAY, "starts_at": local_time(a), "ends_at": local_time(b)} for a, b in windows]}
         return self.client.put(f"{BASE}/examiners/{person_id}", json=body, headers=self.staff)
 
     def plan(self):  # noqa: ANN201
@@ -61,11 +62,10 @@ class ExamKit:
         return self.client.post(f"{BASE}/exam-days/{DAY}/plan/publish", headers=self.staff)
 
 
-def _local(hhmm: str) -> str:
-    """``HH:MM`` on the future exam day in Copenhagen (winter time, UTC+1), as an aware ISO time."""
+def local_time(hhmm: str) -> str:
+    """``HH:MM`` on the future exam day in Copenhagen, as an aware ISO time."""
     hour, minute = map(int, hhmm.split(":"))
     at = datetime(FUTURE_DAY.year, FUTURE_DAY.month, FUTURE_DAY.day, hour, minute)
-    from zoneinfo import ZoneInfo
     return at.replace(tzinfo=ZoneInfo("Europe/Copenhagen")).isoformat()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import icalendar
 import pytest
 
-from exam_testkit import BASE, DAY, ExamKit, minutes
+from exam_testkit import BASE, DAY, ExamKit, local_time, minutes
 from scheduling_testkit import slot_of
 
 PUBLISHED = "exam.plan_published.v1"
@@ -144,15 +144,10 @@ def test_the_extra_exam_date_is_planned_the_same_way(kit):
     kit.group("g-1", ["s1", "s2"], None)
     slot = slot_of("extra-2021", "1000")
     assert kit.client.put(f"{BASE}/groups/g-1/booking", json={"slot_id": slot}, headers=kit.staff).status_code == 201
-    window = lambda day: {"exam_day_id": day, "starts_at": kit_time("09:00"), "ends_at": kit_time("12:00")}  # noqa: E731
-    body = {"name": "E", "availability": [window("extra-2021")]}
+    body = {"name": "E", "availability": [
+        {"exam_day_id": "extra-2021", "starts_at": local_time("09:00"), "ends_at": local_time("12:00")}]}
     for eid in ("e1", "e2"):
         assert kit.client.put(f"{BASE}/examiners/{eid}", json=body, headers=kit.staff).status_code == 200
     plan = kit.client.post(f"{BASE}/exam-days/extra-2021/plan", headers=kit.staff)
     assert plan.status_code == 200 and {v["slot_id"] for v in plan.json()["visits"]} == {slot}
     assert len(plan.json()["visits"]) == 2
-
-
-def kit_time(hhmm: str) -> str:
-    from exam_testkit import _local
-    return _local(hhmm)

@@ -87,12 +87,18 @@ def propose(session: Session, *, course_id: str, student_id: str, grade: str, pr
     assigned = visit_plans.examiners_of_group(session, course_id=course_id, group_id=group_id) | set(report.examiner_ids)
     if principal.sub not in assigned:
         raise ProblemError(403, "not_assigned_examiner", f"You are not an examiner of group {group_id}.")
-    row = session.get(GradeProposal, (course_id, student_id, principal.sub)) or GradeProposal(
-        course_id=course_id, student_id=student_id, examiner_id=principal.sub, group_id=group_id, grade=grade,
-        recorded_at=now)
-    row.grade, row.group_id, row.recorded_at = grade, group_id, now
-    session.add(row)
-    session.flush()
+    row = session.get(GradeProposal, (course_id, student_id, principal.sub))
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(GradeProposal(course_id=course_id, student_id=student_id, examiner_id=principal.sub,
+                                          group_id=group_id, grade=grade, recorded_at=now))
+        except IntegrityError as exc:
+            raise conflict("grade_conflict", "Your grade for this student was recorded at the same moment.") from exc
+    else:
+        row.grade, row.group_id, row.recorded_at = grade, group_id, now
+        session.add(row)
+        session.flush()
     agreeing = sorted(p.examiner_id for p in _proposals(session, course_id, student_id) if p.grade == grade)
     if len(agreeing) >= 2:
         _finalise(session, course_id=course_id, student_id=student_id, group_id=group_id, grade=grade, how="agreed",

@@ -21,6 +21,7 @@ from peerlab.scheduling import repository as repo
 from peerlab.scheduling import visit_planner as vp
 from peerlab.scheduling.events import exam_publish
 from peerlab.scheduling.exam_models import Examiner, PlannedVisit, VisitPlan
+from peerlab.scheduling.models import ExamDay
 from peerlab.scheduling.exam_schemas import PlanChangesPublic, PlanPublic, VisitPublic
 from peerlab.scheduling.service import examiners as exm
 from peerlab.scheduling.settings import SchedulingSettings
@@ -88,9 +89,7 @@ def make_plan(session: Session, *, course_id: str, exam_day_id: str, settings: S
               principal: Principal, now: datetime) -> VisitPlan:
     """Solve the day and store the result as its draft; 422 ``plan_infeasible`` with a conflicts
     report (and no draft) when the examiners cannot cover every presenting group."""
-    day = repo.get_exam_day(session, course_id, exam_day_id)
-    if day is None:
-        raise not_found("Exam day")
+    _lock_day(session, course_id, exam_day_id)
     published = _visits(session, course_id, exam_day_id, PUBLISHED)
     problem, slot_of = build_problem(session, course_id=course_id, exam_day_id=exam_day_id, settings=settings,
                                      previous=published)
@@ -123,7 +122,16 @@ def make_plan(session: Session, *, course_id: str, exam_day_id: str, settings: S
     return plan
 
 
+def _lock_day(session: Session, course_id: str, exam_day_id: str) -> ExamDay:
+    """The exam day, locked for this transaction: plans and publications of one day run one at a time."""
+    day = session.get(ExamDay, (course_id, exam_day_id), with_for_update=True)
+    if day is None:
+        raise not_found("Exam day")
+    return day
+
+
 def publish(session: Session, *, course_id: str, exam_day_id: str, now: datetime) -> VisitPlan:
+    _lock_day(session, course_id, exam_day_id)
     draft = session.get(VisitPlan, (course_id, exam_day_id, DRAFT))
     if draft is None:
         raise conflict("no_draft_plan", "Make a plan (POST …/plan) before publishing it.")
