@@ -119,3 +119,19 @@ def test_load_is_balanced_and_the_plan_is_the_same_for_the_same_seed():
     assert first.visits == again.visits
     assert first.optimal and first.spread == 0 and set(first.loads.values()) == {6}
     assert len(first.visits) == 24  # exactly k per group: no needless visits
+
+
+def test_out_of_time_without_a_plan_is_a_timeout_not_an_empty_report(monkeypatch):
+    import peerlab.scheduling.visit_planner as vp
+
+    real = vp._solver
+    monkeypatch.setattr(vp, "_solver", lambda limit, seed, workers: _no_time(real(limit, seed, workers)))
+    groups = tuple(GroupNeed(f"g{i}", f"s{i % 8}", 540 + 30 * (i % 8), 570 + 30 * (i % 8), 6) for i in range(40))
+    problem = PlanProblem(groups=groups, examiners=tuple(ExaminerAvailability(f"e{i}", ((540, 780),)) for i in range(6)))
+    with pytest.raises(vp.PlanTimeout):
+        solve(problem, time_limit_s=LIMIT, first_plan=False)
+
+
+def _no_time(solver):
+    solver.parameters.max_time_in_seconds = 1e-9
+    return solver

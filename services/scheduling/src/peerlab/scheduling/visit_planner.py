@@ -2,12 +2,16 @@
 
 Times are whole minutes on one axis (the service uses minutes since the Unix epoch). Every
 presenting group has a booked slot ``[start, end)`` and a visit length; every examiner has
-availability windows. The plan gives each group at least ``k`` visits by distinct examiners who do
-not supervise it; a visit lies inside the group's slot and inside one of the examiner's windows; an
+availability windows. The plan gives each group ``k`` visits by distinct examiners who do not
+supervise it; a visit lies inside the group's slot and inside one of the examiner's windows; an
 examiner's visits do not overlap, counting a walking gap after each visit. Among such plans CP-SAT
-minimises, in this order: changes against a previous (published) plan, the number of visits (so
-exactly ``k`` per group: nobody walks to a poster only to even out the load), and the load spread
-(most minus fewest visits per examiner, over the examiners who could visit anyone).
+minimises, in this order: changes against a previous (published) plan, the number of visits
+(exactly ``k`` per group, stated as a constraint: nobody walks to a poster only to even out the
+load), and the load spread (most minus fewest visits per examiner who could visit anyone).
+
+A fresh plan starts from a packed model (examiners chosen under per-(examiner, slot) minute
+capacities, visits packed one after another); when its spread reaches the floor (0, or 1 when the
+visits do not divide evenly) it is optimal as it is, else it is the exact model's first solution.
 
 With ``previous`` set, every previous visit that is still possible (same group, examiner, time and
 length; the examiner still available and not a supervisor) is kept as a hard constraint; only when
@@ -97,6 +101,14 @@ class PlanInfeasible(Exception):
     def __init__(self, conflicts: list[SlotConflict]) -> None:
         super().__init__(f"no plan: {len(conflicts)} slot(s) cannot be covered")
         self.conflicts = conflicts
+
+
+class PlanTimeout(Exception):
+    """Neither a plan nor a proof that none exists within the time limit."""
+
+    def __init__(self, time_limit_s: float) -> None:
+        super().__init__(f"no plan found within {time_limit_s} s")
+        self.time_limit_s = time_limit_s
 
 
 @dataclass
@@ -299,9 +311,12 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, wo
                 seconds=time.perf_counter() - began, changes=diff(problem.previous, visits),
                 kept_all_possible=hard_keep,
             )
-        if status == cp_model.UNKNOWN:
-            break  # out of time before anything was found: report as infeasible within the limit
-    raise PlanInfeasible(conflicts(problem, time_limit_s=time_limit_s, seed=seed, workers=workers))
+    if status == cp_model.UNKNOWN:  # out of time before any plan was found, nor proven impossible
+        raise PlanTimeout(time_limit_s)
+    found = conflicts(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    if not found:  # the coverage solve ran out of time too: no report to give
+        raise PlanTimeout(time_limit_s)
+    raise PlanInfeasible(found)
 
 
 def _loads(options: list[_Option], visits: list[Visit]) -> dict[str, int]:

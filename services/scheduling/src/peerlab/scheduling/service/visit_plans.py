@@ -102,6 +102,9 @@ def make_plan(session: Session, *, course_id: str, exam_day_id: str, settings: S
                                 "ends_at": _at(c.end).isoformat(), "group_ids": c.group_ids,
                                 "missing_examiner_minutes": c.missing_examiner_minutes, "groups": c.groups}
                                for c in exc.conflicts]}) from exc
+    except vp.PlanTimeout as exc:
+        raise ProblemError(422, "plan_time_limit", f"No plan was found, nor shown impossible, within "
+                           f"{exc.time_limit_s} s; raise PLAN_TIME_LIMIT_S or simplify the day.") from exc
     _clear(session, course_id, exam_day_id, DRAFT)
     base = session.get(VisitPlan, (course_id, exam_day_id, PUBLISHED))
     plan = VisitPlan(
