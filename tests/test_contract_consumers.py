@@ -14,6 +14,7 @@ CONSUMERS = [
     ("peerlab.review.events.handlers", "consumer_spec"),
     ("peerlab.projects.events.handlers", "consumer_spec"),
     ("peerlab.scheduling.events.handlers", "consumer_spec"),
+    ("peerlab.scheduling.events.exam_handlers", "consumer_spec"),
 ]
 
 

@@ -39,6 +39,8 @@ def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -
     assert [e.type for e in events] == ["roster.person_enrolled.v1"] * 3
     by_person = {e.subject: e.data for e in events}
     assert by_person["s210002"]["programme"] == "phd"
+    # name and e-mail ride along (scheduling: the registrar's grade list, examiner/supervisor matching)
+    assert (by_person["s210001"]["name"], by_person["s210001"]["email"]) == ("Ada Lovelace", "ada@student.dtu.dk")
     assert sorted(by_person["t-ole"]["roles"]) == ["admin", "teacher"]
     # The same file again changes nothing and publishes nothing.
     again = client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})

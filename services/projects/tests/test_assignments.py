@@ -72,6 +72,7 @@ def test_manual_assignment_within_capacity(stack):
     mine = client.get(f"/v1/groups/{g1}/assignment", headers=stack.auth("s210000"))
     assert mine.status_code == 200 and mine.json()["project_id"] == "p-2021-03"
     assert stack.outbox(ASSIGNED)[0].data["subproject"] == "a"
+    assert stack.outbox(ASSIGNED)[0].data["supervisor_emails"] == ["ada@dtu.dk"]  # scheduling keeps them off the poster
 
 
 def test_allocation_is_rank_maximal_by_default_and_reports_the_profile(stack):

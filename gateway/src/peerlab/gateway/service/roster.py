@@ -84,7 +84,7 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     session.flush()
     if outcome != "unchanged":
         publish.person_enrolled(session, course_id=course_id, person_id=person.person_id, roles=roles,
-                                programme=person.programme, at=now)
+                                programme=person.programme, at=now, name=person.name, email=person.email)
     return outcome
 
 

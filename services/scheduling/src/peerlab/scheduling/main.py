@@ -6,11 +6,13 @@ from fastapi import FastAPI
 
 from peerlab.chassis.app import create_service_app
 from peerlab.scheduling.routers import bookings, calendar, exam_days, rooms
+from peerlab.scheduling.routers import examiners, grades, visit_plans
 from peerlab.scheduling.settings import SchedulingSettings, get_settings
 
 DESCRIPTION = """The course calendar (term, counted weeks with breaks not counted, weekly sessions),
 rooms, poster-exam days cut into slots, one booking per project group, and the free poster print
-quota (first come first served). Staff create and edit; students read and book for their own group."""
+quota (first come first served). Staff create and edit; students read and book for their own group.
+Examiners and their availability, the visit plan (CP-SAT), and the individual 7-step grades."""
 
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
@@ -18,7 +20,8 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="Peerlab scheduling",
         description=DESCRIPTION,
-        routers=[calendar.router, rooms.router, exam_days.router, bookings.router],
+        routers=[calendar.router, rooms.router, exam_days.router, bookings.router,
+                 examiners.router, visit_plans.router, grades.router],
     )
 
 

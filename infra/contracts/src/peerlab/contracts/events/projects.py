@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from peerlab.contracts import topics
 from peerlab.contracts.envelope import EventData
@@ -54,7 +54,8 @@ class ProjectAssignedV1(EventData):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"group_id": "g-17", "project_id": "p-2021-05", "assigned_at": "2021-10-16T09:00:00Z"}
+                {"group_id": "g-17", "project_id": "p-2021-05", "assigned_at": "2021-10-16T09:00:00Z",
+                 "supervisor_emails": ["supervisor@dtu.dk"]}
             ]
         }
     )
@@ -63,3 +64,5 @@ class ProjectAssignedV1(EventData):
     project_id: str
     assigned_at: datetime
     subproject: str | None = None
+    supervisor_emails: list[str] = Field(
+        default_factory=list, description="E-mails of the project's supervisors in the catalogue (added in place).")

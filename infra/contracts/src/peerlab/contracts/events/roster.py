@@ -26,6 +26,8 @@ class PersonEnrolledV1(EventData):
                     "roles": ["student"],
                     "programme": "msc",
                     "enrolled_at": "2021-08-30T08:00:00Z",
+                    "name": "Ada Student",
+                    "email": "s210001@student.dtu.dk",
                 }
             ]
         }
@@ -35,6 +37,8 @@ class PersonEnrolledV1(EventData):
     roles: list[Role]
     programme: Literal["msc", "phd", "other"] | None = None
     enrolled_at: datetime
+    name: str | None = None
+    email: str | None = None
 
 
 class PersonUnenrolledV1(EventData):

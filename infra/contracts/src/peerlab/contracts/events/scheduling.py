@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from peerlab.contracts import topics
 from peerlab.contracts.envelope import EventData
@@ -41,13 +41,18 @@ class ExamPlanPublishedV1(EventData):
     TOPIC = topics.SCHEDULING
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"exam_day_id": "d-2021-12-08", "visits": 64, "published_at": "2021-12-01T12:00:00Z"}]
+            "examples": [{"exam_day_id": "d-2021-12-08", "visits": 64, "published_at": "2021-12-01T12:00:00Z",
+                          "revision": 2, "visits_added": 3, "visits_dropped": 3, "examiner_ids": ["t1", "t2"]}]
         }
     )
 
     exam_day_id: str
     visits: int
     published_at: datetime
+    revision: int = 1
+    visits_added: int | None = None
+    visits_dropped: int | None = None
+    examiner_ids: list[str] = Field(default_factory=list)
 
 
 class ExamBookingCancelledV1(EventData):

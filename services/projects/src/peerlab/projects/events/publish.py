@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
+from peerlab.projects import repository as repo
 from peerlab.projects.models import AssignmentRow
 
 SOURCE = "projects"
@@ -24,6 +25,8 @@ def group_changed(session: Session, *, course_id: str, group_id: str, member_ids
 
 
 def project_assigned(session: Session, *, assignment: AssignmentRow) -> None:
+    supervisors = repo.supervisors_of(session, [assignment.project_id])[assignment.project_id]
     event = ProjectAssignedV1(group_id=assignment.group_id, project_id=assignment.project_id,
-                              subproject=assignment.subproject, assigned_at=assignment.assigned_at)
+                              subproject=assignment.subproject, assigned_at=assignment.assigned_at,
+                              supervisor_emails=[s.email for s in supervisors if s.email])
     enqueue(session, event, source=SOURCE, subject=assignment.group_id, course_id=assignment.course_id)

@@ -22,6 +22,7 @@ from peerlab.chassis.clock import as_utc, in_zone
 from peerlab.scheduling.events import publish
 from peerlab.scheduling.models import Booking, ExamDay, Slot
 from peerlab.scheduling.schemas import BookingPublic
+from peerlab.scheduling.service import examiners
 
 
 def ensure_may_act_for_group(session: Session, *, course_id: str, group_id: str, principal: Principal) -> None:
@@ -53,6 +54,8 @@ def book(session: Session, *, course_id: str, group_id: str, slot_id: str, princ
     group = repo.get_group(session, group_id)
     if not group.member_ids:
         raise conflict("group_dissolved", "The group has no members.")
+    if not examiners.presenting_members(session, course_id=course_id, member_ids=group.member_ids):
+        raise conflict("group_does_not_present", "Every member is a PhD student: the group presents no poster.")
     slot = repo.get_slot(session, course_id, slot_id)
     if slot is None:
         raise not_found("Slot")
