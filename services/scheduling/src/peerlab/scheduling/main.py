@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from peerlab.chassis.app import create_service_app
@@ -13,13 +16,16 @@ rooms, poster-exam days cut into slots, one booking per project group, and the f
 quota (first come first served). Staff create and edit; students read and book for their own group."""
 
 
-def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
-    return create_service_app(
+def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """``clock`` replaces the server clock (tests move time without sleeping)."""
+    app = create_service_app(
         settings=settings or get_settings(),
         title="Peerlab scheduling",
         description=DESCRIPTION,
         routers=[calendar.router, rooms.router, exam_days.router, bookings.router],
     )
+    app.state.clock = clock
+    return app
 
 
 app = create_app()
