@@ -1,4 +1,4 @@
-"""``python -m peerlab.submissions.seed_labs``: create/update the 8 labs from the calendar rule."""
+"""``python -m peerlab.submissions.seed_labs``: create/update the labs from the calendar's published lab dates."""
 
 from __future__ import annotations
 
