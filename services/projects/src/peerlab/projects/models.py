@@ -133,3 +133,15 @@ class AssignmentRow(SQLModel, table=True):
     method: str = Field(max_length=20, description="allocation or manual")
     assigned_by: str = Field(max_length=64)
     assigned_at: datetime = Field(sa_type=TZ)
+
+
+class CourseDateRow(SQLModel, table=True):
+    """Projection of the course calendar's ``term.dates_changed.v1``: a dated rule by key (``selection``,
+    ``labs-end`` are the ones read here), as of the revision that set it."""
+
+    __tablename__ = "projects_course_date"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=80)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revision: int
