@@ -68,10 +68,8 @@ def status(session: Session, *, course_id: str, group_id: str) -> ProjectHandIns
     items = []
     for kind in PROJECT_KINDS:
         found = repository.list_assignments(session, course_id=course_id, kind=kind)
-        required = kind == "report" or (kind == "poster" and bool(presenting)) or kind == "synopsis"
-        reason = ""
-        if kind == "poster" and not presenting:
-            reason = "Every member is a PhD student; PhD students do not present a poster."
+        required = kind != "poster" or bool(presenting)
+        reason = "" if required else "Every member is a PhD student; PhD students do not present a poster."
         assignment = found[0] if found else None
         items.append(ProjectHandIn(
             kind=kind, assignment_id=assignment.id if assignment else None, required=required,  # type: ignore[arg-type]
