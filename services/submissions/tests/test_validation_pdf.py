@@ -215,6 +215,14 @@ def test_references_after_the_last_section_may_exceed_the_page_limit() -> None:
     assert numbered.warnings == ()
 
 
+def test_references_opening_the_page_after_the_limit_are_fine() -> None:
+    pages = [f"{n} Section {n}\nText of section {n}." for n in range(1, 7)]
+    report = validate_pdf(text_pdf(*pages, "7\nReferences\n[1] A.", "[2] B."), max_pages=30, soft_max_pages=6)
+    assert report.warnings == ()
+    late = failure(text_pdf(*pages, "6.2 More\nText.\nReferences\n[1] A."), soft_max_pages=6)
+    assert (late.code, late.details["content_pages"]) == ("too_many_pages", 7)
+
+
 def test_text_beyond_the_page_limit_before_the_references_is_refused() -> None:
     caught = failure(text_pdf(*_report_pages(7, 1)), soft_max_pages=6)
     assert caught.code == "too_many_pages"

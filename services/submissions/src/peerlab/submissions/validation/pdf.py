@@ -26,7 +26,7 @@ from .errors import (
     ValidationFailure,
     ValidationWarning,
 )
-from .pdf_text import missing_sections, references_page
+from .pdf_text import content_pages, missing_sections
 from .repository_url import find_repository_url
 from .sniff import SNIFF_BYTES, sniff_kind
 
@@ -83,13 +83,13 @@ def validate_pdf(
         )
     warnings: list[ValidationWarning] = []
     texts = _texts(reader) if (soft_max_pages is not None and page_count > soft_max_pages) or required_sections else []
-    refs_at = references_page(texts) if texts and soft_max_pages is not None else None
-    if soft_max_pages is not None and refs_at is not None and refs_at > soft_max_pages:
+    before_refs = content_pages(texts) if texts and soft_max_pages is not None else None
+    if soft_max_pages is not None and before_refs is not None and before_refs > soft_max_pages:
         raise ValidationFailure(
             TOO_MANY_PAGES,
-            f"The text runs to page {refs_at}, where the references begin; at most {soft_max_pages} pages "
+            f"The text before the references takes {before_refs} pages; at most {soft_max_pages} pages "
             "plus references are allowed.",
-            details={"max": soft_max_pages, "content_pages": refs_at, "found": page_count},
+            details={"max": soft_max_pages, "content_pages": before_refs, "found": page_count},
         )
     if required_sections:
         missing = missing_sections("\n".join(texts), required_sections)
@@ -99,7 +99,7 @@ def validate_pdf(
                 message="No heading found for: " + ", ".join(missing) + ".",
                 details={"missing": missing, "expected": list(required_sections)},
             ))
-    if soft_max_pages is not None and page_count > soft_max_pages and refs_at is None:
+    if soft_max_pages is not None and page_count > soft_max_pages and before_refs is None:
         warnings.append(ValidationWarning(
             code=PAGE_LIMIT_EXCEEDED,
             message=(

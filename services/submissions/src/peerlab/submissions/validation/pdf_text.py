@@ -34,13 +34,16 @@ def missing_sections(text: str, sections: Sequence[str]) -> list[str]:
     return missing
 
 
-def references_page(page_texts: Sequence[str]) -> int | None:
-    """The 1-based page on which the references begin: the last references heading of the document.
-
-    The pages after it hold only references, so they do not count towards the page limit; the page
-    itself does (the last numbered section may end on it)."""
+def content_pages(page_texts: Sequence[str]) -> int | None:
+    """How many pages the text takes before the references, or None when no references heading is
+    found. The references begin at the last references heading of the document; the pages after it
+    hold only references and do not count. The heading's own page counts unless the heading opens
+    it (only a page number or nothing before it), since the last numbered section may end there."""
     found = None
     for number, text in enumerate(page_texts, start=1):
-        if any(_REFERENCES.match(line) for line in _lines(text)):
-            found = number
+        lines = _lines(text)
+        for index, line in enumerate(lines):
+            if _REFERENCES.match(line):
+                opens_page = all(before.isdigit() for before in lines[:index])
+                found = number - 1 if opens_page else number
     return found
