@@ -68,9 +68,7 @@ def test_a_group_formed_in_projects_books_an_exam_slot_in_scheduling(make_kafka_
     broker = make_kafka_broker()
     common = dict(kafka_bootstrap=broker.bootstrap, relay_in_process=False, environment="test", log_json=False,
                   course_id=COURSE, relay_poll_interval_s=0.05)
-    future = datetime.now(UTC) + timedelta(days=30)
-    p_settings = ProjectsSettings(database_url=fresh_database_url("e2e_projects"), selection_deadline=future,
-                                  labs_end=future, **common)
+    p_settings = ProjectsSettings(database_url=fresh_database_url("e2e_projects"), **common)
     s_settings = SchedulingSettings(database_url=fresh_database_url("e2e_scheduling"), **common)
     for package, settings in (("peerlab.projects", p_settings), ("peerlab.scheduling", s_settings)):
         command.upgrade(alembic_config(package=package, settings=settings), "head")

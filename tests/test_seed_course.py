@@ -7,7 +7,8 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -35,8 +36,10 @@ LAB_DEADLINES_2021 = [
 ]
 
 
-def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path) -> tuple[dict, dict]:
-    """Migrate and start each named service (API only) the way ``peerlab dev`` does; urls and db urls."""
+def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path,
+           workers: frozenset[str] | set[str] = frozenset()) -> tuple[dict, dict]:
+    """Migrate and start each named service (API, and the worker of those in ``workers``) the way
+    ``peerlab dev`` does; urls and db urls."""
     specs = [s for s in SERVICES if s.name in names]
     ports = {s.name: free_port() for s in specs}
     urls = {s.name: f"http://127.0.0.1:{ports[s.name]}" for s in specs}
@@ -53,6 +56,9 @@ def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path) 
                               capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr[-3000:]
         spawn_service(spec.app, env=env, port=ports[spec.name], name=f"{spec.name}-api", ready_timeout=60)
+        if spec.name in workers:
+            spawn_service([sys.executable, "-m", spec.worker_module], env={**os.environ, **env},
+                          name=f"{spec.name}-worker")
     return urls, databases
 
 
@@ -102,12 +108,15 @@ def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_databas
     again = httpx.post(urls["projects"] + "/v1/catalogues/2021/import-bundled", headers=HEADERS, timeout=30).json()
     assert again["created"] == again["updated"] == [] and len(again["unchanged"]) == 25
 
-    weeks = _get(urls, "scheduling", f"/v1/courses/{COURSE_ID}/calendar/weeks")
-    labs = lab_assignments(weeks)
-    assert [datetime.fromisoformat(body["deadline"]).astimezone(UTC) for _, body in labs] == LAB_DEADLINES_2021
-    assert datetime.fromisoformat(labs[0][1]["opens_at"]) == datetime(2021, 8, 30, 11, 0, tzinfo=UTC)
-    own_choice = [k for k, (_, body) in enumerate(labs, start=1) if "own choice" in body["title"]]
+    dates = {d["key"]: d for d in _get(urls, "scheduling", f"/v1/courses/{COURSE_ID}/calendar/dates")["dates"]}
+    assert [datetime.fromisoformat(dates[f"lab-{k}"]["at"]) for k in range(1, 9)] == LAB_DEADLINES_2021
+    assert datetime.fromisoformat(dates["lab-1"]["opens_at"]) == datetime(2021, 8, 30, 11, 0, tzinfo=UTC)
+    assert dates["report"]["at"] == "2022-01-04T22:59:00Z" and dates["selection"]["at"] == "2021-10-15T21:59:00Z"
+    labs = lab_assignments()  # no dates in the seed: each hand-in names the calendar's key
+    assert all("deadline" not in body and body["date_key"] == key for key, body in labs)
+    own_choice = [body["lab_number"] for _, body in labs if "own choice" in body["title"]]
     assert own_choice == [3, 4, 7, 8]
+    assert [key for key, _ in labs[8:]] == ["synopsis", "report", "poster"]
 
     # A running service without the endpoint a step needs (404/405): the step warns and is skipped.
     caplog.clear()
@@ -130,20 +139,31 @@ def _outbox_count(database_url: str, event_type: str) -> int:
 
 
 @pytest.mark.slow
-def test_seed_twice_against_the_whole_stack(spawn_service, fresh_database_url, kafka_broker, tmp_path):
+def test_seed_twice_against_the_whole_stack(spawn_service, fresh_database_url, make_kafka_broker, tmp_path):
     names = {"scheduling", "projects", "submissions", "gateway"}
+    # a broker of its own: another test's calendar events (same course, other database) would be consumed too
     urls, databases = _start(names, spawn_service=spawn_service, fresh_database_url=fresh_database_url,
-                             kafka_broker=kafka_broker, tmp_path=tmp_path)
-    seed.seed_course(urls, ADMIN)
-    seed.seed_course(urls, ADMIN)
+                             kafka_broker=make_kafka_broker(), tmp_path=tmp_path, workers={"submissions"})
+    # --term-start: the same course, week 1 three weeks ago, so its deadlines are live
+    today = date.today()
+    start = today - timedelta(days=today.weekday(), weeks=3)
+    options = seed.SeedOptions(term_start=start)
+    seed.seed_course(urls, ADMIN, options)
+    seed.seed_course(urls, ADMIN, options)
 
     labs = sorted((a for a in _get(urls, "submissions", "/v1/assignments")["items"] if a["kind"] == "lab"),
                   key=lambda a: a["lab_number"])
     assert [a["id"] for a in labs] == [f"lab-{k}" for k in range(1, 9)]
-    assert [datetime.fromisoformat(a["deadline"]).astimezone(UTC) for a in labs] == LAB_DEADLINES_2021
-    assert {a["revision"] for a in labs} == {1}
+    shift = start - date(2021, 8, 30)
+    assert [datetime.fromisoformat(a["deadline_local"]).date() for a in labs] == [
+        d.astimezone(ZoneInfo("Europe/Copenhagen")).date() + shift for d in LAB_DEADLINES_2021]
+    assert {datetime.fromisoformat(a["deadline_local"]).strftime("%H:%M") for a in labs} == {"23:59"}
+    assert {a["revision"] for a in labs} == {1} and {a["date_key"] for a in labs} == {f"lab-{k}" for k in range(1, 9)}
+    assert [a["closed"] for a in labs[:2]] == [True, True] and labs[3]["closed"] is False  # live deadlines
     assert labs[6]["title"].startswith("Lab 7: week 7 computer exercise - Un- and semi-supervised learning + 1 ")
-    assert _outbox_count(databases["submissions"], "assignment.upserted.v1") == 8
+    report = _get(urls, "submissions", "/v1/assignments/report")
+    assert datetime.fromisoformat(report["deadline_local"]).date() == date(2022, 1, 4) + shift
+    assert _outbox_count(databases["submissions"], "assignment.upserted.v1") == 11
 
     roster = _get(urls, "gateway", "/v1/roster?limit=1000")["items"]
     assert len(roster) == 16

@@ -15,12 +15,30 @@ def test_registered_steps_run_in_order_with_urls_and_token(monkeypatch):
     calls = []
 
     @seed.seed_step
-    def first(urls, token):
+    def first(urls, token, options):
         calls.append(("first", urls["review"], token))
 
     @seed.seed_step
-    def second(urls, token):
+    def second(urls, token, options):
         calls.append(("second", urls["review"], token))
 
     assert seed.seed_course({"review": "http://r"}, "tok") == ["first", "second"]
     assert calls == [("first", "http://r", "tok"), ("second", "http://r", "tok")]
+
+
+def test_term_start_shifts_the_whole_course_by_whole_weeks():
+    from datetime import date
+
+    import pytest
+
+    from peerlab.local.seed_course_data import EXAM_DAYS, TERM, shifted_plan
+
+    assert shifted_plan(None) == (TERM, EXAM_DAYS)
+    term, days = shifted_plan(date(2026, 11, 2))  # 270 weeks later: every day moves by as much
+    assert term["first_monday"] == "2026-11-02"
+    assert term["breaks"][0]["starts_on"] == "2026-12-21" and term["breaks"][0]["ends_on"] == "2026-12-25"
+    assert term["report_due_on"] == "2027-03-09" and days["poster-2021"]["day"] == "2027-02-10"
+    assert {k: v for k, v in term.items() if k not in ("first_monday", "breaks", "report_due_on")} == {
+        k: v for k, v in TERM.items() if k not in ("first_monday", "breaks", "report_due_on")}
+    with pytest.raises(ValueError, match="not a Monday"):
+        shifted_plan(date(2026, 11, 3))

@@ -22,6 +22,7 @@ from peerlab.chassis.migrations import alembic_config
 from peerlab.chassis.outbox import OutboxEvent
 from peerlab.contracts import Envelope, EventData
 from peerlab.contracts.events.review import EligibilityChangedV1
+from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
 from peerlab.projects.events.handlers import consumer_spec
 from peerlab.projects.main import create_app
@@ -40,8 +41,7 @@ def migrate(url: str) -> None:
 def settings_for(url: str, **overrides) -> ProjectsSettings:
     """Deadlines in the future unless a test says otherwise (the rules compare with the real clock)."""
     values = dict(database_url=url, kafka_bootstrap=NO_BROKER, relay_in_process=False, environment="test",
-                  log_json=False, log_level="WARNING", course_id=COURSE, selection_deadline=FUTURE,
-                  labs_end=FUTURE)
+                  log_json=False, log_level="WARNING", course_id=COURSE)
     values.update(overrides)
     return ProjectsSettings(**values)
 
@@ -59,6 +59,7 @@ class ProjectsStack:
     engine: Engine
     runner: ConsumerRunner
     _clients: list[TestClient] = field(default_factory=list)
+    _dates_revision: int = 0
 
     def feed(self, data: EventData, *, subject: str = "x", source: str = "gateway", event_id: str | None = None) -> str:
         raw = Envelope.wrap(data, source=source, subject=subject, course_id=COURSE, event_id=event_id).to_bytes()
@@ -79,6 +80,15 @@ class ProjectsStack:
         return self.feed(EligibilityChangedV1(student_id=person_id, status=status, labs_passed=6, labs_open=0,
                                               threshold=6, changed_at=at or datetime.now(UTC)),
                          subject=person_id, source="review")
+
+    def set_dates(self, *, selection: datetime = FUTURE, labs_end: datetime = FUTURE) -> str:
+        """The course calendar publishes new dates (a higher revision each time)."""
+        self._dates_revision += 1
+        dates = [DatedRule(key="selection", kind="deadline", label="Project selection", at=selection),
+                 DatedRule(key="labs-end", kind="deadline", label="End of the labs", at=labs_end)]
+        return self.feed(TermDatesChangedV1(revision=self._dates_revision, time_zone="Europe/Copenhagen",
+                                            changed_at=datetime.now(UTC), changed_by="t1", dates=dates),
+                         subject=COURSE, source="scheduling")
 
     def client(self, **overrides) -> TestClient:
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings

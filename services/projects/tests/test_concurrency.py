@@ -61,8 +61,8 @@ def _race(count: int, work) -> list[str]:
 
 
 def _found(stack, sub: str) -> GroupRow:
-    policy = GroupPolicy.of(stack.settings)
     with unit_of_work(stack.engine) as session:
+        policy = GroupPolicy.of(stack.settings, session)
         return groups.create_group(session, body=GroupCreate(), principal=_student(sub), policy=policy, now=now())
 
 
@@ -70,7 +70,8 @@ def test_concurrent_joins_stop_at_the_maximum_size(pg_stack):
     joiners = [f"s2101{i:02d}" for i in range(THREADS)]
     pg_stack.enrol("s210000", *joiners)
     group = _found(pg_stack, "s210000")
-    policy = GroupPolicy.of(pg_stack.settings)
+    with unit_of_work(pg_stack.engine) as session:
+        policy = GroupPolicy.of(pg_stack.settings, session)
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:
@@ -90,7 +91,8 @@ def test_a_student_racing_into_several_groups_ends_in_one(pg_stack):
     founders = [f"s2102{i:02d}" for i in range(THREADS)]
     pg_stack.enrol("s210000", *founders)
     codes = [_found(pg_stack, f).join_code for f in founders]
-    policy = GroupPolicy.of(pg_stack.settings)
+    with unit_of_work(pg_stack.engine) as session:
+        policy = GroupPolicy.of(pg_stack.settings, session)
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:

@@ -44,7 +44,8 @@ def test_staff_override_the_eligibility_gate_with_an_audited_reason(stack):
     assert log[0]["created_at"]
 
     # after the labs end an undecided student needs the override too, also when added to a group
-    late = stack.client(labs_end=PAST)
+    stack.set_dates(labs_end=PAST)
+    late = client
     url = f"/v1/groups/{group['group_id']}/members/s210003"
     refused = late.put(url, headers=ta)
     assert (refused.status_code, refused.json()["code"]) == (409, "eligibility_undecided")

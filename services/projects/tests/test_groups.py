@@ -94,7 +94,8 @@ def test_roster_and_eligibility_gate(stack):
     refused = join("s210003")
     assert refused.status_code == 409 and refused.json()["code"] == "not_eligible"
     assert join("s210004").status_code == 200  # undecided is fine while the labs run
-    late = stack.client(labs_end=PAST)
+    assert stack.set_dates(labs_end=PAST) == "handled"  # the calendar says the labs have ended
+    late = client
     after_labs = join("s210005", late)
     assert after_labs.status_code == 409 and after_labs.json()["code"] == "eligibility_undecided"
     stack.set_eligibility("s210005", "eligible")
@@ -137,7 +138,8 @@ def test_students_change_groups_only_before_the_selection_deadline(stack):
     stack.enrol("s210001", "s210002")
     open_client = stack.client()
     group = _found(open_client, stack)
-    closed = stack.client(selection_deadline=PAST)
+    assert stack.set_dates(selection=PAST) == "handled"
+    closed = open_client
     late = closed.post("/v1/groups/join", json={"join_code": group["join_code"]}, headers=stack.auth("s210002"))
     assert late.status_code == 409 and late.json()["code"] == "selection_closed"
     staff = closed.put(f"/v1/groups/{group['group_id']}/members/s210002", headers=stack.auth("ta1", "ta"))

@@ -29,9 +29,9 @@ def test_group_state_needs_two_members_or_an_exemption(count, exempt, expected):
     assert group_state(count, exempt=exempt, min_size=2) == expected
 
 
-def test_default_dates_are_the_course_plans():
+def test_the_dates_come_from_the_calendar_not_from_settings():
     settings = ProjectsSettings()
-    assert settings.selection_deadline.astimezone(UTC) == datetime(2021, 10, 15, 21, 59, tzinfo=UTC)  # Fri 23:59 CEST
-    assert settings.selection_deadline.weekday() == 4
-    assert settings.labs_end.astimezone(UTC) == datetime(2021, 11, 1, 22, 59, tzinfo=UTC)  # Mon week 9, 23:59 CET
+    assert not hasattr(settings, "selection_deadline") and not hasattr(settings, "labs_end")
     assert (settings.min_group_size, settings.catalogue_year) == (2, 2021)
+    # until the calendar says when the labs end, they have not ended
+    assert eligibility_refusal(None, now=datetime(2030, 1, 1, tzinfo=UTC), labs_end=None) is None

@@ -46,11 +46,38 @@ def test_choices_are_checked_against_the_catalogue(stack):
 
 
 def test_after_the_deadline_students_get_409_and_staff_may_still_edit(stack):
-    client = stack.client(selection_deadline=PAST)
+    client = stack.client()
     gid = _setup(stack, client)
+    assert client.get("/v1/selection-window", headers=stack.auth("s210001")).json()["open"] is True
+    assert stack.set_dates(selection=PAST) == "handled"
     choices = {"choices": [{"project_id": "p-2021-03"}]}
     late = client.put(f"/v1/groups/{gid}/selection", json=choices, headers=stack.auth("s210001"))
     assert late.status_code == 409 and late.json()["code"] == "selection_closed"
     assert client.get("/v1/selection-window", headers=stack.auth("s210001")).json()["open"] is False
     staff = client.put(f"/v1/groups/{gid}/selection", json=choices, headers=stack.auth("ta1", "ta"))
     assert staff.status_code == 201
+
+
+def test_the_selection_deadline_follows_the_calendar_and_older_revisions_are_ignored(stack):
+    from datetime import UTC, datetime, timedelta
+
+    from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
+
+    client = stack.client()
+    window = lambda: client.get("/v1/selection-window", headers=stack.auth("s1")).json()  # noqa: E731
+    assert window()["deadline"] is None and window()["open"] is True  # nothing published yet: open
+    later = datetime.now(UTC) + timedelta(days=3)
+
+    def publish(revision: int, at: datetime, event_id: str | None = None) -> str:
+        return stack.feed(TermDatesChangedV1(
+            revision=revision, time_zone="Europe/Copenhagen", changed_at=datetime.now(UTC), changed_by="t1",
+            dates=[DatedRule(key="selection", kind="deadline", label="Project selection", at=at)]),
+            subject="02456-2021", source="scheduling", event_id=event_id)
+
+    assert publish(5, later, event_id="dates-5") == "handled"
+    assert window()["deadline"] == later.isoformat().replace("+00:00", "Z")
+    assert publish(5, later, event_id="dates-5") == "duplicate"
+    assert publish(4, PAST) == "handled"  # an older revision arriving late changes nothing
+    assert window()["open"] is True
+    assert publish(6, PAST) == "handled"
+    assert window()["open"] is False

@@ -227,3 +227,92 @@ def settings_env(settings: SubmissionsSettings) -> dict[str, str]:
 @pytest.fixture
 def env_for() -> Callable[[SubmissionsSettings], dict[str, str]]:
     return settings_env
+
+
+# --- the course calendar's dates (term.dates_changed.v1) through the real consumer ----------------
+@dataclass
+class CalendarFeed:
+    """Delivers ``term.dates_changed.v1`` (and roster/project events) to the submissions consumer
+    as the broker would, with a clock of the test's choosing for "has this deadline passed"."""
+
+    stack: Stack
+    now: datetime = field(default_factory=lambda: datetime(2021, 8, 1, tzinfo=UTC))
+
+    @property
+    def plan_2021_labs(self) -> dict[str, tuple[str, str]]:
+        return dict(PLAN_2021_LABS)
+
+    def deliver(self, data: Any, *, source: str = "scheduling", subject: str = "02456-2021",
+                event_id: str | None = None) -> str:
+        import threading
+
+        from peerlab.chassis.consumer import ConsumerRunner
+        from peerlab.submissions.events.handlers import consumer_spec
+
+        runner = ConsumerRunner(consumer_spec(clock=lambda: self.now), engine=self.stack.client.app.state.engine,
+                                bootstrap=self.stack.settings.kafka_bootstrap)
+        raw = Envelope.wrap(data, source=source, subject=subject, course_id=self.stack.settings.course_id,
+                            event_id=event_id).to_bytes()
+        return runner.handle_message(raw, stop=threading.Event())
+
+    def dates(self, revision: int, dates: dict[str, tuple[str, str | None]], *, event_id: str | None = None) -> str:
+        """``dates``: key -> (deadline, opens_at) as ISO strings."""
+        from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
+
+        event = TermDatesChangedV1(
+            revision=revision, time_zone="Europe/Copenhagen", changed_at=self.now, changed_by="t1",
+            dates=[DatedRule(key=k, kind="deadline", label=k, at=at, opens_at=opens) for k, (at, opens) in dates.items()])
+        return self.deliver(event, event_id=event_id)
+
+
+# The 2021 plan's lab dates as scheduling derives them (Monday of week k+1, 23:59 Copenhagen).
+PLAN_2021_LABS = {
+    "lab-1": ("2021-09-06T21:59:00Z", "2021-08-30T11:00:00Z"), "lab-2": ("2021-09-13T21:59:00Z", "2021-09-06T11:00:00Z"),
+    "lab-3": ("2021-09-20T21:59:00Z", "2021-09-13T11:00:00Z"), "lab-4": ("2021-09-27T21:59:00Z", "2021-09-20T11:00:00Z"),
+    "lab-5": ("2021-10-04T21:59:00Z", "2021-09-27T11:00:00Z"), "lab-6": ("2021-10-11T21:59:00Z", "2021-10-04T11:00:00Z"),
+    "lab-7": ("2021-10-25T21:59:00Z", "2021-10-11T11:00:00Z"), "lab-8": ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z"),
+}
+
+
+@pytest.fixture
+def calendar_feed(stack) -> CalendarFeed:  # noqa: ANN001
+    return CalendarFeed(stack)
+
+
+def text_pdf(*pages: str) -> bytes:
+    """A minimal PDF written by hand: one Helvetica text line per entry of ``pages``."""
+    objects: list[bytes] = [b"", b""]  # catalog and page tree, filled in below
+    kids = []
+    font = 3
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for text in pages:
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        lines = escaped.split("\n")
+        ops = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
+        content = ops.encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        content_number = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (font, content_number)
+        )
+        kids.append(len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture
+def make_text_pdf() -> Callable[..., bytes]:
+    return text_pdf

@@ -82,7 +82,10 @@ def test_batch_read_by_ids_keeps_order_and_skips_unknown(stack):
     assert len(stack.client.get("/v1/assignments", headers=stack.auth("s1")).json()["items"]) == 3
 
 
-def test_seed_labs_is_idempotent_and_follows_the_calendar(stack):
+def test_seed_labs_is_idempotent_and_follows_the_calendar(stack, calendar_feed):
+    refused = stack.client.post("/v1/seed/labs", json={}, headers=stack.teacher)
+    assert (refused.status_code, refused.json()["code"]) == (409, "calendar_date_unknown")
+    assert calendar_feed.dates(1, calendar_feed.plan_2021_labs) == "handled"
     first = stack.client.post("/v1/seed/labs", json={}, headers=stack.teacher)
     assert first.status_code == 200, first.text
     assert first.json()["changed"] == [f"lab-{k}" for k in range(1, 9)]
@@ -91,11 +94,8 @@ def test_seed_labs_is_idempotent_and_follows_the_calendar(stack):
     items = {a["id"]: a for a in again.json()["items"]}
     assert items["lab-7"]["deadline_local"] == "2021-10-25T23:59:00+02:00"
     assert items["lab-8"]["deadline_local"] == "2021-11-01T23:59:00+01:00"
+    assert items["lab-1"]["date_key"] == "lab-1" and items["lab-1"]["opens_at"] == "2021-08-30T11:00:00Z"
     assert len(stack.outbox("assignment.upserted.v1")) == 8
-    custom = stack.client.post("/v1/seed/labs", json={"labs": [{"lab_number": 1, "opens_at": "2021-08-30T11:00:00Z",
-                                                               "deadline": "2021-09-07T21:59:00Z"}]},
-                               headers=stack.teacher)
-    assert custom.json()["changed"] == ["lab-1"]
 
 
 def test_deadline_cannot_move_after_the_assignment_closed(stack):

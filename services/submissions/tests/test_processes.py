@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaConsumer
 from sqlmodel import Session
@@ -16,7 +16,9 @@ from sqlmodel import Session
 from peerlab.chassis.db import make_engine
 from peerlab.contracts import Envelope, topics
 from peerlab.chassis.clock import as_utc
+from peerlab.contracts.events.term import DatedRule
 from peerlab.submissions.models import Assignment
+from peerlab.submissions.service.calendar_dates import apply_dates
 
 
 def test_worker_process_closes_due_assignments_and_publishes(open_stack, spawn_service, env_for, kafka_broker):
@@ -47,6 +49,23 @@ def test_worker_process_closes_due_assignments_and_publishes(open_stack, spawn_s
 def test_seed_labs_command_is_idempotent(make_settings, env_for):
     settings = make_settings()
     env = {**os.environ, **env_for(settings)}
+    before = subprocess.run([sys.executable, "-m", "peerlab.submissions.seed_labs"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert before.returncode == 1 and "calendar_date_unknown" in before.stderr
+    engine = make_engine(settings)
+    try:  # the calendar's lab dates, as the consumer would have applied them
+        with Session(engine) as session:
+            apply_dates(session, course_id=settings.course_id, revision=1, changed_by="t1",
+                        now=datetime(2021, 8, 1, tzinfo=UTC), dates=[
+                            DatedRule(key=f"lab-{k}", kind="deadline", label=f"Lab {k}",
+                                      at=datetime(2021, 8, 30, 21, 59, tzinfo=UTC) + timedelta(weeks=k),
+                                      opens_at=datetime(2021, 8, 30, 11, tzinfo=UTC) + timedelta(weeks=k - 1))
+                            for k in range(1, 8)] + [DatedRule(key="lab-8", kind="deadline", label="Lab 8",
+                                                               at=datetime(2021, 11, 1, 22, 59, tzinfo=UTC),
+                                                               opens_at=datetime(2021, 10, 25, 11, tzinfo=UTC))])
+            session.commit()
+    finally:
+        engine.dispose()
     for _ in range(2):
         done = subprocess.run([sys.executable, "-m", "peerlab.submissions.seed_labs"], env=env,
                               capture_output=True, text=True, timeout=60)

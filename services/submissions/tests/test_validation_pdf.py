@@ -198,3 +198,60 @@ def test_report_upload_carries_the_repository_url_and_page_warning() -> None:
     with pytest.raises(ValidationFailure) as caught:
         validate_upload(kind_rules=rules, file_name="report.pdf", data=text_pdf("no link"))
     assert caught.value.code == "missing_repository_url"
+
+
+# --- "6 pages plus references" read from the text; the synopsis's sections -----------------------
+def _report_pages(content: int, references_pages: int, *, numbered_refs: bool = False) -> list[str]:
+    pages = [f"{n} Section {n}\nText of section {n}." for n in range(1, content + 1)]
+    heading = f"{content + 1} References" if numbered_refs else "References"
+    pages[-1] += f"\n{heading}\n[1] A paper."
+    return pages + [f"[{n}] Another paper." for n in range(2, references_pages + 2)]
+
+
+def test_references_after_the_last_section_may_exceed_the_page_limit() -> None:
+    report = validate_pdf(text_pdf(*_report_pages(6, 3)), max_pages=30, soft_max_pages=6)
+    assert report.page_count == 9 and report.warnings == ()
+    numbered = validate_pdf(text_pdf(*_report_pages(5, 4, numbered_refs=True)), max_pages=30, soft_max_pages=6)
+    assert numbered.warnings == ()
+
+
+def test_references_opening_the_page_after_the_limit_are_fine() -> None:
+    pages = [f"{n} Section {n}\nText of section {n}." for n in range(1, 7)]
+    report = validate_pdf(text_pdf(*pages, "7\nReferences\n[1] A.", "[2] B."), max_pages=30, soft_max_pages=6)
+    assert report.warnings == ()
+    late = failure(text_pdf(*pages, "6.2 More\nText.\nReferences\n[1] A."), soft_max_pages=6)
+    assert (late.code, late.details["content_pages"]) == ("too_many_pages", 7)
+
+
+def test_text_beyond_the_page_limit_before_the_references_is_refused() -> None:
+    caught = failure(text_pdf(*_report_pages(7, 1)), soft_max_pages=6)
+    assert caught.code == "too_many_pages"
+    assert caught.details == {"max": 6, "content_pages": 7, "found": 8}
+
+
+def test_a_report_whose_references_cannot_be_found_gets_the_page_warning() -> None:
+    report = validate_pdf(text_pdf(*[f"{n} Section" for n in range(1, 9)]), max_pages=30, soft_max_pages=6)
+    assert [w.code for w in report.warnings] == ["page_limit_exceeded"]
+
+
+SYNOPSIS = ("title", "motivation", "background", "milestones", "references")
+
+
+def test_a_synopsis_with_every_section_has_no_warning() -> None:
+    text = "Deep dreams of cats\n1 Motivation\nwhy\n2 Background: what\nMilestones\n- w10\nReferences\n[1] x"
+    assert validate_pdf(text_pdf(text), max_pages=1, required_sections=SYNOPSIS).warnings == ()
+
+
+def test_missing_synopsis_sections_are_warnings_not_refusals() -> None:
+    report = validate_pdf(text_pdf("Deep dreams of cats\nMotivation\nwhy"), max_pages=1, required_sections=SYNOPSIS)
+    assert [w.code for w in report.warnings] == ["sections_missing"]
+    assert report.warnings[0].details["missing"] == ["background", "milestones", "references"]
+    blank = validate_pdf(blank_pdf(1), max_pages=1, required_sections=SYNOPSIS)
+    assert blank.warnings[0].details["missing"] == list(SYNOPSIS)
+
+
+def test_the_synopsis_rules_look_for_the_five_sections() -> None:
+    assert default_rules_for("synopsis").required_sections == SYNOPSIS
+    result = validate_upload(kind_rules=default_rules_for("synopsis"), file_name="synopsis.pdf",
+                             data=text_pdf("Title\nMotivation\nBackground\nMilestones\nReferences"))
+    assert result.warnings == ()

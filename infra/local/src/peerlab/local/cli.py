@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -36,12 +37,15 @@ def dev(
     base_port: Annotated[int, typer.Option(help="First API port; services take consecutive ports.")] = 8000,
     broker_port: Annotated[int, typer.Option(help="Kafka (tansu) port.")] = 9092,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed a demo course.")] = True,
+    term_start: Annotated[str | None, typer.Option(
+        help="YYYY-MM-DD, a Monday: seed the same course shifted so that week 1 starts then (live deadlines "
+             "for a demo). Default: the plan's 2021-08-30.")] = None,
     admin_ttl: Annotated[int, typer.Option(help="Lifetime of the printed admin token, seconds.")] = 7 * 24 * 3600,
     service: Annotated[list[str], typer.Option(
         help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],  # noqa: B006
 ) -> None:
     """Run the broker and every service (migrations, API, worker) until Ctrl-C."""
-    from peerlab.local.seed import seed_course
+    from peerlab.local.seed import SeedOptions, seed_course
     from peerlab.local.services import SERVICES, ServiceSpec
     from peerlab.local.stack import DevStack, StackFailed
 
@@ -51,6 +55,7 @@ def dev(
         specs = [ServiceSpec(*item.split("=", 1)) for item in service] or list(SERVICES)
     except TypeError:
         raise typer.BadParameter("--service takes NAME=PACKAGE") from None
+    options = SeedOptions(term_start=_monday(term_start) if term_start else None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up both signals abort at once
     stack = DevStack(data_dir=data_dir, base_port=base_port, broker_port=broker_port,
@@ -62,7 +67,7 @@ def dev(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         if seed:
-            seed_course(dict(stack.urls), admin_token)
+            seed_course(dict(stack.urls), admin_token, options)
         _print_summary(stack, admin_token)
         dead = []
         while not dead and not stop.wait(1.0):
@@ -80,6 +85,16 @@ def dev(
         with console.status("stopping"):
             stack.stop()
         console.print("stopped")
+
+
+def _monday(value: str) -> date:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("--term-start takes YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise typer.BadParameter(f"--term-start {value} is not a Monday")
+    return day
 
 
 def _interrupt(*_: object) -> None:

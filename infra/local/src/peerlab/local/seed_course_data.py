@@ -6,6 +6,8 @@ Zoom links, the extra exam date and the people.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 COURSE_ID = "02456-2021"
 TIME_ZONE = "Europe/Copenhagen"
 CATALOGUE_YEARS = (2021, 2020)
@@ -18,7 +20,10 @@ TERM = {
     "time_zone": TIME_ZONE,
     "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}],  # Mondays 13-17
     "breaks": [{"starts_on": "2021-10-18", "ends_on": "2021-10-22", "label": "Fall break (not counted)"}],
+    "deadline_time": "23:59",
+    "report_due_on": "2022-01-04",  # the plan: final report 4 January 23:59
 }
+TERM_START = date(2021, 8, 30)
 
 # Capacities, channels and links are demo values; the plan names the rooms only.
 ROOMS = {
@@ -42,7 +47,12 @@ EXAM_DAYS = {
                    "slot_capacity": 4},
 }
 
-LAB_DEADLINE_TIME = "23:59"
+# The project phase's group hand-ins; each follows the calendar's date of the same key.
+PROJECT_HANDINS = {
+    "synopsis": "Project synopsis (at most one page: title, motivation, background, milestones, references)",
+    "report": "Final report (6 pages plus references; link the project's GitHub repository)",
+    "poster": "Poster (A1; groups with a member who presents)",
+}
 # Week k's topic from the plan's "Detailed content"; labs 3, 4, 7 and 8 add one exercise of the
 # student's own choice from the course material of the weeks named.
 LAB_TOPICS = {
@@ -80,3 +90,23 @@ def demo_people() -> list[tuple[str, dict]]:
     people.append(("demo-teacher-2", {"name": "Demo Teacher 2", "email": "demo-teacher-2@example.org",
                                       "roles": ["teacher"], "programme": None}))
     return people
+
+
+def _shift(day: str, by: timedelta) -> str:
+    return (date.fromisoformat(day) + by).isoformat()
+
+
+def shifted_plan(term_start: date | None) -> tuple[dict, dict[str, dict]]:
+    """(term, exam days) of the same course moved so that week 1 starts on ``term_start`` (a Monday):
+    every day of the plan moves by the same number of weeks, so a demo has live deadlines. The
+    dates themselves are derived by the scheduling service from the term, not here."""
+    if term_start is None or term_start == TERM_START:
+        return TERM, EXAM_DAYS
+    if term_start.weekday() != 0:
+        raise ValueError(f"--term-start {term_start} is not a Monday")
+    by = term_start - TERM_START
+    term = {**TERM, "first_monday": term_start.isoformat(), "report_due_on": _shift(TERM["report_due_on"], by),
+            "breaks": [{**b, "starts_on": _shift(b["starts_on"], by), "ends_on": _shift(b["ends_on"], by)}
+                       for b in TERM["breaks"]]}
+    days = {exam_day_id: {**body, "day": _shift(body["day"], by)} for exam_day_id, body in EXAM_DAYS.items()}
+    return term, days

@@ -151,3 +151,15 @@ class AuditEntryRow(SQLModel, table=True):
     rule: str = Field(max_length=40, description="The problem code the override bypassed, e.g. not_eligible.")
     reason: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=TZ)
+
+
+class CourseDateRow(SQLModel, table=True):
+    """Projection of the course calendar's ``term.dates_changed.v1``: a dated rule by key (``selection``,
+    ``labs-end`` are the ones read here), as of the revision that set it."""
+
+    __tablename__ = "projects_course_date"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=80)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revision: int

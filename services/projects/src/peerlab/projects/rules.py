@@ -4,7 +4,7 @@
 - Eligibility gate (``eligibility_gate``): a student may create or join a group when the review
   service reports them ``eligible`` (6 of 8 labs passed), or while their eligibility is still
   ``undecided`` (or not yet reported) and the labs have not ended (``labs_end``, the deadline of
-  lab 8). A ``not_eligible`` student may never join; after ``labs_end`` an undecided one may not.
+  lab 8, from the course calendar's ``labs-end``). A ``not_eligible`` student may never join; after ``labs_end`` an undecided one may not.
   A member who later becomes not eligible is not removed automatically: staff see it on the group.
 - A group is *formed* with at least ``min_group_size`` members (2: "ideally 2 or more"), or with
   one member if staff set the exemption ("special circumstances"); otherwise it is *forming*, and
@@ -16,13 +16,14 @@ from __future__ import annotations
 from datetime import datetime
 
 
-def eligibility_refusal(status: str | None, *, now: datetime, labs_end: datetime) -> str | None:
-    """None when the student may be in a group, else the problem code saying why not."""
+def eligibility_refusal(status: str | None, *, now: datetime, labs_end: datetime | None) -> str | None:
+    """None when the student may be in a group, else the problem code saying why not. ``labs_end``
+    None: the calendar has not said when the labs end, so they have not."""
     if status == "eligible":
         return None
     if status == "not_eligible":
         return "not_eligible"
-    return None if now < labs_end else "eligibility_undecided"
+    return None if labs_end is None or now < labs_end else "eligibility_undecided"
 
 
 def group_state(member_count: int, *, exempt: bool, min_size: int) -> str:

@@ -162,7 +162,8 @@ class SelectionPublic(BaseModel):
 
 class SelectionWindow(BaseModel):
     catalogue_year: int
-    deadline: datetime
+    deadline: datetime | None = Field(description="The course calendar's selection deadline; null until it is "
+                                                   "published (the selection is open).")
     open: bool
     max_choices: int
     min_group_size: int

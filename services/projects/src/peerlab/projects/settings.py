@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from peerlab.chassis.settings import ServiceSettings
-
-_CPH = ZoneInfo("Europe/Copenhagen")
 
 
 class ProjectsSettings(ServiceSettings):
@@ -20,16 +16,6 @@ class ProjectsSettings(ServiceSettings):
     service_name: str = "projects"
 
     catalogue_year: int = Field(default=2021, ge=2000, le=2100, description="The catalogue groups choose from.")
-    selection_deadline: AwareDatetime = Field(
-        default=datetime(2021, 10, 15, 23, 59, tzinfo=_CPH),
-        description="Project selection deadline (the plan: Friday 15 Oct 2021 23:59, week 7). After it students "
-                    "can no longer change their group or its choices (409 selection_closed); staff still can.",
-    )
-    labs_end: AwareDatetime = Field(
-        default=datetime(2021, 11, 1, 23, 59, tzinfo=_CPH),
-        description="End of the labs (deadline of lab 8, Monday of week 9). Until then a student whose "
-                    "eligibility is still undecided may join a group; afterwards only eligible students.",
-    )
     eligibility_gate: bool = Field(default=True, description="Only eligible (or, before labs_end, undecided) "
                                                               "students may be in a group.")
     require_roster: bool = Field(default=True, description="Group members must be enrolled students.")

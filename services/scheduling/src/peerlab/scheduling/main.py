@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from peerlab.chassis.app import create_service_app
@@ -15,14 +18,17 @@ quota (first come first served). Staff create and edit; students read and book f
 Examiners and their availability, the visit plan (CP-SAT), and the individual 7-step grades."""
 
 
-def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
-    return create_service_app(
+def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """``clock`` replaces the server clock (tests move time without sleeping)."""
+    app = create_service_app(
         settings=settings or get_settings(),
         title="Peerlab scheduling",
         description=DESCRIPTION,
         routers=[calendar.router, rooms.router, exam_days.router, bookings.router,
                  examiners.router, visit_plans.router, grades.router],
     )
+    app.state.clock = clock
+    return app
 
 
 app = create_app()

@@ -30,8 +30,46 @@ class Term(SQLModel, table=True):
     time_zone: str = Field(max_length=64)
     sessions: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     breaks: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    deadline_time: str = Field(default="23:59", max_length=5)
+    report_due_on: date | None = Field(default=None)
     revision: int = Field(default=1)
+    dates_revision: int = Field(default=0)
     updated_at: datetime = Field(sa_type=TZ)
+
+
+class DatedRuleRow(SQLModel, table=True):
+    """A date derived from the term (``lab-3``, ``selection``, ``report`` ...) as last published.
+
+    ``sequence`` rises each time the date moves (the iCalendar SEQUENCE); a date that has passed
+    is never moved again."""
+
+    __tablename__ = "scheduling_dated_rule"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=80)
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+    at: datetime = Field(sa_type=TZ)
+    opens_at: datetime | None = Field(default=None, sa_type=TZ)
+    ends_at: datetime | None = Field(default=None, sa_type=TZ)
+    sequence: int = Field(default=0)
+    updated_at: datetime = Field(sa_type=TZ)
+
+
+class DateChange(SQLModel, table=True):
+    """Audit of a moved date: who changed the term, when, and the date before and after."""
+
+    __tablename__ = "scheduling_date_change"
+    __table_args__ = (Index("ix_scheduling_date_change_course", "course_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: str = Field(max_length=64)
+    key: str = Field(max_length=80)
+    old_at: datetime = Field(sa_type=TZ)
+    new_at: datetime = Field(sa_type=TZ)
+    revision: int
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_type=TZ)
 
 
 class Room(SQLModel, table=True):

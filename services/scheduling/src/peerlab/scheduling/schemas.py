@@ -51,6 +51,10 @@ class TermPut(BaseModel):
     time_zone: str = Field(default="Europe/Copenhagen", max_length=64)
     sessions: list[SessionIn] = Field(min_length=1, max_length=14)
     breaks: list[BreakIn] = Field(default_factory=list, max_length=20)
+    deadline_time: time = Field(default=time(23, 59), description="Wall-clock time of every dated deadline.")
+    report_due_on: date | None = Field(
+        default=None, description="The final report's day (the plan: 4 January); omitted: the first 4 January "
+                                  "after the last counted week.")
 
     @field_validator("first_monday")
     @classmethod
@@ -63,7 +67,36 @@ class TermPut(BaseModel):
 class TermPublic(TermPut):
     course_id: str
     revision: int
+    dates_revision: int = Field(description="Rises each time the dated rules change (term.dates_changed.v1).")
     updated_at: datetime
+
+
+class DatedRulePublic(BaseModel):
+    key: str = Field(description="Stable: lab-1..lab-8, labs-end, presentations-internal, presentations-external, "
+                                 "selection, synopsis, report, poster, exam-<exam day id>.")
+    kind: Literal["deadline", "event"]
+    label: str
+    at: datetime = Field(description="The deadline, or the event's start (UTC).")
+    opens_at: datetime | None = None
+    ends_at: datetime | None = None
+    sequence: int = Field(description="Rises each time the date moves (iCalendar SEQUENCE).")
+    passed: bool
+
+
+class CourseDates(BaseModel):
+    course_id: str
+    time_zone: str
+    revision: int
+    dates: list[DatedRulePublic]
+
+
+class DateChangePublic(BaseModel):
+    key: str
+    old_at: datetime
+    new_at: datetime
+    revision: int
+    changed_by: str
+    changed_at: datetime
 
 
 class SessionPublic(BaseModel):

@@ -46,6 +46,9 @@ class Assignment(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
     revision: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    # The calendar's dated rule this assignment follows (``lab-3``, ``synopsis``, ``report``): its
+    # deadline comes from term.dates_changed.v1 and moves with it until it has passed.
+    date_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
 
 
 class Submission(SQLModel, table=True):
@@ -171,3 +174,63 @@ class GroupMember(SQLModel, table=True):
     member_id: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
     changed_at: datetime = Field(sa_column=_ts())
 
+
+
+class CourseDate(SQLModel, table=True):
+    """Projection of ``term.dates_changed.v1``: a course's dated rule by key, as of ``revision``."""
+
+    __tablename__ = "submissions_course_date"
+
+    course_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String(80), primary_key=True))
+    at: datetime = Field(sa_column=_ts())
+    opens_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revision: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class CourseDatesRevision(SQLModel, table=True):
+    """The newest revision of a course's dates applied; an older one arriving late is ignored."""
+
+    __tablename__ = "submissions_course_dates_revision"
+
+    course_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    revision: int = Field(sa_column=Column(Integer, nullable=False))
+    applied_at: datetime = Field(sa_column=_ts())
+
+
+class DeadlineChange(SQLModel, table=True):
+    """Audit of a deadline moved by the calendar: who changed the term, when, old -> new."""
+
+    __tablename__ = "submissions_deadline_change"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    assignment_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    date_key: str = Field(sa_column=Column(String(80), nullable=False))
+    old_deadline: datetime = Field(sa_column=_ts())
+    new_deadline: datetime = Field(sa_column=_ts())
+    revision: int = Field(sa_column=Column(Integer, nullable=False))
+    changed_by: str = Field(sa_column=Column(String(64), nullable=False))
+    changed_at: datetime = Field(sa_column=_ts())
+
+
+class Person(SQLModel, table=True):
+    """Projection of ``roster.person_enrolled.v1``: a person's programme (PhD students do not
+    present a poster, so an all-PhD group hands in none)."""
+
+    __tablename__ = "submissions_person"
+
+    person_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    programme: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    enrolled: bool = Field(default=True)
+    changed_at: datetime = Field(sa_column=_ts())
+
+
+class GroupProject(SQLModel, table=True):
+    """Projection of ``project.assigned.v1``: which project a group works on (the synopsis goes to
+    its supervisors)."""
+
+    __tablename__ = "submissions_group_project"
+
+    group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    project_id: str = Field(sa_column=Column(String(64), nullable=False))
+    assigned_at: datetime = Field(sa_column=_ts())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 AssignmentKindName = Literal["lab", "resubmission", "synopsis", "report", "poster"]
 OwnerTypeName = Literal["student", "group"]
@@ -35,12 +35,26 @@ class AssignmentPut(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     lab_number: int | None = Field(default=None, ge=1, le=50)
     owner_type: OwnerTypeName | None = Field(default=None, description="Default: group for report/poster/synopsis.")
-    opens_at: AwareDatetime
-    deadline: AwareDatetime
+    opens_at: AwareDatetime | None = Field(
+        default=None, description="Required unless date_key names a calendar date that says when it opens.")
+    deadline: AwareDatetime | None = Field(
+        default=None, description="Required without date_key; with date_key it comes from the calendar (omit it).")
     file_rules: FileRulesIn | None = None
     resubmits_assignment_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="For kind resubmission: the lab it re-submits."
     )
+    date_key: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$",
+        description="The course calendar's dated rule (lab-3, synopsis, report, poster ...) whose date is the "
+                    "deadline; it moves when the term changes (term.dates_changed.v1), until it has passed.")
+
+    @model_validator(mode="after")
+    def _dated(self) -> "AssignmentPut":
+        if self.date_key is None and (self.deadline is None or self.opens_at is None):
+            raise ValueError("opens_at and deadline are required unless date_key links a calendar date")
+        if self.date_key is not None and self.deadline is not None:
+            raise ValueError("with date_key the deadline comes from the calendar; omit deadline")
+        return self
 
 
 class AssignmentCreate(AssignmentPut):
@@ -73,6 +87,7 @@ class AssignmentPublic(BaseModel):
     time_zone: str
     file_rules: dict[str, Any]
     resubmits_assignment_id: str | None
+    date_key: str | None = Field(default=None, description="The calendar date the deadline follows, if any.")
     closed: bool
     revision: int
 
@@ -183,6 +198,30 @@ class AssignmentPage(BaseModel):
 class WithdrawResult(BaseModel):
     submission: SubmissionPublic
     withdrawn_version: int
+
+
+class DeadlineChangePublic(BaseModel):
+    date_key: str
+    old_deadline: datetime
+    new_deadline: datetime
+    revision: int = Field(description="The calendar's dates revision that moved it.")
+    changed_by: str
+    changed_at: datetime
+
+
+class ProjectHandIn(BaseModel):
+    kind: Literal["synopsis", "report", "poster"]
+    assignment_id: str | None = Field(description="null when no assignment of this kind exists yet")
+    required: bool
+    handed_in: bool
+    deadline: datetime | None
+    reason: str = ""
+
+
+class ProjectHandIns(BaseModel):
+    group_id: str
+    presenting_members: list[str] = Field(description="Members who present a poster (not PhD students).")
+    items: list[ProjectHandIn]
 
 
 class SeedLabsResult(BaseModel):

@@ -1,9 +1,9 @@
 """One pydantic model per event type; ``EVENT_MODELS`` maps a type name to its model."""
 
 from peerlab.contracts.envelope import EventData
-from peerlab.contracts.events import grades, projects, review, roster, scheduling, submissions
+from peerlab.contracts.events import grades, projects, review, roster, scheduling, submissions, term
 
-_MODULES = (submissions, review, roster, projects, scheduling, grades)
+_MODULES = (submissions, review, roster, projects, scheduling, grades, term)
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     obj.TYPE: obj
@@ -12,4 +12,4 @@ EVENT_MODELS: dict[str, type[EventData]] = {
     if isinstance(obj, type) and issubclass(obj, EventData) and obj is not EventData
 }
 
-__all__ = ["EVENT_MODELS", "grades", "projects", "review", "roster", "scheduling", "submissions"]
+__all__ = ["EVENT_MODELS", "grades", "projects", "review", "roster", "scheduling", "submissions", "term"]

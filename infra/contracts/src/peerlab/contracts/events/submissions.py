@@ -155,3 +155,38 @@ class AssignmentClosedV1(EventData):
     deadline: datetime
     closed_at: datetime
     final_submissions: list[FinalSubmission]
+
+
+class SynopsisReceivedV1(EventData):
+    """A group handed in its project synopsis (a new current version): for the project's supervisors.
+
+    ``project_id`` is the project the group was assigned (``project.assigned.v1``), null if none yet;
+    ``warnings`` are the codes of the checks that did not pass (missing sections, ...)."""
+
+    TYPE = "synopsis.received.v1"
+    TOPIC = topics.SUBMISSIONS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group_id": "g-17",
+                    "project_id": "p-2021-05",
+                    "assignment_id": "synopsis",
+                    "submission_id": "s-0042",
+                    "version": 1,
+                    "file_name": "synopsis.pdf",
+                    "received_at": "2021-11-08T20:00:00Z",
+                    "warnings": ["synopsis_section_missing"],
+                }
+            ]
+        }
+    )
+
+    group_id: str
+    project_id: str | None = None
+    assignment_id: str
+    submission_id: str
+    version: int
+    file_name: str
+    received_at: datetime
+    warnings: list[str] = []

@@ -1,4 +1,4 @@
-"""Consumers of the roster (gateway) and eligibility (review) events. Each handler runs in the
+"""Consumers of the roster (gateway), eligibility (review) and course calendar (scheduling) events. Each handler runs in the
 consumer's unit of work, which also writes the inbox key, so a redelivered event has no second
 effect."""
 
@@ -12,8 +12,9 @@ from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
 from peerlab.contracts.events.review import EligibilityChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
+from peerlab.contracts.events.term import TermDatesChangedV1
 from peerlab.chassis.clock import now
-from peerlab.projects.service import groups, people
+from peerlab.projects.service import calendar, groups, people
 from peerlab.projects.service.groups import GroupPolicy
 from peerlab.projects.settings import ProjectsSettings, get_settings
 
@@ -31,7 +32,8 @@ def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenr
     """The student leaves the course, and with it their group (the group's change is published)."""
     people.record_unenrolment(session, course_id=envelope.course_id, person_id=data.person_id, now=now())
     if envelope.course_id == settings.course_id:
-        groups.remove_from_any_group(session, person_id=data.person_id, policy=GroupPolicy.of(settings), now=now())
+        groups.remove_from_any_group(session, person_id=data.person_id, policy=GroupPolicy.of(settings, session),
+                                     now=now())
 
 
 def on_eligibility_changed(session: Session, envelope: Envelope, data: EligibilityChangedV1, *,
@@ -40,12 +42,19 @@ def on_eligibility_changed(session: Session, envelope: Envelope, data: Eligibili
                               at=data.changed_at, now=now())
 
 
+def on_term_dates_changed(session: Session, envelope: Envelope, data: TermDatesChangedV1, *,
+                          settings: ProjectsSettings) -> None:
+    """The selection deadline and the end of the labs, as the course calendar publishes them."""
+    calendar.apply_dates(session, course_id=envelope.course_id, revision=data.revision, dates=data.dates)
+
+
 def consumer_spec(settings: ProjectsSettings | None = None) -> ConsumerSpec:
     settings = settings or get_settings()
     handlers = {
         PersonEnrolledV1.TYPE: on_person_enrolled,
         PersonUnenrolledV1.TYPE: on_person_unenrolled,
         EligibilityChangedV1.TYPE: on_eligibility_changed,
+        TermDatesChangedV1.TYPE: on_term_dates_changed,
     }
-    return ConsumerSpec(name=CONSUMER_NAME, topics=[topics.ROSTER, topics.REVIEW],
+    return ConsumerSpec(name=CONSUMER_NAME, topics=[topics.ROSTER, topics.REVIEW, topics.SCHEDULING],
                         handlers={t: partial(h, settings=settings) for t, h in handlers.items()})

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from peerlab.chassis.db import SessionDep
+
 from peerlab.projects.service.groups import GroupPolicy
 from peerlab.projects.settings import ProjectsSettings
 
@@ -14,8 +16,9 @@ def _settings(request: Request) -> ProjectsSettings:
     return request.app.state.settings
 
 
-def _policy(request: Request) -> GroupPolicy:
-    return GroupPolicy.of(request.app.state.settings)
+def _policy(request: Request, session: SessionDep) -> GroupPolicy:
+    """The group rules with the course calendar's dates (read in the request's unit of work)."""
+    return GroupPolicy.of(request.app.state.settings, session)
 
 
 SettingsDep = Annotated[ProjectsSettings, Depends(_settings)]

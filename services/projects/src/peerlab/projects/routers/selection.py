@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["selection"])
 @router.get("/selection-window", response_model=SelectionWindow)
 def selection_window(settings: SettingsDep, policy: PolicyDep, _: CurrentPrincipal) -> SelectionWindow:
     return SelectionWindow(catalogue_year=settings.catalogue_year, deadline=policy.selection_deadline,
-                           open=now() < policy.selection_deadline, max_choices=settings.max_choices,
+                           open=policy.selection_open(now()), max_choices=settings.max_choices,
                            min_group_size=settings.min_group_size, max_group_size=settings.max_group_size)
 
 

@@ -27,6 +27,7 @@ from peerlab.chassis.clock import as_utc
 from peerlab.projects.events import publish
 from peerlab.projects.models import AuditEntryRow, GroupRow, MembershipRow
 from peerlab.projects.schemas import GroupCreate, GroupPublic, MemberPublic
+from peerlab.projects.service import calendar
 from peerlab.projects.settings import ProjectsSettings
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -39,13 +40,18 @@ class GroupPolicy:
     max_size: int
     eligibility_gate: bool
     require_roster: bool
-    labs_end: datetime
-    selection_deadline: datetime
+    labs_end: datetime | None  # the calendar's dates; None until it has published them
+    selection_deadline: datetime | None
 
     @classmethod
-    def of(cls, settings: ProjectsSettings) -> "GroupPolicy":
-        return cls(settings.course_id, settings.min_group_size, settings.max_group_size, settings.eligibility_gate,
-                   settings.require_roster, as_utc(settings.labs_end), as_utc(settings.selection_deadline))
+    def of(cls, settings: ProjectsSettings, session: Session) -> "GroupPolicy":
+        course = settings.course_id
+        return cls(course, settings.min_group_size, settings.max_group_size, settings.eligibility_gate,
+                   settings.require_roster, calendar.date_of(session, course, calendar.LABS_END),
+                   calendar.date_of(session, course, calendar.SELECTION))
+
+    def selection_open(self, now: datetime) -> bool:
+        return self.selection_deadline is None or now < self.selection_deadline
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ def eligibility_override(principal: Principal, *, requested: bool, reason: str |
 
 
 def ensure_students_may_change(principal: Principal, policy: GroupPolicy, now: datetime) -> None:
-    if not principal.is_staff and now >= policy.selection_deadline:
+    if not principal.is_staff and not policy.selection_open(now):
+        assert policy.selection_deadline is not None
         raise conflict("selection_closed", f"Groups and choices closed at {policy.selection_deadline.isoformat()}.")
 
 

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.scheduling import repository as repo
-from peerlab.chassis.clock import now
-from peerlab.scheduling.routers.deps import CourseId, NaturalId, SettingsDep
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now, SettingsDep
 from peerlab.scheduling.schemas import ExamDayPublic, ExamDayPut, SlotPublic
 from peerlab.scheduling.service import exam_days
 
@@ -29,10 +28,11 @@ def get_exam_day(course_id: CourseId, exam_day_id: NaturalId, session: SessionDe
 @router.put("/{exam_day_id}", response_model=ExamDayPublic,
             responses={201: {"model": ExamDayPublic, "description": "Created"}})
 def put_exam_day(course_id: CourseId, exam_day_id: NaturalId, body: ExamDayPut, response: Response,
-                 session: SessionDep, settings: SettingsDep, _: StaffPrincipal) -> ExamDayPublic:
+                 session: SessionDep, settings: SettingsDep, principal: StaffPrincipal, at: Now) -> ExamDayPublic:
     """Create or replace an exam day; its slots are re-cut (booked slots must survive, else 409)."""
     day, created = exam_days.put_exam_day(session, course_id=course_id, exam_day_id=exam_day_id, body=body,
-                                          max_slots=settings.max_slots_per_day, now=now())
+                                          max_slots=settings.max_slots_per_day, now=at,
+                                          actor=principal.sub)
     if created:
         response.status_code = 201
     return exam_days.to_public(session, day)

@@ -12,6 +12,7 @@ from peerlab.scheduling import repository as repo
 from peerlab.scheduling.calendar_rules import local_instant
 from peerlab.chassis.clock import as_utc, in_zone
 from peerlab.scheduling.models import ExamDay, Slot
+from peerlab.scheduling.service import dates
 from peerlab.scheduling.schemas import ExamDayPublic, ExamDayPut, SlotPublic
 
 
@@ -39,7 +40,7 @@ def cut_slots(body: ExamDayPut, exam_day_id: str, max_slots: int) -> list[tuple[
 
 
 def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: ExamDayPut, max_slots: int,
-                 now: datetime) -> tuple[ExamDay, bool]:
+                 now: datetime, actor: str) -> tuple[ExamDay, bool]:
     """Create or replace an exam day and re-cut its slots; returns (day, created).
 
     A slot with bookings may keep or grow its capacity but may not vanish, move or shrink below
@@ -66,6 +67,10 @@ def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: Ex
         day.updated_at = now
         session.add(day)
     _recut(session, course_id=course_id, exam_day_id=exam_day_id, wanted=wanted, capacity=body.slot_capacity)
+    term = repo.get_term(session, course_id)
+    if term is not None:  # the exam days are dated rules too (poster deadline, exam-<id>)
+        session.flush()
+        dates.sync(session, term=term, now=now, actor=actor)
     return day, created
 
 

@@ -11,6 +11,7 @@ from peerlab.scheduling import calendar_rules as rules
 from peerlab.scheduling import repository as repo
 from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.models import Term
+from peerlab.scheduling.service import dates
 from peerlab.scheduling.schemas import CalendarWeeks, SessionPublic, TermPublic, TermPut, WeekPublic
 
 
@@ -38,11 +39,16 @@ def _stored_fields(body: TermPut) -> dict:
                      for s in body.sessions],
         "breaks": [{"starts_on": b.starts_on.isoformat(), "ends_on": b.ends_on.isoformat(), "label": b.label}
                    for b in body.breaks],
+        "deadline_time": body.deadline_time.isoformat("minutes"),
+        "report_due_on": body.report_due_on,
     }
 
 
-def put_term(session: Session, *, course_id: str, body: TermPut, max_weeks: int, now: datetime) -> tuple[Term, bool]:
-    """Create or replace the term; returns (term, created). Repeating the same body changes nothing."""
+def put_term(session: Session, *, course_id: str, body: TermPut, max_weeks: int, now: datetime,
+             actor: str) -> tuple[Term, bool]:
+    """Create or replace the term and re-derive its dates (``dates.sync``: deadlines still ahead move,
+    passed ones stay, each move audited and published); returns (term, created). Repeating the same
+    body changes nothing."""
     if body.counted_weeks > max_weeks:
         raise ProblemError(422, "too_many_weeks", f"A term has at most {max_weeks} counted weeks.")
     fields = _stored_fields(body)
@@ -53,7 +59,10 @@ def put_term(session: Session, *, course_id: str, body: TermPut, max_weeks: int,
         raise ProblemError(422, "invalid_calendar", str(exc)) from exc
     term = repo.get_term(session, course_id)
     if term is None:
+        candidate.dates_revision = 0
         session.add(candidate)
+        session.flush()
+        dates.sync(session, term=candidate, now=now, actor=actor)
         return candidate, True
     if any(getattr(term, k) != v for k, v in fields.items()):
         for key, value in fields.items():
@@ -61,6 +70,8 @@ def put_term(session: Session, *, course_id: str, body: TermPut, max_weeks: int,
         term.revision += 1
         term.updated_at = now
         session.add(term)
+        session.flush()
+        dates.sync(session, term=term, now=now, actor=actor)
     return term, False
 
 
@@ -74,7 +85,9 @@ def require_term(session: Session, course_id: str) -> Term:
 def to_public(term: Term) -> TermPublic:
     return TermPublic(course_id=term.course_id, revision=term.revision, updated_at=term.updated_at,
                       title=term.title, first_monday=term.first_monday, counted_weeks=term.counted_weeks,
-                      lab_weeks=term.lab_weeks, time_zone=term.time_zone, sessions=term.sessions, breaks=term.breaks)
+                      lab_weeks=term.lab_weeks, time_zone=term.time_zone, sessions=term.sessions, breaks=term.breaks,
+                      deadline_time=time.fromisoformat(term.deadline_time), report_due_on=term.report_due_on,
+                      dates_revision=term.dates_revision)
 
 
 def _week_public(week: rules.CountedWeek, zone: str) -> WeekPublic:

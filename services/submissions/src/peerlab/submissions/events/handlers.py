@@ -1,15 +1,24 @@
 """Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
-read an anonymised copy) and groups (who hands in for which group), each kept as a local projection."""
+read an anonymised copy), groups (who hands in for which group) and their projects (where a synopsis
+goes), people's programme (who presents a poster), each kept as a local projection; and the course
+calendar's dates, which the assignments linked to them follow."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session
 
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
-from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
+from peerlab.chassis.clock import now as server_now
+from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
 from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
-from peerlab.submissions.service import projections
+from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
+from peerlab.contracts.events.term import TermDatesChangedV1
+from peerlab.submissions.service import calendar_dates, projections
 
 CONSUMER = "submissions"
 
@@ -37,15 +46,40 @@ def on_group_changed(session: Session, envelope: Envelope, data: GroupChangedV1)
     projections.replace_group(session, group_id=data.group_id, member_ids=data.member_ids, at=data.changed_at)
 
 
-def consumer_spec() -> ConsumerSpec:
+def on_project_assigned(session: Session, envelope: Envelope, data: ProjectAssignedV1) -> None:
+    projections.assign_project(session, group_id=data.group_id, project_id=data.project_id, at=data.assigned_at)
+
+
+def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1) -> None:
+    projections.record_person(session, person_id=data.person_id, programme=data.programme, enrolled=True,
+                              at=data.enrolled_at)
+
+
+def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1) -> None:
+    projections.record_person(session, person_id=data.person_id, programme=None, enrolled=False,
+                              at=data.unenrolled_at)
+
+
+def on_term_dates_changed(session: Session, envelope: Envelope, data: TermDatesChangedV1, *,
+                          clock: Callable[[], datetime]) -> None:
+    calendar_dates.apply_dates(session, course_id=envelope.course_id, revision=data.revision, dates=data.dates,
+                               changed_by=data.changed_by, now=clock())
+
+
+def consumer_spec(*, clock: Callable[[], datetime] = server_now) -> ConsumerSpec:
+    """``clock`` decides which deadlines have passed (tests inject one instead of sleeping)."""
     return ConsumerSpec(
         name=CONSUMER,
-        topics=[topics.REVIEW, topics.PROJECTS],
+        topics=[topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER],
         handlers={
             LabVerdictSetV1.TYPE: on_lab_verdict_set,
             ReviewAllocatedV1.TYPE: on_review_allocated,
             ReviewAllocationCancelledV1.TYPE: on_review_allocation_cancelled,
             GroupFormedV1.TYPE: on_group_formed,
             GroupChangedV1.TYPE: on_group_changed,
+            ProjectAssignedV1.TYPE: on_project_assigned,
+            PersonEnrolledV1.TYPE: on_person_enrolled,
+            PersonUnenrolledV1.TYPE: on_person_unenrolled,
+            TermDatesChangedV1.TYPE: partial(on_term_dates_changed, clock=clock),
         },
     )

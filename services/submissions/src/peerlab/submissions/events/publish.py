@@ -14,6 +14,7 @@ from peerlab.contracts.events.submissions import (
     FinalSubmission,
     SubmissionReceivedV1,
     SubmissionWithdrawnV1,
+    SynopsisReceivedV1,
 )
 from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Assignment, Submission, Version
@@ -65,3 +66,14 @@ def assignment_closed(
         ],
     )
     return enqueue(session, event, source=SOURCE, subject=assignment.id, course_id=assignment.course_id)
+
+
+def synopsis_received(session: Session, *, assignment: Assignment, submission: Submission, version: Version,
+                      project_id: str | None) -> Envelope:
+    """For the group's supervisors (a webhook subscriber mails them); keyed by the group."""
+    event = SynopsisReceivedV1(
+        group_id=submission.owner_id, project_id=project_id, assignment_id=assignment.id, submission_id=submission.id,
+        version=version.version, file_name=version.file_name, received_at=as_utc(version.received_at),
+        warnings=[w.get("code", "") for w in version.warnings or []],
+    )
+    return enqueue(session, event, source=SOURCE, subject=submission.owner_id, course_id=assignment.course_id)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from peerlab.chassis.auth import CurrentPrincipal, TeacherPrincipal
+from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
+from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import conflict
 from peerlab.submissions.routers.deps import IdList, SettingsDep
 from peerlab.submissions.schemas import (
@@ -17,9 +18,11 @@ from peerlab.submissions.schemas import (
     AssignmentPublic,
     AssignmentPut,
     AssignmentUpdate,
+    DeadlineChangePublic,
     ID_PATTERN,
 )
 from peerlab.submissions.service import assignments as svc
+from peerlab.submissions.service import calendar_dates
 
 router = APIRouter(prefix="/v1/assignments", tags=["assignments"])
 
@@ -80,3 +83,14 @@ def update_assignment(assignment_id: str, body: AssignmentUpdate, session: Sessi
     assignment = svc.update_assignment(session, assignment_id=assignment_id, body=body,
                                        course_id=settings.course_id, **_limits(settings))
     return svc.publics(session, [assignment], time_zone=settings.course_timezone)[0]
+
+
+@router.get("/{assignment_id}/deadline-changes", response_model=list[DeadlineChangePublic])
+def deadline_changes(assignment_id: str, session: SessionDep, settings: SettingsDep,
+                     _: StaffPrincipal) -> list[DeadlineChangePublic]:
+    """The audit of the deadline's moves by the course calendar: who changed the term, when, old -> new."""
+    svc.get_assignment(session, assignment_id=assignment_id, course_id=settings.course_id)
+    return [DeadlineChangePublic(date_key=c.date_key, old_deadline=as_utc(c.old_deadline),
+                                 new_deadline=as_utc(c.new_deadline), revision=c.revision,
+                                 changed_by=c.changed_by, changed_at=as_utc(c.changed_at))
+            for c in calendar_dates.changes(session, assignment_id)]

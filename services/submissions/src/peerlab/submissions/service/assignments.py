@@ -18,6 +18,7 @@ from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc, in_zone, now
 from peerlab.submissions.events import publish
+from peerlab.submissions.service import calendar_dates
 from peerlab.submissions.models import Assignment
 from peerlab.submissions.schemas import AssignmentPublic, AssignmentPut, AssignmentUpdate, FileRulesIn
 from peerlab.submissions.validation import AssignmentFileRules, NotebookLimits, default_rules_for
@@ -57,7 +58,8 @@ def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> Assign
         opens_at=as_utc(assignment.opens_at), opens_at_local=in_zone(assignment.opens_at, time_zone),
         deadline=as_utc(assignment.deadline), deadline_local=in_zone(assignment.deadline, time_zone),
         time_zone=time_zone, file_rules=dict(assignment.file_rules),
-        resubmits_assignment_id=assignment.resubmits_assignment_id, closed=closed, revision=assignment.revision,
+        resubmits_assignment_id=assignment.resubmits_assignment_id, date_key=assignment.date_key, closed=closed,
+        revision=assignment.revision,
     )
 
 
@@ -116,16 +118,26 @@ def put_assignment(
     """Create, or replace all fields of, an assignment. Returns (assignment, changed).
 
     Unchanged replacements write nothing and publish nothing, so the seeder may call it again.
+    With ``date_key`` the deadline (and, if not given, the opening) is the calendar's date.
     """
-    _check_times(body.opens_at, body.deadline)
+    opens_at, deadline = body.opens_at, body.deadline
+    if body.date_key:
+        dated = calendar_dates.calendar_date(session, course_id=course_id, key=body.date_key)
+        deadline = dated.at
+        opens_at = opens_at or dated.opens_at
+        if opens_at is None:
+            raise ProblemError(422, "invalid_deadline", f"The calendar's {body.date_key!r} has no opening time; "
+                                                        "give opens_at.")
+    assert opens_at is not None and deadline is not None  # the schema requires them without date_key
+    _check_times(opens_at, deadline)
     _check_resubmission(session, body.kind, body.resubmits_assignment_id)
     rules = file_rules(body.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
                        synopsis_max_pages=synopsis_max_pages).model_dump(mode="json")
     fields = {
         "kind": body.kind, "title": body.title, "lab_number": body.lab_number,
         "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
-        "opens_at": as_utc(body.opens_at), "deadline": as_utc(body.deadline), "file_rules": rules,
-        "resubmits_assignment_id": body.resubmits_assignment_id,
+        "opens_at": as_utc(opens_at), "deadline": as_utc(deadline), "file_rules": rules,
+        "resubmits_assignment_id": body.resubmits_assignment_id, "date_key": body.date_key,
     }
     existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
     stamp = now()
@@ -169,6 +181,8 @@ def update_assignment(
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         return assignment
+    if body.deadline is not None and as_utc(body.deadline) != as_utc(assignment.deadline):
+        calendar_dates.refuse_manual_deadline(assignment)
     opens_at = as_utc(body.opens_at or assignment.opens_at)
     deadline = as_utc(body.deadline or assignment.deadline)
     _check_times(opens_at, deadline)

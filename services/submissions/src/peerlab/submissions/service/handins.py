@@ -22,7 +22,7 @@ from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment, Submission, Upload, Version
-from peerlab.submissions.service import access
+from peerlab.submissions.service import access, project_handins
 
 
 def new_id(prefix: str) -> str:
@@ -124,6 +124,8 @@ def accept_upload(
     closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
     access.check_window(assignment, received_at=upload.received_at, closed=closed)
     number = submission.latest_version + 1
+    warnings = warnings + project_handins.extra_warnings(session, assignment=assignment,
+                                                         owner_type=submission.owner_type, owner_id=submission.owner_id)
     version = Version(
         id=new_id("ver"), submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
         version=number, object_key=accepted_key(upload), file_name=file_name, size=size, sha256=sha256,
@@ -139,6 +141,7 @@ def accept_upload(
     session.add(upload)
     session.flush()
     publish.submission_received(session, assignment=assignment, submission=submission, version=version)
+    project_handins.announce(session, assignment=assignment, submission=submission, version=version)
     return assignment, submission, version
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc
-from peerlab.submissions.models import Allocation, GroupMember, LabVerdict
+from peerlab.submissions.models import Allocation, GroupMember, GroupProject, LabVerdict, Person
 
 
 def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str,
@@ -53,4 +53,28 @@ def replace_group(session: Session, *, group_id: str, member_ids: list[str], at:
     session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     for member in sorted(set(member_ids)):
         session.add(GroupMember(group_id=group_id, member_id=member, changed_at=at))
+    session.flush()
+
+
+def assign_project(session: Session, *, group_id: str, project_id: str, at: datetime) -> None:
+    """The group's project (the latest assignment wins; an older event arriving late changes nothing)."""
+    row = session.get(GroupProject, group_id)
+    if row is None:
+        session.add(GroupProject(group_id=group_id, project_id=project_id, assigned_at=at))
+    elif as_utc(row.assigned_at) <= as_utc(at):
+        row.project_id, row.assigned_at = project_id, at
+        session.add(row)
+    session.flush()
+
+
+def record_person(session: Session, *, person_id: str, programme: str | None, enrolled: bool, at: datetime) -> None:
+    """A person's programme and enrolment as of the newest roster event."""
+    row = session.get(Person, person_id)
+    if row is None:
+        session.add(Person(person_id=person_id, programme=programme, enrolled=enrolled, changed_at=at))
+    elif as_utc(row.changed_at) <= as_utc(at):
+        row.enrolled, row.changed_at = enrolled, at
+        if enrolled:
+            row.programme = programme
+        session.add(row)
     session.flush()

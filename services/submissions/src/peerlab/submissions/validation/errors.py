@@ -24,6 +24,7 @@ NO_FILE = "no_file"
 # Warning codes: the upload is accepted, the student is told.
 PAGE_LIMIT_EXCEEDED = "page_limit_exceeded"
 PAGE_SIZE_MISMATCH = "page_size_mismatch"
+SECTIONS_MISSING = "sections_missing"
 MISSING_CELL_IDS = "missing_cell_ids"
 DUPLICATE_CELL_IDS = "duplicate_cell_ids"
 EMPTY_NOTEBOOK = "empty_notebook"

@@ -21,10 +21,12 @@ from .errors import (
     MISSING_REPOSITORY_URL,
     PAGE_LIMIT_EXCEEDED,
     PAGE_SIZE_MISMATCH,
+    SECTIONS_MISSING,
     TOO_MANY_PAGES,
     ValidationFailure,
     ValidationWarning,
 )
+from .pdf_text import content_pages, missing_sections
 from .repository_url import find_repository_url
 from .sniff import SNIFF_BYTES, sniff_kind
 
@@ -49,9 +51,14 @@ def validate_pdf(
     soft_max_pages: int | None = None,
     require_repository_url: bool = False,
     page_size_mm: tuple[float, float] | None = None,
+    required_sections: tuple[str, ...] = (),
 ) -> PdfReport:
-    """Check a PDF: readable, at most ``max_pages`` pages (over ``soft_max_pages`` is only
-    a warning), optionally carrying a GitHub repository link and having the given page size.
+    """Check a PDF: readable, at most ``max_pages`` pages, optionally carrying a GitHub repository
+    link, having the given page size and the given section headings (missing ones are a warning).
+
+    ``soft_max_pages`` is "N pages plus references": when the text shows where the references
+    begin, the pages up to that one must number at most N (else ``too_many_pages``); when it does
+    not (no extractable text), more than N pages is only a warning.
     """
     if not data:
         raise ValidationFailure(EMPTY_FILE, "The file is empty.")
@@ -75,7 +82,24 @@ def validate_pdf(
             details={"max": max_pages, "found": page_count},
         )
     warnings: list[ValidationWarning] = []
-    if soft_max_pages is not None and page_count > soft_max_pages:
+    texts = _texts(reader) if (soft_max_pages is not None and page_count > soft_max_pages) or required_sections else []
+    before_refs = content_pages(texts) if texts and soft_max_pages is not None else None
+    if soft_max_pages is not None and before_refs is not None and before_refs > soft_max_pages:
+        raise ValidationFailure(
+            TOO_MANY_PAGES,
+            f"The text before the references takes {before_refs} pages; at most {soft_max_pages} pages "
+            "plus references are allowed.",
+            details={"max": soft_max_pages, "content_pages": before_refs, "found": page_count},
+        )
+    if required_sections:
+        missing = missing_sections("\n".join(texts), required_sections)
+        if missing:
+            warnings.append(ValidationWarning(
+                code=SECTIONS_MISSING,
+                message="No heading found for: " + ", ".join(missing) + ".",
+                details={"missing": missing, "expected": list(required_sections)},
+            ))
+    if soft_max_pages is not None and page_count > soft_max_pages and before_refs is None:
         warnings.append(ValidationWarning(
             code=PAGE_LIMIT_EXCEEDED,
             message=(
@@ -96,6 +120,13 @@ def validate_pdf(
             "The report must link the project's GitHub repository (https://github.com/<owner>/<repo>).",
         )
     return PdfReport(page_count=page_count, repository_url=url, warnings=tuple(warnings))
+
+
+def _texts(reader: PdfReader) -> list[str]:
+    try:
+        return [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # noqa: BLE001
+        raise _unreadable(exc) from None
 
 
 def _open(data: bytes) -> PdfReader:

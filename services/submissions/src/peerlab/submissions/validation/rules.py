@@ -17,6 +17,7 @@ ContentKind = Literal["notebook", "pdf"]
 
 NOTEBOOK_KINDS: frozenset[str] = frozenset({"lab", "resubmission"})
 A1_MM = (594.0, 841.0)
+SYNOPSIS_SECTIONS = ("title", "motivation", "background", "milestones", "references")
 
 
 class AssignmentFileRules(BaseModel):
@@ -34,6 +35,8 @@ class AssignmentFileRules(BaseModel):
     soft_max_pages: int | None = Field(default=None, ge=1)
     require_repository_url: bool = False
     page_size_mm: tuple[float, float] | None = None
+    # PDFs: headings looked for; a missing one is a warning (the synopsis's five sections).
+    required_sections: tuple[str, ...] = ()
 
     @field_validator("allowed_extensions")
     @classmethod
@@ -76,7 +79,8 @@ def default_rules_for(kind: AssignmentKind) -> AssignmentFileRules:
         )
     if kind == "synopsis":
         return AssignmentFileRules(
-            kind=kind, allowed_extensions=(".pdf",), max_bytes=10 * MIB, max_pages=1
+            kind=kind, allowed_extensions=(".pdf",), max_bytes=10 * MIB, max_pages=1,
+            required_sections=SYNOPSIS_SECTIONS,
         )
     if kind == "report":
         return AssignmentFileRules(

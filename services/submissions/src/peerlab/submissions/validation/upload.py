@@ -113,6 +113,7 @@ def validate_upload(
             soft_max_pages=kind_rules.soft_max_pages,
             require_repository_url=kind_rules.require_repository_url,
             page_size_mm=kind_rules.page_size_mm,
+            required_sections=kind_rules.required_sections,
         )
     return ValidationResult(
         file_name=name,
