@@ -91,11 +91,15 @@ def stage_upload(
     return upload
 
 
-def discard_upload(session: Session, *, upload_id: str) -> None:
+def discard_upload(session: Session, *, upload_id: str) -> str | None:
+    """Mark a staged upload discarded; returns the upload's status now (None if unknown)."""
     upload = repository.get_upload(session, upload_id, lock=True)
-    if upload is not None and upload.status == "staged":
+    if upload is None:
+        return None
+    if upload.status == "staged":
         upload.status = "discarded"
         session.add(upload)
+    return upload.status
 
 
 def accept_upload(
