@@ -8,7 +8,9 @@
   crash never leaves an untracked object behind;
 - idempotency: the first result of a request carrying an ``Idempotency-Key``;
 - closed_assignment: the marker that makes ``assignment.closed.v1`` happen once;
-- lab_verdict / allocation / group_member: projections of other services' events.
+- lab_verdict / allocation / group_member: projections of other services' events;
+- person_alias: what names a person in free text (roster name and e-mail, the token's name and
+  e-mail claims), masked in reviewers' anonymised copies.
 """
 
 from __future__ import annotations
@@ -171,3 +173,16 @@ class GroupMember(SQLModel, table=True):
     member_id: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
     changed_at: datetime = Field(sa_column=_ts())
 
+
+
+class PersonAlias(SQLModel, table=True):
+    """A name or e-mail a person is known by: from ``roster.person_enrolled.v1`` (``source``
+    ``roster``) or from the claims of a token they handed in with (``token``). Rows are only
+    added, never removed: a copy made later must still mask an old name."""
+
+    __tablename__ = "submissions_person_alias"
+
+    person_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    alias: str = Field(sa_column=Column(String(320), primary_key=True))
+    source: str = Field(sa_column=Column(String(16), nullable=False))
+    seen_at: datetime = Field(sa_column=_ts())

@@ -14,6 +14,7 @@ from peerlab.submissions.models import (
     Assignment,
     ClosedAssignment,
     GroupMember,
+    PersonAlias,
     IdempotencyRecord,
     LabVerdict,
     Submission,
@@ -198,6 +199,25 @@ def groups_of(session: Session, member_id: str) -> list[str]:
 
 def group_members(session: Session, group_id: str) -> list[GroupMember]:
     return list(session.execute(select(GroupMember).where(GroupMember.group_id == group_id)).scalars())
+
+
+def add_aliases(session: Session, *, person_id: str, aliases: list[str], source: str, at: datetime) -> None:
+    """Record what names ``person_id`` (``INSERT .. ON CONFLICT DO NOTHING``: concurrent writers agree)."""
+    rows = [{"person_id": person_id, "alias": a, "source": source, "seen_at": at} for a in dict.fromkeys(aliases)]
+    if not rows:
+        return
+    if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(PersonAlias).values(rows).on_conflict_do_nothing(index_elements=["person_id", "alias"]))
+
+
+def aliases_of(session: Session, person_ids: list[str]) -> list[str]:
+    if not person_ids:
+        return []
+    query = select(PersonAlias.alias).where(PersonAlias.person_id.in_(person_ids)).order_by(PersonAlias.alias)
+    return list(session.execute(query).scalars())
 
 
 def ensure_submission(

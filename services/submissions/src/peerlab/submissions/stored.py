@@ -64,12 +64,13 @@ def validate_stored_upload(
 
 def anonymise_stored(
     *, config: dict[str, Any], src_key: str, dst_key: str, token: str, limits: NotebookLimits,
+    identities: tuple[str, ...] = (),
 ) -> StoredOutcome:
     """Write the anonymised copy of a stored notebook to ``dst_key``; returns its file name."""
     store = _store(config)
     try:
         data = store.read_bytes(src_key, max_bytes=limits.max_bytes)
-        name, anonymised = anonymise_notebook(data, token=token, limits=limits)
+        name, anonymised = anonymise_notebook(data, token=token, limits=limits, identities=identities)
         store.put_bytes(dst_key, anonymised, content_type="application/x-ipynb+json")
     except ObjectNotFound:
         return StoredOutcome("missing")

@@ -1,5 +1,6 @@
 """Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
-read an anonymised copy) and groups (who hands in for which group), each kept as a local projection."""
+read an anonymised copy), groups (who hands in for which group) and the roster's names and e-mails
+(what an anonymised copy masks), each kept as a local projection."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlmodel import Session
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
+from peerlab.contracts.events.roster import PersonEnrolledV1
 from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
 from peerlab.submissions.service import projections
 
@@ -37,15 +39,21 @@ def on_group_changed(session: Session, envelope: Envelope, data: GroupChangedV1)
     projections.replace_group(session, group_id=data.group_id, member_ids=data.member_ids, at=data.changed_at)
 
 
+def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1) -> None:
+    projections.record_person(session, person_id=data.person_id, names=[data.name, data.email], source="roster",
+                              at=data.enrolled_at)
+
+
 def consumer_spec() -> ConsumerSpec:
     return ConsumerSpec(
         name=CONSUMER,
-        topics=[topics.REVIEW, topics.PROJECTS],
+        topics=[topics.REVIEW, topics.PROJECTS, topics.ROSTER],
         handlers={
             LabVerdictSetV1.TYPE: on_lab_verdict_set,
             ReviewAllocatedV1.TYPE: on_review_allocated,
             ReviewAllocationCancelledV1.TYPE: on_review_allocation_cancelled,
             GroupFormedV1.TYPE: on_group_formed,
             GroupChangedV1.TYPE: on_group_changed,
+            PersonEnrolledV1.TYPE: on_person_enrolled,
         },
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete
 from sqlmodel import Session
 
@@ -53,4 +55,15 @@ def replace_group(session: Session, *, group_id: str, member_ids: list[str], at:
     session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     for member in sorted(set(member_ids)):
         session.add(GroupMember(group_id=group_id, member_id=member, changed_at=at))
+    session.flush()
+
+
+TOKEN_IDENTITY_CLAIMS = ("name", "given_name", "family_name", "email", "preferred_username")
+
+
+def record_person(session: Session, *, person_id: str, names: Iterable[str | None], source: str, at: datetime) -> None:
+    """Remember what names a person (roster name and e-mail, a token's identity claims), so an
+    anonymised copy can mask it; blank values are ignored, nothing is ever removed."""
+    aliases = [n.strip()[:320] for n in names if isinstance(n, str) and n.strip()]
+    repository.add_aliases(session, person_id=person_id, aliases=aliases, source=source, at=at)
     session.flush()

@@ -3,8 +3,14 @@
 Two ways in, one copy: by submission id for the allocated reviewer (``GET
 /v1/submissions/{id}/anonymised``), and by task token (``GET /v1/review-copies/{token}``), which
 is all a reviewer holds in the anonymous review flow. The copy is made once per allocation token
-(in a validation worker, from the current version) and stored under ``anonymised/<token>/v<n>``:
-neither the key nor the link names the submission, the version's id or the author.
+(in a validation worker, from the current version) and stored under
+``anonymised/<token>/v<n>.r<revision>``: neither the key nor the link names the submission, the
+version's id or the author. ``ANONYMISER_REVISION`` is raised whenever the anonymiser learns to
+remove more, so a copy made by an older one is never served again (it is made anew).
+
+The authors' identity comes from this service's projections: the owner (or every member of the
+owning group), whoever uploaded the version, and what names them (``PersonAlias``: roster names
+and e-mails, the names their tokens carried).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from peerlab.submissions.flow import Runtime
 
 COPY_PREFIX = "anonymised/"
+ANONYMISER_REVISION = 2  # 2: authors' names and e-mails masked, image metadata removed
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,11 @@ class CopySource:
     version: int
     task_token: str
     limits: NotebookLimits
+    identities: tuple[str, ...] = ()
 
     @property
     def copy_key(self) -> str:
-        return f"{COPY_PREFIX}{self.task_token}/v{self.version}"
+        return f"{COPY_PREFIX}{self.task_token}/v{self.version}.r{ANONYMISER_REVISION}"
 
     @property
     def file_name(self) -> str:
@@ -61,7 +69,22 @@ def _source(session: Session, *, submission: Submission, assignment: Assignment,
     if version is None:
         return None
     return CopySource(src_key=version.object_key, version=version.version, task_token=task_token,
-                      limits=rules_of(assignment).notebook)
+                      limits=rules_of(assignment).notebook,
+                      identities=authors_identities(session, submission=submission, submitted_by=version.submitted_by))
+
+
+def authors_identities(session: Session, *, submission: Submission, submitted_by: str) -> tuple[str, ...]:
+    """Every string that names an author of ``submission``: the person ids of the owner (or of
+    every member of the owning group) and of whoever uploaded any of its versions, and their
+    known names and e-mails."""
+    versions = repository.versions_of(session, [submission.id])[submission.id]
+    people = {submitted_by, *(v.submitted_by for v in versions)}
+    if submission.owner_type == "group":
+        people.update(m.member_id for m in repository.group_members(session, submission.owner_id))
+    else:
+        people.add(submission.owner_id)
+    people.discard("")
+    return tuple(sorted(people)) + tuple(repository.aliases_of(session, sorted(people)))
 
 
 def for_submission(session: Session, *, principal: Principal, submission_id: str, course_id: str) -> CopySource:
@@ -105,7 +128,7 @@ async def link(*, rt: Runtime, source: CopySource) -> DownloadLink:
     if await run_in_threadpool(rt.store.stat, source.copy_key) is None:
         outcome = await rt.pool.run(anonymise_stored, timeout_s=settings.validation_timeout_s,
                                     config=store_config(settings), src_key=source.src_key, dst_key=source.copy_key,
-                                    token=source.task_token, limits=source.limits)
+                                    token=source.task_token, limits=source.limits, identities=source.identities)
         if outcome.status == "storage_unavailable":
             raise StorageUnavailable(outcome.detail)
         if outcome.status != "ok":
