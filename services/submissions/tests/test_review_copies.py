@@ -156,3 +156,31 @@ def test_the_copy_masks_every_group_members_roster_and_token_names_and_image_met
     assert "yoyo" not in copy.decode().lower() and "smythe" not in copy.decode().lower()
     assert json.loads(copy)["cells"][1]["outputs"][1]["data"]["text/html"].startswith(
         "<p>By <a href='mailto:anon@example.org'>anon</a>")
+
+
+def test_a_name_learnt_after_the_copy_was_made_is_masked_on_the_next_request(stack):
+    """A late roster import: the stored copy was made before the service knew the name; it is
+    made anew (same key) once the authors' identities differ from those it was made to mask."""
+    from peerlab.contracts.events.roster import PersonEnrolledV1
+
+    stack.assignment("lab-1", lab_number=1)
+    nb = json.loads(_alices_notebook())
+    nb["cells"][0]["source"] = "# Lab 1 by Zelda Quorn\nimport torch"
+    sid = stack.hand_in("lab-1", "s214321", json.dumps(nb).encode()).json()["submission"]["id"]
+    _allocate(stack, submission_id=sid, reviewer="bob", token=TOKEN)
+    first = httpx.get(stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()["url"]).text
+    assert "Zelda" in first  # nothing named her yet: not in the roster, no name in her token
+    _deliver(stack, PersonEnrolledV1(person_id="s214321", roles=["student"], enrolled_at=datetime.now(UTC),
+                                     name="Zelda Quorn", email="zq@example.org"))
+    again = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()
+    second = httpx.get(again["url"]).text
+    assert "zelda" not in second.lower() and "quorn" not in second.lower()
+    assert "# Lab 1 by anon\\nimport torch" in second
+    assert stack.objects("anonymised/") == [f"anonymised/{TOKEN}/v1.r2"]  # replaced, not added
+    # unchanged identities: the stored copy is served as it is
+    with stack.session() as session:
+        from peerlab.submissions.models import ReviewCopy
+        made_at = session.get(ReviewCopy, f"anonymised/{TOKEN}/v1.r2").made_at
+    stack.client.get(f"/v1/submissions/{sid}/anonymised", headers=stack.auth("bob"))
+    with stack.session() as session:
+        assert session.get(ReviewCopy, f"anonymised/{TOKEN}/v1.r2").made_at == made_at

@@ -10,7 +10,8 @@
 - closed_assignment: the marker that makes ``assignment.closed.v1`` happen once;
 - lab_verdict / allocation / group_member: projections of other services' events;
 - person_alias: what names a person in free text (roster name and e-mail, the token's name and
-  e-mail claims), masked in reviewers' anonymised copies.
+  e-mail claims), masked in reviewers' anonymised copies;
+- review_copy: which identities a stored anonymised copy was made to mask.
 """
 
 from __future__ import annotations
@@ -186,3 +187,16 @@ class PersonAlias(SQLModel, table=True):
     alias: str = Field(sa_column=Column(String(320), primary_key=True))
     source: str = Field(sa_column=Column(String(16), nullable=False))
     seen_at: datetime = Field(sa_column=_ts())
+
+
+class ReviewCopy(SQLModel, table=True):
+    """A stored anonymised copy and the digest of the identities it masks: when the service
+    learns a new name for an author (a late roster import), the copy is made anew on the next
+    request. The digest stays in this table; it never reaches a reviewer (a plain hash of a
+    small roster's names could be reversed by trying them all)."""
+
+    __tablename__ = "submissions_review_copy"
+
+    copy_key: str = Field(sa_column=Column(String(200), primary_key=True))
+    identities_digest: str = Field(sa_column=Column(String(64), nullable=False))
+    made_at: datetime = Field(sa_column=_ts())

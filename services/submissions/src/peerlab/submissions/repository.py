@@ -15,6 +15,7 @@ from peerlab.submissions.models import (
     ClosedAssignment,
     GroupMember,
     PersonAlias,
+    ReviewCopy,
     IdempotencyRecord,
     LabVerdict,
     Submission,
@@ -218,6 +219,21 @@ def aliases_of(session: Session, person_ids: list[str]) -> list[str]:
         return []
     query = select(PersonAlias.alias).where(PersonAlias.person_id.in_(person_ids)).order_by(PersonAlias.alias)
     return list(session.execute(query).scalars())
+
+
+def review_copy_digest(session: Session, copy_key: str) -> str | None:
+    row = session.get(ReviewCopy, copy_key)
+    return row.identities_digest if row else None
+
+
+def record_review_copy(session: Session, *, copy_key: str, identities_digest: str, at: datetime) -> None:
+    row = session.get(ReviewCopy, copy_key)
+    if row is None:
+        session.add(ReviewCopy(copy_key=copy_key, identities_digest=identities_digest, made_at=at))
+    else:
+        row.identities_digest, row.made_at = identities_digest, at
+        session.add(row)
+    session.flush()
 
 
 def ensure_submission(

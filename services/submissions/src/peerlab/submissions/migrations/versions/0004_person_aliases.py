@@ -1,4 +1,5 @@
-"""person aliases (names and e-mails masked in anonymised copies)
+"""person aliases (names and e-mails masked in anonymised copies) and review copies (which
+identities a stored copy masks)
 
 Revision ID: 0004
 Revises: 0003
@@ -23,7 +24,13 @@ def upgrade() -> None:
                     sa.Column('source', sa.String(length=16), nullable=False),
                     sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
                     sa.PrimaryKeyConstraint('person_id', 'alias'))
+    op.create_table('submissions_review_copy',
+                    sa.Column('copy_key', sa.String(length=200), nullable=False),
+                    sa.Column('identities_digest', sa.String(length=64), nullable=False),
+                    sa.Column('made_at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('copy_key'))
 
 
 def downgrade() -> None:
+    op.drop_table('submissions_review_copy')
     op.drop_table('submissions_person_alias')
