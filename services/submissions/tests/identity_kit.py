@@ -80,9 +80,11 @@ def seeded_notebook(person: Person, say: Any = None, *, minor: int = 5) -> dict[
     say = say or (lambda t: t)
     first, last, full, mail, num = person.first, person.last, person.full, person.email, person.person_id
     local = mail.split("@")[0]
-    html = (f"<p>By <a href='mailto:{say(mail)}'>{say(first)}</a> ({say(num)})</p>"
-            f"<li title=\"{say(full)}\">{say(last)}</li>")
     image_texts = (full, mail, num, f"{first.upper()} {last.lower()}")
+    html = (f"<p>By <a href='mailto:{say(mail)}'>{say(first)}</a> ({say(num)})</p>"
+            f"<li title=\"{say(full)}\">{say(last)}</li>"
+            f"<img src=\"data:image/png;base64,{b64(png(*image_texts))}\" alt=\"{say(first)}\">"
+            f"<embed src='data:application/pdf;name={say(first)}.pdf;base64,{b64(mail.encode())}'>")
     code = {
         "cell_type": "code", "execution_count": 1, "id": "c1",
         "metadata": {"tags": [say(first), say(local)], "collapsed": False, "name": say(full),
@@ -113,7 +115,8 @@ def seeded_notebook(person: Person, say: Any = None, *, minor: int = 5) -> dict[
     markdown = {
         "cell_type": "markdown", "id": "m1", "metadata": {"tags": [say(last)]},
         "source": f"# Lab by {say(full)} ({say(num)}, {say(mail)})\n\n![me](attachment:{say(first)}.png)\n"
-                  f"<b>{say(last)}</b>, {say(first)}'s notebook; {say(first)}_{say(last)}; {say(first)}{say(last)}",
+                  f"<b>{say(last)}</b>, {say(first)}'s notebook; {say(first)}_{say(last)}; {say(first)}{say(last)}\n"
+                  f"![photo](data:image/jpeg;base64,{b64(jpeg(*image_texts))})",
         "attachments": {f"{say(first)}.png": {"image/png": b64(png(*image_texts))},
                         f"{say(last)}.jpg": {"image/jpeg": b64(jpeg(*image_texts))},
                         "cv.pdf": {"application/pdf": b64(full.encode())}},
@@ -134,14 +137,31 @@ def seeded_notebook(person: Person, say: Any = None, *, minor: int = 5) -> dict[
 
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{16,}$")
+_DATA_URI = re.compile(r"data:[^,]*;base64,([A-Za-z0-9+/=]+)")
 
 
 def decoded_strings(node: Any) -> list[bytes]:
-    """Every string of ``node`` that decodes as base64, decoded (and zlib streams in it inflated)."""
+    """Every string of ``node`` that decodes as base64, and every base64 ``data:`` URI inside a
+    string, decoded (and zlib streams in them inflated)."""
     found: list[bytes] = []
-    if isinstance(node, str) and _BASE64.match(node):
+    if isinstance(node, str):
+        payloads = [node] if _BASE64.match(node) else _DATA_URI.findall(node)
+        for payload in payloads:
+            found += _decoded(payload)
+    elif isinstance(node, list):
+        for v in node:
+            found += decoded_strings(v)
+    elif isinstance(node, dict):
+        for v in node.values():
+            found += decoded_strings(v)
+    return found
+
+
+def _decoded(payload: str) -> list[bytes]:
+    found: list[bytes] = []
+    if payload:
         try:
-            raw = base64.b64decode("".join(node.split()), validate=True)
+            raw = base64.b64decode("".join(payload.split()), validate=True)
         except ValueError:
             return found
         found.append(raw)
@@ -151,12 +171,6 @@ def decoded_strings(node: Any) -> list[bytes]:
                     found.append(zlib.decompressobj().decompress(raw[start:]))
                 except zlib.error:
                     pass
-    elif isinstance(node, list):
-        for v in node:
-            found += decoded_strings(v)
-    elif isinstance(node, dict):
-        for v in node.values():
-            found += decoded_strings(v)
     return found
 
 

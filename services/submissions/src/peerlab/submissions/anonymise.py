@@ -26,10 +26,11 @@ What identifies a student is removed or masked; everything a reviewer needs stay
   ``/zhome/xx/y/<user>`` (DTU HPC), ``C:\Users\<user>`` (any drive, ``\``, ``\\``
   as in escaped JSON or reprs, or ``/``) become ``.../anon``; DTU student numbers
   (``s123456``) and e-mail addresses are masked.
-- images (``image/png``, ``image/jpeg`` outputs and attachments) lose their metadata
-  (``anonymise_images``); an image that does not parse, and binary data of any other type
-  (GIF, WebP, PDF, …), is removed and a ``text/plain`` note says so: what cannot be read
-  cannot be checked for a name.
+- images (``image/png``, ``image/jpeg`` outputs and attachments, and ``data:`` URIs inside
+  any text, as in HTML ``<img src="data:…">``) lose their metadata (``anonymise_images``);
+  an image that does not parse, and binary data of any other type (GIF, WebP, PDF, …), is
+  removed (a ``text/plain`` note says so; a data URI keeps an empty payload): what cannot be
+  read cannot be checked for a name.
 Not found: a name spelt differently from the roster (a nickname, a typo, HTML character
 references such as ``&#89;olanda``), or drawn into an image's pixels.
 """
@@ -79,6 +80,11 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), ANON_EMAIL),
     (re.compile(r"(?<![A-Za-z0-9])[sS]\d{6}(?![0-9])"), "s000000"),
 )
+# ``data:`` URIs with base64 payloads inside text (``<img src="data:image/png;base64,…">`` in
+# HTML, ``![](data:…)`` in markdown): PNG/JPEG payloads are cleaned like image outputs, others
+# dropped; names are never masked inside a payload (that would corrupt it).
+_DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?P<params>(?:;[\w.+-]+=[^;,\s\"']*)*);base64,"
+                       r"(?P<payload>[A-Za-z0-9+/=]*)", re.IGNORECASE)
 # ANSI colour codes (tracebacks) and the names of HTML tags: never masked (a surname "Li" must
 # not turn ``<li>`` into ``<anon>``), and boundaries for what stands between them.
 _UNMASKED = re.compile(r"(\x1b\[[0-9;?]*[ -/]*[@-~]|</?[A-Za-z][A-Za-z0-9-]*)")
@@ -196,7 +202,16 @@ class _Copy:
         self.identity = identity
 
     def text(self, value: str) -> str:
-        return mask_text(value, self.identity)
+        if "base64," not in value:
+            return mask_text(value, self.identity)
+        out, last = [], 0
+        for uri in _DATA_URI.finditer(value):
+            out.append(mask_text(value[last:uri.start()], self.identity))
+            cleaned = _clean_image(uri.group("mime").lower(), uri.group("payload"))
+            out.append(f"data:{uri.group('mime')};base64,{(cleaned or '').strip()}")
+            last = uri.end()
+        out.append(mask_text(value[last:], self.identity))
+        return "".join(out)
 
     def multiline(self, value: Any) -> Any:
         """A multiline string (str, or nbformat's list of lines): lines are joined before
