@@ -89,6 +89,12 @@ def test_short_names_are_masked_as_words_only() -> None:
     assert mask_text("X", IdentityMask(["X", ""])) == "X"  # one letter is not a name to mask
 
 
+def test_names_with_accents_are_found_as_typed_without_them() -> None:
+    mask = IdentityMask(["s230003", "Søren Kjær", "José Núñez"])
+    typed = "Søren Kjær, Soren Kjaer, SOEREN kjar, Jose Nunez, José; but Sorensen and Josephine stay"
+    assert mask_text(typed, mask) == "anon, anon, anon, anon, anon; but Sorensen and Josephine stay"
+
+
 def test_png_metadata_chunks_are_dropped_and_the_image_stays_well_formed() -> None:
     dirty = png("Yolanda Smith", "yolanda.smith@example.com")
     clean = clean_png(dirty)

@@ -31,6 +31,8 @@ What identifies a student is removed or masked; everything a reviewer needs stay
   an image that does not parse, and binary data of any other type (GIF, WebP, PDF, …), is
   removed (a ``text/plain`` note says so; a data URI keeps an empty payload): what cannot be
   read cannot be checked for a name.
+Names with accents or Nordic letters are also found as typed without them (``Søren Kjær`` as
+``Soren Kjaer``, ``Soeren``; ``José`` as ``Jose``).
 Not found: a name spelt differently from the roster (a nickname, a typo, HTML character
 references such as ``&#89;olanda``), or drawn into an image's pixels.
 """
@@ -115,7 +117,7 @@ class IdentityMask:
             for term in candidates:
                 if len(term) >= 2:
                     # lower() keeps "Strauß" findable as itself, casefold() as "STRAUSS"
-                    terms.update({term.lower(), term.casefold()})
+                    terms.update({term.lower(), term.casefold(), *_ascii_spellings(term.lower())})
         self._terms = sorted(terms)
         self._folded = sorted({t.casefold() for t in terms})
         self._pattern = None
@@ -141,6 +143,26 @@ class IdentityMask:
         for i in range(0, len(pieces), 2):
             pieces[i] = self._pattern.sub(_replacement, pieces[i])
         return "".join(pieces)
+
+
+# How a name is written without its accents: "Søren Kjær" is typed "Soren Kjaer" or "Soeren Kjaer".
+_ASCII_LETTERS = {"ø": ("o", "oe"), "æ": ("ae", "a"), "å": ("aa", "a"), "ß": ("ss",), "ð": ("d",), "þ": ("th",),
+                  "ł": ("l",), "œ": ("oe",)}
+
+
+def _ascii_spellings(term: str, limit: int = 16) -> set[str]:
+    """``term`` without diacritics (``é`` -> ``e`` by Unicode decomposition; Nordic letters by
+    their usual transcriptions), every combination up to ``limit``; empty for plain ASCII."""
+    if term.isascii():
+        return set()
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
+    spellings = {""}
+    for char in stripped:
+        options = _ASCII_LETTERS.get(char, (char,))
+        spellings = {s + o for s in spellings for o in options}
+        if len(spellings) > limit:
+            spellings = set(sorted(spellings)[:limit])
+    return {s for s in spellings if s != term and len(s) >= 2}
 
 
 def _replacement(match: re.Match[str]) -> str:
