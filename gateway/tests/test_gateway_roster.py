@@ -54,6 +54,20 @@ def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
 
 
+def test_roster_events_carry_name_and_email_and_a_new_name_is_published(client, settings, auth) -> None:  # noqa: ANN001
+    """Submissions masks these in reviewers' anonymised copies, so they travel in the event, and a
+    changed name or e-mail (roles and programme unchanged) is published too."""
+    admin = auth("t-admin", "admin")
+    client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    ada = next(e.data for e in _events(settings) if e.subject == "s210001")
+    assert (ada["name"], ada["email"]) == ("Ada Lovelace", "ada@student.dtu.dk")
+    renamed = CSV.replace("Ada Lovelace,ada@", "Ada King,ada.king@")
+    response = client.post("/v1/roster/import", content=renamed, headers={**admin, "content-type": "text/csv"})
+    assert response.json()["updated"] == 1 and response.json()["unchanged"] == 2
+    last = _events(settings)[-1]
+    assert (last.subject, last.data["name"], last.data["email"]) == ("s210001", "Ada King", "ada.king@student.dtu.dk")
+
+
 def test_csv_rows_with_errors_are_reported_and_skipped(client, auth) -> None:  # noqa: ANN001
     admin = auth("t-admin", "admin")
     text = "id,name,roles,programme\ns1,A,student,msc\ns2,,student,msc\ns3,C,wizard,msc\ns4,D,student,bsc\n"

@@ -4,6 +4,7 @@ PEERLAB_TEST_DB=sqlite), a real moto S3 server and the real tansu broker, schema
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from peerlab.chassis.outbox import OutboxEvent
 from peerlab.contracts import Envelope
 from peerlab.submissions.main import create_app
 from peerlab.submissions.settings import SubmissionsSettings
+
+# Tests run with --import-mode=importlib; make this folder's helper module (identity_kit) importable.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def notebook_bytes(cells: int = 3, *, extra_text: str = "", minor: int = 5, pad: int = 0) -> bytes:

@@ -41,7 +41,7 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
     stack = open_stack(course_id=course, closer_interval_s=0.5)
     settings = stack.settings
     engine = stack.client.app.state.engine
-    ensure_topics(kafka_broker.bootstrap, [topics.SUBMISSIONS, topics.REVIEW, topics.PROJECTS])
+    ensure_topics(kafka_broker.bootstrap, [topics.SUBMISSIONS, topics.REVIEW, topics.PROJECTS, topics.ROSTER])
     stop = threading.Event()
     threads = start_worker_threads(settings=settings, engine=engine, stop=stop, consumers=[consumer_spec()],
                                    periodic=periodic_jobs(settings), run_relay=True)

@@ -52,8 +52,6 @@ def test_the_url_cannot_change_an_accepted_hand_in(stack, make_notebook):
     assert httpx.put(t["url"], content=other).status_code == 200  # the URL has not expired yet
     link = stack.client.get(f"/v1/submissions/{sid}/versions/1/download", headers=stack.auth("s1")).json()
     assert httpx.get(link["url"]).content == data
-    again = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1"))
-    assert again.json()["version"]["sha256"] == hashlib.sha256(data).hexdigest()
     # once the URL has expired the janitor removes what it wrote
     engine, store = stack.client.app.state.engine, stack.client.app.state.runtime.store
     with unit_of_work(engine) as session:

@@ -95,7 +95,7 @@ def test_staff_get_the_same_copy_and_both_routes_share_it(stack):
         assert staff.status_code == 200, staff.text
         assert httpx.get(staff.json()["url"], timeout=10).content == httpx.get(by_token["url"], timeout=10).content
     assert by_id["file_name"] == by_token["file_name"] == f"EXE_{TOKEN}.ipynb"
-    assert stack.objects("anonymised/") == [f"anonymised/{TOKEN}/v1"]  # made once, shared by both routes
+    assert stack.objects("anonymised/") == [f"anonymised/{TOKEN}/v1.r2"]  # made once, shared by both routes
 
 
 def test_no_copy_of_a_resubmission_or_a_withdrawn_hand_in(stack, make_notebook):
@@ -116,3 +116,71 @@ def test_no_copy_of_a_resubmission_or_a_withdrawn_hand_in(stack, make_notebook):
               allocation_id="al-2")
     assert stack.client.get("/v1/review-copies/withdrawn-token", headers=stack.auth("bob")).status_code == 404
     assert stack.objects("anonymised/") == []
+
+
+def test_the_copy_masks_every_group_members_roster_and_token_names_and_image_metadata(stack):
+    """Probe finding "Hardening" 2: names come from the roster projection (``roster.person_enrolled.v1``
+    now carries name and e-mail) and from the hand-in token's claims; every member of the owning
+    group is masked, in text and in image metadata."""
+    from identity_kit import Person, leaks, seeded_notebook
+
+    from peerlab.chassis.auth import mint_dev_token
+    from peerlab.contracts.events.projects import GroupFormedV1
+    from peerlab.contracts.events.roster import PersonEnrolledV1
+
+    yolanda = Person("s210001", "Yolanda", "Smith", "yolanda.smith@example.com")
+    bart = Person("s210002", "Bartholomew", "Jones", "bjones@example.org")
+    now = datetime.now(UTC)
+    _deliver(stack, PersonEnrolledV1(person_id=yolanda.person_id, roles=["student"], enrolled_at=now,
+                                     name=yolanda.full, email=yolanda.email))
+    _deliver(stack, PersonEnrolledV1(person_id=bart.person_id, roles=["student"], enrolled_at=now,
+                                     name=bart.full, email=bart.email))
+    _deliver(stack, GroupFormedV1(group_id="g-7", member_ids=[yolanda.person_id, bart.person_id], formed_at=now))
+    stack.assignment("lab-1", lab_number=1, owner_type="group")
+    nb = seeded_notebook(yolanda)
+    nb["cells"][0]["source"] += f"\nwith {bart.full} ({bart.person_id}, {bart.email}), aka Yoyo Smythe"
+    # Yolanda's token carries a name the roster does not know
+    token = mint_dev_token(sub=yolanda.person_id, roles=["student"], secret=stack.settings.jwt_secret,
+                           name="Yoyo Smythe")
+    accepted = stack.client.post("/v1/assignments/lab-1/submissions", content=json.dumps(nb).encode(),
+                                 params={"file_name": "lab1-EXE.ipynb"},
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["submission"]["owner_id"] == "g-7"
+    _allocate(stack, submission_id=accepted.json()["submission"]["id"], reviewer="s219999", token=TOKEN)
+
+    link = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("s219999"))
+    assert link.status_code == 200, link.text
+    copy = httpx.get(link.json()["url"], timeout=10).content
+    assert leaks(copy, yolanda) == [] and leaks(copy, bart) == []
+    assert "yoyo" not in copy.decode().lower() and "smythe" not in copy.decode().lower()
+    assert json.loads(copy)["cells"][1]["outputs"][1]["data"]["text/html"].startswith(
+        "<p>By <a href='mailto:anon@example.org'>anon</a>")
+
+
+def test_a_name_learnt_after_the_copy_was_made_is_masked_on_the_next_request(stack):
+    """A late roster import: the stored copy was made before the service knew the name; it is
+    made anew (same key) once the authors' identities differ from those it was made to mask."""
+    from peerlab.contracts.events.roster import PersonEnrolledV1
+
+    stack.assignment("lab-1", lab_number=1)
+    nb = json.loads(_alices_notebook())
+    nb["cells"][0]["source"] = "# Lab 1 by Zelda Quorn\nimport torch"
+    sid = stack.hand_in("lab-1", "s214321", json.dumps(nb).encode()).json()["submission"]["id"]
+    _allocate(stack, submission_id=sid, reviewer="bob", token=TOKEN)
+    first = httpx.get(stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()["url"]).text
+    assert "Zelda" in first  # nothing named her yet: not in the roster, no name in her token
+    _deliver(stack, PersonEnrolledV1(person_id="s214321", roles=["student"], enrolled_at=datetime.now(UTC),
+                                     name="Zelda Quorn", email="zq@example.org"))
+    again = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()
+    second = httpx.get(again["url"]).text
+    assert "zelda" not in second.lower() and "quorn" not in second.lower()
+    assert "# Lab 1 by anon\\nimport torch" in second
+    assert stack.objects("anonymised/") == [f"anonymised/{TOKEN}/v1.r2"]  # replaced, not added
+    # unchanged identities: the stored copy is served as it is
+    with stack.session() as session:
+        from peerlab.submissions.models import ReviewCopy
+        made_at = session.get(ReviewCopy, f"anonymised/{TOKEN}/v1.r2").made_at
+    stack.client.get(f"/v1/submissions/{sid}/anonymised", headers=stack.auth("bob"))
+    with stack.session() as session:
+        assert session.get(ReviewCopy, f"anonymised/{TOKEN}/v1.r2").made_at == made_at

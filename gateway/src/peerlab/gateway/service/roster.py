@@ -66,7 +66,8 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
         session.add(row)
         programme_changed = True
     else:
-        programme_changed = row.programme != person.programme
+        # name and e-mail travel in the event too (submissions masks them in anonymised copies)
+        programme_changed = (row.programme, row.name, row.email) != (person.programme, person.name, person.email)
         if (row.name, row.email, row.programme) != (person.name, person.email, person.programme):
             row.name, row.email, row.programme, row.updated_at = person.name, person.email, person.programme, now
     enrolment = repository.get_enrolment(session, course_id=course_id, person_id=person.person_id)

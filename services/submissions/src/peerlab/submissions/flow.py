@@ -109,6 +109,17 @@ class Begun:
 
 
 @dataclass(frozen=True)
+class KeySeen:
+    """An Idempotency-Key already holds a result: whether this request may have it depends on its
+    file's bytes, so the body is hashed (not stored) before the stored fingerprint is compared."""
+
+    record_fingerprint: str
+    status_code: int
+    body: dict[str, Any]
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class Replayed:
     """A response body; ``ours`` is False when it is another request's stored first result."""
 
@@ -134,16 +145,27 @@ async def validate_staged(rt: Runtime, *, key: str, rules: AssignmentFileRules, 
 
 
 async def discard(rt: Runtime, *, upload_id: str, object_key: str, staging_key: str | None = None) -> None:
-    """Remove a rejected upload's objects and mark it discarded; failures are left to the janitor."""
-    for key in dict.fromkeys(k for k in (object_key, staging_key) if k):
+    """Mark a rejected upload discarded and remove its objects; failures are left to the janitor.
+
+    ``object_key`` is kept when the upload turns out to be accepted: two confirmations of one
+    presigned upload share its ``versions/`` key, and the one that lost the race (a concurrent
+    retry with the same Idempotency-Key) must not delete the winner's accepted copy. A streamed
+    upload's key belongs to this request alone.
+    """
+    status: str | None = None
+    try:
+        status = await in_transaction(rt.engine, lambda s: handins.discard_upload(s, upload_id=upload_id))
+    except Exception as exc:  # noqa: BLE001 - the janitor retries
+        log.warning("could not mark upload %s discarded: %s", upload_id, exc)
+    # Unknown status (database down): a presigned upload's copy is left to the janitor, which
+    # removes both keys of an upload still staged after ``stale_upload_after_s``.
+    keep_object = status == "accepted" or (status is None and staging_key is not None)
+    keys = [k for k in (None if keep_object else object_key, staging_key) if k]
+    for key in dict.fromkeys(keys):
         try:
             await run_in_threadpool(rt.store.delete, key)
         except Exception as exc:  # noqa: BLE001 - the janitor retries
             log.warning("could not delete staged object %s: %s", key, exc)
-    try:
-        await in_transaction(rt.engine, lambda s: handins.discard_upload(s, upload_id=upload_id))
-    except Exception as exc:  # noqa: BLE001 - the janitor retries
-        log.warning("could not mark upload %s discarded: %s", upload_id, exc)
 
 
 async def accept(

@@ -8,7 +8,10 @@
   crash never leaves an untracked object behind;
 - idempotency: the first result of a request carrying an ``Idempotency-Key``;
 - closed_assignment: the marker that makes ``assignment.closed.v1`` happen once;
-- lab_verdict / allocation / group_member: projections of other services' events.
+- lab_verdict / allocation / group_member: projections of other services' events;
+- person_alias: what names a person in free text (roster name and e-mail, the token's name and
+  e-mail claims), masked in reviewers' anonymised copies;
+- review_copy: which identities a stored anonymised copy was made to mask.
 """
 
 from __future__ import annotations
@@ -234,3 +237,29 @@ class GroupProject(SQLModel, table=True):
     group_id: str = Field(sa_column=Column(String(64), primary_key=True))
     project_id: str = Field(sa_column=Column(String(64), nullable=False))
     assigned_at: datetime = Field(sa_column=_ts())
+
+
+class PersonAlias(SQLModel, table=True):
+    """A name or e-mail a person is known by: from ``roster.person_enrolled.v1`` (``source``
+    ``roster``) or from the claims of a token they handed in with (``token``). Rows are only
+    added, never removed: a copy made later must still mask an old name."""
+
+    __tablename__ = "submissions_person_alias"
+
+    person_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    alias: str = Field(sa_column=Column(String(320), primary_key=True))
+    source: str = Field(sa_column=Column(String(16), nullable=False))
+    seen_at: datetime = Field(sa_column=_ts())
+
+
+class ReviewCopy(SQLModel, table=True):
+    """A stored anonymised copy and the digest of the identities it masks: when the service
+    learns a new name for an author (a late roster import), the copy is made anew on the next
+    request. The digest stays in this table; it never reaches a reviewer (a plain hash of a
+    small roster's names could be reversed by trying them all)."""
+
+    __tablename__ = "submissions_review_copy"
+
+    copy_key: str = Field(sa_column=Column(String(200), primary_key=True))
+    identities_digest: str = Field(sa_column=Column(String(64), nullable=False))
+    made_at: datetime = Field(sa_column=_ts())

@@ -14,6 +14,8 @@ from peerlab.submissions.models import (
     Assignment,
     ClosedAssignment,
     GroupMember,
+    PersonAlias,
+    ReviewCopy,
     IdempotencyRecord,
     LabVerdict,
     Submission,
@@ -198,6 +200,40 @@ def groups_of(session: Session, member_id: str) -> list[str]:
 
 def group_members(session: Session, group_id: str) -> list[GroupMember]:
     return list(session.execute(select(GroupMember).where(GroupMember.group_id == group_id)).scalars())
+
+
+def add_aliases(session: Session, *, person_id: str, aliases: list[str], source: str, at: datetime) -> None:
+    """Record what names ``person_id`` (``INSERT .. ON CONFLICT DO NOTHING``: concurrent writers agree)."""
+    rows = [{"person_id": person_id, "alias": a, "source": source, "seen_at": at} for a in dict.fromkeys(aliases)]
+    if not rows:
+        return
+    if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(PersonAlias).values(rows).on_conflict_do_nothing(index_elements=["person_id", "alias"]))
+
+
+def aliases_of(session: Session, person_ids: list[str]) -> list[str]:
+    if not person_ids:
+        return []
+    query = select(PersonAlias.alias).where(PersonAlias.person_id.in_(person_ids)).order_by(PersonAlias.alias)
+    return list(session.execute(query).scalars())
+
+
+def review_copy_digest(session: Session, copy_key: str) -> str | None:
+    row = session.get(ReviewCopy, copy_key)
+    return row.identities_digest if row else None
+
+
+def record_review_copy(session: Session, *, copy_key: str, identities_digest: str, at: datetime) -> None:
+    row = session.get(ReviewCopy, copy_key)
+    if row is None:
+        session.add(ReviewCopy(copy_key=copy_key, identities_digest=identities_digest, made_at=at))
+    else:
+        row.identities_digest, row.made_at = identities_digest, at
+        session.add(row)
+    session.flush()
 
 
 def ensure_submission(

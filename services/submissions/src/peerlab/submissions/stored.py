@@ -7,11 +7,14 @@ Functions here are module level and take only picklable arguments (the pool's co
 
 from __future__ import annotations
 
+import hashlib
 import types
 from dataclasses import dataclass
 from typing import Any
 
-from peerlab.chassis.storage import ObjectNotFound, ObjectStore, StorageUnavailable, make_object_store
+from peerlab.chassis.storage import (
+    ObjectNotFound, ObjectStore, ObjectTooLarge, StorageUnavailable, make_object_store,
+)
 from peerlab.submissions.anonymise import anonymise_notebook
 from peerlab.submissions.validation import AssignmentFileRules, NotebookLimits, ValidationResult, validate_upload
 
@@ -38,7 +41,7 @@ def _store(config: dict[str, Any]) -> ObjectStore:
 
 @dataclass(frozen=True)
 class StoredOutcome:
-    """``status``: ``ok`` (with ``result``), ``missing`` or ``storage_unavailable``."""
+    """``status``: ``ok`` (with ``result``), ``missing``, ``too_large`` or ``storage_unavailable``."""
 
     status: str
     result: Any = None
@@ -61,15 +64,29 @@ def validate_stored_upload(
 
 def anonymise_stored(
     *, config: dict[str, Any], src_key: str, dst_key: str, token: str, limits: NotebookLimits,
+    identities: tuple[str, ...] = (),
 ) -> StoredOutcome:
     """Write the anonymised copy of a stored notebook to ``dst_key``; returns its file name."""
     store = _store(config)
     try:
         data = store.read_bytes(src_key, max_bytes=limits.max_bytes)
-        name, anonymised = anonymise_notebook(data, token=token, limits=limits)
+        name, anonymised = anonymise_notebook(data, token=token, limits=limits, identities=identities)
         store.put_bytes(dst_key, anonymised, content_type="application/x-ipynb+json")
     except ObjectNotFound:
         return StoredOutcome("missing")
     except StorageUnavailable as exc:
         return StoredOutcome("storage_unavailable", detail=str(exc))
     return StoredOutcome("ok", name)
+
+
+def digest_stored(*, config: dict[str, Any], key: str, max_bytes: int) -> StoredOutcome:
+    """The SHA-256 (hex) of a stored object of at most ``max_bytes`` (``too_large`` beyond)."""
+    try:
+        data = _store(config).read_bytes(key, max_bytes=max_bytes)
+    except ObjectNotFound:
+        return StoredOutcome("missing")
+    except ObjectTooLarge:
+        return StoredOutcome("too_large")
+    except StorageUnavailable as exc:
+        return StoredOutcome("storage_unavailable", detail=str(exc))
+    return StoredOutcome("ok", hashlib.sha256(data).hexdigest())

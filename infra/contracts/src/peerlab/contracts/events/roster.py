@@ -14,7 +14,10 @@ Role = Literal["student", "ta", "teacher", "supervisor", "examiner", "admin", "i
 
 
 class PersonEnrolledV1(EventData):
-    """A person was added to a course's roster or their roles/programme changed."""
+    """A person was added to a course's roster or their roles, programme, name or e-mail changed.
+
+    ``name`` and ``email`` (optional, added within v1) let a consumer recognise the person in
+    free text: submissions masks them in reviewers' anonymised copies."""
 
     TYPE = "roster.person_enrolled.v1"
     TOPIC = topics.ROSTER
@@ -23,11 +26,11 @@ class PersonEnrolledV1(EventData):
             "examples": [
                 {
                     "person_id": "s210001",
+                    "name": "Yolanda Smith",
+                    "email": "s210001@student.dtu.dk",
                     "roles": ["student"],
                     "programme": "msc",
                     "enrolled_at": "2021-08-30T08:00:00Z",
-                    "name": "Ada Student",
-                    "email": "s210001@student.dtu.dk",
                 }
             ]
         }

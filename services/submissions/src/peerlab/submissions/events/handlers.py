@@ -1,7 +1,8 @@
 """Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
 read an anonymised copy), groups (who hands in for which group) and their projects (where a synopsis
 goes), people's programme (who presents a poster), each kept as a local projection; and the course
-calendar's dates, which the assignments linked to them follow."""
+calendar's dates, which the assignments linked to them follow; and the roster's names and e-mails
+(what an anonymised copy masks)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from functools import partial
 
 from sqlmodel import Session
 
+from peerlab.chassis.clock import now as server_now
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
-from peerlab.chassis.clock import now as server_now
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
 from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
@@ -53,6 +54,8 @@ def on_project_assigned(session: Session, envelope: Envelope, data: ProjectAssig
 def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1) -> None:
     projections.record_person(session, person_id=data.person_id, programme=data.programme, enrolled=True,
                               at=data.enrolled_at)
+    projections.record_aliases(session, person_id=data.person_id, names=[data.name, data.email], source="roster",
+                               at=data.enrolled_at)
 
 
 def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1) -> None:

@@ -20,6 +20,7 @@ from peerlab.chassis.auth import CurrentPrincipal
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.chassis.storage import StorageUnavailable, UploadAborted, put_async_stream
 from peerlab.submissions import flow, ingest
+from peerlab.submissions.stored import digest_stored, store_config
 from peerlab.chassis.clock import now
 from peerlab.submissions.routers.deps import IdempotencyKey, ReceivedAt, RuntimeDep
 from peerlab.submissions.schemas import HandInAccepted, UploadCreate, UploadTicket
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/v1", tags=["hand-ins"])
 
 PROBLEMS = {
     403: {"description": "not_allowed: not a student, not in the group, or no failed lab to resubmit"},
-    409: {"description": "deadline_passed, not_open, upload_missing"},
+    409: {"description": "deadline_passed, not_open, upload_missing, upload_already_accepted"},
     413: {"description": "too_large"},
     422: {"description": "wrong_file_type, file_name_rule, not_json, invalid_notebook, too_complex, "
                          "empty_file, invalid_pdf, too_many_pages, missing_repository_url, unsafe_file_name, "
@@ -65,14 +66,16 @@ async def hand_in(
     ``multipart/form-data`` form. The hand-in is on time iff this request reached the server
     before the deadline (see the README's deadline rule).
     """
-    fingerprint = idempotency.fingerprint("POST", request.url.path, file_name or "", group_id or "")
     settings = rt.settings
+    path = request.url.path
 
-    def begin(session: Session) -> flow.Begun | flow.Replayed:
-        if idem_key:
-            hit = idempotency.replay(session, principal=principal.sub, key=idem_key, request_fingerprint=fingerprint)
-            if hit is not None:
-                return flow.Replayed(*hit, ours=False)
+    def begin(session: Session) -> flow.Begun | flow.KeySeen:
+        if idem_key and (record := idempotency.find(session, principal=principal.sub, key=idem_key)) is not None:
+            assignment = repository.get_assignment(session, assignment_id)
+            if assignment is None or assignment.course_id != settings.course_id:
+                raise idempotency.reused()  # the stored result came from an existing assignment
+            return flow.KeySeen(record.fingerprint, record.status_code, dict(record.response),
+                                assignment_svc.rules_of(assignment).max_bytes)
         ctx = handins.prepare(session, assignment_id=assignment_id, course_id=settings.course_id,
                               principal=principal, received_at=received_at, close_grace_s=settings.close_grace_s,
                               group_id=group_id)
@@ -93,12 +96,13 @@ async def hand_in(
                 begun = await flow.in_transaction(rt.engine, begin)
         except ValidationFailure as failure:
             raise flow.validation_problem(failure) from None
-        if isinstance(begun, flow.Replayed):
-            return _replayed(begun)
+        if isinstance(begun, flow.KeySeen):
+            return await _replay_if_same_file(request, begun, path=path, file_name=file_name, group_id=group_id)
         stored = False
         try:
             body = ingest.body_for(request.headers.get("content-type", ""), request.stream(), file_name)
-            name = check_file_name(kind_rules=begun.rules, file_name=await body.start())
+            sent_name = await body.start()
+            name = check_file_name(kind_rules=begun.rules, file_name=sent_name)
             guard = StreamGuard.for_rules(begun.rules)
             async with rt.put_slots:  # bounds the part buffers held at once; the rest wait unread
                 with flow.timed("stream"):
@@ -115,12 +119,36 @@ async def hand_in(
         finally:
             if not stored:
                 await flow.discard(rt, upload_id=begun.upload_id, object_key=begun.object_key)
+        sha256 = guard.finish().sha256
+        fingerprint = idempotency.handin_fingerprint(path=path, file_name=sent_name, group_id=group_id, sha256=sha256)
         outcome = await flow.finish(rt, begun=begun, principal=principal, file_name=name,
-                                    expected_sha256=guard.finish().sha256, expected_size=guard.size,
+                                    expected_sha256=sha256, expected_size=guard.size,
                                     idem_key=idem_key, idem_fingerprint=fingerprint)
     finally:
         rt.release()
     return _replayed(outcome)
+
+
+async def _replay_if_same_file(
+    request: Request, seen: flow.KeySeen, *, path: str, file_name: str | None, group_id: str | None,
+) -> JSONResponse:
+    """A retry under a used key: hash the body (nothing is staged or stored) and replay the stored
+    result only if it is the same file; anything else is ``idempotency_key_reused``."""
+    guard = StreamGuard(max_bytes=seen.max_bytes)
+    try:
+        body = ingest.body_for(request.headers.get("content-type", ""), request.stream(), file_name)
+        sent_name = await body.start()
+        async for chunk in body.chunks():
+            guard.feed(chunk)
+        sha256 = guard.finish().sha256
+    except ValidationFailure:
+        raise idempotency.reused() from None  # no name, empty or too large: not the accepted file
+    except ClientDisconnect:
+        raise ProblemError(400, "upload_aborted", "The client went away before the file arrived.") from None
+    fingerprint = idempotency.handin_fingerprint(path=path, file_name=sent_name, group_id=group_id, sha256=sha256)
+    if fingerprint != seen.record_fingerprint:
+        raise idempotency.reused()
+    return _replayed(flow.Replayed(seen.status_code, seen.body, ours=False))
 
 
 @router.post("/assignments/{assignment_id}/uploads", status_code=201, response_model=UploadTicket,
@@ -164,16 +192,19 @@ async def confirm_upload(
 
     Confirming an accepted upload again returns the same result.
     """
-    fingerprint = idempotency.fingerprint("POST", request.url.path)
+    path = request.url.path
+    fingerprint: str = ""
 
     def begin(session: Session) -> flow.Begun | flow.Replayed:
+        nonlocal fingerprint
+        upload = repository.get_upload(session, upload_id)
+        if upload is None or upload.principal != principal.sub or upload.channel != "presigned":
+            raise not_found("upload")
+        fingerprint = idempotency.confirm_fingerprint(path=path, sha256=upload.declared_sha256)
         if idem_key:
             hit = idempotency.replay(session, principal=principal.sub, key=idem_key, request_fingerprint=fingerprint)
             if hit is not None:
                 return flow.Replayed(*hit, ours=False)
-        upload = repository.get_upload(session, upload_id)
-        if upload is None or upload.principal != principal.sub or upload.channel != "presigned":
-            raise not_found("upload")
         if upload.status == "discarded":
             raise ProblemError(410, "upload_gone", "This upload was discarded; start a new one.")
         assignment = repository.get_assignment(session, upload.assignment_id)
@@ -191,6 +222,7 @@ async def confirm_upload(
 
     begun = await flow.in_transaction(rt.engine, begin)
     if isinstance(begun, flow.Replayed):
+        await _refuse_bytes_put_after_acceptance(rt, upload_id=upload_id, accepted=begun.body, keyed=bool(idem_key))
         return _replayed(begun)
     stat = await run_in_threadpool(rt.store.stat, begun.staging_key)
     if stat is None:
@@ -210,3 +242,31 @@ async def confirm_upload(
                                 idem_key=idem_key, idem_fingerprint=fingerprint)
     return _replayed(outcome)
 
+
+async def _refuse_bytes_put_after_acceptance(rt: flow.Runtime, *, upload_id: str, accepted: dict, keyed: bool) -> None:
+    """Confirming an accepted upload again replays its result, unless the client PUT another file
+    to the still-valid URL since: that file is not the accepted one and is never kept, so saying
+    201 would drop it silently. It is removed and the confirmation refused (``422
+    idempotency_key_reused`` with a key, else ``409 upload_already_accepted``). The staging key is
+    emptied on acceptance, so anything there was PUT later (or its removal failed: same bytes)."""
+    upload = await flow.in_transaction(rt.engine, lambda s: repository.get_upload(s, upload_id))
+    if upload is None:
+        return
+    stat = await run_in_threadpool(rt.store.stat, upload.object_key)
+    if stat is None:
+        return
+    version = accepted.get("version") or {}
+    same = stat.size == version.get("size")
+    if same:
+        outcome = await rt.pool.run(digest_stored, timeout_s=rt.settings.validation_timeout_s,
+                                    config=store_config(rt.settings), key=upload.object_key,
+                                    max_bytes=int(version["size"]))
+        same = outcome.status == "ok" and outcome.result == version.get("sha256")
+    await run_in_threadpool(rt.store.delete, upload.object_key)
+    if same:
+        return
+    if keyed:
+        raise idempotency.reused()
+    raise ProblemError(409, "upload_already_accepted",
+                       "This upload was accepted already; the file PUT to its URL afterwards was not kept. "
+                       "Start a new upload to hand in another version.")

@@ -21,4 +21,12 @@ async def review_copy(task_token: str, principal: CurrentPrincipal, rt: RuntimeD
     (``size`` and ``sha256`` are null: the original's would identify it)."""
     source = await flow.in_transaction(rt.engine, lambda session: review_copies.for_task_token(
         session, principal=principal, task_token=task_token, course_id=rt.settings.course_id))
-    return await review_copies.link(rt=rt, source=source)
+    return await serve(rt, source)
+
+
+async def serve(rt: flow.Runtime, source: review_copies.CopySource) -> DownloadLink:
+    """The copy's link; a copy made now is recorded with the identities it masks."""
+    link, made = await review_copies.link(rt=rt, source=source)
+    if made:
+        await flow.in_transaction(rt.engine, lambda session: review_copies.record_made(session, source=source))
+    return link

@@ -15,6 +15,7 @@ from peerlab.submissions import flow, repository
 from peerlab.chassis.clock import now
 from peerlab.submissions.models import Assignment, Submission, Version
 from peerlab.submissions.routers.deps import IdList, RuntimeDep, SettingsDep
+from peerlab.submissions.routers.review_copies import serve as serve_review_copy
 from peerlab.submissions.schemas import DownloadLink, Receipt, SubmissionPage, SubmissionPublic, WithdrawResult
 from peerlab.submissions.service import access, handins, review_copies, views
 
@@ -113,4 +114,4 @@ async def anonymised_copy(submission_id: str, principal: CurrentPrincipal, rt: R
     same copy by task token."""
     source = await flow.in_transaction(rt.engine, lambda session: review_copies.for_submission(
         session, principal=principal, submission_id=submission_id, course_id=rt.settings.course_id))
-    return await review_copies.link(rt=rt, source=source)
+    return await serve_review_copy(rt, source)

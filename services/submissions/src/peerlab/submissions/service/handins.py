@@ -22,7 +22,7 @@ from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment, Submission, Upload, Version
-from peerlab.submissions.service import access, project_handins
+from peerlab.submissions.service import access, project_handins, projections
 
 
 def new_id(prefix: str) -> str:
@@ -78,7 +78,8 @@ def stage_upload(
     file_name: str | None = None, declared_size: int | None = None, declared_sha256: str | None = None,
     expires_at: datetime | None = None,
 ) -> Upload:
-    """Record an object about to be written, so nothing in the bucket is ever untracked."""
+    """Record an object about to be written, so nothing in the bucket is ever untracked; remember
+    the names the caller's token gives them (masked in anonymised copies of what they hand in)."""
     upload_id = new_id("up")
     upload = Upload(
         id=upload_id, assignment_id=ctx.assignment.id, owner_id=ctx.owner_id, owner_type=ctx.owner_type,
@@ -87,15 +88,20 @@ def stage_upload(
         received_at=received_at, created_at=now(), expires_at=expires_at,
     )
     session.add(upload)
-    session.flush()
+    projections.record_aliases(session, person_id=principal.sub, source="token", at=upload.created_at,
+                               names=[principal.name, *(principal.claims.get(c) for c in projections.TOKEN_IDENTITY_CLAIMS)])
     return upload
 
 
-def discard_upload(session: Session, *, upload_id: str) -> None:
+def discard_upload(session: Session, *, upload_id: str) -> str | None:
+    """Mark a staged upload discarded; returns the upload's status now (None if unknown)."""
     upload = repository.get_upload(session, upload_id, lock=True)
-    if upload is not None and upload.status == "staged":
+    if upload is None:
+        return None
+    if upload.status == "staged":
         upload.status = "discarded"
         session.add(upload)
+    return upload.status
 
 
 def accept_upload(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete
 from sqlmodel import Session
 
@@ -77,4 +79,14 @@ def record_person(session: Session, *, person_id: str, programme: str | None, en
         if enrolled:
             row.programme = programme
         session.add(row)
+
+
+TOKEN_IDENTITY_CLAIMS = ("name", "given_name", "family_name", "email", "preferred_username")
+
+
+def record_aliases(session: Session, *, person_id: str, names: Iterable[str | None], source: str, at: datetime) -> None:
+    """Remember what names a person (roster name and e-mail, a token's identity claims), so an
+    anonymised copy can mask it; blank values are ignored, nothing is ever removed."""
+    aliases = [n.strip()[:320] for n in names if isinstance(n, str) and n.strip()]
+    repository.add_aliases(session, person_id=person_id, aliases=aliases, source=source, at=at)
     session.flush()

@@ -1,7 +1,7 @@
 """calendar dates, programme and project projections
 
-Revision ID: 0004_calendar_dates
-Revises: 0003
+Revision ID: 0005_calendar_dates
+Revises: 0004
 Create Date: 2026-12-02 04:43:43.898310
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0004_calendar_dates'
-down_revision: Union[str, None] = '0003'
+revision: str = '0005_calendar_dates'
+down_revision: Union[str, None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
