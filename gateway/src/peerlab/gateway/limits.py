@@ -85,3 +85,14 @@ class RequestLimits:
         except BodyTooLarge:
             if not started:
                 await self._refuse(send, limit)
+
+
+def media_type(content_type: str | None) -> tuple[str, str]:
+    """``(media type, charset)`` of a Content-Type header, lower-cased; the charset defaults to utf-8."""
+    kind, _, params = (content_type or "").partition(";")
+    charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in params.split(";")
+                    if p.strip().lower().startswith("charset=")), "utf-8")
+    return kind.strip().lower(), charset
+
+
+UTF8 = ("utf-8", "utf8")

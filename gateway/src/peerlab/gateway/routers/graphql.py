@@ -34,6 +34,7 @@ from peerlab.chassis.errors import ProblemError
 from peerlab.gateway.graphql.budget import Limits, QueryRefused, check_query
 from peerlab.gateway.graphql.context import AppServices, GatewayContext, bearer_token
 from peerlab.gateway.graphql.schema import build_schema, limits_of
+from peerlab.gateway.limits import UTF8, media_type
 from peerlab.gateway.settings import Environment, GatewaySettings
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
@@ -96,12 +97,10 @@ class _Router(GraphQLRouter):
             raise ProblemError(405, "method_not_allowed", "Send GraphQL operations with POST.",
                                headers={"Allow": "POST"})
         if request.method == "POST":
-            media_type, _, params = request.headers.get("content-type", "").partition(";")
-            if media_type.strip().lower() != "application/json":
+            kind, charset = media_type(request.headers.get("content-type"))
+            if kind != "application/json":
                 raise ProblemError(415, "unsupported_media_type", "Send GraphQL operations as application/json.")
-            charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in params.split(";")
-                            if p.strip().lower().startswith("charset=")), "utf-8")
-            if charset not in ("utf-8", "utf8"):
+            if charset not in UTF8:
                 raise ProblemError(415, "unsupported_charset", "GraphQL requests must be UTF-8 JSON.")
             _check_shape(_strict_json(await request.body()), self.max_batch)
         try:
