@@ -129,3 +129,15 @@ def test_graphiql_in_dev(make_settings) -> None:  # noqa: ANN001
 
 def test_committed_sdl_is_current() -> None:
     assert DEFAULT_PATH.read_text() == render(), "run: python -m peerlab.gateway.sdl"
+
+
+def test_backend_calls_per_request_are_limited(make_settings, auth) -> None:  # noqa: ANN001
+    """Fields that call a service once each cannot fan a small document out into many calls: past the
+    budget the call is not made and the field carries a visible ``too_many_backend_calls``."""
+    settings = make_settings(submissions_url="http://127.0.0.1:9", graphql_max_backend_calls=3)
+    query = "{ " + " ".join(f"c{i}: course {{ assignments {{ totalCount }} }}" for i in range(5)) + " }"
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/graphql", json={"query": query}, headers=auth("s1")).json()
+        calls = client.app.state.backend_calls.total()
+    assert "too_many_backend_calls" in {e.get("extensions", {}).get("code") for e in body["errors"]}, body
+    assert calls == 3  # three were tried (the address is unreachable), the other two never made

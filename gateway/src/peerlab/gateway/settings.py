@@ -46,6 +46,10 @@ class GatewaySettings(ServiceSettings):
         default=500.0, description="Validation of one document is cut short after this long."
     )
     graphql_max_batch: int = 10
+    graphql_max_backend_calls: int = Field(
+        default=100, description="Calls to the services one HTTP GraphQL request may make (batched loaders count once)."
+    )
+    graphql_max_subscriptions_per_connection: int = 10
     max_request_bytes: int = Field(default=64 * 1024, description="Largest accepted request body (JSON).")
     max_roster_file_bytes: int = Field(default=2 * 1024 * 1024, description="Largest roster CSV upload.")
     subscription_queue_size: int = 100

@@ -129,7 +129,9 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter:
         token = bearer_token(connection.headers.get("authorization"))
         if request is not None and token is None and not (ide and _wants_ide(request)):
             raise unauthorized("A valid bearer token is required.", "unauthenticated")
-        return GatewayContext(services, token)
+        if request is None:
+            return GatewayContext(services, token)
+        return GatewayContext(services, token, call_budget=settings.graphql_max_backend_calls)
 
     return _Router(
         build_schema(settings),
@@ -140,6 +142,7 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter:
         graphql_ide="graphiql" if ide else None,
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=settings.graphql_max_subscriptions_per_connection,
         include_in_schema=False,
     )
 
