@@ -131,3 +131,15 @@ def test_validation_runs_under_a_time_budget(make_settings, auth) -> None:  # no
         for _ in range(2):
             body = client.post("/graphql", json={"query": "{ course { id } }"}, headers=auth("s1")).json()
             assert body["errors"][0]["extensions"]["code"] == "validation_budget_exceeded", body
+
+
+def test_a_fragment_chain_deeper_than_the_stack_is_refused_not_crashed() -> None:
+    """With a token limit large enough for 2,000 chained fragments, measuring would overflow the stack."""
+    from peerlab.gateway.graphql.budget import Limits, QueryRefused, check_query
+
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(1999))
+    document = "{ ...F0 } " + chain + " fragment F1999 on Query { __typename }"
+    with pytest.raises(QueryRefused) as refused:
+        check_query(document, Limits(max_tokens=100_000, max_cost=1000, max_depth=10, max_introspection_depth=15,
+                                     max_aliases=15, validation_budget_s=0.5))
+    assert refused.value.code == "query_too_deep"

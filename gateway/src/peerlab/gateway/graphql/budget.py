@@ -145,7 +145,11 @@ def measure(document: DocumentNode) -> tuple[Measure, int]:
 
 def enforce(document: DocumentNode, limits: Limits) -> Measure:
     """The document's measure, or ``QueryRefused`` naming the first limit it is over."""
-    m, _ = measure(document)
+    try:
+        m, _ = measure(document)
+    except RecursionError as exc:  # a fragment chain longer than the interpreter's stack (a large token limit)
+        raise QueryRefused("query_too_deep", "The document nests fragments too deeply to measure.",
+                           maxDepth=limits.max_depth) from exc
     if m.cost > limits.max_cost:
         raise QueryRefused("query_too_complex",
                            f"The operation selects {m.cost} fields with its fragments expanded; at most "
