@@ -43,7 +43,7 @@ class GatewaySettings(ServiceSettings):
         default=1000, description="Fields an operation may select, every fragment spread expanded."
     )
     graphql_validation_budget_ms: float = Field(
-        default=500.0, description="Validation of one document is cut short after this long."
+        default=1000.0, description="Validation of one document is cut short after this much CPU time."
     )
     graphql_max_batch: int = 10
     graphql_max_backend_calls: int = Field(
