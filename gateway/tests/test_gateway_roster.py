@@ -118,3 +118,54 @@ def test_lms_push_is_verified_and_applied_once(client, settings) -> None:  # noq
     gone_body, gone_headers = _signed(settings, {"type": "person.unenrolled", "data": {"person_id": "s219999"}})
     assert client.post("/v1/roster/lms", content=gone_body, headers=gone_headers).json()["outcome"] == "unenrolled"
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
+
+
+def _person(client, auth, person_id: str) -> dict | None:  # noqa: ANN001
+    response = client.get(f"/v1/people?ids={person_id}", headers=auth("t-admin", "admin"))
+    return next(iter(response.json()), None)
+
+
+def test_lms_push_cannot_grant_staff_roles_by_default(client, settings, auth) -> None:  # noqa: ANN001
+    """The probe's push: enrol someone as admin + teacher. Refused whole; nothing written, no event."""
+    message = {"type": "person.enrolled",
+               "data": {"person_id": "mallory", "name": "Mallory", "roles": ["admin", "teacher"]}}
+    body, headers = _signed(settings, message, "msg_staff1")
+    refused = client.post("/v1/roster/lms", content=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "staff_role_not_allowed"
+    assert "admin, teacher" in refused.json()["detail"]
+    assert _person(client, auth, "mallory") is None
+    assert _events(settings) == []
+    for role in ("ta", "supervisor", "examiner", "integration"):
+        one = {"type": "person.enrolled", "data": {"person_id": "m2", "name": "M", "roles": ["student", role]}}
+        body, headers = _signed(settings, one)
+        assert client.post("/v1/roster/lms", content=body, headers=headers).json()["code"] == "staff_role_not_allowed"
+
+
+def test_lms_push_cannot_change_or_unenrol_staff_by_default(client, settings, auth) -> None:  # noqa: ANN001
+    admin = auth("t-admin", "admin")
+    assert client.put("/v1/roster/t-ole", json={"name": "Ole", "roles": ["teacher"]}, headers=admin).status_code == 200
+    demote = {"type": "person.enrolled", "data": {"person_id": "t-ole", "name": "Ole", "roles": ["student"]}}
+    body, headers = _signed(settings, demote)
+    assert client.post("/v1/roster/lms", content=body, headers=headers).json()["code"] == "staff_role_not_allowed"
+    body, headers = _signed(settings, {"type": "person.unenrolled", "data": {"person_id": "t-ole"}})
+    assert client.post("/v1/roster/lms", content=body, headers=headers).json()["code"] == "staff_role_not_allowed"
+    assert _person(client, auth, "t-ole")["roles"] == ["teacher"]
+    # Students are the LMS's to manage.
+    body, headers = _signed(settings, {"type": "person.enrolled",
+                                       "data": {"person_id": "s1", "name": "Ada", "roles": ["student"]}})
+    assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
+
+
+def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_settings, auth) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from peerlab.gateway.main import create_app
+
+    settings = make_settings(lms_may_grant_staff_roles=True)
+    with TestClient(create_app(settings)) as client:
+        message = {"type": "person.enrolled",
+                   "data": {"person_id": "t-new", "name": "New Teacher", "roles": ["teacher", "admin"]}}
+        body, headers = _signed(settings, message)
+        assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
+        assert _person(client, auth, "t-new")["roles"] == ["admin", "teacher"]

@@ -100,3 +100,19 @@ def _wait(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+@pytest.mark.timeout(60)  # without the limit the refusal never comes and receive_json waits
+def test_subscriptions_per_connection_are_limited(live_client, token) -> None:  # noqa: ANN001
+    """Each subscription holds a queue in the fan-out: one connection may not open more than 10."""
+    client, _ = live_client
+    query = "subscription { myLabStatusChanged { labNumber } }"
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        _subscribe(ws, token("s-many"), query, sub_id="0")
+        for n in range(1, 11):
+            ws.send_json({"id": str(n), "type": "subscribe", "payload": {"query": query}})
+        hub = client.app.state.services.hub
+        _wait(lambda: hub.subscriber_count() == 10)
+        message = ws.receive_json()
+    assert message["type"] == "error" and message["id"] == "10", message
+    assert message["payload"][0]["message"] == "Subscription limit reached"

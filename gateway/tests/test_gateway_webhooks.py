@@ -103,6 +103,29 @@ def test_delivery_is_signed_and_verifies_and_a_flipped_byte_does_not(harness, re
     assert log["attempt_log"][0]["status_code"] == 204 and log["attempt_log"][0]["outcome"] == "success"
 
 
+def test_a_retry_after_the_clock_moved_is_signed_afresh(harness, receiver) -> None:  # noqa: ANN001
+    """The first attempt goes out at T-10 min and fails; the retry at T carries T, not T-10 min, and
+    verifies with standardwebhooks (whose tolerance is 5 minutes). Only the webhook id is kept."""
+    clock_offset = [timedelta(minutes=-10)]
+    harness.dispatcher.clock = lambda: datetime.now(UTC) + clock_offset[0]
+    endpoint = harness.register(receiver.url)
+    receiver.script = [(503, {}, 0.0), (204, {}, 0.0)]
+    harness.publish(_received())
+    assert harness.dispatcher.run_once() == 1
+    clock_offset[0] = timedelta(0)  # ten minutes later
+    harness.make_due()
+    assert harness.dispatcher.run_once() == 1
+    first, retry = receiver.requests
+    assert first["headers"]["webhook-id"] == retry["headers"]["webhook-id"]
+    assert int(retry["headers"]["webhook-timestamp"]) - int(first["headers"]["webhook-timestamp"]) >= 590
+    assert first["headers"]["webhook-signature"] != retry["headers"]["webhook-signature"]
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(endpoint["secret"]).verify(first["body"], first["headers"])
+    Webhook(endpoint["secret"]).verify(retry["body"], retry["headers"])
+    [delivery] = harness.deliveries(endpoint["id"])
+    assert delivery.status == "succeeded"
+
+
 def test_retries_keep_the_webhook_id_until_2xx(harness, receiver) -> None:  # noqa: ANN001
     endpoint = harness.register(receiver.url)
     receiver.script = [(500, {}, 0.0), (302, {"location": receiver.url + "/elsewhere"}, 0.0), (200, {}, 0.0)]

@@ -15,7 +15,7 @@ from peerlab.chassis.app import create_service_app
 from peerlab.gateway.clients.base import CallCounter, make_http_client
 from peerlab.gateway.events.fanout import SubscriptionHub
 from peerlab.gateway.graphql.context import AppServices
-from peerlab.gateway.limits import BodySizeLimit
+from peerlab.gateway.limits import RequestLimits
 from peerlab.gateway.routers import roster, webhooks
 from peerlab.gateway.routers.graphql import graphql_router
 from peerlab.gateway.settings import GatewaySettings, get_settings
@@ -33,7 +33,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # counted in metrics (peerlab_gateway_backend_calls_total) instead.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     app.state.backend_calls = CallCounter()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes,
+                       larger={"/v1/roster/import": settings.max_roster_file_bytes})
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 Programme = Literal["msc", "phd", "other"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """No control characters (PostgreSQL refuses NUL in text; none belongs in these fields)."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Printable = AfterValidator(_printable)
 
 
 class PersonUpdate(BaseModel):
-    name: str = Field(min_length=1, max_length=300)
-    email: str | None = Field(default=None, max_length=320)
-    roles: list[str] = Field(default_factory=lambda: ["student"], min_length=1)
+    name: Annotated[str, Printable] = Field(min_length=1, max_length=300)
+    email: Annotated[str, Printable] | None = Field(default=None, max_length=320)
+    roles: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=lambda: ["student"], min_length=1,
+                                                              max_length=10)
     programme: Programme | None = None
 
 
@@ -43,22 +56,26 @@ class LmsAck(BaseModel):
     outcome: str
 
 
+EventTypes = list[Annotated[str, Field(max_length=200)]]
+Secret = Annotated[str, Field(max_length=200, description="whsec_...; generated when omitted.")]
+
+
 class EndpointCreate(BaseModel):
-    url: str = Field(max_length=2000)
-    event_types: list[str] = Field(default_factory=list, description="Empty: every event type.")
-    description: str = ""
-    secret: str | None = Field(default=None, description="whsec_...; generated when omitted.")
+    url: Annotated[str, Printable] = Field(max_length=2000)
+    event_types: EventTypes = Field(default_factory=list, max_length=100, description="Empty: every event type.")
+    description: Annotated[str, Printable] = Field(default="", max_length=500)
+    secret: Secret | None = None
 
 
 class EndpointUpdate(BaseModel):
-    url: str | None = Field(default=None, max_length=2000)
-    event_types: list[str] | None = None
-    description: str | None = None
+    url: Annotated[str, Printable] | None = Field(default=None, max_length=2000)
+    event_types: EventTypes | None = Field(default=None, max_length=100)
+    description: Annotated[str, Printable] | None = Field(default=None, max_length=500)
     enabled: bool | None = None
 
 
 class SecretRotate(BaseModel):
-    secret: str | None = None
+    secret: Secret | None = None
 
 
 class EndpointPublic(BaseModel):

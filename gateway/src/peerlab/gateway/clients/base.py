@@ -45,6 +45,23 @@ class CallCounter:
             self.calls.clear()
 
 
+class CallBudget:
+    """Backend calls one HTTP GraphQL request may make. The document measures bound its fields, but
+    a field that calls a service once per item (a download link per review task) can still turn a
+    small document over a long list into hundreds of calls; past the limit the call is refused
+    (a visible 429 ``too_many_backend_calls`` error on that field)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, service: str) -> None:
+        self.used += 1
+        if self.used > self.limit:
+            raise BackendError(service, 429, "too_many_backend_calls",
+                               f"This request needs more than {self.limit} calls to the services; ask for less.")
+
+
 class BackendError(Exception):
     """A service answered with a problem (4xx/5xx) or could not be reached."""
 
@@ -83,12 +100,13 @@ class ServiceClient:
     """Calls one service as the current caller (their token), counting each call."""
 
     def __init__(self, *, service: str, base_url: str, http: httpx.AsyncClient, token: str | None,
-                 counter: CallCounter) -> None:
+                 counter: CallCounter, budget: CallBudget | None = None) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.token = token
         self.counter = counter
+        self.budget = budget
 
     def _headers(self) -> dict[str, str]:
         headers = {"accept": "application/json"}
@@ -104,6 +122,8 @@ class ServiceClient:
                       headers: dict[str, str] | None = None) -> Any:
         """``route`` is a template such as ``/v1/submissions/{id}``; returns the decoded JSON (or None)."""
         path = route.format(**{k: quote(str(v), safe="") for k, v in (path_params or {}).items()})
+        if self.budget is not None:
+            self.budget.spend(self.service)
         self.counter.add(self.service, method, route)
         try:
             response = await self.http.request(

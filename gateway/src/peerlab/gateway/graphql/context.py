@@ -12,7 +12,7 @@ from strawberry.fastapi import BaseContext
 
 from peerlab.chassis.auth import Principal, verify_token
 from peerlab.chassis.errors import ProblemError
-from peerlab.gateway.clients.base import CallCounter, ServiceClient
+from peerlab.gateway.clients.base import CallBudget, CallCounter, ServiceClient
 from peerlab.gateway.clients.review import ReviewClient
 from peerlab.gateway.clients.submissions import SubmissionsClient
 from peerlab.gateway.graphql.errors import GatewayError, forbidden, not_authenticated
@@ -40,10 +40,13 @@ def _bearer(value: str | None) -> str | None:
 
 
 class GatewayContext(BaseContext):
-    def __init__(self, services: AppServices, token: str | None) -> None:
+    def __init__(self, services: AppServices, token: str | None, *, call_budget: int | None = None) -> None:
+        """``call_budget``: backend calls this context may make (HTTP requests; a WebSocket context
+        lives as long as its connection and is not limited this way)."""
         super().__init__()
         self.services = services
         self.settings = services.settings
+        self.call_budget = CallBudget(call_budget) if call_budget is not None else None
         self._token = token
         self._principal: Principal | None = None
         if token is not None:
@@ -103,7 +106,7 @@ class GatewayContext(BaseContext):
     # --- backends --------------------------------------------------------------------------
     def _client(self, service: str, base_url: str) -> ServiceClient:
         return ServiceClient(service=service, base_url=base_url, http=self.services.http, token=self.token,
-                             counter=self.services.counter)
+                             counter=self.services.counter, budget=self.call_budget)
 
     @cached_property
     def submissions(self) -> SubmissionsClient:

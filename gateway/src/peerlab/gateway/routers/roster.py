@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from peerlab.chassis import inbox
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role, StaffPrincipal, require_roles
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.gateway import repository
+from peerlab.gateway.limits import UTF8, media_type
 from peerlab.gateway.models import Enrolment, Person
 from peerlab.gateway.schemas import ImportReport, LmsAck, PersonPublic, PersonUpdate, RosterPage
-from peerlab.gateway.service import roster
+from peerlab.gateway.service import lms_inbound, roster
 
 router = APIRouter(prefix="/v1", tags=["roster"])
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-MAX_CSV_BYTES = 2 * 1024 * 1024
+CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -92,9 +92,15 @@ def delete_person(person_id: str, request: Request, session: SessionDep, _: Admi
 def import_roster(
     request: Request, session: SessionDep, _: AdminPrincipal, body: RawBody, unenrol_missing: bool = False,
 ) -> ImportReport:
-    """CSV with a header ``id,name,email,roles,programme``; roles separated by ``;``."""
-    if len(body) > MAX_CSV_BYTES:
-        raise ProblemError(413, "too_large", "The roster file is too large.")
+    """CSV (UTF-8) with a header ``id,name,email,roles,programme``; roles separated by ``;``.
+
+    Its size is limited before it is read (``max_roster_file_bytes``, 413 ``too_large``).
+    """
+    kind, charset = media_type(request.headers.get("content-type"))
+    if kind not in CSV_MEDIA_TYPES:
+        raise ProblemError(415, "unsupported_media_type", "Upload the roster as text/csv.")
+    if charset not in UTF8:
+        raise ProblemError(415, "unsupported_charset", "The roster file must be UTF-8.")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,17 +111,16 @@ def import_roster(
 
 @router.post("/roster/lms", response_model=LmsAck)
 def lms_push(request: Request, session: SessionDep, body: RawBody) -> LmsAck:
-    """A roster change pushed by the LMS, signed per Standard Webhooks; a retried id is applied once."""
+    """A roster change pushed by the LMS, signed per Standard Webhooks; a retried id is applied once.
+
+    Students only, unless ``lms_may_grant_staff_roles``: see ``service.roster``.
+    """
     settings = request.app.state.settings
-    try:
-        message = Webhook(settings.lms_inbound_secret).verify(body, dict(request.headers))
-    except WebhookVerificationError as exc:
-        raise ProblemError(401, "invalid_signature", f"The webhook signature is not valid: {exc}.") from exc
-    if not isinstance(message, dict):
-        raise ProblemError(422, "invalid_payload", "The payload must be an object.")
+    message = lms_inbound.read_push(secret=settings.lms_inbound_secret, body=body, headers=request.headers)
     webhook_id = request.headers["webhook-id"][:64]
     if inbox.seen(session, consumer="lms-inbound", event_id=webhook_id):
         return LmsAck(outcome="duplicate")
-    outcome = roster.apply_lms_message(session, course_id=settings.course_id, message=message)
+    outcome = roster.apply_lms_message(session, course_id=settings.course_id, message=message,
+                                       may_grant_staff_roles=settings.lms_may_grant_staff_roles)
     inbox.record(session, consumer="lms-inbound", event_id=webhook_id, event_type=str(message.get("type")))
     return LmsAck(outcome=outcome)

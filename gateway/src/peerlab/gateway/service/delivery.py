@@ -6,6 +6,7 @@ No database work here; the caller records the result with ``webhooks.record_atte
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -49,8 +50,9 @@ def _pinned(url: str, address: str) -> tuple[str, str]:
 
 def attempt(
     client: httpx.Client, *, url: str, secrets: list[str], webhook_id: str, body: str, allow_private: bool,
-    now: datetime | None = None,
+    now: Callable[[], datetime] = utcnow,
 ) -> AttemptResult:
+    """Resolve and check the address, then sign with ``now()`` read just before the request goes out."""
     started = time.perf_counter()
 
     def elapsed_ms() -> int:
@@ -62,8 +64,8 @@ def attempt(
         return AttemptResult("unsafe_address", None, elapsed_ms(), str(exc))
     except Exception as exc:  # noqa: BLE001 - a malformed stored URL is a failed attempt, not a crash
         return AttemptResult("unsafe_address", None, elapsed_ms(), str(exc))
-    timestamp = (now or utcnow()).replace(microsecond=0)
     pinned_url, host_header = _pinned(url, addresses[0])
+    timestamp = now().replace(microsecond=0)
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,

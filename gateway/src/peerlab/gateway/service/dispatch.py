@@ -2,14 +2,19 @@
 
 A claim moves ``next_attempt_at`` past the attempt's timeout (a lease), so a crashed worker's
 deliveries become due again and several workers (PostgreSQL, ``SKIP LOCKED``) never double-send.
+
+Every attempt is signed when it is sent (``webhook-timestamp`` and ``webhook-signature`` from the
+clock at that moment; only ``webhook-id`` is the same on every attempt): nothing signed is stored
+with the delivery, so a retry hours later still passes the receiver's 5-minute timestamp check.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -24,9 +29,11 @@ log = logging.getLogger("peerlab.gateway.webhooks")
 
 
 class WebhookDispatcher:
-    def __init__(self, engine: Engine, settings: GatewaySettings) -> None:
+    def __init__(self, engine: Engine, settings: GatewaySettings, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self.settings = settings
+        self.clock = clock  # what an attempt is signed with
         self.client = sender.make_client(settings.webhook_timeout_s)
         self.pool = ThreadPoolExecutor(max_workers=settings.webhook_concurrency, thread_name_prefix="webhook")
 
@@ -50,7 +57,8 @@ class WebhookDispatcher:
     def _deliver(self, job: dict) -> None:
         started = utcnow()
         result = sender.attempt(self.client, url=job["url"], secrets=job["secrets"], webhook_id=job["webhook_id"],
-                                body=job["body"], allow_private=self.settings.webhook_allow_private)
+                                body=job["body"], allow_private=self.settings.webhook_allow_private,
+                                now=self.clock)
         with unit_of_work(self.engine) as session:
             webhooks.record_attempt(session, delivery_id=job["delivery_id"], started_at=started, result=result,
                                     disable_after_s=self.settings.webhook_disable_after_days * 86400)

@@ -2,25 +2,36 @@
 
 An enrolment event is published only when something the services care about changed (roles,
 programme, being enrolled), so a re-import of the same file publishes nothing.
+
+The LMS manages students only unless ``lms_may_grant_staff_roles`` is set: a push that would give
+someone a privileged role (every role but student), or change or unenrol someone who holds one,
+is refused whole (422 ``staff_role_not_allowed``, nothing applied, the webhook id not recorded so
+the LMS may send it again once an admin allows it). Admins grant those roles (PUT, CSV import).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from peerlab.chassis.auth import Role
 from peerlab.chassis.errors import ProblemError
 from peerlab.contracts import utcnow
 from peerlab.gateway import repository
 from peerlab.gateway.events import publish
 from peerlab.gateway.models import Enrolment, Person
 
-ROLES = ("student", "ta", "teacher", "supervisor", "examiner", "admin", "integration")
+ROLES = tuple(role.value for role in Role)
+PRIVILEGED_ROLES = frozenset(ROLES) - {Role.STUDENT.value}
 PROGRAMMES = ("msc", "phd", "other")
 MAX_CSV_ROWS = 5000
+# Column sizes of gateway_person; longer values are refused here rather than failing in the database.
+MAX_ID, MAX_NAME, MAX_EMAIL = 100, 300, 320
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -42,10 +53,12 @@ class ImportResult:
 
 
 def _check(person: PersonInput) -> None:
-    if not person.person_id or len(person.person_id) > 100:
-        raise ProblemError(422, "invalid_person_id", "A person id of 1-100 characters is required.")
-    if not person.name:
-        raise ProblemError(422, "invalid_name", f"{person.person_id}: a name is required.")
+    if not person.person_id or len(person.person_id) > MAX_ID or _CONTROL.search(person.person_id):
+        raise ProblemError(422, "invalid_person_id", "A person id of 1-100 printable characters is required.")
+    if not person.name or len(person.name) > MAX_NAME or _CONTROL.search(person.name):
+        raise ProblemError(422, "invalid_name", f"{person.person_id}: a name of 1-300 printable characters is required.")
+    if person.email is not None and (len(person.email) > MAX_EMAIL or _CONTROL.search(person.email)):
+        raise ProblemError(422, "invalid_email", f"{person.person_id}: an email of at most 320 printable characters.")
     bad = [r for r in person.roles if r not in ROLES]
     if bad or not person.roles:
         raise ProblemError(422, "invalid_role", f"{person.person_id}: unknown or missing roles {bad}.")
@@ -101,8 +114,19 @@ def unenrol(session: Session, *, course_id: str, person_id: str) -> bool:
 
 
 def parse_csv(text: str) -> tuple[list[PersonInput], list[dict]]:
-    """Rows of ``id,name,email,roles,programme`` (roles separated by ``;``); bad rows are reported."""
-    reader = csv.DictReader(io.StringIO(text))
+    """Rows of ``id,name,email,roles,programme`` (roles separated by ``;``); bad rows are reported.
+
+    A file the csv module cannot read (a field over its limit, a NUL byte, a broken quote) is
+    refused whole with the line it stopped at.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(reader)
+    except csv.Error as exc:
+        raise ProblemError(422, "invalid_csv", f"The CSV cannot be read at line {reader.line_num}: {exc}.") from exc
+
+
+def _read_rows(reader: csv.DictReader) -> tuple[list[PersonInput], list[dict]]:
     required = {"id", "name"}
     if reader.fieldnames is None or not required <= {f.strip().lower() for f in reader.fieldnames}:
         raise ProblemError(422, "csv_header", "The CSV needs a header with at least id and name columns.")
@@ -110,7 +134,7 @@ def parse_csv(text: str) -> tuple[list[PersonInput], list[dict]]:
     for line_no, raw in enumerate(reader, start=2):
         if line_no - 1 > MAX_CSV_ROWS:
             raise ProblemError(413, "too_many_rows", f"At most {MAX_CSV_ROWS} rows per import.")
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        row = {(k or "").strip().lower(): v.strip() if isinstance(v, str) else "" for k, v in raw.items()}
         person = PersonInput(
             person_id=row.get("id", ""),
             name=row.get("name", ""),
@@ -143,18 +167,47 @@ def import_csv(session: Session, *, course_id: str, text: str, unenrol_missing: 
     return result
 
 
-def apply_lms_message(session: Session, *, course_id: str, message: dict) -> str:
+def _text(data: dict, key: str, *, required: bool) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ProblemError(422, "invalid_payload", f"data.{key} must be a string.")
+    return value
+
+
+def _refuse_privileged(session: Session, *, course_id: str, person_id: str, roles: list[str]) -> None:
+    granted = sorted(set(roles) & PRIVILEGED_ROLES)
+    if granted:
+        raise ProblemError(422, "staff_role_not_allowed",
+                           f"The LMS may not grant {', '.join(granted)}; an admin grants staff roles.")
+    current = repository.get_enrolment(session, course_id=course_id, person_id=person_id)
+    held = set(current.roles.split(",")) & PRIVILEGED_ROLES if current is not None and current.active else set()
+    if held:
+        raise ProblemError(422, "staff_role_not_allowed",
+                           f"{person_id} holds {', '.join(sorted(held))}; only an admin may change their enrolment.")
+
+
+def apply_lms_message(session: Session, *, course_id: str, message: dict, may_grant_staff_roles: bool = False) -> str:
     """One signed LMS push: ``{type: person.enrolled|person.unenrolled, data: {...}}``."""
     kind, data = message.get("type"), message.get("data") or {}
     if not isinstance(data, dict):
         raise ProblemError(422, "invalid_payload", "data must be an object.")
     if kind == "person.enrolled":
         roles = data.get("roles") or ["student"]
-        if not isinstance(roles, list):
-            raise ProblemError(422, "invalid_payload", "roles must be a list.")
-        person = PersonInput(person_id=str(data.get("person_id") or ""), name=str(data.get("name") or ""),
-                             email=data.get("email"), roles=[str(r) for r in roles], programme=data.get("programme"))
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise ProblemError(422, "invalid_payload", "roles must be a list of strings.")
+        programme = _text(data, "programme", required=False)
+        person = PersonInput(person_id=_text(data, "person_id", required=True), name=_text(data, "name", required=True),
+                             email=_text(data, "email", required=False), roles=roles,
+                             programme=programme.lower() if programme else None)
+        _check(person)
+        if not may_grant_staff_roles:
+            _refuse_privileged(session, course_id=course_id, person_id=person.person_id, roles=person.roles)
         return enrol(session, course_id=course_id, person=person)
     if kind == "person.unenrolled":
-        return "unenrolled" if unenrol(session, course_id=course_id, person_id=str(data.get("person_id") or "")) else "unchanged"
-    raise ProblemError(422, "unknown_message_type", f"Unknown LMS message type {kind!r}.")
+        person_id = _text(data, "person_id", required=True)
+        if not may_grant_staff_roles:
+            _refuse_privileged(session, course_id=course_id, person_id=person_id, roles=[])
+        return "unenrolled" if unenrol(session, course_id=course_id, person_id=person_id) else "unchanged"
+    raise ProblemError(422, "unknown_message_type", f"Unknown LMS message type {str(kind)[:100]!r}.")

@@ -23,13 +23,17 @@ class UnsafeAddress(Exception):
 
 def check_url_shape(url: str) -> tuple[str, str, int]:
     """Scheme http/https, a host, no credentials; returns (scheme, host, port)."""
-    parts = urlsplit(url)
+    if len(url) > 2000 or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ProblemError(422, "invalid_url", "The URL is too long or holds whitespace or control characters.")
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - parses the netloc: "http://[::1" fails here
+    except ValueError as exc:
+        raise ProblemError(422, "invalid_url", "The URL cannot be parsed.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ProblemError(422, "invalid_url", "The endpoint URL must be http(s) with a host.")
     if parts.username or parts.password:
         raise ProblemError(422, "invalid_url", "Credentials in the URL are not allowed.")
-    if len(url) > 2000:
-        raise ProblemError(422, "invalid_url", "The URL is too long.")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
@@ -49,7 +53,7 @@ def address_is_public(address: str) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (OSError, UnicodeError) as exc:  # gaierror, and names IDNA cannot encode ("a..b")
         raise UnsafeAddress(f"{host} does not resolve") from exc
     return sorted({info[4][0] for info in infos})
 
