@@ -13,9 +13,10 @@ SOURCE = "gateway"
 
 
 def person_enrolled(
-    session: Session, *, course_id: str, person_id: str, roles: list[str], programme: str | None, at: datetime
+    session: Session, *, course_id: str, person_id: str, roles: list[str], programme: str | None, at: datetime,
+    email: str | None = None,
 ) -> None:
-    event = PersonEnrolledV1(person_id=person_id, roles=roles, programme=programme, enrolled_at=at)
+    event = PersonEnrolledV1(person_id=person_id, roles=roles, programme=programme, enrolled_at=at, email=email)
     enqueue(session, event, source=SOURCE, subject=person_id, course_id=course_id)
 
 

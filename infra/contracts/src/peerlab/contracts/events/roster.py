@@ -35,6 +35,7 @@ class PersonEnrolledV1(EventData):
     roles: list[Role]
     programme: Literal["msc", "phd", "other"] | None = None
     enrolled_at: datetime
+    email: str | None = None  # additive: lets projects match catalogue supervisors to people
 
 
 class PersonUnenrolledV1(EventData):
