@@ -1,5 +1,6 @@
 """Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
-read an anonymised copy) and groups (who hands in for which group), each kept as a local projection."""
+read an anonymised copy), groups (who hands in for which group) and their supervisors (who reads
+a group's synopsis and report), each kept as a local projection."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
-from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
+from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, GroupSupervisorsChangedV1
 from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
 from peerlab.submissions.service import projections
 
@@ -37,6 +38,11 @@ def on_group_changed(session: Session, envelope: Envelope, data: GroupChangedV1)
     projections.replace_group(session, group_id=data.group_id, member_ids=data.member_ids, at=data.changed_at)
 
 
+def on_group_supervisors_changed(session: Session, envelope: Envelope, data: GroupSupervisorsChangedV1) -> None:
+    projections.replace_supervisors(session, group_id=data.group_id, supervisor_ids=data.supervisor_ids,
+                                    at=data.changed_at)
+
+
 def consumer_spec() -> ConsumerSpec:
     return ConsumerSpec(
         name=CONSUMER,
@@ -47,5 +53,6 @@ def consumer_spec() -> ConsumerSpec:
             ReviewAllocationCancelledV1.TYPE: on_review_allocation_cancelled,
             GroupFormedV1.TYPE: on_group_formed,
             GroupChangedV1.TYPE: on_group_changed,
+            GroupSupervisorsChangedV1.TYPE: on_group_supervisors_changed,
         },
     )

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc
-from peerlab.submissions.models import Allocation, GroupMember, LabVerdict
+from peerlab.submissions.models import Allocation, GroupMember, GroupSupervision, GroupSupervisor, LabVerdict
 
 
 def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str,
@@ -53,4 +53,21 @@ def replace_group(session: Session, *, group_id: str, member_ids: list[str], at:
     session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     for member in sorted(set(member_ids)):
         session.add(GroupMember(group_id=group_id, member_id=member, changed_at=at))
+    session.flush()
+
+
+def replace_supervisors(session: Session, *, group_id: str, supervisor_ids: list[str], at: datetime) -> None:
+    """A group's full supervisor list (``group.supervisors_changed.v1``); an older event arriving
+    after a newer one changes nothing, and applying the same list twice leaves the same rows."""
+    marker = session.get(GroupSupervision, group_id)
+    if marker is not None and as_utc(marker.changed_at) > as_utc(at):
+        return
+    if marker is None:
+        session.add(GroupSupervision(group_id=group_id, changed_at=at))
+    else:
+        marker.changed_at = at
+        session.add(marker)
+    session.execute(delete(GroupSupervisor).where(GroupSupervisor.group_id == group_id))
+    for supervisor_id in sorted(set(supervisor_ids)):
+        session.add(GroupSupervisor(group_id=group_id, supervisor_id=supervisor_id))
     session.flush()
