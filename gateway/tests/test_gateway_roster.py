@@ -102,3 +102,15 @@ def test_lms_push_is_verified_and_applied_once(client, settings) -> None:  # noq
     gone_body, gone_headers = _signed(settings, {"type": "person.unenrolled", "data": {"person_id": "s219999"}})
     assert client.post("/v1/roster/lms", content=gone_body, headers=gone_headers).json()["outcome"] == "unenrolled"
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
+
+
+def test_roster_events_carry_the_email_and_an_email_change_is_published(client, settings, auth) -> None:  # noqa: ANN001
+    """Projects matches catalogue supervisors to people by this e-mail."""
+    admin = auth("t-admin", "admin")
+    client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    assert {e.subject: e.data["email"] for e in _events(settings)}["t-ole"] == "olwi@dtu.dk"
+    moved = CSV.replace("olwi@dtu.dk", "ole.winther@dtu.dk")
+    body = client.post("/v1/roster/import", content=moved, headers={**admin, "content-type": "text/csv"}).json()
+    assert body["updated"] == 1 and body["unchanged"] == 2
+    last = _events(settings)[-1]
+    assert (last.type, last.subject, last.data["email"]) == ("roster.person_enrolled.v1", "t-ole", "ole.winther@dtu.dk")
