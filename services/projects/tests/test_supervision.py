@@ -150,3 +150,53 @@ def test_roster_changes_move_supervision_and_redelivery_changes_nothing(stack):
     before = len(stack.outbox(CHANGED))
     stack.enrol("s20")
     assert len(stack.outbox(CHANGED)) == before
+
+
+def test_concurrent_changes_of_one_projects_supervisors_publish_a_list_with_both(stack):
+    """A link and a catalogue edit of the same project in two open transactions: the later waits
+    for the earlier (project row lock) and publishes the list with both changes, stamped later."""
+    import threading
+
+    import pytest
+    from sqlmodel import Session
+
+    from peerlab.chassis.auth import Principal, Role
+    from peerlab.projects.models import SupervisionRow
+    from peerlab.projects.schemas import ProjectPut
+    from peerlab.projects.service import catalogue, supervision
+    from projects_testkit import COURSE
+
+    if not stack.url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers by itself")
+    client, a, b = _setup(stack)
+    _enrol_staff(stack, "ext1", None)
+    _enrol_staff(stack, "dana", "dana@dtu.dk")
+    teacher = Principal(sub="t1", roles=frozenset({Role.TEACHER}))
+    first = Session(stack.engine, expire_on_commit=False)
+    supervision.put_link(first, course_id=COURSE, person_id="ext1", project_id="p-2021-05", principal=teacher,
+                         now=datetime.now(UTC))
+    errors = []
+
+    def second() -> None:
+        try:
+            with Session(stack.engine) as session:
+                body = ProjectPut(**_project("Speech", ("Carl", "carl@dtu.dk"), ("Dana", "dana@dtu.dk")))
+                catalogue.put_project(session, year=2021, number=5, body=body, now=datetime.now(UTC))
+                session.flush()
+                supervision.refresh_projects(session, course_id=COURSE, project_ids=["p-2021-05"],
+                                             now=datetime.now(UTC))
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=3)  # without the lock it finishes here, computing without the uncommitted link
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not errors
+    last = [e for e in stack.outbox(CHANGED) if e.data["group_id"] == b][-1]
+    assert last.data["supervisor_ids"] == ["carl", "dana", "ext1"]
+    with Session(stack.engine) as session:
+        assert session.get(SupervisionRow, b).supervisor_ids == ["carl", "dana", "ext1"]

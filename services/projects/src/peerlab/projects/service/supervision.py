@@ -16,12 +16,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from peerlab.chassis import clock
 from peerlab.chassis.auth import Principal, Role
+from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, forbidden, not_found
 from peerlab.projects import repository as repo
 from peerlab.projects.events import publish
 from peerlab.projects.models import (
-    AssignmentRow, PersonRow, SupervisionRow, SupervisorCommentRow, SupervisorLinkRow, SupervisorRow,
+    AssignmentRow, PersonRow, ProjectRow, SupervisionRow, SupervisorCommentRow, SupervisorLinkRow, SupervisorRow,
 )
 
 SUPERVISING_ROLES = frozenset({"supervisor", "teacher", "ta", "admin"})
@@ -37,25 +39,46 @@ def normalise_email(email: str | None) -> str | None:
 
 
 def supervisors_of_project(session: Session, *, course_id: str, project_id: str) -> list[str]:
-    """Person ids supervising ``project_id``: catalogue e-mails matched to people, and links."""
-    emails = {normalise_email(s.email) for s in session.scalars(
-        select(SupervisorRow).where(SupervisorRow.project_id == project_id))} - {None}
+    """Person ids supervising ``project_id``: catalogue e-mails matched to people, and links.
+    Read afresh (``populate_existing``): another transaction may have committed since this one
+    first loaded a row."""
+    fresh = {"populate_existing": True}
+    emails = {normalise_email(e) for e in session.scalars(
+        select(SupervisorRow.email).where(SupervisorRow.project_id == project_id))} - {None}
     found: set[str] = set()
     if emails:
         stmt = select(PersonRow).where(PersonRow.course_id == course_id, PersonRow.email.in_(emails))
-        found |= {p.person_id for p in session.scalars(stmt) if may_supervise(p)}
+        found |= {p.person_id for p in session.scalars(stmt.execution_options(**fresh)) if may_supervise(p)}
     linked = list(session.scalars(select(SupervisorLinkRow.person_id).where(
         SupervisorLinkRow.course_id == course_id, SupervisorLinkRow.project_id == project_id)))
-    people = repo.people(session, course_id, linked)
-    found |= {p for p in linked if p in people and people[p].enrolled}
+    if linked:
+        stmt = select(PersonRow).where(PersonRow.course_id == course_id, PersonRow.person_id.in_(linked),
+                                       PersonRow.enrolled.is_(True))
+        found |= {p.person_id for p in session.scalars(stmt.execution_options(**fresh))}
     return sorted(found)
 
 
 def refresh(session: Session, *, course_id: str, group_ids: list[str] | None = None, now: datetime) -> list[str]:
     """Recompute the supervisors of ``group_ids`` (None: every group of the course with an
-    assignment or a published supervision); publish each change. Returns the groups changed."""
-    assignments = {a.group_id: a for a in repo.assignments(session, course_id)}
-    known = {s.group_id: s for s in session.scalars(select(SupervisionRow).where(SupervisionRow.course_id == course_id))}
+    assignment or a published supervision); publish each change. Returns the groups changed.
+
+    Every caller changed an input first; the assigned projects' rows are then locked (in id order)
+    before anything is read, so of two concurrent changes the later one waits and computes from
+    both, and its event (stamped after the lock) is the newer one in submissions' projection.
+    """
+    assigned = select(AssignmentRow.project_id).where(AssignmentRow.course_id == course_id)
+    if group_ids is not None:
+        assigned = assigned.where(AssignmentRow.group_id.in_(list(group_ids)))
+    project_ids = sorted(set(session.scalars(assigned)))
+    if project_ids:
+        session.execute(select(ProjectRow.project_id).where(ProjectRow.project_id.in_(project_ids))
+                        .order_by(ProjectRow.project_id).with_for_update())
+    stamp = max(as_utc(now), clock.now())
+    fresh = {"populate_existing": True}
+    assignments = {a.group_id: a for a in session.scalars(
+        select(AssignmentRow).where(AssignmentRow.course_id == course_id).execution_options(**fresh))}
+    known = {s.group_id: s for s in session.scalars(
+        select(SupervisionRow).where(SupervisionRow.course_id == course_id).execution_options(**fresh))}
     wanted = sorted(set(assignments) | set(known)) if group_ids is None else sorted(set(group_ids))
     by_project: dict[str, list[str]] = {}
     changed = []
@@ -72,12 +95,12 @@ def refresh(session: Session, *, course_id: str, group_ids: list[str] | None = N
             continue
         if row is None:
             row = SupervisionRow(group_id=group_id, course_id=course_id, project_id=project_id, supervisor_ids=ids,
-                                 changed_at=now)
+                                 changed_at=stamp)
         else:
-            row.project_id, row.supervisor_ids, row.changed_at = project_id, ids, now
+            row.project_id, row.supervisor_ids, row.changed_at = project_id, ids, stamp
         session.add(row)
         publish.group_supervisors_changed(session, course_id=course_id, group_id=group_id, project_id=project_id,
-                                          supervisor_ids=ids, at=now)
+                                          supervisor_ids=ids, at=stamp)
         changed.append(group_id)
     return changed
 
