@@ -1,6 +1,6 @@
 """supervision: person e-mail, supervisor links, supervision, comments
 
-Revision ID: 0003
+Revision ID: 0003_supervision
 Revises: 0002
 Create Date: 2026-12-02 05:13:53.093925
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0003'
+revision: str = '0003_supervision'
 down_revision: Union[str, None] = '0002'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
