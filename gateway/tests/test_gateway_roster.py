@@ -169,3 +169,15 @@ def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_setting
         body, headers = _signed(settings, message)
         assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
         assert _person(client, auth, "t-new")["roles"] == ["admin", "teacher"]
+
+
+def test_roster_events_carry_the_email_and_an_email_change_is_published(client, settings, auth) -> None:  # noqa: ANN001
+    """Projects matches catalogue supervisors to people by this e-mail."""
+    admin = auth("t-admin", "admin")
+    client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
+    assert {e.subject: e.data["email"] for e in _events(settings)}["t-ole"] == "olwi@dtu.dk"
+    moved = CSV.replace("olwi@dtu.dk", "ole.winther@dtu.dk")
+    body = client.post("/v1/roster/import", content=moved, headers={**admin, "content-type": "text/csv"}).json()
+    assert body["updated"] == 1 and body["unchanged"] == 2
+    last = _events(settings)[-1]
+    assert (last.type, last.subject, last.data["email"]) == ("roster.person_enrolled.v1", "t-ole", "ole.winther@dtu.dk")

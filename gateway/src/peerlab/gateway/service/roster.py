@@ -72,15 +72,15 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     now = utcnow()
     roles = sorted(set(person.roles))
     row = repository.get_person(session, person.person_id)
-    programme_changed = False
+    details_changed = False
     if row is None:
         row = Person(id=person.person_id, name=person.name, email=person.email, programme=person.programme,
                      created_at=now, updated_at=now)
         session.add(row)
-        programme_changed = True
+        details_changed = True
     else:
         # name and e-mail travel in the event too (submissions masks them in anonymised copies)
-        programme_changed = (row.programme, row.name, row.email) != (person.programme, person.name, person.email)
+        details_changed = (row.programme, row.name, row.email) != (person.programme, person.name, person.email)
         if (row.name, row.email, row.programme) != (person.name, person.email, person.programme):
             row.name, row.email, row.programme, row.updated_at = person.name, person.email, person.programme, now
     enrolment = repository.get_enrolment(session, course_id=course_id, person_id=person.person_id)
@@ -92,7 +92,7 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     elif not enrolment.active:
         enrolment.active, enrolment.roles, enrolment.enrolled_at, enrolment.unenrolled_at = True, ",".join(roles), now, None
         outcome = "enrolled"
-    elif enrolment.roles != ",".join(roles) or programme_changed:
+    elif enrolment.roles != ",".join(roles) or details_changed:
         enrolment.roles = ",".join(roles)
         outcome = "updated"
     session.flush()

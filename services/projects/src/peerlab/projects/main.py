@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from peerlab.chassis.app import create_service_app
-from peerlab.projects.routers import audit, catalogue, groups, people, selection
+from peerlab.projects.routers import audit, catalogue, groups, people, selection, supervision
 from peerlab.projects.settings import ProjectsSettings, get_settings
 
 DESCRIPTION = """The project catalogue per year (projects, supervisors, sub-projects, capacities),
@@ -18,7 +18,8 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="Peerlab projects",
         description=DESCRIPTION,
-        routers=[catalogue.router, groups.router, selection.router, people.router, audit.router],
+        routers=[catalogue.router, groups.router, selection.router, people.router, audit.router,
+                 supervision.router],
     )
 
 

@@ -67,6 +67,8 @@ class PersonRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
     programme: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=320, index=True,
+                              description="Lower-cased; matched against catalogue supervisors' e-mails.")
     enrolled: bool = Field(default=True)
     eligibility: str | None = Field(default=None, max_length=20)
     eligibility_at: datetime | None = Field(default=None, sa_type=TZ)
@@ -163,3 +165,48 @@ class CourseDateRow(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     revision: int
+
+
+# --- supervision ----------------------------------------------------------------------------------
+class SupervisorLinkRow(SQLModel, table=True):
+    """Staff's explicit statement that a roster person supervises a project (for a supervisor
+    the catalogue names without an e-mail, or under another address)."""
+
+    __tablename__ = "projects_supervisor_link"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(primary_key=True, max_length=64)
+    project_id: str = Field(primary_key=True, max_length=32, index=True)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=TZ)
+
+
+class SupervisionRow(SQLModel, table=True):
+    """Who supervises a group, as last published in ``group.supervisors_changed.v1``: the
+    assigned project's catalogue supervisors matched by e-mail to enrolled non-student people,
+    plus the linked people. Recomputed whenever an input changes; published only on a change."""
+
+    __tablename__ = "projects_supervision"
+
+    group_id: str = Field(primary_key=True, max_length=32)
+    course_id: str = Field(max_length=64, index=True)
+    project_id: str | None = Field(default=None, max_length=32)
+    supervisor_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    changed_at: datetime = Field(sa_type=TZ)
+
+
+class SupervisorCommentRow(SQLModel, table=True):
+    """A supervisor's comment on a group's synopsis: approve, or ask for changes, with text."""
+
+    __tablename__ = "projects_supervisor_comment"
+    __table_args__ = (Index("ix_projects_supervisor_comment_group", "group_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    course_id: str = Field(max_length=64)
+    group_id: str = Field(max_length=32)
+    author_id: str = Field(max_length=64)
+    decision: str = Field(max_length=20, description="approved, changes_requested or comment")
+    text: str = Field(sa_type=Text)
+    submission_id: str | None = Field(default=None, max_length=64, description="The synopsis hand-in it is about.")
+    version: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=TZ)

@@ -227,3 +227,55 @@ class PersonPublic(BaseModel):
     enrolled: bool
     eligibility: str | None
     group_id: str | None
+
+
+# --- supervision ----------------------------------------------------------------------------------
+class SupervisorLinkPublic(BaseModel):
+    """Staff's link of a roster person to a project they supervise."""
+
+    person_id: str
+    project_id: str
+    created_by: str
+    created_at: datetime
+
+
+class SupervisedGroup(BaseModel):
+    """A group as its supervisor sees it: project, members and who supervises it."""
+
+    group_id: str
+    name: str
+    state: Literal["forming", "formed", "dissolved"]
+    project_id: str | None
+    project_title: str | None
+    subproject: str | None
+    members: list[MemberPublic]
+    supervisor_ids: list[str]
+
+
+class SupervisedProject(BaseModel):
+    project_id: str
+    year: int
+    number: int
+    title: str
+    group_ids: list[str] = Field(description="The groups assigned to it whose supervisors include the caller.")
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approved", "changes_requested", "comment"] = Field(
+        description="approved: the synopsis is accepted; changes_requested: the group must revise it.")
+    text: str = Field(min_length=1, max_length=20_000)
+    submission_id: str | None = Field(default=None, max_length=64, description="The synopsis hand-in (submissions).")
+    version: int | None = Field(default=None, ge=1)
+
+
+class CommentPublic(BaseModel):
+    id: str
+    group_id: str
+    author_id: str
+    decision: Literal["approved", "changes_requested", "comment"]
+    text: str
+    submission_id: str | None
+    version: int | None
+    created_at: datetime

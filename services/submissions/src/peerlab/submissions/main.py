@@ -22,7 +22,9 @@ from peerlab.chassis.storage import (
 )
 from peerlab.submissions.flow import Runtime
 from peerlab.submissions.receipts import ReceiptSigner
-from peerlab.submissions.routers import assignments, groups, handins, receipts, review_copies, seed, submissions
+from peerlab.submissions.routers import (
+    assignments, external_links, groups, handins, receipts, review_copies, seed, submissions,
+)
 from peerlab.submissions.settings import SubmissionsSettings, get_settings
 from peerlab.submissions.validation import ValidationFailure, ValidatorPool
 
@@ -53,7 +55,7 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     store = make_object_store(settings)
     routers = [assignments.router, handins.router, submissions.router, review_copies.router, receipts.router,
-               seed.router, groups.router]
+               seed.router, groups.router, external_links.router]
     if isinstance(store, FilesystemObjectStore):
         routers.append(filesystem_object_router(store))
 

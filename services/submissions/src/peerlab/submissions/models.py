@@ -8,10 +8,12 @@
   crash never leaves an untracked object behind;
 - idempotency: the first result of a request carrying an ``Idempotency-Key``;
 - closed_assignment: the marker that makes ``assignment.closed.v1`` happen once;
-- lab_verdict / allocation / group_member: projections of other services' events;
+- lab_verdict / allocation / group_member / group_supervision / group_supervisor: projections of
+  other services' events;
 - person_alias: what names a person in free text (roster name and e-mail, the token's name and
   e-mail claims), masked in reviewers' anonymised copies;
-- review_copy: which identities a stored anonymised copy was made to mask.
+- review_copy: which identities a stored anonymised copy was made to mask;
+- external_link: a teacher's revocable, expiring read link to a group's synopsis and report.
 """
 
 from __future__ import annotations
@@ -263,3 +265,40 @@ class ReviewCopy(SQLModel, table=True):
     copy_key: str = Field(sa_column=Column(String(200), primary_key=True))
     identities_digest: str = Field(sa_column=Column(String(64), nullable=False))
     made_at: datetime = Field(sa_column=_ts())
+
+
+class GroupSupervision(SQLModel, table=True):
+    """Projection of ``group.supervisors_changed.v1``: when the group's supervisor list last changed
+    (the guard against a late, older event; kept even when the list is empty)."""
+
+    __tablename__ = "submissions_group_supervision"
+
+    group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    changed_at: datetime = Field(sa_column=_ts())
+
+
+class GroupSupervisor(SQLModel, table=True):
+    """Who supervises a group (projects decides): they read its synopsis and report hand-ins."""
+
+    __tablename__ = "submissions_group_supervisor"
+
+    group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    supervisor_id: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
+
+
+class ExternalLink(SQLModel, table=True):
+    """A read link for a group's external supervisor (no account): only the SHA-256 of its random
+    token is kept; it stops working when it expires or a teacher revokes it."""
+
+    __tablename__ = "submissions_external_link"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False))
+    group_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    token_sha256: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    note: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    created_by: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))

@@ -13,7 +13,10 @@ from peerlab.submissions.models import (
     Allocation,
     Assignment,
     ClosedAssignment,
+    ExternalLink,
     GroupMember,
+    GroupSupervision,
+    GroupSupervisor,
     PersonAlias,
     ReviewCopy,
     IdempotencyRecord,
@@ -256,3 +259,29 @@ def ensure_submission(
     row = find_submission(session, assignment_id=assignment_id, owner_id=owner_id, lock=True)
     assert row is not None  # inserted above or by a committed concurrent transaction
     return row
+
+
+def supervised_groups(session: Session, supervisor_id: str) -> list[str]:
+    query = (select(GroupSupervisor.group_id).where(GroupSupervisor.supervisor_id == supervisor_id)
+             .order_by(GroupSupervisor.group_id))
+    return list(session.execute(query).scalars())
+
+
+def supervises(session: Session, *, supervisor_id: str, group_id: str) -> bool:
+    return session.get(GroupSupervisor, (group_id, supervisor_id)) is not None
+
+
+def group_known(session: Session, group_id: str) -> bool:
+    """The group reached this service (its members or its supervisors)."""
+    if session.get(GroupSupervision, group_id) is not None:
+        return True
+    return session.execute(select(GroupMember.group_id).where(GroupMember.group_id == group_id).limit(1)).first() is not None
+
+
+def external_link_by_hash(session: Session, token_sha256: str) -> ExternalLink | None:
+    return session.execute(select(ExternalLink).where(ExternalLink.token_sha256 == token_sha256)).scalars().first()
+
+
+def external_links_of(session: Session, group_id: str) -> list[ExternalLink]:
+    query = select(ExternalLink).where(ExternalLink.group_id == group_id).order_by(ExternalLink.created_at, ExternalLink.id)
+    return list(session.execute(query).scalars())

@@ -227,3 +227,44 @@ class ProjectHandIns(BaseModel):
 class SeedLabsResult(BaseModel):
     items: list[AssignmentPublic]
     changed: list[str]
+
+
+# --- external supervisors' read links ---------------------------------------------------------------
+class ExternalLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires_at: AwareDatetime = Field(description="When the link stops working (at most a year ahead).")
+    note: str = Field(default="", max_length=500, description="e.g. who it was sent to.")
+
+
+class ExternalLinkPublic(BaseModel):
+    id: str
+    group_id: str
+    note: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+
+class ExternalLinkCreated(ExternalLinkPublic):
+    token: str = Field(description="Shown once; only its hash is stored.")
+    path: str = Field(description="Where the holder reads: /v1/external/{token} (no login).")
+
+
+class ExternalDocument(BaseModel):
+    assignment_id: str
+    kind: Literal["synopsis", "report"]
+    title: str
+    version: int
+    accepted_at: datetime
+    download: DownloadLink
+
+
+class ExternalView(BaseModel):
+    """What an external read link shows: the group's current synopsis and report, nothing else."""
+
+    group_id: str
+    expires_at: datetime
+    documents: list[ExternalDocument]

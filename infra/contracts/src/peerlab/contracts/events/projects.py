@@ -66,3 +66,25 @@ class ProjectAssignedV1(EventData):
     subproject: str | None = None
     supervisor_emails: list[str] = Field(
         default_factory=list, description="E-mails of the project's supervisors in the catalogue (added in place).")
+
+
+class GroupSupervisorsChangedV1(EventData):
+    """Who supervises a group changed (the full list after the change): its assigned project's
+    catalogue supervisors matched to roster people by e-mail, plus staff links of a person to the
+    project. ``supervisor_ids`` are person ids; an empty list means nobody (any longer)."""
+
+    TYPE = "group.supervisors_changed.v1"
+    TOPIC = topics.PROJECTS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"group_id": "g-17", "project_id": "p-2021-04", "supervisor_ids": ["blia", "tsal"],
+                 "changed_at": "2021-10-16T09:00:00Z"}
+            ]
+        }
+    )
+
+    group_id: str
+    project_id: str | None = None
+    supervisor_ids: list[str]
+    changed_at: datetime

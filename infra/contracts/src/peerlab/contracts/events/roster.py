@@ -31,7 +31,13 @@ class PersonEnrolledV1(EventData):
                     "roles": ["student"],
                     "programme": "msc",
                     "enrolled_at": "2021-08-30T08:00:00Z",
-                }
+                },
+                {
+                    "person_id": "blia",
+                    "roles": ["supervisor"],
+                    "enrolled_at": "2021-08-30T08:00:00Z",
+                    "email": "blia@dtu.dk",
+                },
             ]
         }
     )

@@ -14,7 +14,7 @@ from peerlab.contracts.events.review import EligibilityChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
 from peerlab.contracts.events.term import TermDatesChangedV1
 from peerlab.chassis.clock import now
-from peerlab.projects.service import calendar, groups, people
+from peerlab.projects.service import calendar, groups, people, supervision
 from peerlab.projects.service.groups import GroupPolicy
 from peerlab.projects.settings import ProjectsSettings, get_settings
 
@@ -23,14 +23,26 @@ CONSUMER_NAME = "projects"
 
 def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1, *,
                        settings: ProjectsSettings) -> None:
+    before = people.supervision_key(session, course_id=envelope.course_id, person_id=data.person_id)
     people.record_enrolment(session, course_id=envelope.course_id, person_id=data.person_id, roles=list(data.roles),
-                            programme=data.programme, now=now())
+                            programme=data.programme, email=data.email, now=now())
+    _refresh_supervision(session, envelope, data.person_id, before)
+
+
+def _refresh_supervision(session: Session, envelope: Envelope, person_id: str, before: tuple | None) -> None:
+    """A change of a (possible) supervisor's e-mail, roles or enrolment may change who supervises
+    which group; students' changes never do."""
+    after = people.supervision_key(session, course_id=envelope.course_id, person_id=person_id)
+    if before != after and (before is not None and before[0] or after is not None and after[0]):
+        supervision.refresh(session, course_id=envelope.course_id, now=now())
 
 
 def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1, *,
                          settings: ProjectsSettings) -> None:
     """The student leaves the course, and with it their group (the group's change is published)."""
+    before = people.supervision_key(session, course_id=envelope.course_id, person_id=data.person_id)
     people.record_unenrolment(session, course_id=envelope.course_id, person_id=data.person_id, now=now())
+    _refresh_supervision(session, envelope, data.person_id, before)
     if envelope.course_id == settings.course_id:
         groups.remove_from_any_group(session, person_id=data.person_id, policy=GroupPolicy.of(settings, session),
                                      now=now())

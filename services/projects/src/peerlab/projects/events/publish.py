@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.chassis.outbox import enqueue
-from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
+from peerlab.contracts.events.projects import (
+    GroupChangedV1, GroupFormedV1, GroupSupervisorsChangedV1, ProjectAssignedV1,
+)
 from peerlab.projects import repository as repo
 from peerlab.projects.models import AssignmentRow
 
@@ -30,3 +32,10 @@ def project_assigned(session: Session, *, assignment: AssignmentRow) -> None:
                               subproject=assignment.subproject, assigned_at=assignment.assigned_at,
                               supervisor_emails=[s.email for s in supervisors if s.email])
     enqueue(session, event, source=SOURCE, subject=assignment.group_id, course_id=assignment.course_id)
+
+
+def group_supervisors_changed(session: Session, *, course_id: str, group_id: str, project_id: str | None,
+                              supervisor_ids: list[str], at: datetime) -> None:
+    event = GroupSupervisorsChangedV1(group_id=group_id, project_id=project_id, supervisor_ids=supervisor_ids,
+                                      changed_at=at)
+    enqueue(session, event, source=SOURCE, subject=group_id, course_id=course_id)

@@ -13,7 +13,7 @@ from peerlab.projects import repository as repo
 from peerlab.chassis.clock import now
 from peerlab.projects.routers.deps import SettingsDep
 from peerlab.projects.schemas import CatalogueSummary, ImportResult, ProjectPublic, ProjectPut
-from peerlab.projects.service import catalogue
+from peerlab.projects.service import catalogue, supervision
 
 router = APIRouter(prefix="/v1/catalogues", tags=["catalogue"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -46,6 +46,9 @@ def put_project(year: Year, number: Number, body: ProjectPut, response: Response
                 settings: SettingsDep, _: TeacherPrincipal) -> ProjectPublic:
     """Create or replace project ``number`` of ``year`` (id ``p-<year>-<number:02>``); a repeat changes nothing."""
     row, outcome = catalogue.put_project(session, year=year, number=number, body=body, now=now())
+    if outcome == "updated":
+        session.flush()
+        supervision.refresh_projects(session, course_id=settings.course_id, project_ids=[row.project_id], now=now())
     if outcome == "created":
         response.status_code = 201
     return catalogue.publics(session, [row], default_capacity=settings.default_project_capacity)[0]
@@ -58,7 +61,12 @@ def delete_project(year: Year, number: Number, session: SessionDep, _: TeacherPr
 
 
 @router.post("/{year}/import-bundled", response_model=ImportResult)
-def import_bundled(year: Year, session: SessionDep, _: TeacherPrincipal) -> ImportResult:
+def import_bundled(year: Year, session: SessionDep, settings: SettingsDep, _: TeacherPrincipal) -> ImportResult:
     """Create or update ``year``'s projects from the catalogue parsed from the course plan, shipped
     with the service; running it again changes nothing."""
-    return catalogue.import_bundled(session, year=year, now=now())
+    result = catalogue.import_bundled(session, year=year, now=now())
+    if result.updated:
+        session.flush()
+        supervision.refresh_projects(session, course_id=settings.course_id,
+                                     project_ids=[repo.project_id(year, n) for n in result.updated], now=now())
+    return result

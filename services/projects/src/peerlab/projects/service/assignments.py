@@ -22,6 +22,7 @@ from peerlab.projects.schemas import (
     AllocationProfile, AllocationResult, AssignmentPublic, AssignmentPut, UnassignedGroup,
 )
 from peerlab.projects.service.catalogue import effective_capacity
+from peerlab.projects.service import supervision
 from peerlab.projects.service.groups import GroupPolicy, require_visible
 
 
@@ -62,6 +63,8 @@ def run_allocation(session: Session, *, course_id: str, year: int, default_capac
             raise conflict("allocation_conflict", "Another allocation ran at the same moment; run it again.") from exc
         for row in rows:
             publish.project_assigned(session, assignment=row)
+        session.flush()
+        supervision.refresh(session, course_id=course_id, group_ids=[r.group_id for r in rows], now=now)
     return AllocationResult(
         dry_run=dry_run, objective=objective, assigned=assigned, unassigned=[u.group_id for u in solved.unplaced],
         unassigned_reasons=[UnassignedGroup(group_id=u.group_id, reason=u.reason) for u in solved.unplaced],
@@ -104,6 +107,8 @@ def assign_manually(session: Session, *, group_id: str, body: AssignmentPut, pol
         row.method, row.assigned_by, row.assigned_at = "manual", principal.sub, now
     session.add(row)
     publish.project_assigned(session, assignment=row)
+    session.flush()
+    supervision.refresh(session, course_id=policy.course_id, group_ids=[group_id], now=now)
     return row, True
 
 

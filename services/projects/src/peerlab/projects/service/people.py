@@ -9,6 +9,7 @@ from sqlmodel import Session
 from peerlab.projects import repository as repo
 from peerlab.chassis.clock import as_utc
 from peerlab.projects.models import PersonRow
+from peerlab.projects.service.supervision import may_supervise
 
 
 def _person(session: Session, course_id: str, person_id: str, now: datetime) -> PersonRow:
@@ -20,9 +21,10 @@ def _person(session: Session, course_id: str, person_id: str, now: datetime) -> 
 
 
 def record_enrolment(session: Session, *, course_id: str, person_id: str, roles: list[str], programme: str | None,
-                     now: datetime) -> PersonRow:
+                     now: datetime, email: str | None = None) -> PersonRow:
     row = _person(session, course_id, person_id, now)
     row.roles, row.programme, row.enrolled, row.updated_at = sorted(set(roles)), programme, True, now
+    row.email = email.strip().lower() if email and email.strip() else None
     session.add(row)
     return row
 
@@ -43,3 +45,11 @@ def record_eligibility(session: Session, *, course_id: str, person_id: str, stat
     row.eligibility, row.eligibility_at, row.updated_at = status, at, now
     session.add(row)
 
+
+
+def supervision_key(session: Session, *, course_id: str, person_id: str) -> tuple | None:
+    """What of a person decides whether they supervise: (may supervise, e-mail, enrolled)."""
+    row = repo.get_person(session, course_id, person_id)
+    if row is None:
+        return None
+    return (may_supervise(row), row.email, row.enrolled)

@@ -1,5 +1,6 @@
 """Consumers: lab verdicts (who may resubmit), review allocations and their cancellations (who may
-read an anonymised copy), groups (who hands in for which group) and their projects (where a synopsis
+read an anonymised copy), groups (who hands in for which group), their supervisors (who reads
+a group's synopsis and report) and their projects (where a synopsis
 goes), people's programme (who presents a poster), each kept as a local projection; and the course
 calendar's dates, which the assignments linked to them follow; and the roster's names and e-mails
 (what an anonymised copy masks)."""
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from peerlab.chassis.clock import now as server_now
 from peerlab.chassis.consumer import ConsumerSpec
 from peerlab.contracts import Envelope, topics
-from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, ProjectAssignedV1
+from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1, GroupSupervisorsChangedV1, ProjectAssignedV1
 from peerlab.contracts.events.review import LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
 from peerlab.contracts.events.term import TermDatesChangedV1
@@ -45,6 +46,11 @@ def on_group_formed(session: Session, envelope: Envelope, data: GroupFormedV1) -
 
 def on_group_changed(session: Session, envelope: Envelope, data: GroupChangedV1) -> None:
     projections.replace_group(session, group_id=data.group_id, member_ids=data.member_ids, at=data.changed_at)
+
+
+def on_group_supervisors_changed(session: Session, envelope: Envelope, data: GroupSupervisorsChangedV1) -> None:
+    projections.replace_supervisors(session, group_id=data.group_id, supervisor_ids=data.supervisor_ids,
+                                    at=data.changed_at)
 
 
 def on_project_assigned(session: Session, envelope: Envelope, data: ProjectAssignedV1) -> None:
@@ -84,5 +90,6 @@ def consumer_spec(*, clock: Callable[[], datetime] = server_now) -> ConsumerSpec
             PersonEnrolledV1.TYPE: on_person_enrolled,
             PersonUnenrolledV1.TYPE: on_person_unenrolled,
             TermDatesChangedV1.TYPE: partial(on_term_dates_changed, clock=clock),
+            GroupSupervisorsChangedV1.TYPE: on_group_supervisors_changed,
         },
     )

@@ -7,6 +7,9 @@
   ``fail``; it is read by its owner and teachers only, never by peers or TAs.
 - Staff read every other hand-in; a reviewer reads only an anonymised copy of a submission
   allocated to them (see ``reviewer_allocation``).
+- A supervisor (role ``supervisor``) reads the synopsis and report hand-ins of the groups the
+  projects service says they supervise (projection of ``group.supervisors_changed.v1``), and
+  nothing else; external supervisors without an account use a teacher's read link instead.
 """
 
 from __future__ import annotations
@@ -71,8 +74,19 @@ def is_owner(session: Session, principal: Principal, submission: Submission) -> 
     return submission.owner_id in repository.groups_of(session, principal.sub)
 
 
+SUPERVISED_KINDS = frozenset({"synopsis", "report"})
+
+
+def is_supervisor_of(session: Session, principal: Principal, submission: Submission, assignment: Assignment) -> bool:
+    return (assignment.kind in SUPERVISED_KINDS and submission.owner_type == "group"
+            and principal.has(Role.SUPERVISOR)
+            and repository.supervises(session, supervisor_id=principal.sub, group_id=submission.owner_id))
+
+
 def can_read(session: Session, principal: Principal, submission: Submission, assignment: Assignment) -> bool:
     if is_owner(session, principal, submission):
+        return True
+    if is_supervisor_of(session, principal, submission, assignment):
         return True
     if assignment.kind == "resubmission":
         return principal.is_teacher
@@ -85,8 +99,10 @@ def ensure_can_read(session: Session, principal: Principal, submission: Submissi
 
 
 def owner_ids_visible_to(session: Session, principal: Principal) -> list[str]:
-    """The owner ids whose hand-ins a student may list: themselves and their groups."""
-    return [principal.sub, *repository.groups_of(session, principal.sub)]
+    """The owner ids whose hand-ins a non-staff caller may list: themselves and their groups, and a
+    supervisor's supervised groups (whose hand-ins ``can_read`` narrows to synopsis and report)."""
+    supervised = repository.supervised_groups(session, principal.sub) if principal.has(Role.SUPERVISOR) else []
+    return [principal.sub, *repository.groups_of(session, principal.sub), *supervised]
 
 
 def reviewer_allocation(

@@ -11,7 +11,9 @@ from sqlmodel import Session
 
 from peerlab.submissions import repository
 from peerlab.chassis.clock import as_utc
-from peerlab.submissions.models import Allocation, GroupMember, GroupProject, LabVerdict, Person
+from peerlab.submissions.models import (
+    Allocation, GroupMember, GroupProject, GroupSupervision, GroupSupervisor, LabVerdict, Person,
+)
 
 
 def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str,
@@ -89,4 +91,20 @@ def record_aliases(session: Session, *, person_id: str, names: Iterable[str | No
     anonymised copy can mask it; blank values are ignored, nothing is ever removed."""
     aliases = [n.strip()[:320] for n in names if isinstance(n, str) and n.strip()]
     repository.add_aliases(session, person_id=person_id, aliases=aliases, source=source, at=at)
+
+
+def replace_supervisors(session: Session, *, group_id: str, supervisor_ids: list[str], at: datetime) -> None:
+    """A group's full supervisor list (``group.supervisors_changed.v1``); an older event arriving
+    after a newer one changes nothing, and applying the same list twice leaves the same rows."""
+    marker = session.get(GroupSupervision, group_id)
+    if marker is not None and as_utc(marker.changed_at) > as_utc(at):
+        return
+    if marker is None:
+        session.add(GroupSupervision(group_id=group_id, changed_at=at))
+    else:
+        marker.changed_at = at
+        session.add(marker)
+    session.execute(delete(GroupSupervisor).where(GroupSupervisor.group_id == group_id))
+    for supervisor_id in sorted(set(supervisor_ids)):
+        session.add(GroupSupervisor(group_id=group_id, supervisor_id=supervisor_id))
     session.flush()
