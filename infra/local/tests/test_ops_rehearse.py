@@ -5,10 +5,7 @@ backlog are read from the processes' /metrics."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from datetime import timedelta
 
 import httpx
@@ -17,26 +14,6 @@ import pytest
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.ops import notebooks, rehearse
-from peerlab.local.ports import free_port
-from peerlab.local.services import ServiceSpec, service_env
-
-
-@pytest.fixture
-def submissions(spawn_service, fresh_database_url, kafka_broker, tmp_path):
-    spec = ServiceSpec("submissions", "peerlab.submissions")
-    port, metrics_port = free_port(), free_port()
-    env = {**service_env(spec, port=port, data_dir=tmp_path, bootstrap=kafka_broker.bootstrap),
-           "PEERLAB_SUBMISSIONS_DATABASE_URL": fresh_database_url("rehearse"),
-           "PEERLAB_SUBMISSIONS_COURSE_ID": "rehearsal-course",
-           "PEERLAB_SUBMISSIONS_WORKER_METRICS_PORT": str(metrics_port),
-           "PEERLAB_SUBMISSIONS_CONSUMER_LAG_INTERVAL_S": "1"}
-    done = subprocess.run([sys.executable, "-m", "peerlab.submissions.migrate", "upgrade"],
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    api = spawn_service("peerlab.submissions.main:app", env=env, port=port, name="submissions-api")
-    spawn_service([sys.executable, "-m", "peerlab.submissions.worker"], env=env, name="submissions-worker",
-                  ready_url=f"http://127.0.0.1:{metrics_port}/healthz", ready_timeout=60)
-    return api.url, [f"{api.url}/metrics", f"http://127.0.0.1:{metrics_port}/metrics"]
 
 
 def test_a_small_surge_is_accepted_and_nothing_is_lost(submissions, tmp_path):
