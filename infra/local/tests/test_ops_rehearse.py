@@ -28,6 +28,9 @@ def test_a_small_surge_is_accepted_and_nothing_is_lost(submissions, tmp_path):
     teacher = mint_dev_token(sub="t", roles=["teacher"], secret=DEV_JWT_SECRET, ttl_s=60)
     listed = rehearse.listed_versions(httpx.Client(), base_url, report.assignment_id, token=teacher)
     assert len(listed) == 10
+    api_metrics = httpx.get(metrics[0]).text
+    assert ('peerlab_http_requests_total{method="POST",route="/v1/assignments/{assignment_id}/submissions",'
+            'service="submissions",status="201"} 10.0') in api_metrics  # what the alerts and dashboard query
     lag = httpx.get(metrics[1]).text
     assert "peerlab_consumer_lag{" in lag and "peerlab_event_handler_seconds" in lag
 
