@@ -38,12 +38,13 @@ class Readiness:
         return self.deadline.at - self.now if self.deadline else None
 
 
-def enrolled_students(gateway_url: str, *, token: str, course_id: str, client: httpx.Client) -> int:
+def enrolled_students(gateway_url: str, *, token: str, client: httpx.Client) -> int:
+    """Students enrolled in the gateway's course (its roster, paged)."""
     count, after = 0, None
     while True:
         params = {"role": "student", "limit": 1000, **({"after": after} if after else {})}
         resp = client.get(f"{gateway_url.rstrip('/')}/v1/roster", params=params,
-                          headers={"Authorization": f"Bearer {token}", "X-Course-Id": course_id})
+                          headers={"Authorization": f"Bearer {token}"})
         resp.raise_for_status()
         body = resp.json()
         count += len(body["items"])
@@ -109,7 +110,7 @@ def build(*, submissions_url: str, scheduling_url: str | None, gateway_url: str 
         expected = None
         if gateway_url:
             try:
-                expected = enrolled_students(gateway_url, token=token, course_id=course_id, client=client)
+                expected = enrolled_students(gateway_url, token=token, client=client)
             except httpx.HTTPError:
                 expected = None
     planned = planned_replicas(prescale_file, deadline) if deadline else {}
