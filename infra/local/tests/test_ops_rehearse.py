@@ -26,13 +26,23 @@ def test_a_small_surge_is_accepted_and_nothing_is_lost(submissions, tmp_path):
     assert "peak consumer lag" in report.metrics and report.metrics["new 5xx"] == 0
     # The service agrees: ten current versions, one per synthetic student, with the bytes sent.
     teacher = mint_dev_token(sub="t", roles=["teacher"], secret=DEV_JWT_SECRET, ttl_s=60)
-    listed = rehearse.listed_versions(httpx.Client(), base_url, report.assignment_id, token=teacher)
-    assert len(listed) == 10
+    owners = [f"rh{report.run_id}-{i:05d}" for i in range(10)]
+    listed = rehearse.listed_versions(httpx.Client(), base_url, report.assignment_id, token=teacher,
+                                      owners=owners, chunk=3)  # four requests: 3 + 3 + 3 + 1
+    assert sorted(listed) == owners
     api_metrics = httpx.get(metrics[0]).text
     assert ('peerlab_http_requests_total{method="POST",route="/v1/assignments/{assignment_id}/submissions",'
             'service="submissions",status="201"} 10.0') in api_metrics  # what the alerts and dashboard query
     lag = httpx.get(metrics[1]).text
     assert "peerlab_consumer_lag{" in lag and "peerlab_event_handler_seconds" in lag
+
+
+@pytest.mark.slow
+def test_more_hand_ins_than_one_list_page_are_all_found(submissions):
+    """The list endpoint answers at most 500 rows without saying so: 501 hand-ins, none lost."""
+    base_url, _ = submissions
+    report = rehearse.run(base_url=base_url, students=501, concurrency=8, max_mb=0.05, secret=DEV_JWT_SECRET)
+    assert (report.accepted, report.lost) == (501, 0), report.refused_codes
 
 
 def test_a_hand_in_the_service_does_not_list_counts_as_lost(submissions, monkeypatch):

@@ -46,6 +46,7 @@ class Outcome:
 @dataclass
 class Report:
     base_url: str
+    run_id: str
     assignment_id: str
     students: int
     accepted: int
@@ -122,16 +123,23 @@ def _problem_code(resp: httpx.Response) -> str:
         return str(resp.status_code)
 
 
-def listed_versions(client: httpx.Client, base_url: str, assignment_id: str, *, token: str) -> dict[str, str]:
-    """{owner id: SHA-256 of the current version} as the submissions API lists them."""
-    resp = client.get(f"{base_url}/v1/submissions", params={"assignment_id": assignment_id},
-                      headers={"Authorization": f"Bearer {token}"}, timeout=120)
-    resp.raise_for_status()
+def listed_versions(client: httpx.Client, base_url: str, assignment_id: str, *, token: str,
+                    owners: list[str], chunk: int = 200) -> dict[str, str]:
+    """{owner id: SHA-256 of the current version} as the submissions API lists them.
+
+    Asked by ``owner_ids`` in chunks: the list endpoint answers at most 500 rows and says nothing
+    when it cut the rest, so one ``?assignment_id=`` query would make hand-ins look lost.
+    """
     out = {}
-    for sub in resp.json()["items"]:
-        current = next((v for v in sub["versions"] if v["version"] == sub["current_version"]), None)
-        if current is not None:
-            out[sub["owner_id"]] = current["sha256"]
+    for start in range(0, len(owners), chunk):
+        params = {"assignment_id": assignment_id, "owner_ids": ",".join(owners[start:start + chunk])}
+        resp = client.get(f"{base_url}/v1/submissions", params=params,
+                          headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        resp.raise_for_status()
+        for sub in resp.json()["items"]:
+            current = next((v for v in sub["versions"] if v["version"] == sub["current_version"]), None)
+            if current is not None:
+                out[sub["owner_id"]] = current["sha256"]
     return out
 
 
@@ -172,13 +180,14 @@ def run(*, base_url: str, students: int, concurrency: int = 32, deadline_in: tim
                     progress.update(task, advance=1, state=f"{ok} accepted")
         wall = time.perf_counter() - started
         watch.stop()
-        listed = listed_versions(client, base_url, assignment_id, token=teacher)
+        listed = listed_versions(client, base_url, assignment_id, token=teacher,
+                                 owners=sorted(o.student for o in outcomes))
     accepted = [o for o in outcomes if o.status is not None and o.status < 400]
     refused = [o for o in outcomes if o.status is not None and o.status >= 400]
     failed = [o for o in outcomes if o.status is None]
     lost = [o.student for o in accepted if listed.get(o.student) != o.sha256]
     return Report(
-        base_url=base_url, assignment_id=assignment_id, students=students, accepted=len(accepted),
+        base_url=base_url, run_id=run_id, assignment_id=assignment_id, students=students, accepted=len(accepted),
         refused=len(refused), failed=len(failed), lost=len(lost), wall_s=round(wall, 3),
         handins_per_s=round(len(accepted) / wall, 2) if wall else 0.0,
         latency_ms={k: round(v * 1000, 1) for k, v in percentiles([o.seconds for o in accepted]).items()},
