@@ -116,7 +116,9 @@ def test_services_reach_only_broker_database_and_store():
             allowed.add((("app.kubernetes.io/component", "api"), ("peerlab/tier", "app")))
         assert targets == allowed, svc.name
     assert docs[("networking.k8s.io/v1", "NetworkPolicy", "peerlab", "default-deny")]["spec"] == {
-        "podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [], "egress": []}
+        "podSelector": {}, "policyTypes": ["Ingress"], "ingress": []}
+    assert docs[("networking.k8s.io/v1", "NetworkPolicy", "peerlab", "apps-egress-deny")]["spec"] == {
+        "podSelector": {"matchLabels": {"peerlab/tier": "app"}}, "policyTypes": ["Egress"], "egress": []}
 
 
 # --- production settings come from the ConfigMap and Secrets ------------------------------------------

@@ -276,7 +276,10 @@ def network_policies(svc: ServiceInfo) -> list[Doc]:
 def common_policies() -> list[Doc]:
     everything = {}
     return [
-        _np("default-deny", everything, ingress=[], egress=[]),
+        # Nothing reaches a pod unless a policy below says so. Egress is locked for our own pods only:
+        # the operators' pods (Kafka quorum, PostgreSQL replication, their API server calls) need theirs.
+        _np("default-deny", everything, ingress=[]),
+        _np("apps-egress-deny", {"matchLabels": {"peerlab/tier": "app"}}, egress=[]),
         _np("allow-dns", everything, egress=[{"to": [_ns("kube-system")],
                                               "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]),
         # Tokens are RS256 in production: APIs fetch the identity provider's JWKS over HTTPS, and the
@@ -285,9 +288,9 @@ def common_policies() -> list[Doc]:
             egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}],
                      "ports": [{"protocol": "TCP", "port": 443}]}]),
         _np("kafka-from-apps", KAFKA_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": KAFKA_PODS},
-                                                              _ns("keda"), _ns("strimzi")]}]),
+                                                              _ns("keda"), _ns("strimzi"), _ns("monitoring")]}]),
         _np("postgres-from-apps", PG_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": PG_PODS},
-                                                             _ns("cnpg-system")]}]),
+                                                             _ns("cnpg-system"), _ns("monitoring")]}]),
         # Presigned upload and download URLs name the object host, which the Ingress routes to MinIO.
         _np("minio-from-submissions-and-ingress", MINIO_PODS, ingress=[
             {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "submissions"}}},
@@ -370,7 +373,7 @@ def postgres() -> list[Doc]:
 def minio() -> list[Doc]:
     labels = {"app.kubernetes.io/name": "minio", **PART_OF}
     container = {
-        "name": "minio", "image": "minio/minio:RELEASE.2025-09-07T16-13-09Z", "imagePullPolicy": "IfNotPresent",
+        "name": "minio", "image": "minio/minio:RELEASE.2025-04-22T22-12-26Z", "imagePullPolicy": "IfNotPresent",
         "args": ["server", "/data", "--console-address", ":9001"],
         "env": [{"name": "MINIO_ROOT_USER", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "username"}}},
                 {"name": "MINIO_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "password"}}}],
