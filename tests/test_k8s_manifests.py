@@ -247,3 +247,20 @@ def test_a_typo_in_an_operator_field_fails(crds, kind, name, field):
 def test_a_wrong_type_in_an_operator_field_fails(crds):
     docs = _broken(lambda ds: _find(ds, "ScaledObject", "review-worker")["spec"].update(maxReplicaCount="six"))
     assert any("ScaledObject/review-worker" in p for p in validate.schema_problems([_find(docs, "ScaledObject", "review-worker")], crds))
+
+
+def test_the_validate_command_fails_on_a_broken_file(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from peerlab.local.cli import app
+
+    monkeypatch.chdir(ROOT)
+    good = [_find(PROD, "Deployment", "review-api"), _find(PROD, "Service", "review")]
+    ok_file, bad_file = tmp_path / "ok.yaml", tmp_path / "bad.yaml"
+    ok_file.write_text(yaml.safe_dump_all(good))
+    broken = copy.deepcopy(good)
+    broken[1]["spec"]["portz"] = broken[1]["spec"].pop("ports")
+    bad_file.write_text(yaml.safe_dump_all(broken))
+    assert CliRunner().invoke(app, ["ops", "k8s", "validate", str(ok_file)]).exit_code == 0
+    result = CliRunner().invoke(app, ["ops", "k8s", "validate", str(bad_file)])
+    assert result.exit_code == 1 and "portz" in result.output
