@@ -13,7 +13,9 @@ from peerlab.local.services import ServiceSpec, service_env
 
 
 @pytest.fixture
-def submissions(spawn_service, fresh_database_url, kafka_broker, tmp_path):
+def submissions(spawn_service, fresh_database_url, make_kafka_broker, tmp_path):
+    # A broker of its own: on the shared one the worker would replay every earlier test's events.
+    kafka_broker = make_kafka_broker()
     spec = ServiceSpec("submissions", "peerlab.submissions")
     port, metrics_port = free_port(), free_port()
     env = {**service_env(spec, port=port, data_dir=tmp_path, bootstrap=kafka_broker.bootstrap),
