@@ -67,6 +67,12 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "peerlab"
     jwt_audience: str = "peerlab"
 
+    worker_metrics_port: int | None = Field(
+        default=None, description="Port of the worker's /metrics, /healthz and /readyz (none: not served)."
+    )
+    worker_metrics_host: str = "127.0.0.1"
+    consumer_lag_interval_s: float = Field(default=15.0, gt=0, description="How often a worker samples its lag.")
+
     log_level: str = "INFO"
     log_json: bool = True
 

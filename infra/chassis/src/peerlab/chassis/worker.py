@@ -17,6 +17,7 @@ from peerlab.chassis.consumer import ConsumerRunner, ConsumerSpec
 from peerlab.chassis.db import make_engine, unit_of_work
 from peerlab.chassis.observability import configure_logging
 from peerlab.chassis.settings import ServiceSettings
+from peerlab.chassis.worker_metrics import LagSampler, serve, timed
 
 log = logging.getLogger("peerlab.worker")
 
@@ -55,12 +56,22 @@ def start_worker_threads(
         relay = build_relay(engine, settings)
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True))
     for spec in consumers:
-        runner = ConsumerRunner(spec, engine=engine, bootstrap=settings.kafka_bootstrap)
+        runner = ConsumerRunner(timed(spec), engine=engine, bootstrap=settings.kafka_bootstrap)
         threads.append(threading.Thread(target=runner.run, args=(stop,), name=f"consumer-{spec.name}", daemon=True))
     for job in periodic:
         threads.append(threading.Thread(target=_periodic_loop, args=(job, engine, stop), name=f"job-{job.name}", daemon=True))
     for thread in threads:
         thread.start()
+    if settings.worker_metrics_port is not None:
+        sampler = LagSampler(settings.kafka_bootstrap, consumers, interval_s=settings.consumer_lag_interval_s)
+        lag_thread = threading.Thread(target=sampler.run, args=(stop,), name="consumer-lag", daemon=True)
+        lag_thread.start()
+        loops = [*threads]
+        server = serve(settings.worker_metrics_host, settings.worker_metrics_port, threads=lambda: loops,
+                       ready=lambda: sampler.healthy or not consumers)
+        threading.Thread(target=lambda: (stop.wait(), server.shutdown()), name="worker-metrics-stop",
+                         daemon=True).start()
+        threads.append(lag_thread)
     return threads
 
 

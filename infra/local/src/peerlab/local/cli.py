@@ -1,4 +1,5 @@
-"""The ``peerlab`` command: ``peerlab dev`` runs the embedded stack, ``peerlab token`` mints a dev JWT."""
+"""The ``peerlab`` command: ``peerlab dev`` runs the embedded stack, ``peerlab token`` mints a dev JWT,
+``peerlab ops ...`` are the operations commands (k8s manifests, prescale, rehearse, readiness)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ from rich.table import Table
 
 app = typer.Typer(help="Peerlab developer commands.", no_args_is_help=True)
 console = Console()
+
+
+def _add_ops() -> None:
+    from peerlab.local.ops.cli import app as ops_app
+
+    app.add_typer(ops_app, name="ops")
+
+
+_add_ops()
 
 
 @app.command()
