@@ -7,6 +7,7 @@ topic or production setting shows up as a difference that a test reports.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 
 from peerlab.contracts import topics
@@ -65,14 +66,15 @@ class ServiceInfo:
 
 
 SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("submissions", ("submissions",), (topics.REVIEW, topics.PROJECTS), uses_store=True,
+    ServiceInfo("submissions", ("submissions",), (topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER),
+                uses_store=True,
                 config={"storage_bucket": "peerlab-submissions",
                         "storage_s3_public_endpoint": "files.peerlab.example.org",
                         "public_base_url": "https://peerlab.example.org"},
                 secrets=("receipt_signing_key",)),
     ServiceInfo("review", ("review",), (topics.SUBMISSIONS, topics.ROSTER)),
-    ServiceInfo("projects", ("projects",), (topics.ROSTER, topics.REVIEW)),
-    ServiceInfo("scheduling", ("scheduling",), (topics.PROJECTS,)),
+    ServiceInfo("projects", ("projects",), (topics.ROSTER, topics.REVIEW, topics.SCHEDULING)),
+    ServiceInfo("scheduling", ("scheduling-exam", "scheduling"), (topics.ROSTER, topics.PROJECTS)),
     ServiceInfo("gateway", ("gateway-webhooks",), topics.ALL,
                 config={"submissions_url": "http://submissions", "review_url": "http://review",
                         "projects_url": "http://projects", "scheduling_url": "http://scheduling",
@@ -82,33 +84,28 @@ SERVICES: tuple[ServiceInfo, ...] = (
 BY_NAME = {s.name: s for s in SERVICES}
 
 
-def consumer_names_in_code() -> dict[str, tuple[str, ...]]:
-    """The consumer group names each service's worker declares (its ConsumerSpec)."""
-    out: dict[str, tuple[str, ...]] = {}
-    for svc in SERVICES:
-        handlers = importlib.import_module(f"{svc.package}.events.handlers")
-        if svc.name == "gateway":
-            from peerlab.gateway.settings import GatewaySettings
+def _consumer_specs(svc) -> list:
+    """Every ConsumerSpec a service's worker runs: ``consumer_spec()`` of each ``events/*handlers``
+    module (scheduling has two consumers), the gateway's webhook consumer for the gateway."""
+    if svc.name == "gateway":
+        from peerlab.gateway.settings import GatewaySettings
 
-            specs = [handlers.webhook_consumer_spec(GatewaySettings())]
-        else:
-            specs = [handlers.consumer_spec()]
-        out[svc.name] = tuple(spec.name for spec in specs)
-    return out
+        handlers = importlib.import_module(f"{svc.package}.events.handlers")
+        return [handlers.webhook_consumer_spec(GatewaySettings())]
+    events = importlib.import_module(f"{svc.package}.events")
+    names = sorted(m.name for m in pkgutil.iter_modules(events.__path__) if m.name.endswith("handlers"))
+    modules = [importlib.import_module(f"{svc.package}.events.{name}") for name in names]
+    return [module.consumer_spec() for module in modules if hasattr(module, "consumer_spec")]
+
+
+def consumer_names_in_code() -> dict[str, tuple[str, ...]]:
+    """The consumer group names each service's worker declares (its ConsumerSpecs)."""
+    return {svc.name: tuple(spec.name for spec in _consumer_specs(svc)) for svc in SERVICES}
 
 
 def consumed_topics_in_code() -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for svc in SERVICES:
-        handlers = importlib.import_module(f"{svc.package}.events.handlers")
-        if svc.name == "gateway":
-            from peerlab.gateway.settings import GatewaySettings
-
-            spec = handlers.webhook_consumer_spec(GatewaySettings())
-        else:
-            spec = handlers.consumer_spec()
-        out[svc.name] = tuple(spec.topics)
-    return out
+    return {svc.name: tuple(dict.fromkeys(t for spec in _consumer_specs(svc) for t in spec.topics))
+            for svc in SERVICES}
 
 
 def all_topics() -> list[str]:
