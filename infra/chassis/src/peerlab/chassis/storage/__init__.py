@@ -37,7 +37,7 @@ def make_object_store(settings) -> ObjectStore:
     startup.
 
     Optional settings read when present: ``storage_s3_public_endpoint`` (host clients use for
-    presigned S3 URLs) and ``storage_signing_secret`` (else ``jwt_secret`` signs filesystem URLs).
+    presigned S3 URLs) and ``storage_signing_secret`` (a plain namespace without it falls back to ``jwt_secret``).
     """
     backend = str(getattr(settings.storage_backend, "value", settings.storage_backend))
     if backend == "s3":
