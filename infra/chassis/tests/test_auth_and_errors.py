@@ -89,7 +89,4 @@ def test_health_and_metrics(client):
 def test_production_refuses_development_secret():
     with pytest.raises(ValueError, match="development default"):
         ServiceSettings(environment="production")
-    with pytest.raises(ValueError, match="storage_signing_secret"):
-        ServiceSettings(environment="production", jwt_secret="a-real-secret-from-the-vault-" + "x" * 20)
-    ServiceSettings(environment="production", jwt_secret="a-real-secret-from-the-vault-" + "x" * 20,
-                    storage_signing_secret="a-real-url-signing-secret-" + "y" * 20)
+    ServiceSettings(environment="production", jwt_secret="a-real-secret-from-the-vault-" + "x" * 20)

@@ -52,8 +52,7 @@ def rs256(key, **claims) -> str:
 
 
 def settings(jwks_url: str) -> ServiceSettings:
-    return ServiceSettings(environment="production", jwt_jwks_url=jwks_url, jwt_issuer="https://idp.example",
-                           storage_signing_secret="a-real-url-signing-secret-" + "y" * 20)
+    return ServiceSettings(environment="production", jwt_jwks_url=jwks_url, jwt_issuer="https://idp.example")
 
 
 def test_rs256_token_from_the_jwks_is_accepted(keys, jwks_url):

@@ -95,11 +95,15 @@ class ServiceSettings(BaseSettings):
 
     # Every development default production refuses; a subclass adds its own with
     # ``dev_defaults = ServiceSettings.dev_defaults + (DevDefault("my_secret", DEV_MY_SECRET),)``.
+    # A service that opens an object store says so; the storage secrets matter only there
+    # (``make_object_store`` refuses them in production too, whatever the flag says).
+    uses_object_store: ClassVar[bool] = False
     dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
         DevDefault("jwt_secret", DEV_JWT_SECRET, lambda s: s.jwt_jwks_url is None),
-        DevDefault("storage_s3_secret_key", DEV_S3_SECRET_KEY, lambda s: s.storage_backend == StorageBackend.S3),
+        DevDefault("storage_s3_secret_key", DEV_S3_SECRET_KEY,
+                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.S3),
         DevDefault("storage_signing_secret", DEV_STORAGE_SIGNING_SECRET,
-                   lambda s: s.storage_backend == StorageBackend.FILESYSTEM),
+                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.FILESYSTEM),
     )
 
     def dev_defaults_in_use(self) -> list[str]:

@@ -54,6 +54,7 @@ class SubmissionsSettings(ServiceSettings):
     closer_interval_s: float = 5.0
     janitor_interval_s: float = 60.0
 
+    uses_object_store: ClassVar[bool] = True
     # Without a key, dev generates one into data_dir; production must bring its own.
     dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
         *ServiceSettings.dev_defaults, DevDefault("receipt_signing_key", None),
