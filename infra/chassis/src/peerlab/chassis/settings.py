@@ -56,7 +56,20 @@ class ServiceSettings(BaseSettings):
     course_timezone: str = "Europe/Copenhagen"
 
     database_url: str = "sqlite:///./peerlab.db"
-    database_pool_size: int = 10
+    database_pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
+    database_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
+    database_pool_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest wait for a pooled connection; then 503 database_busy.")
+    request_threads: int | None = Field(
+        default=None, ge=1, description="Threads that run sync endpoints (unset: anyio's default, 40).")
+    database_sessions: int | None = Field(
+        default=None, ge=1,
+        description="Request sessions open at once (unset: database_pool_size); more requests wait "
+        "for a turn in the event loop, so they never time out waiting for a pooled connection.")
+    sqlite_begin_immediate: bool = Field(
+        default=True,
+        description="SQLite: every transaction takes the write lock at BEGIN, so concurrent writers "
+        "queue (busy_timeout) instead of failing with 'database is locked'.")
     database_echo: bool = False
 
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -89,6 +102,10 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "peerlab"
     jwt_audience: str = "peerlab"
+
+    max_json_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024,
+        description="Largest JSON request body a route parses (413 too_large); streamed uploads excepted.")
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -124,3 +141,7 @@ class ServiceSettings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def request_sessions(self) -> int:
+        return self.database_sessions or self.database_pool_size
