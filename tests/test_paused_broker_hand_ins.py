@@ -4,12 +4,15 @@ Submissions runs as in dev: one uvicorn process with the outbox relay inside it
 (``relay_in_process=true``). Twenty students hand in at once while the broker is paused: every
 one is answered 201 while it is still paused (the probe saw 8 of 20 unanswered after 60 s, 4 of
 them stored anyway: on SQLite the relay held the database's write lock while it waited for the
-broker). After SIGCONT every hand-in's event reaches the topic: nothing lost.
+broker's acknowledgements, 15 s at a time, again and again). On SQLite the test also checks that
+invariant directly: while the broker is mute and events are waiting, the write lock can always be
+had within a second. After SIGCONT every hand-in's event reaches the topic: nothing lost.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,6 +48,23 @@ def _events(bootstrap: str, event_type: str, timeout_s: float) -> dict[str, Enve
         return found
     finally:
         consumer.close()
+
+
+def _write_lock_waits(path: str, *, probes: int) -> list[str]:
+    """Take SQLite's write lock ``probes`` times, half a second apart, waiting at most 1 s each."""
+    waits = []
+    for _ in range(probes):
+        connection = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            waits.append("ok")
+        except sqlite3.OperationalError as exc:
+            waits.append(str(exc))
+        finally:
+            connection.close()
+        time.sleep(0.5)
+    return waits
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -95,6 +115,9 @@ def test_hand_ins_are_answered_while_the_broker_is_paused(make_kafka_broker, spa
         time.sleep(1)  # the relay's next batch (the assignment is sent) finds the broker mute
         with ThreadPoolExecutor(max_workers=len(STUDENTS)) as pool:
             results = list(pool.map(hand_in, STUDENTS))
+        if database_url.startswith("sqlite"):
+            waits = _write_lock_waits(database_url.removeprefix("sqlite:///"), probes=12)
+            assert all(wait == "ok" for wait in waits), waits
         assert broker.running  # still paused, not dead: every answer came while it was mute
     finally:
         broker.resume()
