@@ -20,6 +20,9 @@ from sqlmodel import Session, create_engine
 from peerlab.chassis.settings import ServiceSettings
 
 
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
 def _normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -56,8 +59,6 @@ def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
         **pool,
     )
 
-
-SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
