@@ -7,8 +7,11 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
+from peerlab.chassis.body_limit import JsonBodyLimitMiddleware
 from peerlab.chassis.db import make_engine
 from peerlab.chassis.errors import install_problem_handlers
 from peerlab.chassis.health import Check, check_broker, check_database, health_router
@@ -20,6 +23,11 @@ from peerlab.chassis.settings import ServiceSettings
 log = logging.getLogger("peerlab.app")
 
 Hook = Callable[[FastAPI], None]
+
+
+# The relay's own connections: a claim in flight, two batches awaiting acknowledgements, gauges.
+RELAY_POOL_SIZE = 2
+RELAY_MAX_OVERFLOW = 3
 
 
 def build_relay(app_or_engine, settings: ServiceSettings) -> OutboxRelay:  # noqa: ANN001
@@ -48,12 +56,21 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Request sessions wait for their turn in the event loop (see db.get_session); the
+        # thread pool stays anyio's unless configured.
+        app.state.session_limiter = anyio.CapacityLimiter(settings.request_sessions)
+        if settings.request_threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         for hook in on_startup:
             hook(app)
         stop = threading.Event()
         relay_thread = None
+        relay_engine = None
         if settings.relay_in_process:
-            relay = build_relay(app, settings)
+            # Its own thread and its own small pool: a slow or stopped broker never holds the
+            # request threads or the request pool's connections.
+            relay_engine = make_engine(settings, pool_size=RELAY_POOL_SIZE, max_overflow=RELAY_MAX_OVERFLOW)
+            relay = build_relay(relay_engine, settings)
             relay_thread = threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True)
             relay_thread.start()
         try:
@@ -62,12 +79,15 @@ def create_service_app(
             stop.set()
             if relay_thread is not None:
                 relay_thread.join(timeout=10)
+            if relay_engine is not None:
+                relay_engine.dispose()
             app.state.engine.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     install_problem_handlers(app)
+    app.add_middleware(JsonBodyLimitMiddleware, max_bytes=settings.max_json_body_bytes)
     app.add_middleware(CorrelationAndMetricsMiddleware, service=settings.service_name)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -93,6 +94,25 @@ _STATUS_CODES = {
 }
 
 
+# Load, not outage: the server is up but has no connection (or lock) for us right now.
+_BUSY_MARKERS = ("too many connections", "too many clients", "remaining connection slots",
+                 "database is locked", "database table is locked")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A saturated database (connection limit, SQLite lock) rather than an unreachable one."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, PoolTimeoutError) or any(marker in text for marker in _BUSY_MARKERS)
+
+
+def database_busy(instance: str | None = None) -> JSONResponse:
+    """503 ``database_busy`` with ``Retry-After``: back-pressure, safe to retry."""
+    return problem_response(
+        503, "database_busy", "The service is busy; try again in a moment.",
+        instance=instance, headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Every error leaves the service as problem+json; database outages become 503."""
 
@@ -122,9 +142,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path, extra={"errors": errors},
         )
 
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database pool exhausted on %s", request.url.path)
+        return database_busy(request.url.path)
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if is_busy(exc):
+            log.warning("database busy on %s: %s", request.url.path, str(exc).splitlines()[0][:200])
+            return database_busy(request.url.path)
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return problem_response(
             503, "database_unavailable", "The database is unavailable; try again shortly.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -66,6 +67,23 @@ def configure_logging(service: str, *, level: str = "INFO", json_format: bool = 
     logging.getLogger("kafka").setLevel(logging.WARNING)
 
 
+_CID_HEADER = CORRELATION_HEADER.lower().encode()
+_CID_ALLOWED = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+
+
+def correlation_id_from(scope: Scope) -> str | None:
+    """The caller's correlation id if it is a short printable token, else None (a new one is made).
+
+    Header values are bytes of any encoding; nothing here decodes them as UTF-8, and a value that
+    is not a plain token is not echoed back or logged.
+    """
+    for key, value in scope.get("headers", []):
+        if key.lower() == _CID_HEADER:
+            text = value.decode("latin-1").strip()
+            return text if _CID_ALLOWED.fullmatch(text) else None
+    return None
+
+
 class CorrelationAndMetricsMiddleware:
     """Pure ASGI middleware: correlation id in and out, request count and latency by route."""
 
@@ -77,8 +95,7 @@ class CorrelationAndMetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        cid = headers.get(CORRELATION_HEADER.lower()) or str(uuid.uuid4())
+        cid = correlation_id_from(scope) or str(uuid.uuid4())
         token = set_correlation_id(cid)
         status = {"code": 500}
         started = time.perf_counter()

@@ -2,7 +2,9 @@
 
 At-least-once: a relay killed after publishing but before marking re-publishes the same event ids
 on restart, and the consumers' inbox absorbs the duplicates. On PostgreSQL several relays may run
-(``FOR UPDATE SKIP LOCKED``); on SQLite run one.
+(``FOR UPDATE SKIP LOCKED``); on SQLite run one (it reads, sends, and marks the rows only
+after the broker acknowledged them, so SQLite's single write lock is never held across a wait on
+the broker).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class OutboxRelay:
         commits then, or rolls back so that the rows are unsent again. On PostgreSQL the rows are
         chosen ``FOR UPDATE SKIP LOCKED``, so a second relay skips them meanwhile.
         """
+        if not is_postgres(self.engine):
+            return self._read_and_send()
         table = OutboxEvent.__table__
         session = Session(self.engine, expire_on_commit=False)
         try:
@@ -101,6 +105,33 @@ class OutboxRelay:
             session.close()
             raise
 
+    def _read_and_send(self) -> _Claimed | None:
+        """SQLite: read the next unsent rows in a short transaction and hand them to the producer.
+
+        SQLite has one write lock for the whole database: a claim held open while the broker
+        acknowledges (seconds when it is slow, ``send_timeout_s`` when it is stopped) would stall
+        every request that writes. So the rows are marked sent only after the acknowledgements
+        (:meth:`_complete`), in a transaction of its own. One relay per SQLite database.
+        """
+        table = OutboxEvent.__table__
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(table.c.seq, table.c.topic, table.c.key, table.c.payload)
+                .where(table.c.sent_at.is_(None)).order_by(table.c.seq).limit(self.batch_size)
+            ).all()
+            session.rollback()
+        if not rows:
+            return None
+        producer = self._get_producer()
+        futures = [producer.send(row.topic, key=row.key.encode(), value=row.payload) for row in rows]
+        return _Claimed(None, [row.seq for row in rows], futures)
+
+    def _mark_sent(self, seqs: list[int]) -> None:
+        table = OutboxEvent.__table__
+        with unit_of_work(self.engine) as session:
+            session.execute(update(table).where(table.c.seq.in_(seqs), table.c.sent_at.is_(None))
+                            .values(sent_at=utcnow()))
+
     def _complete(self, claimed: _Claimed) -> int:
         """Wait for the broker's acknowledgements of a claimed batch: commit if all arrived, else
         roll back (the whole batch is unsent again) and record the failures on the rows."""
@@ -113,15 +144,20 @@ class OutboxRelay:
                     future.get(timeout=max(0.001, deadline - time.monotonic()))
                 except Exception as exc:  # noqa: BLE001 - any failure leaves the batch unsent
                     failures[seq] = repr(exc)[:500]
-            if failures:
+            if session is None:  # SQLite: rows were read, not claimed; mark them now
+                if not failures:
+                    self._mark_sent(claimed.seqs)
+            elif failures:
                 session.rollback()
             else:
                 session.commit()
         except BaseException:
-            session.rollback()
+            if session is not None:
+                session.rollback()
             raise
         finally:
-            session.close()
+            if session is not None:
+                session.close()
         if failures:
             self._record_failures(failures)
             FAILED.labels(self.service).inc(len(failures))
@@ -223,8 +259,9 @@ class OutboxRelay:
                 if claimed is None:
                     return
                 if failed.is_set():  # an earlier batch failed: release these rows, they are claimed again
-                    claimed.session.rollback()
-                    claimed.session.close()
+                    if claimed.session is not None:
+                        claimed.session.rollback()
+                        claimed.session.close()
                 else:
                     self._complete(claimed)
             except Exception as exc:  # noqa: BLE001
@@ -236,7 +273,7 @@ class OutboxRelay:
 
 @dataclass
 class _Claimed:
-    session: Session
+    session: Session | None  # None on SQLite: the rows are marked only after the acknowledgements
     seqs: list[int]
     futures: list
 

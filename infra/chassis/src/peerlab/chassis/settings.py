@@ -7,12 +7,31 @@ development defaults for secrets are refused, so a production pod cannot start w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "peerlab-dev-secret-change-me-0123456789abcdef"
+DEV_S3_ACCESS_KEY = "peerlab"
+DEV_S3_SECRET_KEY = "peerlab-secret"
+DEV_STORAGE_SIGNING_SECRET = "peerlab-dev-url-signing-secret-change-me"
+
+
+@dataclass(frozen=True)
+class DevDefault:
+    """A setting whose value in dev is a published default that production must not run with.
+
+    ``in_use`` says when the setting matters (the S3 secret only with the S3 backend, the JWT
+    secret only without a JWKS URL); a default that is not used is not refused.
+    """
+
+    field: str
+    value: Any
+    in_use: Callable[[Any], bool] = lambda _settings: True
 
 
 class Environment(StrEnum):
@@ -37,7 +56,20 @@ class ServiceSettings(BaseSettings):
     course_timezone: str = "Europe/Copenhagen"
 
     database_url: str = "sqlite:///./peerlab.db"
-    database_pool_size: int = 10
+    database_pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
+    database_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
+    database_pool_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest wait for a pooled connection; then 503 database_busy.")
+    request_threads: int | None = Field(
+        default=None, ge=1, description="Threads that run sync endpoints (unset: anyio's default, 40).")
+    database_sessions: int | None = Field(
+        default=None, ge=1,
+        description="Request sessions open at once (unset: database_pool_size); more requests wait "
+        "for a turn in the event loop, so they never time out waiting for a pooled connection.")
+    sqlite_begin_immediate: bool = Field(
+        default=True,
+        description="SQLite: every transaction takes the write lock at BEGIN, so concurrent writers "
+        "queue (busy_timeout) instead of failing with 'database is locked'.")
     database_echo: bool = False
 
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -53,10 +85,14 @@ class ServiceSettings(BaseSettings):
     storage_fs_root: str = "./data/objects"
     storage_s3_endpoint: str = "127.0.0.1:9000"
     storage_s3_secure: bool = False
-    storage_s3_access_key: str = "peerlab"
-    storage_s3_secret_key: str = "peerlab-secret"
+    storage_s3_access_key: str = DEV_S3_ACCESS_KEY
+    storage_s3_secret_key: str = DEV_S3_SECRET_KEY
     storage_s3_region: str = "us-east-1"
     storage_bucket: str = "peerlab"
+    storage_signing_secret: str = Field(
+        default=DEV_STORAGE_SIGNING_SECRET,
+        description="HMAC secret of the filesystem store's presigned URLs (never the JWT secret).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="How clients reach this service; used for filesystem-store presigned URLs.",
@@ -72,21 +108,45 @@ class ServiceSettings(BaseSettings):
     )
     worker_metrics_host: str = "127.0.0.1"
     consumer_lag_interval_s: float = Field(default=15.0, gt=0, description="How often a worker samples its lag.")
+    max_json_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024,
+        description="Largest JSON request body a route parses (413 too_large); streamed uploads excepted.")
 
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Every development default production refuses; a subclass adds its own with
+    # ``dev_defaults = ServiceSettings.dev_defaults + (DevDefault("my_secret", DEV_MY_SECRET),)``.
+    # A service that opens an object store says so; the storage secrets matter only there
+    # (``make_object_store`` refuses them in production too, whatever the flag says).
+    uses_object_store: ClassVar[bool] = False
+    dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
+        DevDefault("jwt_secret", DEV_JWT_SECRET, lambda s: s.jwt_jwks_url is None),
+        DevDefault("storage_s3_secret_key", DEV_S3_SECRET_KEY,
+                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.S3),
+        DevDefault("storage_signing_secret", DEV_STORAGE_SIGNING_SECRET,
+                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.FILESYSTEM),
+    )
+
+    def dev_defaults_in_use(self) -> list[str]:
+        """Names of the settings that still hold a development default this deployment uses."""
+        return [d.field for d in self.dev_defaults
+                if getattr(self, d.field, None) == d.value and d.in_use(self)]
+
     @model_validator(mode="after")
-    def _refuse_dev_secrets_outside_dev(self) -> "ServiceSettings":
+    def _refuse_dev_defaults_in_production(self) -> "ServiceSettings":
         if self.environment == Environment.PRODUCTION:
-            if self.jwt_jwks_url is None and self.jwt_secret == DEV_JWT_SECRET:
-                raise ValueError(
-                    "jwt_secret is the development default; set a real secret or jwt_jwks_url"
-                )
-            if self.storage_s3_secret_key == "peerlab-secret" and self.storage_backend == "s3":
-                raise ValueError("storage_s3_secret_key is the development default")
+            found = self.dev_defaults_in_use()
+            if found:
+                prefix = self.model_config.get("env_prefix", "")
+                names = ", ".join(f"{name} ({prefix}{name.upper()})" for name in found)
+                raise ValueError(f"development default(s) refused in production: {names}; set real values")
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def request_sessions(self) -> int:
+        return self.database_sessions or self.database_pool_size

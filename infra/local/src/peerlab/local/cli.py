@@ -79,13 +79,8 @@ def dev(
         if seed:
             seed_course(dict(stack.urls), admin_token, options)
         _print_summary(stack, admin_token)
-        dead = []
-        while not dead and not stop.wait(1.0):
-            dead = stack.dead_processes()
-        for proc in dead:
-            console.print(f"[red]✗[/] {proc.name} exited ({proc.returncode}); log: {proc.log_path}")
-        if dead:
-            raise typer.Exit(1)
+        while not stop.wait(1.0):
+            stack.supervise()  # restarts what died; StackFailed once a child's restarts run out
     except StackFailed as exc:
         console.print(f"[red]✗[/] {exc}")
         raise typer.Exit(1) from exc

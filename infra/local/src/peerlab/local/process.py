@@ -141,6 +141,7 @@ class ServiceProcess:
             return None
         if self._proc.poll() is None:
             self._signal(signal.SIGTERM)
+            self._signal(signal.SIGCONT)  # a paused child would not see the SIGTERM
             try:
                 self._proc.wait(timeout=self.stop_timeout if timeout is None else timeout)
             except subprocess.TimeoutExpired:
@@ -157,6 +158,16 @@ class ServiceProcess:
         self._proc.wait(timeout=10)
         _RUNNING.discard(self)
         return self._proc.returncode
+
+    def pause(self) -> None:
+        """SIGSTOP the process group: alive, its sockets open, answering nothing (a hung broker)."""
+        if self.running:
+            self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        if self._proc is not None:
+            self._signal(signal.SIGCONT)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from typing import ClassVar
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from peerlab.chassis.settings import Environment, ServiceSettings
+from peerlab.chassis.settings import DevDefault, ServiceSettings
 
 
 class SubmissionsSettings(ServiceSettings):
@@ -52,11 +54,11 @@ class SubmissionsSettings(ServiceSettings):
     closer_interval_s: float = 5.0
     janitor_interval_s: float = 60.0
 
-    @model_validator(mode="after")
-    def _receipt_key_in_production(self) -> "SubmissionsSettings":
-        if self.environment == Environment.PRODUCTION and not self.receipt_signing_key:
-            raise ValueError("receipt_signing_key is required in production")
-        return self
+    uses_object_store: ClassVar[bool] = True
+    # Without a key, dev generates one into data_dir; production must bring its own.
+    dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
+        *ServiceSettings.dev_defaults, DevDefault("receipt_signing_key", None),
+    )
 
 
 @lru_cache

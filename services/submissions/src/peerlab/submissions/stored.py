@@ -21,6 +21,7 @@ from peerlab.submissions.validation import AssignmentFileRules, NotebookLimits, 
 _STORE_FIELDS = (
     "storage_backend", "storage_fs_root", "storage_s3_endpoint", "storage_s3_secure", "storage_s3_access_key",
     "storage_s3_secret_key", "storage_s3_region", "storage_bucket", "public_base_url", "jwt_secret",
+    "storage_signing_secret",
     "storage_s3_public_endpoint",
 )
 _stores: dict[tuple, ObjectStore] = {}

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from peerlab.chassis.settings import DEV_JWT_SECRET, DEV_S3_SECRET_KEY, DEV_STORAGE_SIGNING_SECRET
 from peerlab.chassis.storage.base import (
     DEFAULT_CONTENT_TYPE,
     DEFAULT_PART_SIZE,
@@ -37,9 +38,15 @@ def make_object_store(settings) -> ObjectStore:
     startup.
 
     Optional settings read when present: ``storage_s3_public_endpoint`` (host clients use for
-    presigned S3 URLs) and ``storage_signing_secret`` (else ``jwt_secret`` signs filesystem URLs).
+    presigned S3 URLs) and ``storage_signing_secret`` (a plain namespace without it falls back to ``jwt_secret``).
     """
     backend = str(getattr(settings.storage_backend, "value", settings.storage_backend))
+    signing_secret = getattr(settings, "storage_signing_secret", None) or settings.jwt_secret
+    if str(getattr(settings, "environment", "")) == "production":
+        if backend == "s3" and settings.storage_s3_secret_key == DEV_S3_SECRET_KEY:
+            raise ValueError("storage_s3_secret_key is the development default; refused in production")
+        if backend == "fs" and signing_secret in (DEV_STORAGE_SIGNING_SECRET, DEV_JWT_SECRET):
+            raise ValueError("storage_signing_secret is a development default; refused in production")
     if backend == "s3":
         return S3ObjectStore(
             settings.storage_s3_endpoint, bucket=settings.storage_bucket,
@@ -51,7 +58,7 @@ def make_object_store(settings) -> ObjectStore:
         return FilesystemObjectStore(
             settings.storage_fs_root, bucket=settings.storage_bucket,
             public_base_url=settings.public_base_url,
-            signing_secret=getattr(settings, "storage_signing_secret", None) or settings.jwt_secret,
+            signing_secret=signing_secret,
         )
     raise ValueError(f"unknown storage backend {backend!r}")
 

@@ -146,6 +146,13 @@ class TansuBroker:
         self._proc.stop()
         wait_for_port_closed(LOOPBACK, self.port, timeout=10)
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing is answered."""
+        self._proc.pause()
+
+    def resume(self) -> None:
+        self._proc.resume()
+
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
         self._proc.kill()
