@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role
 from peerlab.chassis.errors import ProblemError, forbidden
@@ -25,6 +25,12 @@ def get_now() -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# Lab numbers are small (submissions accepts 1..50); bounding them here turns an absurd number into
+# a 422 instead of an out-of-range integer reaching the database (a 500 on PostgreSQL and SQLite).
+MAX_LAB_NUMBER = 50
+LabNumberPath = Annotated[int, Path(ge=1, le=MAX_LAB_NUMBER)]
+LabNumberQuery = Annotated[int | None, Query(ge=1, le=MAX_LAB_NUMBER)]
 
 
 def split_ids(raw: list[str], settings: ReviewSettings) -> list[str]:

@@ -8,7 +8,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrinci
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import conflict, not_found
 from peerlab.review import repository as repo
-from peerlab.review.routers.deps import IdsQuery, NowDep, SettingsDep, split_ids
+from peerlab.review.routers.deps import IdsQuery, LabNumberPath, NowDep, SettingsDep, split_ids
 from peerlab.review.schemas import (
     AllocationRunPublic, AllocationStaffPublic, ReviewStaffPublic, RoundCreate, RoundPublic, RoundUpdate,
     RubricPublic, RubricUpdate, StudentRoundPublic,
@@ -95,7 +95,7 @@ def list_round_reviews(round_id: str, session: SessionDep, _: StaffPrincipal) ->
 
 
 @router.get("/labs/{lab_number}/round", response_model=StudentRoundPublic)
-def lab_round(lab_number: int, session: SessionDep, _: CurrentPrincipal) -> StudentRoundPublic:
+def lab_round(lab_number: LabNumberPath, session: SessionDep, _: CurrentPrincipal) -> StudentRoundPublic:
     """A lab's round as anyone on the course sees it: k, window end and rubric."""
     assignment = repo.lab_assignments(session).get(lab_number)
     row = repo.round_for_assignment(session, assignment.assignment_id) if assignment else None

@@ -7,7 +7,9 @@ from fastapi import APIRouter
 from peerlab.chassis.auth import StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.review import repository as repo
-from peerlab.review.routers.deps import IdsQuery, NowDep, SettingsDep, split_ids
+from peerlab.review.routers.deps import (
+    IdsQuery, LabNumberPath, LabNumberQuery, NowDep, SettingsDep, split_ids,
+)
 from peerlab.review.schemas import (
     LabOverviewPublic, ReviewStaffPublic, StudentOverviewPublic, TeacherItemPublic, TeacherItemResolve,
 )
@@ -17,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["teacher"])
 
 
 @router.get("/teacher/labs/{lab_number}", response_model=LabOverviewPublic)
-def lab_overview(lab_number: int, session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
+def lab_overview(lab_number: LabNumberPath, session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
                  now: NowDep) -> LabOverviewPublic:
     """Handed in, allocated, reviews done and missing per reviewer, flags, failures, statuses."""
     return overview.lab_overview(session, lab_number=lab_number, settings=settings, now=now)
@@ -32,7 +34,7 @@ def student_overview(student_id: str, session: SessionDep, _: StaffPrincipal, se
 
 @router.get("/teacher/queue", response_model=list[TeacherItemPublic])
 def queue(session: SessionDep, _: StaffPrincipal, open: bool = True, kind: str | None = None,  # noqa: A002
-          lab_number: int | None = None) -> list[TeacherItemPublic]:
+          lab_number: LabNumberQuery = None) -> list[TeacherItemPublic]:
     return [views.item_public(r) for r in repo.teacher_items(session, open_only=open, kind=kind, lab_number=lab_number)]
 
 

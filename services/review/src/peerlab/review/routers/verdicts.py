@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from peerlab.chassis.auth import StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.review import repository as repo
-from peerlab.review.routers.deps import IdsQuery, NowDep, SettingsDep, VerdictSetter, split_ids
+from peerlab.review.routers.deps import IdsQuery, LabNumberPath, NowDep, SettingsDep, VerdictSetter, split_ids
 from peerlab.review.schemas import AuditEntryPublic, VerdictPublic, VerdictUpdate
 from peerlab.review.service import verdicts, views
 
@@ -15,8 +15,8 @@ router = APIRouter(prefix="/v1", tags=["verdicts"])
 
 
 @router.put("/students/{student_id}/labs/{lab_number}/verdict", response_model=VerdictPublic)
-def set_verdict(student_id: str, lab_number: int, data: VerdictUpdate, session: SessionDep, principal: VerdictSetter,
-                settings: SettingsDep, now: NowDep) -> VerdictPublic:
+def set_verdict(student_id: str, lab_number: LabNumberPath, data: VerdictUpdate, session: SessionDep,
+                principal: VerdictSetter, settings: SettingsDep, now: NowDep) -> VerdictPublic:
     """Pass or fail with a comment; it replaces any earlier verdict (including the window-end default).
 
     A pass needs an on-time hand-in or a resubmission (409 ``not_handed_in``); to pass a lab that

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal
@@ -20,6 +20,10 @@ from peerlab.submissions.schemas import DownloadLink, Receipt, SubmissionPage, S
 from peerlab.submissions.service import access, handins, review_copies, views
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
+
+# Versions count from 1 and are stored in an INTEGER column: a larger number is a 422, not a query
+# that the database refuses (integer out of range, which was a 500).
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _visible(session: Session, principal: Principal, submission: Submission, course_id: str) -> Assignment | None:
@@ -79,7 +83,7 @@ def _version(session: Session, submission: Submission, number: int) -> Version:
 
 
 @router.get("/{submission_id}/versions/{version}/download", response_model=DownloadLink)
-def download_version(submission_id: str, version: int, session: SessionDep, settings: SettingsDep,
+def download_version(submission_id: str, version: VersionNumber, session: SessionDep, settings: SettingsDep,
                      principal: CurrentPrincipal, rt: RuntimeDep) -> DownloadLink:
     """A presigned GET (short expiry) for the owner or staff; any version, current or not."""
     submission, _ = _readable(session, principal, submission_id, settings.course_id)
@@ -91,7 +95,7 @@ def download_version(submission_id: str, version: int, session: SessionDep, sett
 
 
 @router.get("/{submission_id}/versions/{version}/receipt", response_model=Receipt)
-def version_receipt(submission_id: str, version: int, session: SessionDep, settings: SettingsDep,
+def version_receipt(submission_id: str, version: VersionNumber, session: SessionDep, settings: SettingsDep,
                     principal: CurrentPrincipal, rt: RuntimeDep) -> Receipt:
     """The signed receipt of a version again (for a client that lost the first response)."""
     submission, _ = _readable(session, principal, submission_id, settings.course_id)

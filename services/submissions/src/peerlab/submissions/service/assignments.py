@@ -63,8 +63,20 @@ def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> Assign
     )
 
 
+def _course_time(value: datetime) -> datetime:
+    """``value`` in UTC, refused unless it falls in a plausible course year: a time near year 1 or
+    9999 with an offset cannot even be converted (OverflowError, which was a 500)."""
+    try:
+        utc = as_utc(value)
+    except OverflowError:
+        utc = None
+    if utc is None or not 2000 <= utc.year <= 2100:
+        raise ProblemError(422, "invalid_time", "Opening times and deadlines must fall between 2000 and 2100.")
+    return utc
+
+
 def _check_times(opens_at: datetime, deadline: datetime) -> None:
-    if as_utc(deadline) <= as_utc(opens_at):
+    if _course_time(deadline) <= _course_time(opens_at):
         raise ProblemError(422, "invalid_deadline", "The deadline must be after the opening time.")
 
 
@@ -181,10 +193,10 @@ def update_assignment(
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         return assignment
-    if body.deadline is not None and as_utc(body.deadline) != as_utc(assignment.deadline):
+    if body.deadline is not None and _course_time(body.deadline) != as_utc(assignment.deadline):
         calendar_dates.refuse_manual_deadline(assignment)
-    opens_at = as_utc(body.opens_at or assignment.opens_at)
-    deadline = as_utc(body.deadline or assignment.deadline)
+    opens_at = _course_time(body.opens_at or assignment.opens_at)
+    deadline = _course_time(body.deadline or assignment.deadline)
     _check_times(opens_at, deadline)
     _ensure_deadline_editable(session, assignment, body.deadline)
     if "lab_number" in changes:
