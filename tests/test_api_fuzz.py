@@ -18,13 +18,10 @@ from schemathesis.python import asgi
 # Examples per operation, identity and generation mode; the whole module stays around a minute.
 CI_MAX_EXAMPLES = int(os.environ.get("PEERLAB_FUZZ_MAX_EXAMPLES", "3"))
 
-# Known, not yet fixed, and outside the services' own code: a string holding U+0000 that reaches
-# PostgreSQL is refused by the driver (DataError: text fields cannot contain NUL), which every
-# service answers with a 500. The fix belongs to the shared chassis (refuse U+0000 in paths,
-# queries and JSON strings with a 4xx); until then the suite's pass keeps U+0000 out of the
-# generated strings and the strict xfail below shows the failure, so neither is silent.
-# `scripts/fuzz` generates U+0000 unless told `--no-x00`.
-CI_ALLOW_X00 = False
+# U+0000 is generated too: the chassis refuses it in paths and query strings (400
+# invalid_characters) and answers a JSON string holding it that the database cannot store with 422
+# invalid_value (PostgreSQL text cannot hold NUL); the test below pins both.
+CI_ALLOW_X00 = True
 
 
 def _infra(fresh_database_url, s3_server, tmp_path) -> Infra:  # noqa: ANN001
@@ -47,10 +44,9 @@ def test_no_request_gets_a_server_error(service: str, fresh_database_url, s3_ser
     assert report.server_errors == 0, report.render()
 
 
-@pytest.mark.xfail(strict=True, reason="chassis: U+0000 in a string reaches PostgreSQL and answers 500")
 def test_a_nul_character_in_a_request_is_a_4xx(fresh_database_url, s3_server, tmp_path, pg_server) -> None:  # noqa: ANN001
-    if pg_server is None:  # SQLite stores U+0000; the failure is PostgreSQL's
-        pytest.xfail("needs PostgreSQL")
+    if pg_server is None:  # SQLite stores U+0000; the refusal is PostgreSQL's
+        pytest.skip("needs PostgreSQL")
     app, settings = build_app("projects", _infra(fresh_database_url, s3_server, tmp_path))
     who = identities(settings)
     try:

@@ -16,6 +16,7 @@ from peerlab.chassis.db import make_engine
 from peerlab.chassis.errors import install_problem_handlers
 from peerlab.chassis.health import Check, check_broker, check_database, health_router
 from peerlab.chassis.kafka import make_producer
+from peerlab.chassis.nul_guard import NulGuardMiddleware
 from peerlab.chassis.observability import CorrelationAndMetricsMiddleware, configure_logging, metrics_endpoint
 from peerlab.chassis.relay import OutboxRelay
 from peerlab.chassis.settings import ServiceSettings
@@ -88,6 +89,7 @@ def create_service_app(
     app.state.engine = make_engine(settings)
     install_problem_handlers(app)
     app.add_middleware(JsonBodyLimitMiddleware, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(CorrelationAndMetricsMiddleware, service=settings.service_name)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))

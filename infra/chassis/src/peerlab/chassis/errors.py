@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -158,6 +158,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             503, "database_unavailable", "The database is unavailable; try again shortly.",
             instance=request.url.path, headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # the database refused a value the schema let through (U+0000 in text, a number out of
+        # range): the request's fault, and nothing was kept (the unit of work rolls back)
+        log.info("unstorable value on %s: %s", request.url.path, str(exc).splitlines()[0][:200])
+        return problem_response(422, "invalid_value", "A value in the request cannot be stored "
+                                "(for example a NUL character or a number out of range).",
+                                instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
