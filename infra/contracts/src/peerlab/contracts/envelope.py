@@ -39,6 +39,13 @@ class Envelope(BaseModel):
     datacontenttype: str = "application/json"
     course_id: str
     correlation_id: str | None = None
+    traceparent: str | None = Field(
+        default=None,
+        description="CloudEvents distributed-tracing extension: W3C trace context of the producing span.",
+    )
+    tracestate: str | None = Field(
+        default=None, description="CloudEvents distributed-tracing extension: W3C tracestate, if any."
+    )
     data: dict[str, Any]
 
     @classmethod
