@@ -16,6 +16,7 @@ from peerlab.chassis.kafka import make_producer
 from peerlab.chassis.observability import CorrelationAndMetricsMiddleware, configure_logging, metrics_endpoint
 from peerlab.chassis.relay import OutboxRelay
 from peerlab.chassis.settings import ServiceSettings
+from peerlab.chassis.tracing import instrument_app
 
 log = logging.getLogger("peerlab.app")
 
@@ -73,4 +74,5 @@ def create_service_app(
     app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))
     for router in routers:
         app.include_router(router)
+    instrument_app(app, settings)
     return app

@@ -73,6 +73,11 @@ class ServiceSettings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     consumer_lag_interval_s: float = Field(default=15.0, gt=0, description="How often a worker samples its lag.")
 
+    tracing_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry traces (OTLP/HTTP, configured by the standard OTEL_* variables).",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
 
