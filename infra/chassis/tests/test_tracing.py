@@ -29,6 +29,9 @@ from peerlab.contracts import Envelope, topics
 from chassis_testkit import effect_counts, prepared_engine, received, record_effect, settings_for, wait_until
 
 
+GATEWAY_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 def _trace_and_span(traceparent: str) -> tuple[int, int]:
     _version, trace_id, span_id, _flags = traceparent.split("-")
     return int(trace_id, 16), int(span_id, 16)
@@ -64,7 +67,8 @@ def test_trace_id_survives_the_broker_from_request_to_the_next_event(
     try:
         app = create_service_app(settings=settings, title="t", description="t", routers=[router])
         with TestClient(app) as client:
-            assert client.post("/hand-in").status_code == 200
+            # As the gateway calls it: with the GraphQL request's trace in a traceparent header.
+            assert client.post("/hand-in", headers={"traceparent": GATEWAY_TRACEPARENT}).status_code == 200
 
         def consumer_spans() -> list:
             return [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CONSUMER]
@@ -79,6 +83,7 @@ def test_trace_id_survives_the_broker_from_request_to_the_next_event(
     servers = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
     assert len(servers) == 1 and "/hand-in" in servers[0].name
     server = servers[0]
+    assert (server.context.trace_id, server.parent.span_id) == _trace_and_span(GATEWAY_TRACEPARENT)
     by_subject = {s.attributes["cloudevents.event_subject"]: s for s in consumer_spans()}
     first, second = by_subject["hand-in-1"], by_subject["review-task-1"]
 
@@ -146,6 +151,7 @@ _DISABLED_SCRIPT = textwrap.dedent("""
     with trace.use_span(NonRecordingSpan(valid)):
         with Session(create_engine("sqlite://")) as session:
             envelope = enqueue(session, SubmissionReceivedV1(**example), source="t", subject="s", course_id="c1")
+        assert tracing.inject_headers({}) == {}, "no trace header on calls to other services"
     assert envelope.traceparent is None and envelope.tracestate is None, envelope
 
     # And a consumer does not start a span from an incoming traceparent.

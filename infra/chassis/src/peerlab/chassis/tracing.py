@@ -109,6 +109,13 @@ def stamp(envelope: Envelope) -> Envelope:
     return envelope
 
 
+def inject_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Add the current span's ``traceparent`` to an outgoing request to another Peerlab service."""
+    if _provider is not None:
+        _PROPAGATOR.inject(headers)
+    return headers
+
+
 @contextlib.contextmanager
 def consume_span(envelope: Envelope, *, consumer: str) -> Iterator[None]:
     """A CONSUMER span around handling ``envelope``, child of the span that produced it."""
