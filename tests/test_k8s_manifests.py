@@ -149,6 +149,8 @@ def test_production_settings_load_from_the_manifests(service, monkeypatch):
     assert settings.environment == "production" and settings.relay_in_process is False
     assert settings.database_url.startswith("postgresql+psycopg://") and service in settings.database_url
     assert settings.kafka_bootstrap == "peerlab-kafka-bootstrap:9092" and settings.worker_metrics_port == 9100
+    # Traces are off until switched on; the exporter is already configured by the standard OTEL_* names.
+    assert settings.tracing_enabled is False and env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
     assert settings.jwt_jwks_url and settings.jwt_secret != "peerlab-dev-secret-change-me-0123456789abcdef"
     if catalog.BY_NAME[service].uses_store:
         assert settings.storage_backend == "s3" and settings.storage_s3_secret_key.startswith("fake-")

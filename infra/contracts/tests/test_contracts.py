@@ -55,3 +55,15 @@ def test_committed_json_schemas_are_current():
     rendered = render_all()
     committed = {p.name: p.read_text() for p in SCHEMA_DIR.glob("*.json")}
     assert committed == rendered, "run: python -m peerlab.contracts.schemas infra/contracts/schemas"
+
+
+def test_trace_context_extension_round_trips_and_is_absent_when_unset():
+    event = next(iter(examples())).values
+    model = EVENT_MODELS[event[0]].model_validate(event[1])
+    untraced = Envelope.wrap(model, source="t", subject="x", course_id="c1")
+    assert b"traceparent" not in untraced.to_bytes() and b"tracestate" not in untraced.to_bytes()
+    assert Envelope.from_bytes(untraced.to_bytes()).traceparent is None
+    parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    traced = untraced.model_copy(update={"traceparent": parent, "tracestate": "vendor=1"})
+    again = Envelope.from_bytes(traced.to_bytes())
+    assert (again.traceparent, again.tracestate) == (parent, "vendor=1")

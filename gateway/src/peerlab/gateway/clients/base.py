@@ -15,6 +15,7 @@ import httpx
 from prometheus_client import Counter
 
 from peerlab.chassis.observability import CORRELATION_HEADER, current_correlation_id
+from peerlab.chassis.tracing import inject_headers
 
 BACKEND_CALLS = Counter("peerlab_gateway_backend_calls_total", "Calls from the gateway to services",
                         ["service", "method", "route"])
@@ -115,7 +116,7 @@ class ServiceClient:
         correlation = current_correlation_id()
         if correlation:
             headers[CORRELATION_HEADER] = correlation
-        return headers
+        return inject_headers(headers)
 
     async def request(self, method: str, route: str, *, path_params: dict[str, Any] | None = None,
                       params: dict[str, Any] | None = None, json: Any = None,

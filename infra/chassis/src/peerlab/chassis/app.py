@@ -20,6 +20,7 @@ from peerlab.chassis.nul_guard import NulGuardMiddleware
 from peerlab.chassis.observability import CorrelationAndMetricsMiddleware, configure_logging, metrics_endpoint
 from peerlab.chassis.relay import OutboxRelay
 from peerlab.chassis.settings import ServiceSettings
+from peerlab.chassis.tracing import instrument_app
 
 log = logging.getLogger("peerlab.app")
 
@@ -95,4 +96,5 @@ def create_service_app(
     app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))
     for router in routers:
         app.include_router(router)
+    instrument_app(app, settings)
     return app

@@ -27,6 +27,7 @@ from peerlab.chassis import inbox
 from peerlab.chassis.db import unit_of_work
 from peerlab.chassis.kafka import ensure_topics, make_consumer, make_producer
 from peerlab.chassis.observability import reset_correlation_id, set_correlation_id
+from peerlab.chassis.tracing import consume_span
 from peerlab.contracts import Envelope, EventData, parse_data, topics as topic_names
 
 log = logging.getLogger("peerlab.consumer")
@@ -75,7 +76,8 @@ class ConsumerRunner:
             return "ignored"
         token = set_correlation_id(envelope.correlation_id)
         try:
-            return self._apply_with_retries(handler, envelope, raw, stop)
+            with consume_span(envelope, consumer=self.spec.name):
+                return self._apply_with_retries(handler, envelope, raw, stop)
         finally:
             reset_correlation_id(token)
 

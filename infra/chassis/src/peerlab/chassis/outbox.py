@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from peerlab.contracts import Envelope, EventData, utcnow
 from peerlab.chassis.observability import current_correlation_id
+from peerlab.chassis.tracing import stamp as stamp_trace_context
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -53,6 +54,7 @@ def enqueue(
         course_id=course_id,
         correlation_id=correlation_id or current_correlation_id(),
     )
+    stamp_trace_context(envelope)
     if not session.in_transaction():
         session.begin()  # so that a rollback, even before any SQL, discards the pending rows
     session.info.setdefault(_PENDING, []).append(

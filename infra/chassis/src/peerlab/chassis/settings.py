@@ -112,6 +112,11 @@ class ServiceSettings(BaseSettings):
         default=1024 * 1024, ge=1024,
         description="Largest JSON request body a route parses (413 too_large); streamed uploads excepted.")
 
+    tracing_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry traces (OTLP/HTTP, configured by the standard OTEL_* variables).",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -17,6 +17,7 @@ from peerlab.chassis.consumer import ConsumerRunner, ConsumerSpec
 from peerlab.chassis.db import make_engine, unit_of_work
 from peerlab.chassis.observability import configure_logging
 from peerlab.chassis.settings import ServiceSettings
+from peerlab.chassis.tracing import configure_tracing
 from peerlab.chassis.worker_metrics import LagSampler, serve, timed
 
 log = logging.getLogger("peerlab.worker")
@@ -84,6 +85,7 @@ def run_worker(
 ) -> None:
     """Run until SIGTERM/SIGINT, then stop every loop and wait for it (bounded)."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json_format=settings.log_json)
+    configure_tracing(settings)
     engine = make_engine(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

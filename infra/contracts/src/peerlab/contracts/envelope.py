@@ -21,6 +21,9 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+_TRACE_FIELDS = ("traceparent", "tracestate")
+
+
 class Envelope(BaseModel):
     """One event as it travels on Kafka and in webhooks.
 
@@ -39,6 +42,13 @@ class Envelope(BaseModel):
     datacontenttype: str = "application/json"
     course_id: str
     correlation_id: str | None = None
+    traceparent: str | None = Field(
+        default=None,
+        description="CloudEvents distributed-tracing extension: W3C trace context of the producing span.",
+    )
+    tracestate: str | None = Field(
+        default=None, description="CloudEvents distributed-tracing extension: W3C tracestate, if any."
+    )
     data: dict[str, Any]
 
     @classmethod
@@ -63,7 +73,9 @@ class Envelope(BaseModel):
         )
 
     def to_bytes(self) -> bytes:
-        return self.model_dump_json().encode()
+        # The tracing extension is left out when unset: untraced events keep their old bytes.
+        unset = {name for name in _TRACE_FIELDS if getattr(self, name) is None}
+        return self.model_dump_json(exclude=unset or None).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "Envelope":

@@ -23,6 +23,13 @@ COMMON_CONFIG = {
     "worker_metrics_host": "0.0.0.0",
     "jwt_issuer": "peerlab",
     "jwt_audience": "peerlab",
+    "tracing_enabled": "false",
+}
+# Standard OpenTelemetry variables in every ConfigMap (read by the SDK, not by our settings). Traces
+# go out only when ``tracing_enabled`` is "true"; service.name defaults to the service's name.
+OTEL_ENV = {
+    "OTEL_TRACES_EXPORTER": "otlp",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring:4318",
 }
 # Settings whose values are secret: Secret ``<service>-secrets`` (key = field name, upper case).
 COMMON_SECRETS = ("jwt_secret",)

@@ -11,10 +11,11 @@ from typing import Any
 
 import yaml
 
-from peerlab.local.ops.catalog import SERVICES, ServiceInfo, all_topics
+from peerlab.local.ops.catalog import OTEL_ENV, SERVICES, ServiceInfo, all_topics
 
 API_PORT = 8000
 METRICS_PORT = 9100
+OTLP_PORT = 4318
 KAFKA_CLUSTER = "peerlab"
 PG_CLUSTER = "peerlab-pg"
 IMAGE = "peerlab/{service}"
@@ -184,7 +185,7 @@ def pdbs(svc: ServiceInfo) -> list[Doc]:
 
 
 def config_map(svc: ServiceInfo) -> Doc:
-    data = {svc.env_name(k): v for k, v in sorted(svc.all_config().items())}
+    data = {svc.env_name(k): v for k, v in sorted(svc.all_config().items())} | dict(sorted(OTEL_ENV.items()))
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(f"{svc.name}-config", _labels(svc.name, "config")),
             "data": data}
 
@@ -287,6 +288,9 @@ def common_policies() -> list[Doc]:
         _np("allow-https-out", {"matchLabels": {"peerlab/tier": "app"}},
             egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}],
                      "ports": [{"protocol": "TCP", "port": 443}]}]),
+        # OTLP/HTTP traces to the collector in the monitoring namespace (sent only when tracing is on).
+        _np("allow-otlp-out", {"matchLabels": {"peerlab/tier": "app"}},
+            egress=[{"to": [_ns("monitoring")], "ports": [{"protocol": "TCP", "port": OTLP_PORT}]}]),
         _np("kafka-from-apps", KAFKA_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": KAFKA_PODS},
                                                               _ns("keda"), _ns("strimzi"), _ns("monitoring")]}]),
         _np("postgres-from-apps", PG_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": PG_PODS},
