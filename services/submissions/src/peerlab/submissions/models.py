@@ -46,6 +46,8 @@ class Assignment(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
     revision: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    # Seconds after the deadline until the assignment closes; None: the service's close_grace_s.
+    close_grace_s: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class Submission(SQLModel, table=True):

@@ -58,6 +58,7 @@ def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> Assign
         deadline=as_utc(assignment.deadline), deadline_local=in_zone(assignment.deadline, time_zone),
         time_zone=time_zone, file_rules=dict(assignment.file_rules),
         resubmits_assignment_id=assignment.resubmits_assignment_id, closed=closed, revision=assignment.revision,
+        close_grace_s=assignment.close_grace_s,
     )
 
 
@@ -125,7 +126,7 @@ def put_assignment(
         "kind": body.kind, "title": body.title, "lab_number": body.lab_number,
         "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
         "opens_at": as_utc(body.opens_at), "deadline": as_utc(body.deadline), "file_rules": rules,
-        "resubmits_assignment_id": body.resubmits_assignment_id,
+        "resubmits_assignment_id": body.resubmits_assignment_id, "close_grace_s": body.close_grace_s,
     }
     existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
     stamp = now()
@@ -181,6 +182,8 @@ def update_assignment(
         assignment.title = body.title
     if body.owner_type is not None:
         assignment.owner_type = body.owner_type
+    if "close_grace_s" in changes:
+        assignment.close_grace_s = body.close_grace_s
     if "file_rules" in changes:
         assignment.file_rules = file_rules(
             assignment.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
