@@ -164,3 +164,17 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
             if name.startswith("PEERLAB_")}
     seed.seed_course(urls, dev_run.env["ADMIN"])
     assert _course_state(dev_run.env) == first
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+def test_the_course_page_shows_the_labs_in_a_headless_browser(dev_run):
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium); the page's route is "
+                    "tested in gateway/tests/test_gateway_overview_page.py")
+    url = f"{dev_run.env['PEERLAB_GATEWAY']}/#token={dev_run.env['ADMIN']}"
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
+                           "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert 'data-loaded="true"' in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert 'data-lab="9"' in done.stdout and 'data-lab="10"' in done.stdout

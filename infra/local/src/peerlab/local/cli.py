@@ -112,6 +112,8 @@ def _print_first_hour(stack, tokens: dict[str, str]) -> None:
     for line in lines:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     if "gateway" in stack.urls:
+        console.print(f"The course at a glance: {stack.urls['gateway']}/#token={tokens['ADMIN']}",
+                      soft_wrap=True, highlight=False, markup=False)
         elapsed = first_hour.first_graphql_call(stack.urls["gateway"], tokens["STUDENT"])
         if elapsed is None:
             console.print("[yellow]![/] the gateway did not answer a GraphQL query")
