@@ -138,7 +138,7 @@ def _course_state(env: dict[str, str]) -> dict:
         "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
                                  get("submissions", "/v1/submissions", assignment_id=lab)["items"])
                      for lab in ("demo-open-lab", "demo-review-lab")},
-        "rounds": sorted((r["lab_number"], r["status"]) for r in rounds),
+        "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
         "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
                                             get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
         "queue": sorted(q["kind"] for q in get("review", "/v1/teacher/queue")),

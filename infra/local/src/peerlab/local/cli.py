@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -63,7 +64,9 @@ def dev(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         if seed:
+            seeding_started = time.monotonic()
             seed_course(dict(stack.urls), admin_token)
+            console.print(f"[green]✓[/] seeded in {time.monotonic() - seeding_started:.1f} s")
         _print_summary(stack, admin_token)
         _print_first_hour(stack, tokens)
         dead = []
