@@ -120,6 +120,7 @@ def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
     put, handed_in = json.JSONDecoder().raw_decode(outputs[2])[0], outputs[2]
     assert put["id"] == "try-lab" and put["closed"] is False
     assert '"receipt"' in handed_in and '"owner_id":"s210001"' in handed_in.replace(" ", "")
+    assert int(outputs[3].strip()) > 10  # the secret calendar feed: sessions and exam days
 
 
 def _course_state(env: dict[str, str]) -> dict:
