@@ -143,6 +143,8 @@ def _course_state(env: dict[str, str]) -> dict:
         "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
                                             get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
         "queue": sorted(q["kind"] for q in get("review", "/v1/teacher/queue")),
+        "bookings": sorted((b["group_id"], b["slot_id"]) for b in
+                           get("scheduling", "/v1/courses/02456-2021/bookings")),
     }
 
 
@@ -160,6 +162,7 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert "allocation_failed" not in {status for _, status in first["rounds"]}
     assert len([r for r in first["reviews"][9] if r[1] == "submitted"]) >= 24
     assert "allocation_failed" not in first["queue"] and "review_flagged" in first["queue"]
+    assert len(first["bookings"]) == 5
 
     urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
             if name.startswith("PEERLAB_")}

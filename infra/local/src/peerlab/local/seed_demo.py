@@ -2,7 +2,8 @@
 the dev admin on the roster (so the printed admin token's subject is a person of the course), and
 a living demo played through the services' REST APIs as its people would: 40 students, a lab open
 for hand-ins now, and a lab that was handed in and closed while seeding (close grace 0) so that its
-review window is open now, with reviews, reactions and a flag; project groups with choices and projects.
+review window is open now, with reviews, reactions and a flag; project groups with choices and projects, and
+exam bookings for those with a project.
 
 The fall-2021 labs' deadlines have passed, so the demo labs are labs 9 and 10 dated from now.
 Each demo lab is seeded once: when its assignment exists, the step writes nothing.
@@ -20,6 +21,7 @@ from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.seed import seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed, with_service
+from peerlab.local.seed_course_data import COURSE_ID
 
 log = logging.getLogger("peerlab.local.seed")
 
@@ -226,3 +228,43 @@ def seed_demo_groups(urls: dict[str, str], token: str) -> None:
         log.info("demo: %d groups with choices, %d with a project", DEMO_GROUPS, ASSIGNED_GROUPS)
 
     with_service(urls, token, "projects", "seed_demo_groups", work)
+
+
+PROJECTION_WAIT_S = 120.0
+
+
+@seed_step
+def seed_demo_bookings(urls: dict[str, str], token: str) -> None:
+    """The 5 demo groups with a project booked into the poster day's first slots (by staff, which
+    the booking window does not bind). PUT of the same slot changes nothing, so a second run
+    writes nothing. Waits for scheduling to learn the groups from the projects service's events."""
+    if not {"projects", "scheduling"} <= set(urls):
+        log.warning("seed step seed_demo_bookings skipped: needs projects and scheduling")
+        return
+    projects = SeedClient("projects", urls["projects"], token)
+    scheduling = SeedClient("scheduling", urls["scheduling"], token)
+    try:
+        listed = projects.get("/v1/groups")
+        groups = {g["name"]: g["group_id"] for g in (listed["items"] if isinstance(listed, dict) else listed)}
+        for g in range(ASSIGNED_GROUPS):
+            group_id = groups.get(f"Demo group {g + 1}")
+            if group_id is None:
+                continue
+            slot = f"poster-2021.20211208T{9 + g // 2:02d}{30 * (g % 2):02d}"
+            _book_when_known(scheduling, group_id, slot)
+        log.info("demo: %d groups booked on the poster day", ASSIGNED_GROUPS)
+    finally:
+        projects.close()
+        scheduling.close()
+
+
+def _book_when_known(scheduling: SeedClient, group_id: str, slot: str) -> None:
+    path = f"/v1/courses/{COURSE_ID}/groups/{group_id}/booking"
+    deadline = time.monotonic() + PROJECTION_WAIT_S
+    while True:
+        response = scheduling._http.put(path, json={"slot_id": slot})
+        if response.status_code < 400:
+            return
+        if response.status_code != 404 or time.monotonic() > deadline:
+            raise SeedFailed(f"booking {slot} for {group_id} answered {response.status_code}: {response.text[:300]}")
+        time.sleep(0.5)  # scheduling has not seen the group yet
