@@ -1,6 +1,6 @@
 """per-person secret calendar feeds
 
-Revision ID: 0003
+Revision ID: 0003_calendar_feeds (distinct from other branches' 0003; re-chain onto the head on merge)
 Revises: 0002
 Create Date: 2026-12-02 05:50:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0003'
+revision: str = '0003_calendar_feeds'
 down_revision: Union[str, None] = '0002'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -3,7 +3,7 @@
 ``submissions_assignment.close_grace_s`` (nullable): seconds after the deadline until the assignment
 closes; NULL keeps the service's ``close_grace_s`` setting, so existing assignments are unchanged.
 
-Revision ID: 0004
+Revision ID: 0004_close_grace (distinct from other branches' 0004; re-chain onto the head on merge)
 Revises: 0003
 Create Date: 2026-12-02 05:40:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0004'
+revision: str = '0004_close_grace'
 down_revision: Union[str, None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
