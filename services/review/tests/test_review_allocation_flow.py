@@ -135,6 +135,21 @@ def test_infeasible_rounds_are_marked_failed_with_a_reason_and_nothing_is_alloca
     assert len(stack.outbox("review.allocation_failed.v1")) == 1
 
 
+def test_a_lab_nobody_handed_in_allocates_nothing_and_raises_no_teacher_item(stack):
+    """Zero on-time hand-ins is not a failure: the round is allocated with no tasks, no
+    review.allocation_failed is published and the teacher queue stays empty."""
+    deadline = now() - timedelta(minutes=1)
+    stack.feed(lab_assignment(1, deadline=deadline))
+    stack.feed(closed(1, [], deadline=deadline))
+    round_row = _round(stack)
+    assert (round_row.status, round_row.failure_reason_code) == ("allocated", None)
+    assert stack.count(AllocationRow) == 0
+    assert stack.outbox("review.allocation_failed.v1") == []
+    assert stack.count(TeacherItemRow) == 0
+    runs = stack.client().get(f"/v1/rounds/{round_row.id}/runs", headers=stack.auth("t", "teacher")).json()
+    assert [(r["outcome"], r["method"], r["submitters"], r["added"]) for r in runs] == [("allocated", "empty", 0, 0)]
+
+
 def test_a_teacher_fixes_a_failed_round_and_reruns_it(stack):
     deadline = now() - timedelta(minutes=1)
     people = students(6)

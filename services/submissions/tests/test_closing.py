@@ -50,6 +50,24 @@ def test_grace_delays_the_close(stack):
         assert close_due(session, close_grace_s=5) == ["lab-1"]
 
 
+def test_an_assignments_own_grace_overrides_the_default(stack):
+    """A per-assignment grace wins over the service default, both shorter and longer; null keeps it."""
+    stack.assignment("lab-1", lab_number=1, opens_in_s=-7200, deadline_in_s=-10, close_grace_s=0)
+    stack.assignment("lab-2", lab_number=2, opens_in_s=-7200, deadline_in_s=-10, close_grace_s=3600)
+    stack.assignment("lab-3", lab_number=3, opens_in_s=-7200, deadline_in_s=-10)
+    engine = stack.client.app.state.engine
+    with unit_of_work(engine) as session:
+        assert close_due(session, close_grace_s=900) == ["lab-1"]
+    with unit_of_work(engine) as session:
+        assert close_due(session, close_grace_s=5) == ["lab-3"]
+    got = stack.client.get("/v1/assignments/lab-2", headers=stack.teacher).json()
+    assert (got["close_grace_s"], got["closed"]) == (3600, False)
+    late = stack.client.patch("/v1/assignments/lab-2", json={"close_grace_s": 0}, headers=stack.teacher)
+    assert late.status_code == 200, late.text
+    with unit_of_work(engine) as session:
+        assert close_due(session, close_grace_s=900) == ["lab-2"]
+
+
 def test_catch_up_after_downtime_closes_everything_due_once(stack):
     for k in range(1, 6):
         stack.assignment(f"lab-{k}", lab_number=k, opens_in_s=-86400 * 30, deadline_in_s=-86400 * (6 - k))

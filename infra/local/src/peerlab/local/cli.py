@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +56,7 @@ def dev(
         help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],  # noqa: B006
 ) -> None:
     """Run the broker and every service (migrations, API, worker) until Ctrl-C."""
+    from peerlab.local import first_hour
     from peerlab.local.seed import SeedOptions, seed_course
     from peerlab.local.services import SERVICES, ServiceSpec
     from peerlab.local.stack import DevStack, StackFailed
@@ -70,15 +72,18 @@ def dev(
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up both signals abort at once
     stack = DevStack(data_dir=data_dir, base_port=base_port, broker_port=broker_port,
                      services=specs, console=console)
-    admin_token = mint_dev_token(sub="dev-admin", roles=["admin", "teacher"], secret=DEV_JWT_SECRET,
-                                 ttl_s=admin_ttl, name="Dev Admin")
+    tokens = first_hour.demo_tokens(ttl_s=admin_ttl)
+    admin_token = tokens["ADMIN"]
     try:
         stack.start()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         if seed:
+            seeding_started = time.monotonic()
             seed_course(dict(stack.urls), admin_token, options)
+            console.print(f"[green]✓[/] seeded in {time.monotonic() - seeding_started:.1f} s")
         _print_summary(stack, admin_token)
+        _print_first_hour(stack, tokens)
         while not stop.wait(1.0):
             stack.supervise()  # restarts what died; StackFailed once a child's restarts run out
     except StackFailed as exc:
@@ -117,4 +122,24 @@ def _print_summary(stack, admin_token: str) -> None:
     console.print(table)
     console.print("dev admin token (roles admin, teacher):")
     console.print(admin_token, soft_wrap=True, highlight=False)
+
+
+def _print_first_hour(stack, tokens: dict[str, str]) -> None:
+    """Ready-to-paste exports (also written to <data-dir>/env.sh), then the time to the first
+    GraphQL answer, then the line that tells the user (and the tests) the stack is up."""
+    from peerlab.local import first_hour
+
+    lines = first_hour.export_lines(stack.urls, tokens)
+    (stack.data_dir / "env.sh").write_text("\n".join(lines) + "\n")
+    console.print(f"Paste into your shell (or: source {stack.data_dir / 'env.sh'}):")
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+    if "gateway" in stack.urls:
+        console.print(f"The course at a glance: {stack.urls['gateway']}/#token={tokens['ADMIN']}",
+                      soft_wrap=True, highlight=False, markup=False)
+        elapsed = first_hour.first_graphql_call(stack.urls["gateway"], tokens["STUDENT"])
+        if elapsed is None:
+            console.print("[yellow]![/] the gateway did not answer a GraphQL query")
+        else:
+            console.print(f"first GraphQL answer {elapsed:.1f} s after start")
     console.print("Ctrl-C stops everything.")

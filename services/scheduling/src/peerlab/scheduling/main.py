@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from peerlab.chassis.app import create_service_app
 from peerlab.scheduling.routers import bookings, calendar, exam_days, rooms
 from peerlab.scheduling.routers import examiners, grades, visit_plans
+from peerlab.scheduling.routers import feeds
 from peerlab.scheduling.settings import SchedulingSettings, get_settings
 
 DESCRIPTION = """The course calendar (term, counted weeks with breaks not counted, weekly sessions),
@@ -25,7 +26,7 @@ def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[]
         title="Peerlab scheduling",
         description=DESCRIPTION,
         routers=[calendar.router, rooms.router, exam_days.router, bookings.router,
-                 examiners.router, visit_plans.router, grades.router],
+                 examiners.router, visit_plans.router, grades.router, feeds.router],
     )
     app.state.clock = clock
     return app

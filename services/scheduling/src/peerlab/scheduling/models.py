@@ -184,3 +184,15 @@ class GroupMemberRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     group_id: str = Field(max_length=64, index=True)
     changed_at: datetime = Field(sa_type=TZ)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's secret calendar-feed address. Only the SHA-256 of the secret is kept; making a
+    new one replaces the old (which then stops working), deleting it revokes the address."""
+
+    __tablename__ = "scheduling_calendar_feed"
+
+    course_id: str = Field(primary_key=True, max_length=64)
+    person_id: str = Field(primary_key=True, max_length=64)
+    secret_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=TZ)

@@ -54,6 +54,8 @@ class Assignment(SQLModel, table=True):
     # The calendar's dated rule this assignment follows (``lab-3``, ``synopsis``, ``report``): its
     # deadline comes from term.dates_changed.v1 and moves with it until it has passed.
     date_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    # Seconds after the deadline until the assignment closes; None: the service's close_grace_s.
+    close_grace_s: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class Submission(SQLModel, table=True):

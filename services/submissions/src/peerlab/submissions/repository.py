@@ -65,14 +65,14 @@ def lab_with_number(session: Session, *, course_id: str, lab_number: int) -> Ass
     return session.execute(query.limit(1)).scalars().first()
 
 
-def due_unclosed_assignments(session: Session, *, before: datetime, limit: int = 50) -> list[str]:
-    """Ids of assignments whose closing time has passed and that carry no closed marker yet."""
+def unclosed_past_deadline(session: Session, *, at: datetime) -> list[Assignment]:
+    """Assignments past their deadline without a closed marker (due, or still in their grace),
+    earliest deadline first."""
     query = (
-        select(Assignment.id)
+        select(Assignment)
         .outerjoin(ClosedAssignment, ClosedAssignment.assignment_id == Assignment.id)
-        .where(Assignment.deadline <= before, ClosedAssignment.assignment_id.is_(None))
+        .where(Assignment.deadline <= at, ClosedAssignment.assignment_id.is_(None))
         .order_by(Assignment.deadline)
-        .limit(limit)
     )
     return list(session.execute(query).scalars())
 

@@ -43,6 +43,10 @@ class AssignmentPut(BaseModel):
     resubmits_assignment_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="For kind resubmission: the lab it re-submits."
     )
+    close_grace_s: int | None = Field(
+        default=None, ge=0, le=86400,
+        description="Seconds after the deadline until the assignment closes (and its review round is "
+        "allocated); omitted: the service's default (close_grace_s setting, 15 minutes).")
     date_key: str | None = Field(
         default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$",
         description="The course calendar's dated rule (lab-3, synopsis, report, poster ...) whose date is the "
@@ -71,6 +75,8 @@ class AssignmentUpdate(BaseModel):
     deadline: AwareDatetime | None = None
     owner_type: OwnerTypeName | None = None
     file_rules: FileRulesIn | None = None
+    close_grace_s: int | None = Field(default=None, ge=0, le=86400,
+                                      description="Seconds after the deadline until the assignment closes.")
 
 
 class AssignmentPublic(BaseModel):
@@ -90,6 +96,8 @@ class AssignmentPublic(BaseModel):
     date_key: str | None = Field(default=None, description="The calendar date the deadline follows, if any.")
     closed: bool
     revision: int
+    close_grace_s: int | None = Field(default=None, description="This assignment's close grace, seconds; "
+                                      "null: the service's default")
 
 
 class ReceiptBody(BaseModel):

@@ -73,6 +73,8 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
     pool = repo.review_pool(session, round_row.assignment_id)
     claim.submitters = len(pool)
     current = _current(session, round_row.id)
+    if not pool and not current.active:
+        return _nothing_to_allocate(round_row=round_row, run=claim, now=now)
     try:
         result = _compute(round_row, sorted(pool), rounds.group_of(session, round_row.id), current)
     except _NoAllocation as failure:
@@ -161,6 +163,17 @@ def _compute(round_row: RoundRow, submitters: list[str], groups: dict[str, str],
         raise _NoAllocation(str(last.reason_code), last.message)
     raise _NoAllocation("flagged_pair_unavoidable",
                         "every allocation tried hands a reviewer a submission they flagged; change the seed")
+
+
+def _nothing_to_allocate(*, round_row: RoundRow, run: AllocationRunRow, now: datetime) -> AllocationRunRow:
+    """Nobody handed in on time: the round is allocated with no tasks. Nothing failed, so there is no
+    ``review.allocation_failed`` and no teacher-queue item (a past lab seeded without hand-ins, or a
+    lab everyone skipped, is not something a teacher must act on)."""
+    run.outcome, run.method = "allocated", "empty"
+    round_row.status, round_row.failure_reason_code, round_row.failure_message = "allocated", None, None
+    round_row.allocated_at = round_row.allocated_at or now
+    round_row.updated_at = now
+    return run
 
 
 def _fail(session: Session, *, round_row: RoundRow, run: AllocationRunRow, failure: _NoAllocation,

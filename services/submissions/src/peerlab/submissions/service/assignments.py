@@ -59,7 +59,7 @@ def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> Assign
         deadline=as_utc(assignment.deadline), deadline_local=in_zone(assignment.deadline, time_zone),
         time_zone=time_zone, file_rules=dict(assignment.file_rules),
         resubmits_assignment_id=assignment.resubmits_assignment_id, date_key=assignment.date_key, closed=closed,
-        revision=assignment.revision,
+        revision=assignment.revision, close_grace_s=assignment.close_grace_s,
     )
 
 
@@ -150,6 +150,7 @@ def put_assignment(
         "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
         "opens_at": as_utc(opens_at), "deadline": as_utc(deadline), "file_rules": rules,
         "resubmits_assignment_id": body.resubmits_assignment_id, "date_key": body.date_key,
+        "close_grace_s": body.close_grace_s,
     }
     existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
     stamp = now()
@@ -207,6 +208,8 @@ def update_assignment(
         assignment.title = body.title
     if body.owner_type is not None:
         assignment.owner_type = body.owner_type
+    if "close_grace_s" in changes:
+        assignment.close_grace_s = body.close_grace_s
     if "file_rules" in changes:
         assignment.file_rules = file_rules(
             assignment.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,

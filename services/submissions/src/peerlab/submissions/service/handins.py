@@ -52,10 +52,17 @@ class HandInContext:
 
 
 def is_closed(session: Session, assignment: Assignment, *, at: datetime, close_grace_s: int) -> bool:
-    """Closed by the marker, or past ``deadline + grace`` (the closer is about to write the marker)."""
+    """Closed by the marker, or past ``deadline + grace`` (the closer is about to write the marker);
+    ``close_grace_s`` is the service default, used when the assignment has no grace of its own."""
     if repository.closed_marker(session, assignment.id) is not None:
         return True
-    return as_utc(at) >= as_utc(assignment.deadline) + timedelta(seconds=close_grace_s)
+    return as_utc(at) >= closes_at(assignment, default_grace_s=close_grace_s)
+
+
+def closes_at(assignment: Assignment, *, default_grace_s: int) -> datetime:
+    """When the assignment closes: its deadline plus its own grace, else the service's default."""
+    grace = default_grace_s if assignment.close_grace_s is None else assignment.close_grace_s
+    return as_utc(assignment.deadline) + timedelta(seconds=grace)
 
 
 def prepare(

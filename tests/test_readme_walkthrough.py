@@ -1,0 +1,187 @@
+"""The README's "Using the API" walkthrough, run verbatim against a freshly started ``peerlab dev``.
+
+The fenced bash blocks are read from README.md itself and run in one bash, after the ``export``
+lines the dev stack printed (real ports, tokens of people on the seeded roster), so the README and
+the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from peerlab.local.ports import free_port, port_open
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 900  # five services, migrations and the seed, on a loaded machine
+MARKER = "=== README block"
+
+
+def readme_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Using the API\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+
+
+def _free_base_port(count: int = 5) -> int:
+    for _ in range(50):
+        base = free_port()
+        if base + count < 65535 and not any(port_open("127.0.0.1", base + i) for i in range(1, count)):
+            return base
+    raise RuntimeError("no run of free ports")
+
+
+def test_the_readme_has_the_walkthrough_blocks():
+    blocks = readme_blocks()
+    assert len(blocks) >= 3
+    assert all("uv run" not in b and "127.0.0.1:800" not in b for b in blocks)  # ports come from variables
+
+
+@dataclass
+class DevRun:
+    lines: list[str]
+    exports: list[str]
+    env: dict[str, str]
+    data_dir: Path
+
+
+@pytest.fixture(scope="module")
+def dev_run(tmp_path_factory) -> Iterator[DevRun]:
+    """``peerlab dev`` (seeded) on free ports and a temporary data directory, until the module ends."""
+    base, broker_port = _free_base_port(), free_port()
+    data_dir = tmp_path_factory.mktemp("dev")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "peerlab"), "dev", "--data-dir", str(data_dir),
+         "--base-port", str(base), "--broker-port", str(broker_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not any("Ctrl-C stops everything" in ln for ln in lines):
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "dev stack did not come up\n" + "".join(lines)
+            time.sleep(0.5)
+        exports = [ln.strip() for ln in lines if ln.startswith("export ")]
+        env = dict(item.split("=", 1) for line in exports for item in shlex.split(line)[1:])
+        yield DevRun(lines=lines, exports=exports, env=env, data_dir=data_dir)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def test_dev_prints_exports_and_the_time_to_the_first_graphql_answer(dev_run):
+    startup = "".join(dev_run.lines)
+    assert len(dev_run.exports) == 2, startup
+    assert {"PEERLAB_GATEWAY", "PEERLAB_SUBMISSIONS", "STUDENT", "TA", "TEACHER", "ADMIN"} <= set(dev_run.env)
+    assert (dev_run.data_dir / "env.sh").read_text().splitlines() == dev_run.exports
+    assert re.search(r"first GraphQL answer \d+\.\d s after start", startup), startup
+    # the admin token's subject is a person of the course
+    me = httpx.get(dev_run.env["PEERLAB_GATEWAY"] + "/v1/people/me",
+                   headers={"Authorization": f"Bearer {dev_run.env['ADMIN']}"}, timeout=30)
+    assert me.status_code == 200, me.text
+
+
+def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
+    if shutil.which("curl") is None:
+        pytest.skip("the README's walkthrough uses curl, which this machine lacks")
+    blocks = readme_blocks()
+    script = "\n".join(dev_run.exports) + "\n" + "".join(
+        f"echo '{MARKER} {i}'\n{block}\necho\n" for i, block in enumerate(blocks))
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    outputs = [part.split("\n", 1)[1] for part in done.stdout.split(MARKER)[1:]]
+    me = json.loads(outputs[0])
+    assert "errors" not in me, me
+    assert me["data"]["me"]["person"]["name"] == "Demo Student 01"
+    assert len(me["data"]["me"]["labs"]) >= 8
+    other = json.loads(outputs[1])
+    assert other["data"]["me"]["person"]["name"] == "Demo Student 02"
+    put, handed_in = json.JSONDecoder().raw_decode(outputs[2])[0], outputs[2]
+    assert put["id"] == "try-lab" and put["closed"] is False
+    assert '"receipt"' in handed_in and '"owner_id":"s210001"' in handed_in.replace(" ", "")
+    assert int(outputs[3].strip()) > 10  # the secret calendar feed: sessions and exam days
+
+
+def _course_state(env: dict[str, str]) -> dict:
+    """What the seed writes, as the staff's REST reads show it."""
+    staff = {"Authorization": f"Bearer {env['ADMIN']}"}
+
+    def get(service: str, path: str, **params):
+        response = httpx.get(env[f"PEERLAB_{service.upper()}"] + path, params=params, headers=staff, timeout=30)
+        assert response.status_code == 200, f"{path}: {response.text}"
+        return response.json()
+
+    rounds = get("review", "/v1/rounds")
+    return {
+        "roster": sorted((p["id"], tuple(p["roles"])) for p in get("gateway", "/v1/roster", limit=1000)["items"]),
+        "assignments": sorted((a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]),
+        "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
+                                 get("submissions", "/v1/submissions", assignment_id=lab)["items"])
+                     for lab in ("demo-open-lab", "demo-review-lab")},
+        "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
+        "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
+                                            get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
+        "queue": sorted(q["kind"] for q in get("review", "/v1/teacher/queue")),
+        "bookings": sorted((b["group_id"], b["slot_id"]) for b in
+                           get("scheduling", "/v1/courses/02456-2021/bookings")),
+    }
+
+
+def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
+    from peerlab.local import seed
+
+    first = _course_state(dev_run.env)
+    students = [pid for pid, roles in first["roster"] if "student" in roles]
+    assert len(students) == 40
+    assert len(first["hand_ins"]["demo-open-lab"]) == 25
+    assert len(first["hand_ins"]["demo-review-lab"]) == 36
+    closed = {a: c for a, _, c in first["assignments"]}
+    assert closed["demo-review-lab"] is True and closed["demo-open-lab"] is False
+    assert (9, "allocated") in first["rounds"]
+    assert "allocation_failed" not in {status for _, status in first["rounds"]}
+    assert len([r for r in first["reviews"][9] if r[1] == "submitted"]) >= 24
+    assert "allocation_failed" not in first["queue"] and "review_flagged" in first["queue"]
+    assert len(first["bookings"]) == 5
+
+    urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
+            if name.startswith("PEERLAB_")}
+    seed.seed_course(urls, dev_run.env["ADMIN"])
+    assert _course_state(dev_run.env) == first
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+def test_the_course_page_shows_the_labs_in_a_headless_browser(dev_run):
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium); the page's route is "
+                    "tested in gateway/tests/test_gateway_overview_page.py")
+    url = f"{dev_run.env['PEERLAB_GATEWAY']}/#token={dev_run.env['ADMIN']}"
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
+                           "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert 'data-loaded="true"' in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert 'data-lab="9"' in done.stdout and 'data-lab="10"' in done.stdout
