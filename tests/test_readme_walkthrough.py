@@ -148,6 +148,9 @@ def _course_state(env: dict[str, str]) -> dict:
         "queue": sorted(q["kind"] for q in get("review", "/v1/teacher/queue")),
         "bookings": sorted((b["group_id"], b["slot_id"]) for b in
                            get("scheduling", "/v1/courses/02456-2021/bookings")),
+        "examiners": sorted(e["person_id"] for e in get("scheduling", "/v1/courses/02456-2021/examiners")),
+        "plan": (lambda p: (p["state"], p["revision"], sum(p["loads"].values())))(
+            get("scheduling", "/v1/courses/02456-2021/exam-days/poster-2021/plan")),
     }
 
 
@@ -166,6 +169,8 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert len([r for r in first["reviews"][9] if r[1] == "submitted"]) >= 24
     assert "allocation_failed" not in first["queue"] and "review_flagged" in first["queue"]
     assert len(first["bookings"]) == 5
+    assert len(first["examiners"]) >= 4  # teachers, examiners and a group's supervisor
+    assert first["plan"] == ("published", 1, 10)  # 5 booked groups, 2 examiners each
 
     urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
             if name.startswith("PEERLAB_")}

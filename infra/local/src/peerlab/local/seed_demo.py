@@ -246,12 +246,14 @@ def seed_demo_bookings(urls: dict[str, str], token: str, options: SeedOptions) -
     try:
         listed = projects.get("/v1/groups")
         groups = {g["name"]: g["group_id"] for g in (listed["items"] if isinstance(listed, dict) else listed)}
-        for g in range(ASSIGNED_GROUPS):
+        # the poster day's first slots, by time (their ids carry the date, which --term-start moves)
+        slots = sorted(scheduling.get(f"/v1/courses/{COURSE_ID}/exam-days/poster-2021/slots"),
+                       key=lambda s: s["starts_at"])
+        for g in range(min(ASSIGNED_GROUPS, len(slots))):
             group_id = groups.get(f"Demo group {g + 1}")
             if group_id is None:
                 continue
-            slot = f"poster-2021.20211208T{9 + g // 2:02d}{30 * (g % 2):02d}"
-            _book_when_known(scheduling, group_id, slot)
+            _book_when_known(scheduling, group_id, slots[g]["slot_id"])
         log.info("demo: %d groups booked on the poster day", ASSIGNED_GROUPS)
     finally:
         projects.close()

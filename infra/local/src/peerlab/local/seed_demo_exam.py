@@ -1,0 +1,103 @@
+"""Seed steps of the living demo's exam: a supervisor on the roster, examiners with their
+availability on the poster day, and a published visit plan, so that the examiner plan can be
+opened right after ``scripts/dev``.
+
+Run after the demo groups are booked (``seed_demo_bookings``). Each part is written once: the
+roster and examiners are PUT by id, and the plan is made and published only when the poster day
+has none yet. An infeasible plan is logged, not fatal: the demo still has everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from peerlab.local.seed import SeedOptions, seed_step
+from peerlab.local.seed_client import SeedClient, SeedFailed
+from peerlab.local.seed_course_data import COURSE_ID
+
+log = logging.getLogger("peerlab.local.seed")
+
+POSTER_DAY = "poster-2021"
+EXAMINERS = [
+    ("demo-teacher-1", None),
+    ("demo-teacher-2", None),
+    ("demo-examiner-1", {"name": "Demo Examiner 1", "email": "demo-examiner-1@example.org",
+                         "roles": ["examiner"], "programme": None}),
+    ("demo-examiner-2", {"name": "Demo Examiner 2", "email": "demo-examiner-2@example.org",
+                         "roles": ["examiner"], "programme": None}),
+]
+
+
+def _items(listed: object) -> list:
+    return listed["items"] if isinstance(listed, dict) else list(listed)  # type: ignore[index]
+
+
+def _demo_supervisor(projects: SeedClient) -> tuple[str, dict] | None:
+    """The first catalogue supervisor with an e-mail of Demo group 1's project, as a roster person
+    with the supervisor and examiner roles (so the plan must keep them off their own group)."""
+    groups = {g["name"]: g for g in _items(projects.get("/v1/groups"))}
+    group = groups.get("Demo group 1")
+    if group is None:
+        return None
+    assignment = projects.get(f"/v1/groups/{group['group_id']}/assignment")
+    catalogue = {p["project_id"]: p for p in _items(projects.get("/v1/catalogues/2021/projects"))}
+    project = catalogue.get(assignment["project_id"], {})
+    for supervisor in project.get("supervisors", []):
+        email = supervisor.get("email")
+        if email:
+            person_id = "demo-sup-" + email.split("@")[0].lower().replace(".", "-")[:40]
+            return person_id, {"name": supervisor.get("name") or person_id, "email": email,
+                               "roles": ["supervisor", "examiner"], "programme": None}
+    return None
+
+
+@seed_step
+def seed_demo_exam(urls: dict[str, str], token: str, options: SeedOptions) -> None:
+    """Examiners (two teachers, two examiners and Demo group 1's supervisor) available the whole
+    poster day, then the day's visit plan solved and published."""
+    if not {"gateway", "projects", "scheduling"} <= set(urls):
+        log.warning("seed step seed_demo_exam skipped: needs gateway, projects and scheduling")
+        return
+    gateway = SeedClient("gateway", urls["gateway"], token)
+    projects = SeedClient("projects", urls["projects"], token)
+    scheduling = SeedClient("scheduling", urls["scheduling"], token)
+    base = f"/v1/courses/{COURSE_ID}"
+    try:
+        examiners = list(EXAMINERS)
+        supervisor = _demo_supervisor(projects)
+        if supervisor is not None:
+            examiners.append(supervisor)
+        for person_id, body in examiners:
+            if body is not None:
+                gateway.put(f"/v1/roster/{person_id}", body)
+        slots = sorted(scheduling.get(f"{base}/exam-days/{POSTER_DAY}/slots"), key=lambda s: s["starts_at"])
+        if not slots:
+            log.warning("demo: the poster day has no slots; no examiners seeded")
+            return
+        window = {"exam_day_id": POSTER_DAY, "starts_at": slots[0]["starts_at"], "ends_at": slots[-1]["ends_at"]}
+        people = {p["id"]: p for p in _items(gateway.get("/v1/people", ids=",".join(e[0] for e in examiners)))}
+        for person_id, _ in examiners:
+            person = people.get(person_id, {})
+            scheduling.put(f"{base}/examiners/{person_id}", {"name": person.get("name", person_id),
+                                                            "email": person.get("email"), "availability": [window]})
+        log.info("demo: %d examiners available on the poster day", len(examiners))
+        _plan_once(scheduling, base)
+    finally:
+        gateway.close()
+        projects.close()
+        scheduling.close()
+
+
+def _plan_once(scheduling: SeedClient, base: str) -> None:
+    path = f"{base}/exam-days/{POSTER_DAY}/plan"
+    existing = scheduling._http.get(path)
+    if existing.status_code == 200:
+        log.info("demo: the poster day has a plan, left as it is")
+        return
+    try:
+        plan = scheduling.post(path)
+        scheduling.post(f"{path}/publish")
+    except SeedFailed as exc:
+        log.warning("demo: no visit plan for the poster day (%s)", str(exc)[:300])
+        return
+    log.info("demo: visit plan of the poster day published (%d visits)", sum(plan.get("loads", {}).values()))
