@@ -141,7 +141,7 @@ def _course_state(env: dict[str, str]) -> dict:
         "assignments": sorted((a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]),
         "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
                                  get("submissions", "/v1/submissions", assignment_id=lab)["items"])
-                     for lab in ("demo-open-lab", "demo-review-lab")},
+                     for lab in ("demo-open-lab", "demo-review-lab", "demo-synopsis")},
         "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
         "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
                                             get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
@@ -162,6 +162,7 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert len(students) == 40
     assert len(first["hand_ins"]["demo-open-lab"]) == 25
     assert len(first["hand_ins"]["demo-review-lab"]) == 36
+    assert len(first["hand_ins"]["demo-synopsis"]) == 2  # two groups' synopses, for the supervisors' view
     closed = {a: c for a, _, c in first["assignments"]}
     assert closed["demo-review-lab"] is True and closed["demo-open-lab"] is False
     assert (9, "allocated") in first["rounds"]

@@ -1,16 +1,23 @@
-"""Seed steps of the living demo's exam: a supervisor on the roster, examiners with their
-availability on the poster day, and a published visit plan, so that the examiner plan can be
-opened right after ``scripts/dev``.
+"""Seed steps of the living demo's project phase and exam: a synopsis hand-in open now with two
+groups' synopses in it, a group's catalogue supervisor on the roster, examiners with their
+availability on the poster day, and a published visit plan, so that a supervisor's view and the
+examiner plan can be opened right after ``scripts/dev``.
 
 Run after the demo groups are booked (``seed_demo_bookings``). Each part is written once: the
-roster and examiners are PUT by id, and the plan is made and published only when the poster day
-has none yet. An infeasible plan is logged, not fatal: the demo still has everything else.
+synopsis assignment only when it does not exist, the roster and examiners by id, and the plan only
+when the poster day has none yet. An infeasible plan is logged, not fatal.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 
+import httpx
+from peerlab.chassis.auth import mint_dev_token
+from peerlab.chassis.settings import DEV_JWT_SECRET
+from peerlab.local.documents import text_pdf
 from peerlab.local.seed import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed
 from peerlab.local.seed_course_data import COURSE_ID
@@ -28,8 +35,65 @@ EXAMINERS = [
 ]
 
 
+SYNOPSIS = ("demo-synopsis", "Demo project synopsis (open now; the fall-2021 one has passed)")
+SYNOPSIS_GROUPS = 2
+GROUP_WAIT_S = 120.0
+
+
 def _items(listed: object) -> list:
     return listed["items"] if isinstance(listed, dict) else list(listed)  # type: ignore[index]
+
+
+def _synopsis_pdf(group_name: str) -> bytes:
+    return text_pdf(f"{group_name}: learning from few labels\nMotivation\nLabelled data is scarce.\n"
+                    "Background\nSemi-supervised learning, consistency training.\nMilestones\n"
+                    "Week 10 baseline; week 12 experiments; week 13 poster.\nReferences\n[1] Demo et al., 2020.")
+
+
+@seed_step
+def seed_demo_synopses(urls: dict[str, str], token: str, options: SeedOptions) -> None:
+    """A synopsis hand-in open for a week from seeding, with the synopses of Demo groups 1 and 2
+    (handed in by their first member; submissions learns the groups from the projects events)."""
+    if not {"projects", "submissions"} <= set(urls):
+        log.warning("seed step seed_demo_synopses skipped: needs projects and submissions")
+        return
+    projects = SeedClient("projects", urls["projects"], token)
+    submissions = SeedClient("submissions", urls["submissions"], token)
+    try:
+        assignment_id, title = SYNOPSIS
+        if submissions._http.get(f"/v1/assignments/{assignment_id}").status_code == 200:
+            log.info("demo: synopsis hand-in exists, left as it is")
+            return
+        now = datetime.now(UTC).replace(microsecond=0)
+        submissions.put(f"/v1/assignments/{assignment_id}", {
+            "kind": "synopsis", "title": title, "owner_type": "group",
+            "opens_at": (now - timedelta(days=1)).isoformat(), "deadline": (now + timedelta(days=7)).isoformat()})
+        groups = {g["name"]: g for g in _items(projects.get("/v1/groups"))}
+        for n in range(1, SYNOPSIS_GROUPS + 1):
+            group = groups.get(f"Demo group {n}")
+            if group is not None:
+                _hand_in_synopsis(urls["submissions"], assignment_id, group)
+        log.info("demo: synopsis hand-in open, %d groups handed in", SYNOPSIS_GROUPS)
+    finally:
+        projects.close()
+        submissions.close()
+
+
+def _hand_in_synopsis(base_url: str, assignment_id: str, group: dict) -> None:
+    member = sorted(m["person_id"] for m in group["members"])[0]
+    token = mint_dev_token(sub=member, roles=["student"], secret=DEV_JWT_SECRET, ttl_s=600)
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/pdf",
+               "Idempotency-Key": f"demo-synopsis-{group['group_id']}"}
+    deadline = time.monotonic() + GROUP_WAIT_S
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        while True:
+            response = http.post(f"/v1/assignments/{assignment_id}/submissions", params={"file_name": "synopsis.pdf"},
+                                 content=_synopsis_pdf(group["name"]), headers=headers)
+            if response.status_code < 400:
+                return
+            if response.status_code not in (403, 404, 409) or time.monotonic() > deadline:
+                raise SeedFailed(f"synopsis of {group['name']} answered {response.status_code}: {response.text[:300]}")
+            time.sleep(0.5)  # submissions has not learnt the group yet
 
 
 def _demo_supervisor(projects: SeedClient) -> tuple[str, dict] | None:
