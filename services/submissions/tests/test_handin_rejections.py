@@ -33,7 +33,7 @@ GOOD = _nb([_code_cell(0)])
     ("../lab-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
     ("/etc/lab-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
     ("C:\\Users\\anna\\lab-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
-    ("lab\x00-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
+    ("lab\x00-EXE.ipynb", GOOD, 400, "invalid_characters"),  # refused at the edge: NUL in the query
     ("lab\u202e-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
     ("a" * 300 + "-EXE.ipynb", GOOD, 422, "unsafe_file_name"),
     ("lab-EXE.ipynb", b"", 422, "empty_file"),
