@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from peerlab.gateway.graphql.errors import GatewayError
 from peerlab.gateway.graphql.review import EligibilityState, VerdictValue
-from peerlab.gateway.graphql.submissions import _dt
+from peerlab.gateway.graphql.values import _dt
 
 
 @strawberry.type(description="A review task was allocated to you.")
