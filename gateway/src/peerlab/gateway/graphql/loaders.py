@@ -101,7 +101,7 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
 
-async def _call(awaitable):  # noqa: ANN001, ANN202
+async def _call(awaitable):
     try:
         return await awaitable
     except BackendError as exc:

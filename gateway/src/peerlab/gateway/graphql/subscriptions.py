@@ -43,7 +43,7 @@ class EligibilityChanged:
     changed_at: datetime
 
 
-def _hub(info: Info):  # noqa: ANN202
+def _hub(info: Info):
     hub = info.context.services.hub
     if hub is None:
         raise GatewayError("subscriptions_unavailable", "Subscriptions are not enabled on this gateway.")
