@@ -14,8 +14,12 @@ def rule_of(term: Term) -> rules.TermRule:
         counted_weeks=term.counted_weeks,
         time_zone=term.time_zone,
         lab_weeks=term.lab_weeks,
-        sessions=tuple(rules.SessionTime(int(s["weekday"]), time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
-                       for s in term.sessions),
-        breaks=tuple(rules.Break(date.fromisoformat(b["starts_on"]), date.fromisoformat(b["ends_on"]), b.get("label", ""))
-                     for b in term.breaks),
+        sessions=tuple(
+            rules.SessionTime(int(s["weekday"]), time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
+            for s in term.sessions
+        ),
+        breaks=tuple(
+            rules.Break(date.fromisoformat(b["starts_on"]), date.fromisoformat(b["ends_on"]), b.get("label", ""))
+            for b in term.breaks
+        ),
     )
