@@ -26,7 +26,7 @@ def _members() -> list[Path]:
 
 def _copy_sources(dst: Path) -> list[Path]:
     """The lint's inputs; returns the copied ``src`` folders."""
-    for name in ("pyproject.toml", "uv.lock", "scripts/lint", "scripts/bootstrap.sh"):
+    for name in ("pyproject.toml", "uv.lock", "scripts/lint"):
         (dst / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dst / name)
     srcs = []
