@@ -44,7 +44,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                                     max_connections=settings.backend_max_connections)
             hub = None
             if settings.subscriptions_enabled:
-                hub = SubscriptionHub(settings.kafka_bootstrap, queue_size=settings.subscription_queue_size).start()
+                hub = SubscriptionHub(settings.kafka_bootstrap, queue_size=settings.subscription_queue_size,
+                                      max_replay=settings.subscription_max_replay).start()
             app.state.services = AppServices(settings=settings, engine=app.state.engine, http=http,
                                              counter=app.state.backend_calls, hub=hub)
             try:

@@ -53,6 +53,9 @@ class GatewaySettings(ServiceSettings):
     max_request_bytes: int = Field(default=64 * 1024, description="Largest accepted request body (JSON).")
     max_roster_file_bytes: int = Field(default=2 * 1024 * 1024, description="Largest roster CSV upload.")
     subscription_queue_size: int = 100
+    subscription_max_replay: int = Field(
+        default=1000, description="Records a reconnecting subscription may be replayed from Kafka; further back: resync."
+    )
     subscriptions_enabled: bool = Field(
         default=True, description="Run the Kafka fan-out for GraphQL subscriptions in this process."
     )
