@@ -50,6 +50,17 @@ class GatewaySettings(ServiceSettings):
         default=100, description="Calls to the services one HTTP GraphQL request may make (batched loaders count once)."
     )
     graphql_max_subscriptions_per_connection: int = 10
+    graphql_apq_enabled: bool = Field(
+        default=True, description="Automatic persisted queries (Apollo APQ): run a query sent by its SHA-256 hash."
+    )
+    graphql_apq_cache_size: int = Field(default=1000, description="Queries remembered by hash per process (LRU).")
+    graphql_registered_operations_only: bool = Field(
+        default=False, description="Run only the operations of the manifest (by hash or text); refuse the rest."
+    )
+    graphql_operation_manifest: str | None = Field(
+        default=None, description="Apollo persisted-query manifest of the registered operations (default: the "
+                                  "one generated from the course page, shipped with the gateway)."
+    )
     max_request_bytes: int = Field(default=64 * 1024, description="Largest accepted request body (JSON).")
     max_roster_file_bytes: int = Field(default=2 * 1024 * 1024, description="Largest roster CSV upload.")
     subscription_queue_size: int = 100
