@@ -8,12 +8,14 @@ webhooks out are generated per endpoint, so there is no default to refuse there.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from standardwebhooks.webhooks import Webhook
 
-from peerlab.chassis.settings import Environment, ServiceSettings
+from peerlab.chassis.settings import DevDefault, Environment, ServiceSettings
+from peerlab.gateway.lti.keys import DEV_LTI_PRIVATE_KEY
 
 DEV_LMS_INBOUND_SECRET = "whsec_cGVlcmxhYi1kZXYtbG1zLWluYm91bmQtc2VjcmV0"
 
@@ -78,6 +80,22 @@ class GatewaySettings(ServiceSettings):
         description="Let the LMS push give, change or take away staff roles (off: it manages students only).",
     )
 
+    # LTI 1.3 Advantage (the gateway as a tool; platforms are registered by admins over /v1/lti).
+    lti_enabled: bool = Field(default=False, description="Serve LTI login, launch, JWKS and run grade passback.")
+    lti_private_key: str = Field(default=DEV_LTI_PRIVATE_KEY, description="The tool's RSA private key (PEM).")
+    lti_key_id: str = "peerlab-lti-1"
+    lti_base_url: str = Field(default="http://127.0.0.1:8080", description="This gateway's public address "
+                              "(the launch URL the platform posts to is <base>/v1/lti/launch).")
+    lti_launch_redirect_url: str = Field(default="/", description="Where a verified launch sends the browser.")
+    lti_state_ttl_s: float = Field(default=600.0, description="How long a login's state and nonce stay usable.")
+    lti_person_id_from: Literal["lis_person_sourcedid", "user_id"] = Field(
+        default="lis_person_sourcedid",
+        description="Which platform field is the roster person id (the student number on DTU Learn).")
+    lti_allow_http: bool = Field(default=False, description="Accept http:// platform URLs (dev and tests only).")
+    lti_passback_max_attempts: int = 8
+    lti_passback_interval_s: float = 1.0
+    lti_timeout_s: float = 15.0
+
     # Webhooks out.
     webhook_allow_private: bool = Field(
         default=False, description="Permit loopback/private endpoint addresses (dev and tests only)."
@@ -90,6 +108,10 @@ class GatewaySettings(ServiceSettings):
     webhook_secret_overlap_s: float = 24 * 3600.0
     webhook_poll_interval_s: float = 0.2
     webhook_concurrency: int = 8
+
+    dev_defaults: ClassVar[tuple[DevDefault, ...]] = ServiceSettings.dev_defaults + (
+        DevDefault("lti_private_key", DEV_LTI_PRIVATE_KEY, lambda s: s.lti_enabled),
+    )
 
     @field_validator("lms_inbound_secret")
     @classmethod
@@ -107,6 +129,8 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError("lms_inbound_secret is the development default; set PEERLAB_GATEWAY_LMS_INBOUND_SECRET")
             if self.webhook_allow_private:
                 raise ValueError("webhook_allow_private is for dev and tests only")
+            if self.lti_allow_http:
+                raise ValueError("lti_allow_http is for dev and tests only")
         return self
 
     @property
