@@ -33,7 +33,7 @@ def start(settings: GatewaySettings, engine: Engine, stop: threading.Event) -> l
     """Every loop of the worker on ``stop``; tests run the worker in-process with this."""
     consumers, periodic = [webhook_consumer_spec(settings)], []
     if settings.lti_enabled:  # AGS grade passback: verdicts and released grades to the LMS gradebook
-        consumers.append(passback.consumer_spec())
+        consumers.append(passback.consumer_spec(settings.course_id))
         periodic.append(passback_job(settings))
     threads = start_worker_threads(settings=settings, engine=engine, stop=stop, consumers=consumers,
                                    periodic=periodic)

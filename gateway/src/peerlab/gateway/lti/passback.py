@@ -15,7 +15,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from peerlab.chassis.clock import as_utc
-from peerlab.chassis.consumer import ConsumerSpec
+from peerlab.chassis.consumer import ConsumerSpec, Handler
 from peerlab.contracts import Envelope, EventData, topics, utcnow
 from peerlab.gateway.lti import claims
 from peerlab.gateway.lti.models import (LtiAccount, LtiContext, LtiGradesRelease, LtiLineItem, LtiPassback,
@@ -53,23 +53,31 @@ def on_lab_verdict(session: Session, envelope: Envelope, _data: EventData) -> No
 
 def on_grade_finalised(session: Session, envelope: Envelope, _data: EventData) -> None:
     data = envelope.data
-    released = session.get(LtiGradesRelease, envelope.course_id or "") is not None
+    released = session.get(LtiGradesRelease, envelope.course_id) is not None
     _enqueue(session, envelope, person_id=data["student_id"], key="final", label="Final grade",
              given=max(float(int(data["grade"])), 0.0), maximum=SCALE_MAXIMUM, comment=f"7-step grade {data['grade']}",
              status="pending" if released else "held")
 
 
 def on_grades_released(session: Session, envelope: Envelope, _data: EventData) -> None:
-    course_id = envelope.course_id or ""
-    if session.get(LtiGradesRelease, course_id) is None:
-        session.add(LtiGradesRelease(course_id=course_id, released_at=envelope.time))
+    if session.get(LtiGradesRelease, envelope.course_id) is None:
+        session.add(LtiGradesRelease(course_id=envelope.course_id, released_at=envelope.time))
     session.execute(update(LtiPassback).where(LtiPassback.status == "held").values(status="pending"))
 
 
-def consumer_spec() -> ConsumerSpec:
-    return ConsumerSpec(name="gateway-lti-passback", topics=[topics.REVIEW, topics.SCHEDULING], handlers={
-        "lab.verdict_set.v1": on_lab_verdict, "grade.finalised.v1": on_grade_finalised,
-        "grades.released.v1": on_grades_released})
+def consumer_spec(course_id: str) -> ConsumerSpec:
+    """The worker's consumer; events of other courses than this gateway's are not its business."""
+
+    def this_course(handler: Handler) -> Handler:
+        def handle(session: Session, envelope: Envelope, data: EventData) -> None:
+            if envelope.course_id == course_id:
+                handler(session, envelope, data)
+        return handle
+
+    handlers = {"lab.verdict_set.v1": on_lab_verdict, "grade.finalised.v1": on_grade_finalised,
+                "grades.released.v1": on_grades_released}
+    return ConsumerSpec(name="gateway-lti-passback", topics=[topics.REVIEW, topics.SCHEDULING],
+                        handlers={t: this_course(h) for t, h in handlers.items()})
 
 
 def deliver_due(session: Session, *, client: PlatformClient, max_attempts: int, limit: int = 20) -> int:
