@@ -15,7 +15,7 @@ from pydantic_settings import SettingsConfigDict
 from standardwebhooks.webhooks import Webhook
 
 from peerlab.chassis.settings import DevDefault, Environment, ServiceSettings
-from peerlab.gateway.lti.keys import DEV_LTI_PRIVATE_KEY
+from peerlab.gateway.lti.keys import DEV_LTI_PRIVATE_KEY, private_key
 
 DEV_LMS_INBOUND_SECRET = "whsec_cGVlcmxhYi1kZXYtbG1zLWluYm91bmQtc2VjcmV0"
 
@@ -131,6 +131,15 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError("webhook_allow_private is for dev and tests only")
             if self.lti_allow_http:
                 raise ValueError("lti_allow_http is for dev and tests only")
+        return self
+
+    @model_validator(mode="after")
+    def _lti_key_is_an_rsa_key(self) -> GatewaySettings:
+        if self.lti_enabled:
+            try:
+                private_key(self.lti_private_key)
+            except (ValueError, TypeError) as exc:
+                raise ValueError("lti_private_key must be an unencrypted RSA private key (PEM), 2048 bits or more") from exc
         return self
 
     @property
