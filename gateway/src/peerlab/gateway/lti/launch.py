@@ -101,6 +101,8 @@ def launch(session: Session, *, id_token: str, state: str, cookie_state: str | N
     token = _verify(id_token, platform)
     if token["nonce"] != row.nonce:
         raise _refuse(401, "invalid_nonce", "The id_token's nonce is not the one of this login.")
+    if not isinstance(token["sub"], str) or not 0 < len(token["sub"]) <= 255:
+        raise _refuse(400, "invalid_id_token", "sub must be a string of 1 to 255 characters.")
     if token.get(claims.VERSION) != "1.3.0":
         raise _refuse(400, "invalid_lti_version", "Only LTI 1.3.0 launches are supported.")
     if token.get(claims.MESSAGE_TYPE) != "LtiResourceLinkRequest":
@@ -117,17 +119,17 @@ def launch(session: Session, *, id_token: str, state: str, cookie_state: str | N
 def record_context(session: Session, *, platform: LtiPlatform, token: dict[str, Any], now: datetime) -> LtiContext | None:
     """Keep the launch's course and its AGS/NRPS endpoints for passback and roster pulls."""
     context = token.get(claims.CONTEXT)
-    if not isinstance(context, dict) or not isinstance(context.get("id"), str):
+    if not isinstance(context, dict) or not isinstance(context.get("id"), str) or not 0 < len(context["id"]) <= 255:
         return None
     row = session.get(LtiContext, (platform.id, context["id"])) or LtiContext(
         platform_id=platform.id, context_id=context["id"], deployment_id=token[claims.DEPLOYMENT_ID], updated_at=now)
     row.title = str(context.get("title") or "")[:500]
     ags = token.get(claims.AGS_ENDPOINT) if isinstance(token.get(claims.AGS_ENDPOINT), dict) else {}
-    if isinstance(ags.get("lineitems"), str):
+    if isinstance(ags.get("lineitems"), str) and len(ags["lineitems"]) <= 2000:
         row.lineitems_url = ags["lineitems"]
         row.ags_scopes = " ".join(s for s in ags.get("scope", []) if isinstance(s, str))
     nrps = token.get(claims.NRPS) if isinstance(token.get(claims.NRPS), dict) else {}
-    if isinstance(nrps.get("context_memberships_url"), str):
+    if isinstance(nrps.get("context_memberships_url"), str) and len(nrps["context_memberships_url"]) <= 2000:
         row.memberships_url = nrps["context_memberships_url"]
     row.updated_at = now
     session.add(row)

@@ -86,7 +86,7 @@ def deliver_due(session: Session, *, client: PlatformClient, max_attempts: int, 
     due = list(session.exec(select(LtiPassback).where(
         LtiPassback.status == "pending",
         or_(LtiPassback.next_attempt_at.is_(None), LtiPassback.next_attempt_at <= now),
-    ).order_by(LtiPassback.occurred_at).limit(limit)))
+    ).order_by(LtiPassback.occurred_at).limit(limit).with_for_update(skip_locked=True)))  # several workers
     for row in due:
         _deliver(session, row, client=client, max_attempts=max_attempts, now=now)
     return len(due)

@@ -76,7 +76,7 @@ def pull_roster(session: Session, *, platform_id: str, course_id: str, client: P
 def _apply_member(session: Session, member: dict, *, platform: LtiPlatform, course_id: str, person_id_from: str,
                   may_grant_staff_roles: bool, report: SyncReport) -> None:
     user_id, person_id = member.get("user_id"), claims.person_id_of(member, person_id_from)
-    if not isinstance(user_id, str) or person_id is None:
+    if not isinstance(user_id, str) or not 0 < len(user_id) <= 255 or person_id is None:
         report.skipped.append({"user_id": str(user_id)[:100], "reason": "no_person_id"})
         return
     message = claims.roster_message(member, person_id, active=member.get("status", "Active") == "Active")

@@ -77,16 +77,17 @@ async def launch_(request: Request, session: SessionDep) -> RedirectResponse:
                                     now=utcnow())
     launch.record_context(session, platform=platform, token=token, now=utcnow())
     person_id = person_id_of(token, settings.lti_person_id_from)
-    if person_id is not None:
-        message = roster_message(token, person_id)
+    message = roster_message(token, person_id) if person_id is not None else None
+    if message is not None:
         try:
             with session.begin_nested():
-                if message is not None:
-                    roster.apply_lms_message(session, course_id=settings.course_id, message=message,
-                                             may_grant_staff_roles=settings.lms_may_grant_staff_roles)
-        except ProblemError:
-            pass  # a staff member's launch: an admin manages their roles; the account is still linked
-        launch.link_account(session, platform_id=platform.id, lti_user_id=token["sub"], person_id=person_id)
+                roster.apply_lms_message(session, course_id=settings.course_id, message=message,
+                                         may_grant_staff_roles=settings.lms_may_grant_staff_roles)
+            linked = True
+        except ProblemError as exc:  # a staff member's launch: an admin manages their roles, the account links
+            linked = exc.code == "staff_role_not_allowed"
+        if linked:
+            launch.link_account(session, platform_id=platform.id, lti_user_id=token["sub"], person_id=person_id)
     response = RedirectResponse(settings.lti_launch_redirect_url, status_code=303)
     response.delete_cookie(STATE_COOKIE, path="/v1/lti")
     return response
