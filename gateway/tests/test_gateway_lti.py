@@ -208,3 +208,28 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
 
 def test_lti_is_not_served_unless_enabled(client) -> None:  # noqa: ANN001
     assert client.get("/v1/lti/jwks").status_code == 404
+
+
+def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:  # noqa: ANN001
+    client, platform, _, _ = lti
+    cases = [
+        (dict(content=b'{"id_token": "x"}', headers={"content-type": "application/json"}), 415, "unsupported_media_type"),
+        (dict(content=b"id_token=\xff\xfe&state=x", headers={"content-type": "application/x-www-form-urlencoded"}),
+         400, "invalid_form"),
+        (dict(data={"state": "x"}), 400, "invalid_launch_request"),
+        (dict(data={"id_token": "not.a.jwt", "state": "unknown"}), 401, "invalid_state"),
+    ]
+    for kwargs, status, code in cases:
+        response = client.post("/v1/lti/launch", follow_redirects=False, **kwargs)
+        assert (response.status_code, response.json()["code"]) == (status, code), (kwargs, response.text)
+    state, _ = _login(client, platform)
+    garbage = _launch(client, "not.a.jwt", state)
+    assert (garbage.status_code, garbage.json()["code"]) == (401, "invalid_id_token"), garbage.text
+    missing = client.get("/v1/lti/login", params={"iss": platform.issuer}, follow_redirects=False)
+    assert (missing.status_code, missing.json()["code"]) == (400, "invalid_login_request")
+    admin = auth("t-admin", "admin")
+    for change, code in (({"jwks_url": "ftp://x/jwks"}, "invalid_url"), ({"issuer": "a\x00b"}, "validation_error"),
+                         ({"deployment_ids": []}, "validation_error"), ({"client_id": "x" * 201}, "validation_error")):
+        response = client.post("/v1/lti/platforms", json={**platform.registration(), "client_id": "c2", **change},
+                               headers=admin)
+        assert response.status_code == 422 and response.json()["code"] == code, (change, response.text)
