@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -13,6 +15,8 @@ from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.migrations import alembic_config
 from peerlab.gateway.main import create_app
 from peerlab.gateway.settings import GatewaySettings
+
+sys.path.insert(0, str(Path(__file__).parent))  # test helpers beside the tests (lti_platform)
 
 
 def migrate(settings: GatewaySettings) -> None:

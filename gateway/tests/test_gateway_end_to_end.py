@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.contracts import Envelope
-from peerlab.contracts.events.review import EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1
+from peerlab.contracts.events.review import (EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1,
+                                             ReviewAllocationCancelledV1)
+from peerlab.contracts.events.scheduling import ExamBookedV1, SlotPlaces
 from peerlab.gateway.main import create_app
 
 STUDENTS = 5
@@ -338,9 +340,12 @@ def _literal(type_, *, target: str, depth: int = 0) -> str | None:
 
 def _selection(type_, depth: int) -> str:
     """Every field reachable from ``type_`` (up to ``depth``), with optional arguments left out."""
-    from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
+    from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLUnionType, get_named_type
 
     named = get_named_type(type_)
+    if isinstance(named, GraphQLUnionType):  # every member, each with its own fields
+        return "{ __typename " + " ".join(f"... on {member.name} {_selection(member, depth)}"
+                                          for member in named.types) + " }"
     if not isinstance(named, GraphQLObjectType):
         return ""
     parts = []
@@ -348,7 +353,7 @@ def _selection(type_, depth: int) -> str:
         if any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values()):
             continue
         inner = get_named_type(field.type)
-        if isinstance(inner, GraphQLObjectType):
+        if isinstance(inner, (GraphQLObjectType, GraphQLUnionType)):
             if depth <= 0:
                 continue
             sub = _selection(inner, depth - 1)
@@ -433,11 +438,22 @@ def _events_about(student: str, tag: str) -> dict[str, Envelope]:
                               set_by="t-ole", set_at=now)
     eligibility = EligibilityChangedV1(student_id=student, status="not_eligible", labs_passed=int(tag == "mine"),
                                        labs_open=0, threshold=6, changed_at=now)
+    cancelled = ReviewAllocationCancelledV1(allocation_id=f"al-{tag}", round_id="r-x", assignment_id=f"a-{tag}",
+                                            submission_id="s-x", reviewer_id=student, task_token=f"tok-{tag}",
+                                            reason="rerun", cancelled_at=now)
+    # A booking page is the same for everyone: the other group's booking shows as places, never as a group.
+    booked = ExamBookedV1(booking_id=f"b-{tag}-{student}", group_id=f"g-{tag}-{student}", slot_start=now, slot_end=now,
+                          slots=[SlotPlaces(slot_id="sl-leak", exam_day_id="d-leak", free_places=int(tag == "mine"))])
+
     def wrap(e: object) -> Envelope:
         return Envelope.wrap(e, source="review", subject=student, course_id="02456-2021")
 
     return {"myReviewTaskAllocated": wrap(allocated), "myLabStatusChanged": wrap(verdict),
-            "myEligibilityChanged": wrap(eligibility)}
+            "myEligibilityChanged": wrap(eligibility), "myTasks": wrap(cancelled),
+            "bookingSlotsChanged": wrap(booked)}
+
+
+_SUBSCRIPTION_ARGS = {"bookingSlotsChanged": '(examDayId: "d-leak")'}
 
 
 def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory) -> None:
@@ -461,17 +477,21 @@ def test_subscriptions_never_carry_another_students_events(services_stack, tmp_p
                 ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
                 assert ws.receive_json()["type"] == "connection_ack"
                 selection = _selection(schema.subscription_type.fields[name].type, 2)
-                ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {name} {selection} }}"}})
+                call = name + _SUBSCRIPTION_ARGS.get(name, "")
+                ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {call} {selection} }}"}})
             _wait_for(lambda: client.app.state.services.hub.subscriber_count() == len(mine), 10, "subscribers")
             producer = make_producer(settings.kafka_bootstrap, client_id="test-leaks")
             for envelope in [*theirs.values(), *mine.values()]:  # the victim's first
-                producer.send("peerlab.review", key=envelope.subject.encode(), value=envelope.to_bytes()).get(15)
+                topic = "peerlab.scheduling" if envelope.type.startswith("exam.") else "peerlab.review"
+                producer.send(topic, key=envelope.subject.encode(), value=envelope.to_bytes()).get(15)
             producer.close(timeout=5)
             for name, ws in sockets:
                 message = ws.receive_json()
                 assert message["type"] == "next", message
                 text = json.dumps(message)
                 assert victim not in text and "theirs" not in text and "a-theirs" not in text, (name, message)
+                if name == "myTasks":
+                    assert message["payload"]["data"][name]["taskToken"] == "tok-mine"
                 if name == "myReviewTaskAllocated":
                     assert message["payload"]["data"][name]["taskToken"] == "tok-mine"
                 if name == "myEligibilityChanged":

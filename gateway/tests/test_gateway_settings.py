@@ -28,6 +28,8 @@ REAL_LMS = "whsec_" + "cHJvZHVjdGlvbi1sbXMtc2VjcmV0LWZvci10ZXN0cw=="
     ({"lms_inbound_secret": REAL_LMS}, "jwt_secret"),
     ({"jwt_secret": DEV_JWT_SECRET, "lms_inbound_secret": REAL_LMS}, "jwt_secret"),
     ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "webhook_allow_private": True}, "webhook_allow_private"),
+    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_enabled": True}, "lti_private_key"),
+    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_allow_http": True}, "lti_allow_http"),
 ])
 def test_production_refuses_development_secrets(overrides, field) -> None:
     with pytest.raises(ValidationError, match=field):
@@ -38,6 +40,22 @@ def test_production_refuses_development_secrets(overrides, field) -> None:
 def test_production_with_real_secrets_starts() -> None:
     settings = GatewaySettings(environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS)
     assert settings.lms_may_grant_staff_roles is False
+
+
+def test_lti_needs_a_real_rsa_key_in_production() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    def pem(key) -> str:  # noqa: ANN001
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+
+    real = pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    GatewaySettings(environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS, lti_enabled=True,
+                    lti_private_key=real)
+    for bad in ("not a key", pem(ec.generate_private_key(ec.SECP256R1()))):
+        with pytest.raises(ValidationError, match="lti_private_key"):
+            GatewaySettings(environment="dev", lti_enabled=True, lti_private_key=bad)
 
 
 def test_a_malformed_lms_secret_is_refused_everywhere() -> None:

@@ -60,7 +60,12 @@ def test_one_slot_per_group_moving_frees_the_old_place(stack):
     slots = {s["slot_id"]: s for s in client.get(f"/v1/courses/{COURSE}/exam-days/poster-2021/slots",
                                                  headers=teacher).json()}
     assert slots[SLOT_0900]["booked"] == 1 and slots[SLOT_0930]["booked"] == 1
-    assert len(stack.outbox(BOOKED)) == 3
+    booked = stack.outbox(BOOKED)
+    assert len(booked) == 3
+    # Each event carries the free places of the slots it touched, as committed with it (live booking pages).
+    assert booked[0].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": "poster-2021", "free_places": 0}]
+    assert sorted((s["slot_id"], s["free_places"]) for s in booked[1].data["slots"]) == [
+        (SLOT_0900, 1), (SLOT_0930, 0)]
 
 
 def test_cancel_frees_the_slot_and_publishes(stack):
@@ -70,6 +75,7 @@ def test_cancel_frees_the_slot_and_publishes(stack):
     assert client.delete(f"/v1/courses/{COURSE}/groups/g-1/booking", headers=stack.auth("s210002")).status_code == 204
     cancelled = stack.outbox(CANCELLED)
     assert len(cancelled) == 1 and cancelled[0].data["booking_id"] == booking["booking_id"]
+    assert cancelled[0].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": "poster-2021", "free_places": 1}]
     assert client.delete(f"/v1/courses/{COURSE}/groups/g-1/booking", headers=stack.auth("s210002")).status_code == 404
     assert _book(client, stack, "g-2", SLOT_0900, ("s210003",)).status_code == 201
 

@@ -16,7 +16,7 @@ from peerlab.gateway.clients.base import CallCounter, make_http_client
 from peerlab.gateway.events.fanout import SubscriptionHub
 from peerlab.gateway.graphql.context import AppServices
 from peerlab.gateway.limits import RequestLimits
-from peerlab.gateway.routers import overview, roster, webhooks
+from peerlab.gateway.routers import lti, overview, roster, webhooks
 from peerlab.gateway.routers.graphql import graphql_router
 from peerlab.gateway.settings import GatewaySettings, get_settings
 
@@ -27,7 +27,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         title="Peerlab gateway",
         description="GraphQL over all services, identity and roster, LMS webhooks.",
-        routers=[roster.router, webhooks.router, graphql_router(settings), overview.router],
+        routers=[roster.router, webhooks.router, graphql_router(settings), overview.router,
+                 *([lti.router] if settings.lti_enabled else [])],
     )
     # One log line per backend call would cost more than the call's own bookkeeping; the calls are
     # counted in metrics (peerlab_gateway_backend_calls_total) instead.
@@ -44,7 +45,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                                     max_connections=settings.backend_max_connections)
             hub = None
             if settings.subscriptions_enabled:
-                hub = SubscriptionHub(settings.kafka_bootstrap, queue_size=settings.subscription_queue_size).start()
+                hub = SubscriptionHub(settings.kafka_bootstrap, queue_size=settings.subscription_queue_size,
+                                      max_replay=settings.subscription_max_replay).start()
             app.state.services = AppServices(settings=settings, engine=app.state.engine, http=http,
                                              counter=app.state.backend_calls, hub=hub)
             try:

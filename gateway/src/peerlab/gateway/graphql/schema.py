@@ -18,6 +18,7 @@ from peerlab.gateway.graphql.errors import should_mask
 from peerlab.gateway.graphql.mutations import Mutation
 from peerlab.gateway.graphql.queries import Query
 from peerlab.gateway.graphql.subscriptions import Subscription
+from peerlab.gateway.persisted_queries import RegisteredOperationsOnly, registered_operations
 from peerlab.gateway.settings import GatewaySettings
 
 
@@ -37,6 +38,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
+    if settings.graphql_registered_operations_only:  # last: its refusal wins (WebSocket operations too)
+        extensions.append(partial(RegisteredOperationsOnly, registered=registered_operations(settings)))
     config = StrawberryConfig(
         disable_field_suggestions=settings.is_production,
         batching_config={"max_operations": settings.graphql_max_batch},

@@ -13,6 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 from peerlab.gateway.graphql.errors import GatewayError
+from peerlab.gateway.graphql import live
+from peerlab.gateway.graphql.live import BookingSlotsEvent, TaskEvent
 from peerlab.gateway.graphql.review import EligibilityState, VerdictValue
 from peerlab.gateway.graphql.values import _dt
 
@@ -52,6 +54,22 @@ def _hub(info: Info):
 
 @strawberry.type
 class Subscription:
+    @strawberry.subscription(description=(
+        "Your review tasks as they are allocated and withdrawn. Pass the last eventId you saw to get what you "
+        "missed while disconnected (or a Resync when it is out of reach)."))
+    async def my_tasks(self, info: Info, last_event_id: str | None = None) -> AsyncGenerator[TaskEvent, None]:
+        user = info.context.user()
+        async for item in live.my_tasks(_hub(info), user.sub, last_event_id):
+            yield item
+
+    @strawberry.subscription(description=(
+        "Free places of an exam day's slots, live while you book. lastEventId as for myTasks."))
+    async def booking_slots_changed(self, info: Info, exam_day_id: strawberry.ID,
+                                    last_event_id: str | None = None) -> AsyncGenerator[BookingSlotsEvent, None]:
+        info.context.user()
+        async for item in live.booking_slots(_hub(info), str(exam_day_id), last_event_id):
+            yield item
+
     @strawberry.subscription
     async def my_review_task_allocated(self, info: Info) -> AsyncGenerator[ReviewTaskAllocated, None]:
         user = info.context.user()

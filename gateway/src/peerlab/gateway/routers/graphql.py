@@ -23,10 +23,12 @@ import json
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from fastapi import Request, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from peerlab.chassis.auth import unauthorized
@@ -35,6 +37,8 @@ from peerlab.gateway.graphql.budget import Limits, QueryRefused, check_query
 from peerlab.gateway.graphql.context import AppServices, GatewayContext, bearer_token
 from peerlab.gateway.graphql.schema import build_schema, limits_of
 from peerlab.gateway.limits import UTF8, media_type
+from peerlab.gateway.persisted_queries import (NotFound, PersistedQueries, Refused, not_found_result,
+                                               registered_operations)
 from peerlab.gateway.settings import Environment, GatewaySettings
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
@@ -75,10 +79,11 @@ def _check_shape(data: Any, max_batch: int) -> None:
 
 
 class _Router(GraphQLRouter):
-    def __init__(self, *args: Any, limits: Limits, max_batch: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: Limits, max_batch: int, persisted: PersistedQueries, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.max_batch = max_batch
+        self.persisted = persisted
 
     async def on_ws_connect(self, context: GatewayContext) -> Any:
         """Refuse a WebSocket whose ``connection_init`` carries no valid token."""
@@ -110,13 +115,44 @@ class _Router(GraphQLRouter):
 
     async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,
                                 root_value: Any, sub_response: Any) -> Any:
-        for item in request_data if isinstance(request_data, list) else [request_data]:
+        items = request_data if isinstance(request_data, list) else [request_data]
+        unknown, to_remember = [], []
+        for item in items:
+            try:
+                item.query, digest = self.persisted.resolve(item.query, item.extensions)
+            except Refused as refusal:
+                raise ProblemError(refusal.status, refusal.code, refusal.message) from refusal
+            except NotFound:
+                unknown.append(item)
+                continue
             try:
                 check_query(item.query, self.limits)
             except QueryRefused as refusal:
                 raise ProblemError(400, refusal.code, refusal.message, extra=refusal.extra) from refusal
+            if digest is not None:
+                to_remember.append((digest, item.query))
+        for digest, query in to_remember:  # only queries that passed the measures
+            self.persisted.remember(digest, query)
+        if unknown:  # Apollo's APQ answer: the client sends the query with its hash next
+            return _not_found(request_data)
         return await super().execute_operation(request, request_adapter, request_data, context, root_value,
                                                sub_response)
+
+
+def _not_found(request_data: Any) -> Any:
+    def result() -> ExecutionResult:
+        error = not_found_result()["errors"][0]
+        return ExecutionResult(data=None, errors=[GraphQLError(error["message"], extensions=error["extensions"])])
+
+    if isinstance(request_data, list):  # a batch with an unknown hash runs nothing of it
+        return [result() for _ in request_data]
+    return result()
+
+
+def persisted_queries(settings: GatewaySettings) -> PersistedQueries:
+    return PersistedQueries(apq=settings.graphql_apq_enabled, cache_size=settings.graphql_apq_cache_size,
+                            registered=registered_operations(settings),
+                            registered_only=settings.graphql_registered_operations_only)
 
 
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter:
@@ -137,6 +173,7 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter:
         build_schema(settings),
         limits=limits_of(settings),
         max_batch=settings.graphql_max_batch,
+        persisted=persisted_queries(settings),
         path="/graphql",
         context_getter=context_getter,
         graphql_ide="graphiql" if ide else None,

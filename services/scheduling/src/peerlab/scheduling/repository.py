@@ -75,6 +75,15 @@ def release_place(session: Session, course_id: str, slot_id: str) -> None:
     )
 
 
+def slot_places(session: Session, course_id: str, slot_ids: list[str]) -> list[tuple[str, str, int]]:
+    """(slot id, exam day id, free places) of these slots as the database has them now."""
+    rows = session.execute(
+        select(Slot.slot_id, Slot.exam_day_id, Slot.capacity - Slot.booked)
+        .where(Slot.course_id == course_id, Slot.slot_id.in_(slot_ids)).order_by(Slot.slot_id)
+    ).all()
+    return [(slot_id, day_id, int(free)) for slot_id, day_id, free in rows]
+
+
 def day_places_left(session: Session, course_id: str, exam_day_id: str) -> tuple[int, int]:
     """(number of slots, places still free) of an exam day."""
     row = session.execute(

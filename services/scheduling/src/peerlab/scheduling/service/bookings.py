@@ -71,6 +71,7 @@ def book(session: Session, *, course_id: str, group_id: str, slot_id: str, princ
             _check_window(old_day, old_slot, principal=principal, now=now)
     if not repo.take_place(session, course_id, slot_id):
         raise conflict("slot_full", f"Slot {slot_id} is full.")
+    previous_slot_id = existing.slot_id if existing is not None else None
     if existing is not None:
         repo.release_place(session, course_id, existing.slot_id)
         existing.slot_id, existing.booked_by, existing.booked_at = slot_id, principal.sub, now
@@ -84,7 +85,7 @@ def book(session: Session, *, course_id: str, group_id: str, slot_id: str, princ
                 session.add(booking)
         except IntegrityError as exc:
             raise conflict("group_already_booked", "The group booked a slot at the same moment; try again.") from exc
-    publish.exam_booked(session, booking=booking, slot=slot)
+    publish.exam_booked(session, booking=booking, slot=slot, previous_slot_id=previous_slot_id)
     return booking, True
 
 
