@@ -17,7 +17,7 @@ from peerlab.gateway.events.fanout import SubscriptionHub
 from peerlab.gateway.graphql.context import AppServices
 from peerlab.gateway.limits import RequestLimits
 from peerlab.gateway.routers import overview, roster, webhooks
-from peerlab.gateway.routers.graphql import graphql_router
+from peerlab.gateway.routers.graphql import graphql_routes
 from peerlab.gateway.settings import GatewaySettings, get_settings
 
 
@@ -27,8 +27,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         title="Peerlab gateway",
         description="GraphQL over all services, identity and roster, LMS webhooks.",
-        routers=[roster.router, webhooks.router, graphql_router(settings), overview.router],
+        routers=[roster.router, webhooks.router, overview.router],
     )
+    app.router.routes.extend(graphql_routes(settings))
     # One log line per backend call would cost more than the call's own bookkeeping; the calls are
     # counted in metrics (peerlab_gateway_backend_calls_total) instead.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
