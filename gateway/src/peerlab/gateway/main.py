@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,9 +29,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=[roster.router, webhooks.router, overview.router],
     )
     app.router.routes.extend(graphql_routes(settings))
-    # One log line per backend call would cost more than the call's own bookkeeping; the calls are
-    # counted in metrics (peerlab_gateway_backend_calls_total) instead.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     app.state.backend_calls = CallCounter()
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes,
                        larger={"/v1/roster/import": settings.max_roster_file_bytes})
@@ -53,7 +49,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             finally:
                 if hub is not None:
                     hub.stop()
-                await http.aclose()
+                await http.close()
 
     app.router.lifespan_context = lifespan
     return app
