@@ -33,6 +33,7 @@ from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.launchers import PostgresServer, PostgresUnavailable, TansuBroker
 from peerlab.local.ports import free_port
 from peerlab.local.process import ServiceProcess
+from proc_cpu import process_cpu_s
 
 LABS_QUERY = "{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } } }"
 ME_QUERY = ("{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } "
@@ -153,12 +154,6 @@ async def latency_phase(urls: dict, *, rate: float, seconds: float) -> dict[str,
                 results[name] = (results[name][0] + latencies, results[name][1] + failures)
                 await asyncio.sleep(1)  # let queues drain between phases
     return results
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def seed_term(urls: dict) -> None:
