@@ -6,6 +6,7 @@ handler's unit of work commits once, so a state change and its outbox row land t
 
 from __future__ import annotations
 
+import select
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
@@ -13,7 +14,7 @@ from typing import Annotated
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -51,13 +52,29 @@ def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if settings.sqlite_begin_immediate else _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=settings.database_echo,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": 5},
         **pool,
     )
+    event.listen(engine, "checkout", _idle_socket_check)
+    return engine
+
+
+def _idle_socket_check(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+    """A pooled connection is checked without a round trip (``pool_pre_ping`` cost a ``SELECT 1``
+    per request): an idle connection's socket has nothing to read unless the server closed it or
+    sent its termination notice (a restart, ``pg_terminate_backend``). Then the pool drops it and
+    checks out another (SQLAlchemy retries on ``DisconnectionError``)."""
+    if dbapi_connection.closed:
+        raise exc.DisconnectionError("connection closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as error:
+        raise exc.DisconnectionError(str(error)) from error
+    if readable:
+        raise exc.DisconnectionError("the server closed the connection or sent a notice while it was idle")
 
 
 

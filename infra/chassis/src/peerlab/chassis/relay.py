@@ -148,6 +148,8 @@ class OutboxRelay:
         failures: dict[int, str] = {}
         try:
             for seq, future in zip(claimed.seqs, claimed.futures, strict=True):
+                if future.succeeded():  # acknowledged already: no wait to set up
+                    continue
                 try:
                     future.get(timeout=max(0.001, deadline - time.monotonic()))
                 except Exception as exc:  # noqa: BLE001 - any failure leaves the batch unsent
