@@ -1,15 +1,19 @@
-"""Gateway benchmarks (ratios from one run, loopback only).
+"""Gateway and service benchmarks (ratios from one run, loopback only).
 
-Run: ``uv run python bench/gateway_bench.py [--rate 200] [--seconds 8] [--objects 10000]``.
+Run: ``uv run python bench/gateway_bench.py [--rates 100 25] [--seconds 8] [--objects 10000]
+[--cpu-only] [--skip-big-list]``.
 
-1. Added latency: the same data ("my 8 labs") read through the gateway (``POST /graphql``
+1. CPU per request: the four services and the gateway run as uvicorn processes (``bench_apps``:
+   each app plus a bare endpoint, ``GET /bench/bare``) over tansu and PostgreSQL (SQLite without
+   one). 300 sequential requests per case; the CPU each server process spent (/proc/<pid>/stat)
+   per request, and the ratio of a simple authenticated read to the same app's bare endpoint.
+2. Added latency: the same data ("my 8 labs") read through the gateway (``POST /graphql``
    ``{ me { labs { ... } } }``, which verifies the token, executes the operation and calls the
    review service's ``/v1/lab-status`` once) and straight from that review endpoint, each at a
-   steady open-loop rate. The review service and the gateway run as uvicorn processes over
-   tansu and PostgreSQL (SQLite without one). Latency is measured from each request's scheduled
-   send time, so a stall is not hidden by the client waiting. Phases alternate (direct,
-   gateway, direct, gateway) to share out drift on a busy machine.
-2. A big list: 10,000 lab-status objects as a typed GraphQL list, as a JSON scalar (the
+   steady open-loop rate. Latency is measured from each request's scheduled send time, so a stall
+   is not hidden by the client waiting. Phases alternate (direct, gateway, direct, gateway) to
+   share out drift on a busy machine.
+3. A big list: 10,000 lab-status objects as a typed GraphQL list, as a JSON scalar (the
    gateway's bulk-export shape) and as a plain FastAPI JSON endpoint, all in one ASGI app
    served over HTTP on loopback.
 """
