@@ -1,15 +1,19 @@
-"""Gateway benchmarks (ratios from one run, loopback only).
+"""Gateway and service benchmarks (ratios from one run, loopback only).
 
-Run: ``uv run python bench/gateway_bench.py [--rate 200] [--seconds 8] [--objects 10000]``.
+Run: ``uv run python bench/gateway_bench.py [--rates 100 25] [--seconds 8] [--objects 10000]
+[--cpu-only] [--skip-big-list]``.
 
-1. Added latency: the same data ("my 8 labs") read through the gateway (``POST /graphql``
+1. CPU per request: the four services and the gateway run as uvicorn processes (``bench_apps``:
+   each app plus a bare endpoint, ``GET /bench/bare``) over tansu and PostgreSQL (SQLite without
+   one). 300 sequential requests per case; the CPU each server process spent (/proc/<pid>/stat)
+   per request, and the ratio of a simple authenticated read to the same app's bare endpoint.
+2. Added latency: the same data ("my 8 labs") read through the gateway (``POST /graphql``
    ``{ me { labs { ... } } }``, which verifies the token, executes the operation and calls the
    review service's ``/v1/lab-status`` once) and straight from that review endpoint, each at a
-   steady open-loop rate. The review service and the gateway run as uvicorn processes over
-   tansu and PostgreSQL (SQLite without one). Latency is measured from each request's scheduled
-   send time, so a stall is not hidden by the client waiting. Phases alternate (direct,
-   gateway, direct, gateway) to share out drift on a busy machine.
-2. A big list: 10,000 lab-status objects as a typed GraphQL list, as a JSON scalar (the
+   steady open-loop rate. Latency is measured from each request's scheduled send time, so a stall
+   is not hidden by the client waiting. Phases alternate (direct, gateway, direct, gateway) to
+   share out drift on a busy machine.
+3. A big list: 10,000 lab-status objects as a typed GraphQL list, as a JSON scalar (the
    gateway's bulk-export shape) and as a plain FastAPI JSON endpoint, all in one ASGI app
    served over HTTP on loopback.
 """
@@ -33,8 +37,24 @@ from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.launchers import PostgresServer, PostgresUnavailable, TansuBroker
 from peerlab.local.ports import free_port
 from peerlab.local.process import ServiceProcess
+from proc_cpu import process_cpu_s
 
 LABS_QUERY = "{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } } }"
+ME_QUERY = ("{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } "
+            "eligibility { status labsPassed threshold } } }")
+
+
+def _speed_args() -> list[str]:
+    """uvicorn's uvloop/httptools options when both are installed (as the services run them)."""
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return []
+    return ["--loop", "uvloop", "--http", "httptools"]
+
+
+UVICORN_SPEED_ARGS = _speed_args()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -45,34 +65,42 @@ def pct(values: list[float], q: float) -> float:
 # --- 1. added latency ------------------------------------------------------------------------
 
 
-def start_stack(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tuple[list[ServiceProcess], dict]:
+SERVICES = ("submissions", "review", "projects", "scheduling")
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def start_stack(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tuple[dict[str, ServiceProcess], dict]:
+    """The four services and the gateway as uvicorn processes (``bench_apps``: each app plus a bare
+    endpoint), migrated, on loopback, run the way production runs them (``peerlab.chassis.serve``
+    options: uvloop, httptools, no access log)."""
+    import subprocess
+
     def db(name: str) -> str:
         if pg is None:
             return f"sqlite:///{workdir / name}.db"
         return pg.create_database(f"bench_gw_{name}_{uuid.uuid4().hex[:8]}")
 
-    review_port, gateway_port = free_port(), free_port()
-    review_env = {"PEERLAB_REVIEW_DATABASE_URL": db("review"), "PEERLAB_REVIEW_KAFKA_BOOTSTRAP": bootstrap,
-                  "PEERLAB_REVIEW_ENVIRONMENT": "test", "PEERLAB_REVIEW_LOG_LEVEL": "WARNING"}
-    gateway_env = {"PEERLAB_GATEWAY_DATABASE_URL": db("gateway"), "PEERLAB_GATEWAY_KAFKA_BOOTSTRAP": bootstrap,
-                   "PEERLAB_GATEWAY_ENVIRONMENT": "test", "PEERLAB_GATEWAY_LOG_LEVEL": "WARNING",
-                   "PEERLAB_GATEWAY_REVIEW_URL": f"http://127.0.0.1:{review_port}",
-                   "PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED": "false"}
-    for module, env in (("peerlab.review.migrate", review_env), ("peerlab.gateway.migrate", gateway_env)):
-        import subprocess
-
-        subprocess.run([sys.executable, "-m", module, "upgrade"], env={**os.environ, **env}, check=True,
-                       stdout=subprocess.DEVNULL)
-    # --no-access-log: logging every request would dominate the figures of both sides alike.
-    review = ServiceProcess([sys.executable, "-m", "uvicorn", "peerlab.review.main:app", "--port", str(review_port),
-                             "--host", "127.0.0.1", "--no-access-log"], log_path=workdir / "review.log",
-                            env=review_env, ready_url=f"http://127.0.0.1:{review_port}/healthz", ready_timeout=90)
-    gateway = ServiceProcess([sys.executable, "-m", "uvicorn", "peerlab.gateway.main:app", "--port",
-                              str(gateway_port), "--host", "127.0.0.1", "--no-access-log"],
-                             log_path=workdir / "gateway.log", env=gateway_env,
-                             ready_url=f"http://127.0.0.1:{gateway_port}/healthz", ready_timeout=90)
-    procs = [review.start(), gateway.start()]
-    return procs, {"review": f"http://127.0.0.1:{review_port}", "gateway": f"http://127.0.0.1:{gateway_port}"}
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    envs: dict[str, dict[str, str]] = {}
+    for name in (*SERVICES, "gateway"):
+        prefix = f"PEERLAB_{name.upper()}_"
+        envs[name] = {prefix + "DATABASE_URL": db(name), prefix + "KAFKA_BOOTSTRAP": bootstrap,
+                      prefix + "ENVIRONMENT": "test", prefix + "LOG_LEVEL": "WARNING"}
+    envs["submissions"]["PEERLAB_SUBMISSIONS_STORAGE_FS_ROOT"] = str(workdir / "objects")
+    envs["gateway"].update({f"PEERLAB_GATEWAY_{s.upper()}_URL": urls[s] for s in SERVICES})
+    envs["gateway"]["PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED"] = "false"
+    for name, env in envs.items():
+        subprocess.run([sys.executable, "-m", f"peerlab.{name}.migrate", "upgrade"], env={**os.environ, **env},
+                       check=True, stdout=subprocess.DEVNULL)
+    procs = {}
+    for name, port in ports.items():
+        # --no-access-log: logging every request would dominate the figures of both sides alike.
+        argv = [sys.executable, "-m", "uvicorn", "--factory", f"bench_apps:{name}", "--app-dir", str(BENCH_DIR),
+                "--port", str(port), "--host", "127.0.0.1", "--no-access-log", *UVICORN_SPEED_ARGS]
+        procs[name] = ServiceProcess(argv, log_path=workdir / f"{name}.log", env=envs[name],
+                                     ready_url=f"{urls[name]}/healthz", ready_timeout=120).start()
+    return procs, urls
 
 
 async def open_loop(send, *, rate: float, seconds: float) -> tuple[list[float], int]:
@@ -132,37 +160,65 @@ async def latency_phase(urls: dict, *, rate: float, seconds: float) -> dict[str,
     return results
 
 
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def seed_term(urls: dict) -> None:
+    """A term in scheduling, so that its calendar read has something to answer."""
+    staff = mint_dev_token(sub="t-bench", roles=["teacher"], secret=DEV_JWT_SECRET)
+    body = {"first_monday": "2021-08-30", "counted_weeks": 13, "lab_weeks": 8,
+            "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}]}
+    r = httpx.put(f"{urls['scheduling']}/v1/courses/02456-2021/term", json=body,
+                  headers={"authorization": f"Bearer {staff}"}, timeout=30)
+    r.raise_for_status()
 
 
-def cpu_per_request(urls: dict, procs: list[ServiceProcess], n: int = 300) -> None:
-    """Sequential requests: CPU each server process spends per request (robust to a busy machine)."""
+def cpu_per_request(urls: dict, procs: dict[str, ServiceProcess], n: int = 300) -> None:
+    """Sequential requests: CPU each server process spends per request (robust to a busy machine).
+
+    Each service's simple authenticated read is put beside the bare endpoint of the same app
+    (``bench_apps``: no auth, no session) in the same run; the ratio is read / bare."""
     token = mint_dev_token(sub="s210001", roles=["student"], secret=DEV_JWT_SECRET)
     headers = {"authorization": f"Bearer {token}"}
-    names = {"review": procs[0], "gateway": procs[1]}
+    graphql = f"{urls['gateway']}/graphql"
     cases = {
-        "review REST direct": lambda c: c.get(f"{urls['review']}/v1/lab-status", params={"student_ids": "s210001"},
-                                              headers=headers),
-        "gateway, me.labs": lambda c: c.post(f"{urls['gateway']}/graphql", json={"query": LABS_QUERY}, headers=headers),
-        "gateway, no backend call": lambda c: c.post(f"{urls['gateway']}/graphql",
-                                                     json={"query": "{ course { id timeZone } }"}, headers=headers),
+        # label: (service whose CPU is the figure, call)
+        "submissions bare": ("submissions", lambda c: c.get(f"{urls['submissions']}/bench/bare")),
+        "submissions list": ("submissions", lambda c: c.get(f"{urls['submissions']}/v1/submissions",
+                                                             params={"owner_ids": "s210001"}, headers=headers)),
+        "review bare": ("review", lambda c: c.get(f"{urls['review']}/bench/bare")),
+        "review lab status": ("review", lambda c: c.get(f"{urls['review']}/v1/lab-status",
+                                                        params={"student_ids": "s210001"}, headers=headers)),
+        "projects bare": ("projects", lambda c: c.get(f"{urls['projects']}/bench/bare")),
+        "projects catalogue": ("projects", lambda c: c.get(f"{urls['projects']}/v1/catalogues", headers=headers)),
+        "scheduling bare": ("scheduling", lambda c: c.get(f"{urls['scheduling']}/bench/bare")),
+        "scheduling calendar": ("scheduling", lambda c: c.get(f"{urls['scheduling']}/v1/courses/02456-2021/calendar/dates",
+                                                              headers=headers)),
+        "gateway bare": ("gateway", lambda c: c.get(f"{urls['gateway']}/bench/bare")),
+        "gateway no backend call": ("gateway", lambda c: c.post(graphql, json={"query": "{ course { id timeZone } }"},
+                                                                headers=headers)),
+        "gateway me.labs": ("gateway", lambda c: c.post(graphql, json={"query": LABS_QUERY}, headers=headers)),
+        "gateway me{labs eligibility}": ("gateway", lambda c: c.post(graphql, json={"query": ME_QUERY},
+                                                                     headers=headers)),
     }
-    print(f"== CPU per request, {n} sequential requests each (server processes only)")
+    names = list(procs)
+    print(f"== CPU per request, {n} sequential requests each: ms of CPU in each server process "
+          f"(/proc/<pid>/stat), ratio = the figure / the same app's bare endpoint")
+    print(f"  {'case':<30} {'wall':>7} " + " ".join(f"{k[:11]:>11}" for k in names) + "   ratio")
+    bare: dict[str, float] = {}
     with httpx.Client(timeout=30) as client:
-        for name, call in cases.items():
-            for _ in range(20):
+        for label, (target, call) in cases.items():
+            for _ in range(30):
                 call(client).raise_for_status()
-            before = {k: process_cpu_s(p.pid) for k, p in names.items()}
+            before = {k: process_cpu_s(p.pid) for k, p in procs.items()}
             started = time.perf_counter()
             for _ in range(n):
                 call(client).raise_for_status()
             wall = (time.perf_counter() - started) / n * 1000
-            spent = {k: (process_cpu_s(p.pid) - before[k]) / n * 1000 for k, p in names.items()}
-            print(f"  {name:<26} wall {wall:6.2f} ms   cpu: review {spent['review']:5.2f} ms, "
-                  f"gateway {spent['gateway']:5.2f} ms")
+            spent = {k: (process_cpu_s(p.pid) - before[k]) / n * 1000 for k, p in procs.items()}
+            if label.endswith(" bare"):
+                bare[target] = spent[target]
+                ratio = ""
+            else:
+                ratio = f"{spent[target] / bare[target]:6.2f}x" if bare.get(target) else ""
+            print(f"  {label:<30} {wall:7.2f} " + " ".join(f"{spent[k]:11.2f}" for k in names) + f"  {ratio}")
 
 
 # --- 2. a 10,000-object list -------------------------------------------------------------------
@@ -272,18 +328,21 @@ def big_list(n: int, repeats: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rates", type=float, nargs="+", default=[200, 25])
+    parser.add_argument("--rates", type=float, nargs="+", default=[100, 25])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-big-list", action="store_true")
+    parser.add_argument("--cpu-only", action="store_true", help="only the CPU-per-request table")
     args = parser.parse_args()
 
-    print(f"== big list: {args.objects} objects, best of {args.repeats}")
-    best = big_list(args.objects, args.repeats)
-    baseline = best["FastAPI JSON (baseline)"]
-    for name, seconds in best.items():
-        print(f"  {name:<26} {seconds * 1000:8.1f} ms   {seconds / baseline:5.2f}x")
+    if not (args.skip_big_list or args.cpu_only):
+        print(f"== big list: {args.objects} objects, best of {args.repeats}")
+        best = big_list(args.objects, args.repeats)
+        baseline = best["FastAPI JSON (baseline)"]
+        for name, seconds in best.items():
+            print(f"  {name:<26} {seconds * 1000:8.1f} ms   {seconds / baseline:5.2f}x")
 
     if args.skip_latency:
         return 0
@@ -294,12 +353,14 @@ def main() -> int:
             pg = None
         procs, urls = start_stack(Path(tmp), broker.bootstrap, pg)
         try:
+            print(f"   uvicorn options: {' '.join(UVICORN_SPEED_ARGS) or '(defaults)'}")
+            seed_term(urls)
             cpu_per_request(urls, procs)
-            for rate in args.rates:
+            for rate in [] if args.cpu_only else args.rates:
                 print(f"== added latency at {rate:.0f} req/s, 2 x {args.seconds:.0f} s per path, alternating")
                 report(asyncio.run(latency_phase(urls, rate=rate, seconds=args.seconds)))
         finally:
-            for proc in procs:
+            for proc in procs.values():
                 proc.stop()
             if pg is not None:
                 pg.close()

@@ -48,3 +48,33 @@ def test_a_rolled_back_transaction_leaves_no_event_and_no_state(engine):
         enqueue(session, received(2), source="t", subject="s-2", course_id="c")
         session.commit()
     assert [Envelope.from_bytes(r.payload).subject for r in rows(engine)] == ["s-2"]
+
+
+def test_a_commit_that_wrote_events_wakes_the_listening_relay_and_a_rollback_does_not(engine):
+    """PostgreSQL: ``NOTIFY`` rides the outbox transaction, so only a commit wakes the relay."""
+    import threading
+
+    from peerlab.chassis.db import is_postgres
+    from peerlab.chassis.outbox_listener import OutboxListener
+
+    if not is_postgres(engine):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite relays poll")
+    listener = OutboxListener(engine)
+    never = threading.Event()
+    try:
+        assert listener.start()
+        with pytest.raises(RuntimeError):
+            with unit_of_work(engine) as session:
+                enqueue(session, received(1), source="t", subject="s-1", course_id="c")
+                raise RuntimeError("the service refused")
+        with unit_of_work(engine) as session:  # a transaction without events notifies nobody
+            session.execute(insert(Effect).values(subject="s-0"))
+        assert listener.wait(0.5, never) is False
+        with unit_of_work(engine) as session:
+            for i in range(3):
+                enqueue(session, received(i), source="t", subject=f"s-{i}", course_id="c")
+        assert listener.wait(30, never) is True
+        # One commit, one wake-up: the notification is not seen again.
+        assert listener.wait(0.5, never) is False
+    finally:
+        listener.close()

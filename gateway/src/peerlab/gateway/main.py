@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +16,7 @@ from peerlab.gateway.events.fanout import SubscriptionHub
 from peerlab.gateway.graphql.context import AppServices
 from peerlab.gateway.limits import RequestLimits
 from peerlab.gateway.routers import lti, overview, roster, webhooks
-from peerlab.gateway.routers.graphql import graphql_router
+from peerlab.gateway.routers.graphql import graphql_routes
 from peerlab.gateway.settings import GatewaySettings, get_settings
 
 
@@ -27,12 +26,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         title="Peerlab gateway",
         description="GraphQL over all services, identity and roster, LMS webhooks.",
-        routers=[roster.router, webhooks.router, graphql_router(settings), overview.router,
-                 *([lti.router] if settings.lti_enabled else [])],
+        routers=[roster.router, webhooks.router, overview.router, *([lti.router] if settings.lti_enabled else [])],
     )
-    # One log line per backend call would cost more than the call's own bookkeeping; the calls are
-    # counted in metrics (peerlab_gateway_backend_calls_total) instead.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    app.router.routes.extend(graphql_routes(settings))
     app.state.backend_calls = CallCounter()
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes,
                        larger={"/v1/roster/import": settings.max_roster_file_bytes})
@@ -54,7 +50,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             finally:
                 if hub is not None:
                     hub.stop()
-                await http.aclose()
+                await http.close()
 
     app.router.lifespan_context = lifespan
     return app

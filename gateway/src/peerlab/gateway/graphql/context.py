@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import aiohttp
 from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
@@ -29,7 +29,7 @@ class AppServices:
 
     settings: GatewaySettings
     engine: Engine
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     counter: CallCounter
     hub: SubscriptionHub | None
 

@@ -13,20 +13,27 @@ Order of work on an HTTP request, cheapest refusal first, each a problem+json wi
    ``query_too_deep``, ``introspection_too_deep``, ``too_many_aliases``, with the measure.
 
 Only then does strawberry parse (cached), validate (under a time budget) and execute.
-WebSocket connections authenticate in ``connection_init`` and their documents go through the same
-measures in the schema extension.
+WebSocket connections (graphql-transport-ws) authenticate in ``connection_init`` and their
+documents go through the same measures in the schema extension.
+
+Strawberry's ASGI app is routed to directly (no FastAPI route, no dependency injection: each
+request's context is built once in ``get_context``); the chassis middleware and problem handlers
+still wrap it. Responses are encoded with orjson.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
-from fastapi import Request, WebSocket
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
@@ -57,8 +64,8 @@ def _strict_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise ProblemError(400, "invalid_encoding", "The request body must be UTF-8.") from exc
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long numbers, deep nesting
+        return orjson.loads(text)
+    except (ValueError, RecursionError) as exc:  # orjson.JSONDecodeError is a ValueError  # JSONDecodeError, over-long numbers, deep nesting
         raise ProblemError(400, "invalid_json", "The request body is not valid JSON.") from exc
 
 
@@ -78,12 +85,36 @@ def _check_shape(data: Any, max_batch: int) -> None:
             raise ProblemError(400, "invalid_request", "operationName must be a string.")
 
 
-class _Router(GraphQLRouter):
-    def __init__(self, *args: Any, limits: Limits, max_batch: int, persisted: PersistedQueries, **kwargs: Any) -> None:
+class _GraphQL(GraphQL):
+    def __init__(self, *args: Any, settings: GatewaySettings, limits: Limits, max_batch: int,
+                 persisted: PersistedQueries, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.settings = settings
         self.limits = limits
         self.max_batch = max_batch
         self.persisted = persisted
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> GatewayContext:
+        """Authentication before the body is read: an HTTP request needs a valid token (but GraphiQL)."""
+        services: AppServices = request.app.state.services
+        token = bearer_token(request.headers.get("authorization"))
+        if isinstance(request, WebSocket):
+            return GatewayContext(services, token)
+        if token is None and not (self.graphql_ide and _wants_ide(request)):
+            raise unauthorized("A valid bearer token is required.", "unauthenticated")
+        return GatewayContext(services, token, call_budget=self.settings.graphql_max_backend_calls)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """Like strawberry's, with orjson (WebSocket messages keep ``encode_json``: text frames)."""
+        response = Response(orjson.dumps(response_data), status_code=sub_response.status_code or 200,
+                            media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        return response
 
     async def on_ws_connect(self, context: GatewayContext) -> Any:
         """Refuse a WebSocket whose ``connection_init`` carries no valid token."""
@@ -98,6 +129,8 @@ class _Router(GraphQLRouter):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if self.is_websocket_request(request):
             return await super().run(request, context=context, root_value=root_value)
+        if context is UNSET:  # authenticate first, before the body is read
+            context = await self.get_context(request, response=None)
         if request.method == "GET" and not (self.graphql_ide and _wants_ide(request)):
             raise ProblemError(405, "method_not_allowed", "Send GraphQL operations with POST.",
                                headers={"Allow": "POST"})
@@ -107,6 +140,7 @@ class _Router(GraphQLRouter):
                 raise ProblemError(415, "unsupported_media_type", "Send GraphQL operations as application/json.")
             if charset not in UTF8:
                 raise ProblemError(415, "unsupported_charset", "GraphQL requests must be UTF-8 JSON.")
+        if request.method == "POST":
             _check_shape(_strict_json(await request.body()), self.max_batch)
         try:
             return await super().run(request, context=context, root_value=root_value)
@@ -155,33 +189,21 @@ def persisted_queries(settings: GatewaySettings) -> PersistedQueries:
                             registered_only=settings.graphql_registered_operations_only)
 
 
-def graphql_router(settings: GatewaySettings) -> GraphQLRouter:
+def graphql_routes(settings: GatewaySettings) -> list[BaseRoute]:
+    """``/graphql`` over HTTP and WebSocket, both served by one strawberry ASGI app."""
     ide = settings.environment == Environment.DEV
-
-    async def context_getter(request: Request = None, websocket: WebSocket = None) -> GatewayContext:  # type: ignore[assignment]
-        """Authentication before the body is read: an HTTP request needs a valid token (but GraphiQL)."""
-        connection = request if request is not None else websocket
-        services: AppServices = connection.app.state.services
-        token = bearer_token(connection.headers.get("authorization"))
-        if request is not None and token is None and not (ide and _wants_ide(request)):
-            raise unauthorized("A valid bearer token is required.", "unauthenticated")
-        if request is None:
-            return GatewayContext(services, token)
-        return GatewayContext(services, token, call_budget=settings.graphql_max_backend_calls)
-
-    return _Router(
+    app = _GraphQL(
         build_schema(settings),
+        settings=settings,
         limits=limits_of(settings),
         max_batch=settings.graphql_max_batch,
         persisted=persisted_queries(settings),
-        path="/graphql",
-        context_getter=context_getter,
         graphql_ide="graphiql" if ide else None,
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.graphql_max_subscriptions_per_connection,
-        include_in_schema=False,
     )
+    return [Route("/graphql", app, include_in_schema=False), WebSocketRoute("/graphql", app)]
 
 
-__all__ = ["ProblemError", "graphql_router"]
+__all__ = ["ProblemError", "graphql_routes"]

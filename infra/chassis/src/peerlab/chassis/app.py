@@ -40,6 +40,8 @@ def build_relay(app_or_engine, settings: ServiceSettings) -> OutboxRelay:
         service=settings.service_name,
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
+        listen=settings.relay_listen,
+        listen_poll_s=settings.relay_listen_poll_s,
     )
 
 

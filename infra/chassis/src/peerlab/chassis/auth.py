@@ -79,8 +79,33 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=600)
 
 
+# Verified tokens by (token, key settings): a client sends the same token with every request, and
+# checking its signature again costs more than the rest of a simple read's authentication. A hit is
+# still refused once the token has expired; only successes are kept, and only this many.
+_VERIFIED_MAX = 4096
+_verified: dict[tuple, tuple[Principal, float]] = {}
+
+
 def verify_token(token: str, settings: ServiceSettings) -> Principal:
     """Decode and check signature, expiry, issuer and audience; raise 401 problems otherwise."""
+    key = (token, settings.jwt_secret, settings.jwt_jwks_url, settings.jwt_audience, settings.jwt_issuer)
+    hit = _verified.get(key)
+    if hit is not None:
+        principal, expires = hit
+        if time.time() < expires:
+            return principal
+        _verified.pop(key, None)
+    principal = _verify(token, settings)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[key] = (principal, float(principal.claims["exp"]) + TOKEN_LEEWAY_S)
+    return principal
+
+
+TOKEN_LEEWAY_S = 10
+
+
+def _verify(token: str, settings: ServiceSettings) -> Principal:
     try:
         if settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
@@ -89,7 +114,7 @@ def verify_token(token: str, settings: ServiceSettings) -> Principal:
             key, algorithms = settings.jwt_secret, ["HS256"]
         claims = jwt.decode(
             token, key, algorithms=algorithms, audience=settings.jwt_audience, issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub"]}, leeway=10,
+            options={"require": ["exp", "sub"]}, leeway=TOKEN_LEEWAY_S,
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized("The token has expired.", "token_expired") from exc

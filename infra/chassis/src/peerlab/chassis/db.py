@@ -6,6 +6,7 @@ handler's unit of work commits once, so a state change and its outbox row land t
 
 from __future__ import annotations
 
+import select
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
@@ -13,7 +14,7 @@ from typing import Annotated
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -51,13 +52,29 @@ def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate if settings.sqlite_begin_immediate else _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=settings.database_echo,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": 5},
         **pool,
     )
+    event.listen(engine, "checkout", _idle_socket_check)
+    return engine
+
+
+def _idle_socket_check(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+    """A pooled connection is checked without a round trip (``pool_pre_ping`` cost a ``SELECT 1``
+    per request): an idle connection's socket has nothing to read unless the server closed it or
+    sent its termination notice (a restart, ``pg_terminate_backend``). Then the pool drops it and
+    checks out another (SQLAlchemy retries on ``DisconnectionError``)."""
+    if dbapi_connection.closed:
+        raise exc.DisconnectionError("connection closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as error:
+        raise exc.DisconnectionError(str(error)) from error
+    if readable:
+        raise exc.DisconnectionError("the server closed the connection or sent a notice while it was idle")
 
 
 
@@ -121,25 +138,52 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     run in threads of their own. The pool's overflow is headroom for everything else (health
     checks, units of work a route opens itself).
     """
-    engine = request.app.state.engine
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "session_limiter", None)
+    state = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "session_limiter", None)
     async with limiter if limiter is not None else _no_limit():
-        session = Session(engine, expire_on_commit=False)
+        session = Session(state.engine, expire_on_commit=False)
         try:
             yield session
-            await _in_thread(session.commit)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await _in_thread(session.rollback)
+                await _in_thread(_rollback_and_close, session, _finish_limiter(state))
             raise
-        finally:
+        # Commit and close in one trip to a thread (each trip costs more CPU than a read's query);
+        # a session that never touched the database finishes without one.
+        if session.in_transaction():
             with anyio.CancelScope(shield=True):
-                await _in_thread(session.close)
+                await _in_thread(_commit_and_close, session, _finish_limiter(state))
+        else:
+            session.close()
 
 
-async def _in_thread(fn) -> None:
-    # A private limiter: finishing a session never queues behind requests waiting for threads.
-    await anyio.to_thread.run_sync(fn, limiter=anyio.CapacityLimiter(1))
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        _rollback_and_close(session)
+        raise
+    session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+def _finish_limiter(state) -> anyio.CapacityLimiter:  # noqa: ANN001
+    """A private limiter: finishing a session never queues behind requests waiting for threads
+    (one per app, as many tokens as open sessions may finish at once)."""
+    limiter = getattr(state, "finish_limiter", None)
+    if limiter is None:
+        limiter = state.finish_limiter = anyio.CapacityLimiter(1_000_000)
+    return limiter
+
+
+async def _in_thread(fn, session: Session, limiter: anyio.CapacityLimiter) -> None:  # noqa: ANN001
+    await anyio.to_thread.run_sync(fn, session, limiter=limiter)
 
 
 @asynccontextmanager

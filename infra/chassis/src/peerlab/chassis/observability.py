@@ -68,6 +68,9 @@ def configure_logging(service: str, *, level: str = "INFO", json_format: bool = 
 
 
 _CID_HEADER = CORRELATION_HEADER.lower().encode()
+_CID_HEADER_OUT = CORRELATION_HEADER.encode()
+# Routes are templates and methods few; the bound keeps a flood of odd methods from growing it.
+MAX_CACHED_SERIES = 2048
 _CID_ALLOWED = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
@@ -90,6 +93,7 @@ class CorrelationAndMetricsMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,9 +108,7 @@ class CorrelationAndMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [
-                    (CORRELATION_HEADER.encode(), cid.encode())
-                ]
+                message["headers"] = [*message["headers"], (_CID_HEADER_OUT, cid.encode())]
             await send(message)
 
         try:
@@ -114,9 +116,21 @@ class CorrelationAndMetricsMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status["code"])).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - started)
+            count, latency = self._series(scope["method"], path, status["code"])
+            count.inc()
+            latency.observe(time.perf_counter() - started)
             reset_correlation_id(token)
+
+    def _series(self, method: str, path: str, code: int):  # noqa: ANN202
+        """The request's counter and histogram children, looked up once per (method, route, status)."""
+        key = (method, path, code)
+        series = self._children.get(key)
+        if series is None:
+            series = (HTTP_REQUESTS.labels(self.service, method, path, str(code)),
+                      HTTP_LATENCY.labels(self.service, method, path))
+            if len(self._children) < MAX_CACHED_SERIES:
+                self._children[key] = series
+        return series
 
 
 async def metrics_endpoint(_request: Request) -> Response:

@@ -1,7 +1,8 @@
 """Transactional outbox: events are rows written in the same transaction as the state change.
 
 The relay (``peerlab.chassis.relay``) later publishes them to Kafka and marks them sent, so a
-broker outage delays events but loses none.
+broker outage delays events but loses none. On PostgreSQL the writing transaction also sends
+``NOTIFY peerlab_outbox``, which wakes the relay at commit instead of at its next poll.
 
 ``enqueue`` collects the rows on the session and writes them with one multi-row INSERT when the
 transaction commits (or when ``flush_outbox`` is called): an allocation that emits thousands of
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text, event, insert
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text, event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
@@ -74,11 +75,18 @@ def enqueue(
 _PENDING = "peerlab.outbox.pending"
 
 
+# PostgreSQL: the relay LISTENs on this channel; a transaction that wrote outbox rows NOTIFYs it,
+# and PostgreSQL delivers the notification when (and only if) that transaction commits.
+NOTIFY_CHANNEL = "peerlab_outbox"
+
+
 def flush_outbox(session: OrmSession) -> None:
     """Write the events enqueued on ``session`` so far (commit does this by itself)."""
     pending = session.info.pop(_PENDING, None)
     if pending:
         session.execute(insert(OutboxEvent.__table__), pending)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.db import is_postgres, unit_of_work
 from peerlab.chassis.outbox import OutboxEvent
+from peerlab.chassis.outbox_listener import OutboxListener
 from peerlab.contracts import utcnow
 
 log = logging.getLogger("peerlab.relay")
@@ -43,13 +44,20 @@ class OutboxRelay:
         service: str,
         batch_size: int = 500,
         poll_interval_s: float = 0.05,
+        listen: bool = True,
+        listen_poll_s: float = 1.0,
         send_timeout_s: float = 15.0,
     ) -> None:
+        """``poll_interval_s``: the idle poll without a listener (SQLite, or PostgreSQL while the
+        listening connection is down). ``listen``: on PostgreSQL, wait for the outbox's NOTIFY at
+        commit instead, polling only every ``listen_poll_s`` as a fallback."""
         self.engine = engine
         self.producer_factory = producer_factory
         self.service = service
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
+        self.listen = listen
+        self.listen_poll_s = listen_poll_s
         self.send_timeout_s = send_timeout_s
         self._producer: KafkaProducer | None = None
         self._last_gauge = 0.0
@@ -140,6 +148,8 @@ class OutboxRelay:
         failures: dict[int, str] = {}
         try:
             for seq, future in zip(claimed.seqs, claimed.futures, strict=True):
+                if future.succeeded():  # acknowledged already: no wait to set up
+                    continue
                 try:
                     future.get(timeout=max(0.001, deadline - time.monotonic()))
                 except Exception as exc:  # noqa: BLE001 - any failure leaves the batch unsent
@@ -204,6 +214,9 @@ class OutboxRelay:
         (duplicates are absorbed by the consumers' inbox).
         """
         pipelined = is_postgres(self.engine)
+        listener = OutboxListener(self.engine) if pipelined and self.listen else None
+        if listener is not None:
+            listener.start()  # before the first claim, so that no commit falls between the two
         completions: queue.Queue[_Claimed | None] = queue.Queue(maxsize=2)
         failed = threading.Event()
         completer = threading.Thread(target=self._complete_loop, args=(completions, failed),
@@ -237,7 +250,7 @@ class OutboxRelay:
                 if claimed is None:
                     completions.join()
                     after_seq = None
-                    stop.wait(self.poll_interval_s)
+                    self._idle(stop, listener)
                     continue
                 completions.put(claimed)
                 if pipelined:
@@ -251,6 +264,17 @@ class OutboxRelay:
             completions.put(None)
             completer.join(timeout=10)
             self._reset_producer()
+            if listener is not None:
+                listener.close()
+
+    def _idle(self, stop: threading.Event, listener: OutboxListener | None) -> None:
+        """Nothing to send: wait for a commit's NOTIFY (the fallback poll at ``listen_poll_s``),
+        or without a listening connection for ``poll_interval_s``."""
+        if listener is not None:
+            listener.wait(self.listen_poll_s, stop)
+            if listener.listening:
+                return
+        stop.wait(self.poll_interval_s)
 
     def _complete_loop(self, completions: queue.Queue[_Claimed | None], failed: threading.Event) -> None:
         while True:

@@ -79,7 +79,12 @@ class ServiceSettings(BaseSettings):
         description="Run the outbox relay inside the API process (dev); production runs the worker.",
     )
     relay_batch_size: int = 1000
-    relay_poll_interval_s: float = 0.05
+    relay_poll_interval_s: float = Field(
+        default=0.05, description="The relay's idle poll on SQLite (and on PostgreSQL while it cannot LISTEN).")
+    relay_listen: bool = Field(
+        default=True, description="PostgreSQL: wake the relay at commit (LISTEN/NOTIFY) instead of polling.")
+    relay_listen_poll_s: float = Field(
+        default=1.0, description="The relay's fallback poll while it LISTENs (rows written without NOTIFY).")
 
     storage_backend: StorageBackend = StorageBackend.FILESYSTEM
     storage_fs_root: str = "./data/objects"

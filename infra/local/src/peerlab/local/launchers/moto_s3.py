@@ -46,6 +46,11 @@ class MotoS3Server:
     def running(self) -> bool:
         return self._proc.running
 
+    @property
+    def pid(self) -> int | None:
+        """The S3 server process (benchmarks read its CPU time)."""
+        return self._proc.pid
+
     def start(self) -> "MotoS3Server":
         self._proc.start()
         return self

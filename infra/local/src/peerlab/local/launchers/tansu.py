@@ -112,6 +112,11 @@ class TansuBroker:
         return self._proc.running
 
     @property
+    def pid(self) -> int | None:
+        """The broker process (benchmarks read its CPU time)."""
+        return self._proc.pid
+
+    @property
     def log_path(self) -> Path:
         return self._proc.log_path
 
