@@ -45,6 +45,8 @@ def seed_course(urls: dict[str, str], token: str, options: SeedOptions | None = 
 
 
 # The course the dev stack seeds; importing the module registers its steps (after seed_step exists).
+# The history goes first: it must play the fall-2021 labs before the calendar holds the 2021 term.
+from peerlab.local import seed_history as _seed_history  # noqa: E402,F401
 from peerlab.local import seed_course as _seed_course  # noqa: E402,F401
 from peerlab.local import seed_demo as _seed_demo  # noqa: E402,F401
 from peerlab.local import seed_demo_exam as _seed_demo_exam  # noqa: E402,F401
