@@ -179,15 +179,66 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert _course_state(dev_run.env) == first
 
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+def _chromium() -> str | None:
+    """Debian's headless Chromium (``scripts/browser`` installs it where it can), else None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_the_course_page_shows_the_labs_in_a_headless_browser(dev_run):
-    if CHROMIUM is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium); the page's route is "
-                    "tested in gateway/tests/test_gateway_overview_page.py")
-    url = f"{dev_run.env['PEERLAB_GATEWAY']}/#token={dev_run.env['ADMIN']}"
-    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
-                           "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    assert 'data-loaded="true"' in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
-    assert 'data-lab="9"' in done.stdout and 'data-lab="10"' in done.stdout
+def _headless(chromium: str, profile: Path, *args: str) -> str:
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           f"--user-data-dir={profile}", "--virtual-time-budget=30000", *args],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _page_rows(dom: str, key: str) -> dict[str, dict[str, int]]:
+    """The page's table rows keyed by their ``data-<key>``: {row: {data-field: number}}."""
+    return {m.group(1): {f: int(n) for f, n in re.findall(r'data-field="(\w+)"[^>]*>(\d+)<', m.group(2))}
+            for m in re.finditer(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', dom, flags=re.S)}
+
+
+def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run, tmp_path):
+    """The page at ``/`` in a real headless Chromium: a screenshot is taken, and every number in
+    its lab and eligibility tables equals what the API answers and what the seed played."""
+    from peerlab.local.seed_history import labs_handed_in
+
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (scripts/browser installs Debian's chromium as root "
+                    "with apt-get); the page's route is tested in gateway/tests/test_gateway_overview_page.py")
+    env = dev_run.env
+    url = f"{env['PEERLAB_GATEWAY']}/#token={env['ADMIN']}"
+    shot = dev_run.data_dir / "course-page.png"
+    _headless(chromium, tmp_path / "shot", "--window-size=1400,1100", f"--screenshot={shot}", url)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    dom = _headless(chromium, tmp_path / "dom", "--dump-dom", url)
+    assert 'data-loaded="true"' in dom, dom[-3000:]
+
+    def graphql(query: str) -> dict:
+        answer = httpx.post(env["PEERLAB_GATEWAY"] + "/graphql", json={"query": query}, timeout=60,
+                            headers={"Authorization": f"Bearer {env['ADMIN']}"}).json()
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+    labs = _page_rows(dom, "lab")
+    assert set(labs) >= {str(k) for k in range(1, 11)}
+    fields = "handedIn late reviewsSubmitted reviewsMissing statuses { passed failed pending notHandedIn }"
+    api = graphql("{ " + " ".join(f"l{k}: labOverview(labNumber: {k}) {{ {fields} }}" for k in labs) + " }")
+    for k, shown in labs.items():
+        o = api[f"l{k}"]
+        assert shown == {**{f: o[f] for f in ("handedIn", "late", "reviewsSubmitted", "reviewsMissing")},
+                         **o["statuses"]}, k
+    # what the seed played: fall 2021's hand-ins (one failed lab 3, re-submitted, passed), lab 9's reviews
+    for k in range(1, 9):
+        assert labs[str(k)]["handedIn"] == sum(k in labs_handed_in(n) for n in range(1, 41)), k
+    assert labs["2"]["failed"] == 1 and labs["9"]["reviewsSubmitted"] >= 24 and labs["10"]["handedIn"] == 25
+
+    eligibility = _page_rows(dom, "eligibility")
+    students = graphql("{ students(first: 500) { nodes { eligibility { status } } } }")["students"]["nodes"]
+    statuses = [s["eligibility"]["status"] for s in students if s["eligibility"]]
+    assert eligibility["course"] == {"students": len(students), "eligible": statuses.count("ELIGIBLE"),
+                                     "notEligible": statuses.count("NOT_ELIGIBLE"),
+                                     "undecided": statuses.count("UNDECIDED")}
+    eligible = sum(len(labs_handed_in(n)) - (n == 8) >= 6 for n in range(1, 41))  # student 8 failed lab 2
+    assert eligibility["course"]["eligible"] == eligible

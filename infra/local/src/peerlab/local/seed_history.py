@@ -42,7 +42,7 @@ FAILED_AND_RESUBMITTED = (7, 3)       # student 7's lab 3: failed, re-submitted,
 FAILED = (8, 2)                       # student 8's lab 2: failed, stays failed
 RESUBMISSION = "lab-3-resubmission-s210007"
 WAIT_S = 120.0
-HAND_IN_THREADS = 1
+HAND_IN_THREADS = 4
 
 
 def student(n: int) -> str:
