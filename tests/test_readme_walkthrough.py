@@ -127,6 +127,8 @@ def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
 
 
 def _course_state(env: dict[str, str]) -> dict:
+    from peerlab.local.seed_history import RESUBMISSION
+
     """What the seed writes, as the staff's REST reads show it."""
     staff = {"Authorization": f"Bearer {env['ADMIN']}"}
 
@@ -136,12 +138,18 @@ def _course_state(env: dict[str, str]) -> dict:
         return response.json()
 
     rounds = get("review", "/v1/rounds")
+    roster = get("gateway", "/v1/roster", limit=1000)["items"]
+    students = ",".join(p["id"] for p in roster if "student" in p["roles"])
     return {
-        "roster": sorted((p["id"], tuple(p["roles"])) for p in get("gateway", "/v1/roster", limit=1000)["items"]),
+        "roster": sorted((p["id"], tuple(p["roles"])) for p in roster),
         "assignments": sorted((a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]),
         "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
                                  get("submissions", "/v1/submissions", assignment_id=lab)["items"])
-                     for lab in ("demo-open-lab", "demo-review-lab", "demo-synopsis")},
+                     for lab in ("lab-1", "lab-3", "lab-8", RESUBMISSION, "demo-open-lab", "demo-review-lab",
+                                 "demo-synopsis")},
+        "eligibility": sorted((e["student_id"], e["status"], e["labs_passed"]) for e in
+                              get("review", "/v1/eligibility", student_ids=students)),
+        "date_changes": len(get("scheduling", "/v1/courses/02456-2021/calendar/date-changes")),
         "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
         "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
                                             get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
@@ -156,6 +164,7 @@ def _course_state(env: dict[str, str]) -> dict:
 
 def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     from peerlab.local import seed
+    from peerlab.local.seed_history import RESUBMISSION, labs_handed_in
 
     first = _course_state(dev_run.env)
     students = [pid for pid, roles in first["roster"] if "student" in roles]
@@ -172,6 +181,16 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert len(first["bookings"]) == 5
     assert len(first["examiners"]) >= 4  # teachers, examiners and a group's supervisor
     assert first["plan"] == ("published", 1, 10)  # 5 booked groups, 2 examiners each
+    # fall 2021 as history: hand-ins (some twice, some missing), a fail re-submitted, eligibility decided
+    for k in (1, 3, 8):
+        assert len(first["hand_ins"][f"lab-{k}"]) == sum(k in labs_handed_in(n) for n in range(1, 41)), k
+    assert ("s210001", 2) in first["hand_ins"]["lab-1"] and first["hand_ins"][RESUBMISSION] == [("s210007", 1)]
+    assert closed["lab-1"] is True and closed["lab-8"] is True
+    passed = {student: (status, labs) for student, status, labs in first["eligibility"]}
+    assert passed["s210007"] == ("eligible", 7) and passed["s210008"] == ("eligible", 6)  # fail, re-submission
+    assert passed["s210040"] == ("not_eligible", 3) and passed["s210033"] == ("not_eligible", 5)
+    assert {status for status, _ in passed.values()} == {"eligible", "not_eligible"}
+    assert first["date_changes"] >= 8  # the history's deadlines moved back to 2021 by the calendar, audited
 
     urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
             if name.startswith("PEERLAB_")}

@@ -8,7 +8,7 @@ So the history is played *before* the calendar holds the 2021 term, through the 
 2. submissions gets labs 1-8 linked to the calendar's dates (open since the 2021 term's start), and
    the 40 demo students hand them in as the pattern below says (some twice);
 3. scheduling gets the real 2021 term: every date moves back to fall 2021, each move audited
-   (``GET /v1/courses/02456-2021/date-changes``; submissions keeps its own audit of the deadline
+   (``GET /v1/courses/02456-2021/calendar/date-changes``; submissions keeps its own audit of the deadline
    moves); submissions closes the labs and review allocates them, with windows that ended in 2021,
    so the window-end rule passes every on-time hand-in without a verdict and computes eligibility;
 4. four late hand-ins of lab 8 are refused (409 ``deadline_passed``, the course's strict rule); a
@@ -41,7 +41,7 @@ LATE = (29, 30, 31, 32)               # tried to hand in lab 8 after its deadlin
 FAILED_AND_RESUBMITTED = (7, 3)       # student 7's lab 3: failed, re-submitted, passed
 FAILED = (8, 2)                       # student 8's lab 2: failed, stays failed
 RESUBMISSION = "lab-3-resubmission-s210007"
-WAIT_S = 120.0
+WAIT_S = 300.0  # review consumes ~300 events first; slow on a loaded machine
 HAND_IN_THREADS = 4
 
 
@@ -106,6 +106,8 @@ def _play(clients: dict[str, SeedClient], options: SeedOptions) -> None:
     _hand_in_all(submissions._http)
     scheduling.put(f"/v1/courses/{COURSE_ID}/term", TERM)  # every date back to fall 2021 (audited moves)
     _wait(lambda: _closed(submissions, [aid for aid, _ in labs]), "labs 1-8 to close")
+    _wait(lambda: _allocated(clients["review"], [body["lab_number"] for _, body in labs]),
+          "review to allocate labs 1-8")
     _late_attempts(submissions._http)
     _verdicts_and_resubmission(clients)
 
@@ -158,6 +160,18 @@ def _verdicts_and_resubmission(clients: dict[str, SeedClient]) -> None:
 def _closed(submissions: SeedClient, ids: list[str]) -> bool:
     listed = submissions.get("/v1/assignments", ids=",".join(ids))["items"]
     return len(listed) == len(ids) and all(a["closed"] for a in listed)
+
+
+def _allocated(review: SeedClient, numbers: list[int]) -> bool:
+    """Review has every hand-in and the close of each lab, and has allocated its round."""
+    for number in numbers:
+        response = review._http.get(f"/v1/labs/{number}/round")
+        status = response.json().get("status") if response.status_code == 200 else None
+        if status == "allocation_failed":
+            raise SeedFailed(f"history: review could not allocate lab {number}: {response.text[:300]}")
+        if status != "allocated":
+            return False
+    return True
 
 
 def _retry(call: Callable[[], object], refusal: str, wait_s: float) -> None:
