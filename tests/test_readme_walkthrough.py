@@ -229,7 +229,7 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
     env = dev_run.env
     url = f"{env['PEERLAB_GATEWAY']}/#token={env['ADMIN']}"
     shot = dev_run.data_dir / "course-page.png"
-    _headless(chromium, tmp_path / "shot", "--window-size=1400,1100", f"--screenshot={shot}", url)
+    _headless(chromium, tmp_path / "shot", "--window-size=1400,1400", f"--screenshot={shot}", url)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     dom = _headless(chromium, tmp_path / "dom", "--dump-dom", url)
     assert 'data-loaded="true"' in dom, dom[-3000:]
