@@ -69,7 +69,7 @@ def greedy_bucketed(ids: list[str], groups: dict[str, str], k: int, seed: int) -
         picked: list[str] = []
 
         def eligible(c: str) -> bool:
-            return c != reviewer and c not in picked and (own is None or groups.get(c) != own)
+            return c != reviewer and c not in picked and (own is None or groups.get(c) != own)  # noqa: B023 - used in this turn only
 
         level = 0
         while len(picked) < k and level < len(buckets):

@@ -62,7 +62,7 @@ def spread_of(visits, examiner_ids) -> int:
     return max(values) - min(values)
 
 
-def status(result) -> str:  # noqa: ANN001
+def status(result) -> str:
     """'optimal', or the spread's proven lower bound (the objective's other terms are constant)."""
     if result.optimal:
         return "optimal"

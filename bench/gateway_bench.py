@@ -75,7 +75,7 @@ def start_stack(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tup
     return procs, {"review": f"http://127.0.0.1:{review_port}", "gateway": f"http://127.0.0.1:{gateway_port}"}
 
 
-async def open_loop(send, *, rate: float, seconds: float) -> tuple[list[float], int]:  # noqa: ANN001
+async def open_loop(send, *, rate: float, seconds: float) -> tuple[list[float], int]:
     """Fire ``send()`` at ``rate``/s for ``seconds``; latency in ms from each scheduled time."""
     latencies: list[float] = []
     failures = 0
@@ -168,7 +168,7 @@ def cpu_per_request(urls: dict, procs: list[ServiceProcess], n: int = 300) -> No
 # --- 2. a 10,000-object list -------------------------------------------------------------------
 
 
-def big_list_app(n: int):  # noqa: ANN201
+def big_list_app(n: int):
     """FastAPI JSON, a typed GraphQL list and a JSON-scalar GraphQL field over the same rows."""
     from datetime import datetime
 

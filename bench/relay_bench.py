@@ -42,7 +42,7 @@ def database_url(kind: str, workdir: Path) -> tuple[str, PostgresServer | None]:
     return f"sqlite:///{workdir}/relay.db", None
 
 
-def fill_outbox(engine, n: int) -> list[bytes]:  # noqa: ANN001
+def fill_outbox(engine, n: int) -> list[bytes]:
     with unit_of_work(engine) as session:
         for i in range(n):
             event = SubmissionReceivedV1(**{**EXAMPLE, "submission_id": f"s-{i:06d}"})
@@ -67,7 +67,7 @@ def published(service: str) -> float:
     return REGISTRY.get_sample_value("peerlab_outbox_published_total", {"service": service}) or 0.0
 
 
-def relay_drain(engine, settings: ServiceSettings, n: int) -> float:  # noqa: ANN001
+def relay_drain(engine, settings: ServiceSettings, n: int) -> float:
     """The relay's production loop (``run``) until the outbox is empty."""
     relay = build_relay(engine, settings)
     relay._get_producer().partitions_for(topics.SUBMISSIONS)  # same warm start as the baseline

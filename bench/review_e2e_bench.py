@@ -57,7 +57,7 @@ def fresh_url(kind: str, workdir: Path, server: PostgresServer | None) -> str:
     return f"sqlite:///{workdir}/review-{uuid.uuid4().hex[:6]}.db"
 
 
-def wrap(data, subject: str) -> bytes:  # noqa: ANN001
+def wrap(data, subject: str) -> bytes:
     return Envelope.wrap(data, source="submissions", subject=subject, course_id=COURSE).to_bytes()
 
 
@@ -85,7 +85,7 @@ def prepare(url: str, n: int) -> tuple[ReviewSettings, ConsumerRunner, bytes, li
     return settings, runner, close, people
 
 
-def timed(fn) -> float:  # noqa: ANN001
+def timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start

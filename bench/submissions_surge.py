@@ -192,7 +192,7 @@ def run_service(url: str, notebooks: list[bytes], clients: int) -> tuple[float, 
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
                    "Idempotency-Key": f"surge-{i}"}
         started = time.perf_counter()
-        for attempt in range(5):  # a well-behaved client retries 503 after Retry-After
+        for _attempt in range(5):  # a well-behaved client retries 503 after Retry-After
             r = local.client.post("/v1/assignments/lab-1/submissions", params={"file_name": f"s{i:05d}-EXE.ipynb"},
                                   content=notebooks[i], headers=headers)
             if r.status_code != 503:

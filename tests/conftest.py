@@ -40,7 +40,7 @@ class Stack:
         return httpx.Client(base_url=self.urls[service], headers=self.headers(sub, *roles), timeout=30)
 
 
-def _database_url(pg_server, workdir: Path, name: str) -> str:  # noqa: ANN001
+def _database_url(pg_server, workdir: Path, name: str) -> str:
     if pg_server is None:
         return f"sqlite:///{workdir / f'{name}.db'}"
     return pg_server.create_database(f"e2e_{name}_{uuid.uuid4().hex[:8]}")

@@ -24,13 +24,13 @@ CI_MAX_EXAMPLES = int(os.environ.get("PEERLAB_FUZZ_MAX_EXAMPLES", "3"))
 CI_ALLOW_X00 = True
 
 
-def _infra(fresh_database_url, s3_server, tmp_path) -> Infra:  # noqa: ANN001
+def _infra(fresh_database_url, s3_server, tmp_path) -> Infra:
     return Infra(database_url=fresh_database_url, s3_endpoint=s3_server.endpoint,
                  s3_access_key=s3_server.access_key, s3_secret_key=s3_server.secret_key, workdir=tmp_path)
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_no_request_gets_a_server_error(service: str, fresh_database_url, s3_server, tmp_path,  # noqa: ANN001
+def test_no_request_gets_a_server_error(service: str, fresh_database_url, s3_server, tmp_path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     infra = _infra(fresh_database_url, s3_server, tmp_path)
     report = run_fuzz({service: build_app(service, infra)}, max_examples=CI_MAX_EXAMPLES, time_budget_s=240,
@@ -44,7 +44,7 @@ def test_no_request_gets_a_server_error(service: str, fresh_database_url, s3_ser
     assert report.server_errors == 0, report.render()
 
 
-def test_a_nul_character_in_a_request_is_a_4xx(fresh_database_url, s3_server, tmp_path, pg_server) -> None:  # noqa: ANN001
+def test_a_nul_character_in_a_request_is_a_4xx(fresh_database_url, s3_server, tmp_path, pg_server) -> None:
     if pg_server is None:  # SQLite stores U+0000; the refusal is PostgreSQL's
         pytest.skip("needs PostgreSQL")
     app, settings = build_app("projects", _infra(fresh_database_url, s3_server, tmp_path))

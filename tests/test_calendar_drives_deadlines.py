@@ -113,7 +113,9 @@ def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_k
             _wait(lambda: link("lab-6"))
             for key in LINKED:
                 assert link(key), key
-            window = lambda: projects.get("/v1/selection-window", headers=_auth(projs, "s210001", "student")).json()  # noqa: E731
+            def window():
+                return projects.get("/v1/selection-window", headers=_auth(projs, "s210001", "student")).json()
+
             _wait(lambda: window()["deadline"] is not None)
             assert window()["deadline"] == "2021-10-15T21:59:00Z"  # Friday week 7, 23:59 Copenhagen
             before = deadlines()

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.db import _normalise_url
 from peerlab.chassis.settings import DEV_JWT_SECRET
-from peerlab.local import seed
+from peerlab.local import seed, seed_steps
 from peerlab.local.ports import free_port
 from peerlab.local.seed_course import lab_assignments
 from peerlab.local.seed_course_data import COURSE_ID
@@ -41,7 +41,7 @@ LAB_DEADLINES_2021 = [
 def course_steps_only(monkeypatch):
     """These tests are about the fall-2021 course; the living demo (seed_demo_*) needs every
     service with its worker and is tested against ``peerlab dev`` (test_readme_walkthrough)."""
-    monkeypatch.setattr(seed, "_STEPS", [s for s in seed._STEPS if not s[0].startswith("seed_demo_")])
+    monkeypatch.setattr(seed_steps, "_STEPS", [s for s in seed_steps._STEPS if not s[0].startswith("seed_demo_")])
 
 
 def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path,

@@ -18,7 +18,7 @@ def notebook_bytes() -> bytes:
     return nbformat.writes(nb).encode()
 
 
-def wait_for(fetch, timeout_s: float = 60.0):  # noqa: ANN001
+def wait_for(fetch, timeout_s: float = 60.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = fetch()

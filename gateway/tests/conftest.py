@@ -20,7 +20,7 @@ def migrate(settings: GatewaySettings) -> None:
 
 
 @pytest.fixture
-def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySettings]:  # noqa: ANN001
+def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySettings]:
     def make(**overrides) -> GatewaySettings:
         values = dict(
             database_url=fresh_database_url("gateway"), kafka_bootstrap=kafka_broker.bootstrap,
@@ -36,7 +36,7 @@ def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySett
 
 
 @pytest.fixture
-def settings(make_settings) -> GatewaySettings:  # noqa: ANN001
+def settings(make_settings) -> GatewaySettings:
     return make_settings()
 
 
@@ -77,7 +77,7 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
                 status, headers, delay = receiver.script.pop(0) if receiver.script else receiver.default
@@ -92,7 +92,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -120,7 +120,7 @@ class ServicesStack:
     """submissions + review (API and worker each) as uvicorn/worker subprocesses over the real
     broker, moto S3 and PostgreSQL (SQLite files without a PostgreSQL server)."""
 
-    def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:  # noqa: ANN001
+    def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:
         import sys
         import uuid
 
@@ -175,7 +175,7 @@ class ServicesStack:
         with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
             list(pool.map(lambda process: process.start(), to_start))
 
-    def gateway_settings(self, workdir, **overrides) -> GatewaySettings:  # noqa: ANN001
+    def gateway_settings(self, workdir, **overrides) -> GatewaySettings:
         """Settings of a gateway (with its own migrated database) in front of these services."""
         import uuid
 
@@ -199,12 +199,12 @@ class ServicesStack:
         for name in self.databases:
             try:
                 self.pg_server.drop_database(name)
-            except Exception:  # noqa: BLE001, S110 - a stopped server must not mask the test result
+            except Exception:  # noqa: BLE001 - a stopped server must not mask the test result
                 pass
 
 
 @pytest.fixture(scope="module")
-def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesStack]:  # noqa: ANN001
+def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesStack]:
     """On a broker of its own: the services' workers must not replay every other test's events."""
     import os
 
@@ -223,7 +223,7 @@ def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesS
 
 
 @pytest.fixture
-def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:  # noqa: ANN001
+def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:
     settings = make_settings(submissions_url=services_stack.urls["submissions"],
                              review_url=services_stack.urls["review"], subscriptions_enabled=True,
                              kafka_bootstrap=services_stack.bootstrap)

@@ -24,7 +24,7 @@ JSON = {"content-type": "application/json"}
 NOT_UTF8 = b'{"query": "{ course { id } }", "x": "\xff\xfe\xc3"}'
 
 
-def problem(response, status: int | tuple[int, ...], code: str | None = None) -> dict:  # noqa: ANN001
+def problem(response, status: int | tuple[int, ...], code: str | None = None) -> dict:
     statuses = status if isinstance(status, tuple) else (status,)
     assert response.status_code in statuses, (response.status_code, response.text[:500])
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
@@ -61,12 +61,12 @@ GRAPHQL_POST_BODIES_CASES = [
 ]
 
 
-def test_graphql_post_bodies(client, auth) -> None:  # noqa: ANN001
+def test_graphql_post_bodies(client, auth) -> None:
     for content, headers, status, code in GRAPHQL_POST_BODIES_CASES:
         problem(client.post("/graphql", content=content, headers={**auth("s1"), **headers}), status, code)
 
 
-def test_graphql_strings_with_nul_and_no_query_are_graphql_errors_not_500s(client, auth) -> None:  # noqa: ANN001
+def test_graphql_strings_with_nul_and_no_query_are_graphql_errors_not_500s(client, auth) -> None:
     response = client.post("/graphql", json={"query": '{ assignment(id: "a\\u0000b") { id } }'}, headers=auth("s1"))
     assert response.status_code == 200, response.text  # a GraphQL error (the backend is not running here)
     missing = client.post("/graphql", json={"variables": {}}, headers=auth("s1"))
@@ -79,13 +79,13 @@ GRAPHQL_GET_QUERY_PARAMS_CASES = [
 ]
 
 
-def test_graphql_get_query_params(client, auth) -> None:  # noqa: ANN001
+def test_graphql_get_query_params(client, auth) -> None:
     for query_string in GRAPHQL_GET_QUERY_PARAMS_CASES:
         problem(client.get(f"/graphql?{query_string}", headers=auth("s1")), 405, "method_not_allowed")
         problem(client.get(f"/graphql?{query_string}"), 401, "unauthenticated")
 
 
-def test_nul_in_a_query_string_or_path(client, auth) -> None:  # noqa: ANN001
+def test_nul_in_a_query_string_or_path(client, auth) -> None:
     problem(client.get("/graphql?query=%00", headers=auth("s1")), 400, "invalid_characters")
     problem(client.get("/v1/webhooks/deliveries/%00", headers=auth("t", "admin")), 400, "invalid_characters")
     problem(client.get("/v1/roster?after=a%00b", headers=auth("t", "admin")), 400, "invalid_characters")
@@ -104,13 +104,13 @@ def signed(secret: str, body: bytes | str, *, content_type: str = "application/j
     return text.encode(), headers
 
 
-def enrolled(**data) -> str:  # noqa: ANN003
+def enrolled(**data) -> str:
     person = {"person_id": "s219999", "name": "Grace Hopper", "roles": ["student"], "programme": "msc", **data}
     return json.dumps({"type": "person.enrolled", "data": person})
 
 
 @pytest.fixture(params=["test", "production"])
-def lms_client(request, make_settings):  # noqa: ANN001, ANN201
+def lms_client(request, make_settings):
     extra = {}
     if request.param == "production":
         extra = dict(jwt_secret=PRODUCTION_JWT_SECRET, lms_inbound_secret=PRODUCTION_LMS_SECRET,
@@ -121,7 +121,7 @@ def lms_client(request, make_settings):  # noqa: ANN001, ANN201
         yield client
 
 
-def test_lms_push_unsigned_bad_bytes(lms_client) -> None:  # noqa: ANN001
+def test_lms_push_unsigned_bad_bytes(lms_client) -> None:
     post = lms_client.post
     problem(post("/v1/roster/lms", content=b'{"type": "person.enrolled", "data": {"name": "\xff"}}', headers=JSON),
             400, "invalid_encoding")
@@ -162,7 +162,7 @@ LMS_PUSH_SIGNED_BAD_PAYLOADS_CASES = [
 ]
 
 
-def test_lms_push_signed_bad_payloads(lms_client) -> None:  # noqa: ANN001
+def test_lms_push_signed_bad_payloads(lms_client) -> None:
     for body, status, code in LMS_PUSH_SIGNED_BAD_PAYLOADS_CASES:
         content, headers = signed(lms_client.lms_secret, body)
         problem(lms_client.post("/v1/roster/lms", content=content, headers=headers), status, code)
@@ -186,13 +186,13 @@ ROSTER_CSV_BAD_FILES_CASES = [
 ]
 
 
-def test_roster_csv_bad_files(client, auth) -> None:  # noqa: ANN001
+def test_roster_csv_bad_files(client, auth) -> None:
     for content, headers, status, code in ROSTER_CSV_BAD_FILES_CASES:
         problem(client.post("/v1/roster/import", content=content, headers={**auth("t", "admin"), **headers}),
                 status, code)
 
 
-def test_roster_csv_bad_rows_are_reported_not_500s(client, auth) -> None:  # noqa: ANN001
+def test_roster_csv_bad_rows_are_reported_not_500s(client, auth) -> None:
     text = ("id,name,email,roles,programme\n"
             f"s1,{'x' * 301},,student,msc\n"          # name longer than its column
             f"s2,Bo,{'y' * 321},student,msc\n"        # email longer than its column
@@ -219,12 +219,12 @@ ROSTER_PUT_BODIES_CASES = [
 ]
 
 
-def test_roster_put_bodies(client, auth) -> None:  # noqa: ANN001
+def test_roster_put_bodies(client, auth) -> None:
     for content, status, code in ROSTER_PUT_BODIES_CASES:
         problem(client.put("/v1/roster/s1", content=content, headers={**auth("t", "admin"), **JSON}), status, code)
 
 
-def test_roster_put_path_ids(client, auth) -> None:  # noqa: ANN001
+def test_roster_put_path_ids(client, auth) -> None:
     admin = {**auth("t", "admin"), **JSON}
     problem(client.put("/v1/roster/" + "x" * 101, json={"name": "Ada"}, headers=admin), 422, "invalid_person_id")
     problem(client.put("/v1/roster/a%00b", json={"name": "Ada"}, headers=admin), 400, "invalid_characters")
@@ -257,13 +257,13 @@ WEBHOOK_ENDPOINT_REGISTRATION_CASES = [
 ]
 
 
-def test_webhook_endpoint_registration(client, auth) -> None:  # noqa: ANN001
+def test_webhook_endpoint_registration(client, auth) -> None:
     for content, headers, status, code in WEBHOOK_ENDPOINT_REGISTRATION_CASES:
         problem(client.post("/v1/webhooks/endpoints", content=content, headers={**auth("t", "admin"), **headers}),
                 status, code)
 
 
-def test_webhook_update_rotate_and_recover_bodies(client, auth) -> None:  # noqa: ANN001
+def test_webhook_update_rotate_and_recover_bodies(client, auth) -> None:
     admin = auth("t", "admin")
     created = client.post("/v1/webhooks/endpoints", json={"url": "http://127.0.0.1:9/hooks"}, headers=admin)
     assert created.status_code == 201, created.text

@@ -20,7 +20,7 @@ query Roster($first: Int!) {
 """
 
 
-def _enrol(client, admin: dict, n: int, tag: str) -> list[str]:  # noqa: ANN001
+def _enrol(client, admin: dict, n: int, tag: str) -> list[str]:
     ids = [f"{tag}{i:04d}" for i in range(n)]
     rows = "\n".join(f"{i},Student {i},{i}@student.dtu.dk,student,{'phd' if k % 10 == 0 else 'msc'}"
                      for k, i in enumerate(ids))
@@ -30,7 +30,7 @@ def _enrol(client, admin: dict, n: int, tag: str) -> list[str]:  # noqa: ANN001
     return ids
 
 
-def _calls_for(client, staff: dict, first: int) -> tuple[dict, dict]:  # noqa: ANN001
+def _calls_for(client, staff: dict, first: int) -> tuple[dict, dict]:
     counter = client.app.state.backend_calls
     counter.reset()
     body = client.post("/graphql", json={"query": QUERY, "variables": {"first": first}}, headers=staff).json()
@@ -38,7 +38,7 @@ def _calls_for(client, staff: dict, first: int) -> tuple[dict, dict]:  # noqa: A
     return body, counter.snapshot()
 
 
-def test_400_students_and_8_labs_cost_a_constant_number_of_calls(gateway_over_services, auth) -> None:  # noqa: ANN001
+def test_400_students_and_8_labs_cost_a_constant_number_of_calls(gateway_over_services, auth) -> None:
     client = gateway_over_services
     admin, staff = auth("t-admin", "admin"), auth("t-ole", "teacher")
     tag = f"b{uuid.uuid4().hex[:4]}"

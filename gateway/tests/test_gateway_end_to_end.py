@@ -91,7 +91,7 @@ def _hand_in(course: Course, student: str, assignment_id: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def course(services_stack, tmp_path_factory):  # noqa: ANN001, ANN201
+def course(services_stack, tmp_path_factory):
     settings = services_stack.gateway_settings(tmp_path_factory.mktemp("gw-e2e"), subscriptions_enabled=False)
     tag = f"e{uuid.uuid4().hex[:5]}"
     with TestClient(create_app(settings)) as client:
@@ -114,7 +114,7 @@ def course(services_stack, tmp_path_factory):  # noqa: ANN001, ANN201
         yield course
 
 
-def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
+def _wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -124,7 +124,7 @@ def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
         time.sleep(0.5)
 
 
-def test_hand_in_flow_through_graphql(course) -> None:  # noqa: ANN001
+def test_hand_in_flow_through_graphql(course) -> None:
     student = course.students[0]
     mine = course.gql(student, MY_HAND_INS)["data"]["me"]["handIns"]
     assert mine["totalCount"] == 1
@@ -138,7 +138,7 @@ def test_hand_in_flow_through_graphql(course) -> None:  # noqa: ANN001
     if remaining > 2:
         assert course.gql(student, MY_TASKS)["data"]["me"]["reviewTasks"]["totalCount"] == 0
 
-    def tasks_of(who: str):  # noqa: ANN202
+    def tasks_of(who: str):
         body = course.gql(who, MY_TASKS)
         assert "errors" not in body, body
         conn = body["data"]["me"]["reviewTasks"]
@@ -175,7 +175,7 @@ def _notebooks_ready(course: Course, reviewer: str) -> list[dict] | None:
     return nodes if len(nodes) == 3 and all(n["notebook"] for n in nodes) else None
 
 
-def test_reviewers_download_anonymised_notebooks_and_owners_their_own(course) -> None:  # noqa: ANN001
+def test_reviewers_download_anonymised_notebooks_and_owners_their_own(course) -> None:
     reviewer = course.students[3]
     nodes = _wait_for(lambda: _notebooks_ready(course, reviewer), 120, "the review tasks' notebooks")
     originals = {hashlib.sha256(notebook(s)).hexdigest() for s in course.students}
@@ -234,7 +234,7 @@ def _review_input(task: dict, text: str) -> dict:
             "answers": [{"key": q["key"], "text": text} for q in rubric["questions"]]}
 
 
-def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:  # noqa: ANN001
+def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
     reviewer = course.students[0]
     _wait_for(lambda: course.gql(reviewer, TASKS_WITH_RUBRIC)["data"]["me"]["reviewTasks"]["edges"], 120, "tasks")
     tasks = [e["node"] for e in course.gql(reviewer, TASKS_WITH_RUBRIC)["data"]["me"]["reviewTasks"]["edges"]]
@@ -306,7 +306,7 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:  
 # --- a student can never read another student's data, through any field ----------------------
 
 
-def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN001
+def _literal(type_, *, target: str, depth: int = 0) -> str | None:
     """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
     from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
                          GraphQLScalarType)
@@ -336,7 +336,7 @@ def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN0
     return None
 
 
-def _selection(type_, depth: int) -> str:  # noqa: ANN001
+def _selection(type_, depth: int) -> str:
     """Every field reachable from ``type_`` (up to ``depth``), with optional arguments left out."""
     from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
 
@@ -359,7 +359,7 @@ def _selection(type_, depth: int) -> str:  # noqa: ANN001
     return "{ " + " ".join(parts) + " }" if parts else ""
 
 
-def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
+def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:
     """Each root field with each target id, at several selection depths: a guarded field that
     fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
     from graphql import GraphQLObjectType, get_named_type
@@ -380,7 +380,7 @@ def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] =
     return out
 
 
-def test_a_student_never_reads_another_students_data(course, services_stack) -> None:  # noqa: ANN001
+def test_a_student_never_reads_another_students_data(course, services_stack) -> None:
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
 
@@ -433,12 +433,14 @@ def _events_about(student: str, tag: str) -> dict[str, Envelope]:
                               set_by="t-ole", set_at=now)
     eligibility = EligibilityChangedV1(student_id=student, status="not_eligible", labs_passed=int(tag == "mine"),
                                        labs_open=0, threshold=6, changed_at=now)
-    wrap = lambda e: Envelope.wrap(e, source="review", subject=student, course_id="02456-2021")  # noqa: E731
+    def wrap(e: object) -> Envelope:
+        return Envelope.wrap(e, source="review", subject=student, course_id="02456-2021")
+
     return {"myReviewTaskAllocated": wrap(allocated), "myLabStatusChanged": wrap(verdict),
             "myEligibilityChanged": wrap(eligibility)}
 
 
-def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory) -> None:  # noqa: ANN001
+def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory) -> None:
     from peerlab.chassis.kafka import make_producer
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings

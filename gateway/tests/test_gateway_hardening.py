@@ -12,11 +12,11 @@ from peerlab.gateway.sdl import DEFAULT_PATH, render
 PRODUCTION_LMS_SECRET = "whsec_" + "cHJvZHVjdGlvbi1sbXMtc2VjcmV0LWZvci10ZXN0cw=="
 
 
-def _post(client: TestClient, query: str, headers: dict | None = None):  # noqa: ANN202
+def _post(client: TestClient, query: str, headers: dict | None = None):
     return client.post("/graphql", json={"query": query}, headers=headers or {})
 
 
-def _refused(response, code: str) -> dict:  # noqa: ANN001
+def _refused(response, code: str) -> dict:
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
@@ -24,13 +24,13 @@ def _refused(response, code: str) -> dict:  # noqa: ANN001
     return body
 
 
-def test_a_100_alias_query_is_refused(client, auth) -> None:  # noqa: ANN001
+def test_a_100_alias_query_is_refused(client, auth) -> None:
     query = "{ " + " ".join(f"a{i}: course {{ id }}" for i in range(100)) + " }"
     body = _refused(_post(client, query, auth("s1")), "too_many_aliases")
     assert (body["aliases"], body["maxAliases"]) == (100, 15)
 
 
-def test_aliases_are_counted_with_fragments_expanded(client, auth) -> None:  # noqa: ANN001
+def test_aliases_are_counted_with_fragments_expanded(client, auth) -> None:
     """8 aliases in a fragment spread 4 times are 32 aliases."""
     fragment = "fragment A on Query { " + " ".join(f"a{i}: course {{ id }}" for i in range(8)) + " }"
     query = "query Q { ...B ...B } fragment B on Query { ...A ...A } " + fragment
@@ -38,34 +38,34 @@ def test_aliases_are_counted_with_fragments_expanded(client, auth) -> None:  # n
     assert body["aliases"] == 32
 
 
-def test_a_depth_50_query_is_refused(client, auth) -> None:  # noqa: ANN001
+def test_a_depth_50_query_is_refused(client, auth) -> None:
     query = "{ me { " + "person { " * 48 + "id" + " }" * 48 + " } }"
     body = _refused(_post(client, query, auth("s1")), "query_too_deep")
     assert (body["depth"], body["maxDepth"]) == (49, 10)
 
 
-def test_a_1_mb_query_is_refused_before_parsing(client, auth) -> None:  # noqa: ANN001
+def test_a_1_mb_query_is_refused_before_parsing(client, auth) -> None:
     query = "{ course { id } }" + " " * (1024 * 1024)
     response = _post(client, query, auth("s1"))
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
 
 
-def test_too_many_tokens_are_refused(client, auth) -> None:  # noqa: ANN001
+def test_too_many_tokens_are_refused(client, auth) -> None:
     query = "{ course { " + " ".join(["id"] * 3000) + " } }"
     assert len(query.encode()) < 64 * 1024
     body = _refused(_post(client, query, auth("s1")), "too_many_tokens")
     assert body["maxTokens"] == 2000
 
 
-def test_batches_are_limited(client, auth) -> None:  # noqa: ANN001
+def test_batches_are_limited(client, auth) -> None:
     ok = client.post("/graphql", json=[{"query": "{ course { id } }"}] * 3, headers=auth("s1"))
     assert ok.status_code == 200 and [r["data"]["course"]["id"] for r in ok.json()] == ["02456-2021"] * 3
     too_many = client.post("/graphql", json=[{"query": "{ course { id } }"}] * 11, headers=auth("s1"))
     assert too_many.status_code == 400 and too_many.json()["code"] == "too_many_operations"
 
 
-def test_a_batch_is_refused_whole_before_any_of_it_runs(client, auth) -> None:  # noqa: ANN001
+def test_a_batch_is_refused_whole_before_any_of_it_runs(client, auth) -> None:
     """One operation over a limit refuses the batch; the mutation beside it never reaches a service
     (submissions is not even running here: had it been called, the answer would be masked errors)."""
     bomb = "{ " + " ".join(f"a{i}: course {{ id }}" for i in range(20)) + " }"
@@ -75,7 +75,7 @@ def test_a_batch_is_refused_whole_before_any_of_it_runs(client, auth) -> None:  
     assert client.app.state.backend_calls.total() == 0
 
 
-def test_unauthenticated_and_bad_tokens(client) -> None:  # noqa: ANN001
+def test_unauthenticated_and_bad_tokens(client) -> None:
     response = client.post("/graphql", json={"query": "{ me { id } }"})
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
     # Refused before the body is read: a body that is not even JSON gets the same answer.
@@ -87,7 +87,7 @@ def test_unauthenticated_and_bad_tokens(client) -> None:  # noqa: ANN001
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_token"
 
 
-def test_students_are_refused_staff_fields(client, auth) -> None:  # noqa: ANN001
+def test_students_are_refused_staff_fields(client, auth) -> None:
     for query in ("{ students { totalCount } }", '{ person(id: "s2") { id } }', "{ labOverview(labNumber: 1) { handedIn } }",
                   '{ studentRecord(studentId: "s2") { labs { status } } }', "{ labOverviewExport(labNumber: 1) }"):
         body = client.post("/graphql", json={"query": query}, headers=auth("s1")).json()
@@ -95,7 +95,7 @@ def test_students_are_refused_staff_fields(client, auth) -> None:  # noqa: ANN00
         assert body["errors"][0]["extensions"]["code"] == "forbidden", (query, body)
 
 
-def test_unexpected_errors_are_masked(make_settings, auth) -> None:  # noqa: ANN001
+def test_unexpected_errors_are_masked(make_settings, auth) -> None:
     """A backend that cannot be reached is our problem: the client sees no internals."""
     settings = make_settings(submissions_url="http://127.0.0.1:9")
     with TestClient(create_app(settings)) as client:
@@ -107,7 +107,7 @@ def test_unexpected_errors_are_masked(make_settings, auth) -> None:  # noqa: ANN
 
 @pytest.mark.parametrize("environment,introspection", [("production", False), ("test", True)])
 def test_introspection_and_suggestions_only_outside_production(make_settings, auth, environment,
-                                                               introspection) -> None:  # noqa: ANN001
+                                                               introspection) -> None:
     settings = make_settings(environment=environment, jwt_secret="a-real-secret-for-production-0123456789",
                              lms_inbound_secret=PRODUCTION_LMS_SECRET, webhook_allow_private=False)
     with TestClient(create_app(settings)) as client:
@@ -121,7 +121,7 @@ def test_introspection_and_suggestions_only_outside_production(make_settings, au
     assert graphiql.status_code != 200 or "graphiql" not in graphiql.text.lower()
 
 
-def test_graphiql_in_dev(make_settings) -> None:  # noqa: ANN001
+def test_graphiql_in_dev(make_settings) -> None:
     with TestClient(create_app(make_settings(environment="dev"))) as client:
         page = client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
@@ -131,7 +131,7 @@ def test_committed_sdl_is_current() -> None:
     assert DEFAULT_PATH.read_text() == render(), "run: python -m peerlab.gateway.sdl"
 
 
-def test_backend_calls_per_request_are_limited(make_settings, auth) -> None:  # noqa: ANN001
+def test_backend_calls_per_request_are_limited(make_settings, auth) -> None:
     """Fields that call a service once each cannot fan a small document out into many calls: past the
     budget the call is not made and the field carries a visible ``too_many_backend_calls``."""
     settings = make_settings(submissions_url="http://127.0.0.1:9", graphql_max_backend_calls=3)

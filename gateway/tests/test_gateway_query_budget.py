@@ -44,7 +44,7 @@ def test_introspection_is_measured_too() -> None:
 
 
 @pytest.fixture
-def production_gateway(make_settings, spawn_service):  # noqa: ANN001, ANN201
+def production_gateway(make_settings, spawn_service):
     """The gateway in production mode as a uvicorn process (its database migrated by make_settings)."""
     settings: GatewaySettings = make_settings(environment="production", jwt_secret=PRODUCTION_JWT_SECRET,
                                               lms_inbound_secret=PRODUCTION_LMS_SECRET, webhook_allow_private=False)
@@ -58,7 +58,7 @@ def production_gateway(make_settings, spawn_service):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.timeout(120)  # secondary bound only: before the fix one 2^24 request held the process for minutes
-def test_a_2_to_the_24_fragment_bomb_is_refused_and_healthz_stays_up(production_gateway) -> None:  # noqa: ANN001
+def test_a_2_to_the_24_fragment_bomb_is_refused_and_healthz_stays_up(production_gateway) -> None:
     bomb = fragment_bomb(24)
     token = mint_dev_token(sub="s1", roles=["student"], secret=PRODUCTION_JWT_SECRET)
     url = production_gateway.url
@@ -96,7 +96,7 @@ def test_a_2_to_the_24_fragment_bomb_is_refused_and_healthz_stays_up(production_
     assert 'peerlab_gateway_graphql_refused_total{code="query_too_complex"} 3.0' in metrics
 
 
-def test_deep_introspection_is_refused_and_the_standard_query_is_not(client, auth) -> None:  # noqa: ANN001
+def test_deep_introspection_is_refused_and_the_standard_query_is_not(client, auth) -> None:
     standard = client.post("/graphql", json={"query": get_introspection_query(descriptions=True)},
                            headers=auth("s1"))
     assert standard.status_code == 200 and standard.json()["data"]["__schema"]["queryType"]["name"] == "Query"
@@ -106,7 +106,7 @@ def test_deep_introspection_is_refused_and_the_standard_query_is_not(client, aut
     assert (refused.json()["depth"], refused.json()["maxDepth"]) == (18, 15)
 
 
-def test_subscriptions_over_websocket_are_measured_too(client, token) -> None:  # noqa: ANN001
+def test_subscriptions_over_websocket_are_measured_too(client, token) -> None:
     """The WebSocket transport does not pass the HTTP checks: the schema extension refuses the bomb."""
     fragments = ["fragment S0 on Subscription { myLabStatusChanged { labNumber } }"]
     fragments += [f"fragment S{i} on Subscription {{ ...S{i - 1} ...S{i - 1} }}" for i in range(1, 25)]
@@ -121,7 +121,7 @@ def test_subscriptions_over_websocket_are_measured_too(client, token) -> None:  
     assert message["payload"][0]["extensions"]["cost"] == 2**25
 
 
-def test_validation_runs_under_a_time_budget(make_settings, auth) -> None:  # noqa: ANN001
+def test_validation_runs_under_a_time_budget(make_settings, auth) -> None:
     """With no time at all, validation is cut short with its own code (and the result is not cached)."""
     from fastapi.testclient import TestClient
 

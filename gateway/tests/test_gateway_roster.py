@@ -21,7 +21,7 @@ t-ole,Ole Winther,olwi@dtu.dk,teacher;admin,
 """
 
 
-def _events(settings) -> list[Envelope]:  # noqa: ANN001
+def _events(settings) -> list[Envelope]:
     engine = make_engine(settings)
     with Session(engine) as session:
         rows = session.execute(select(OutboxEvent).order_by(OutboxEvent.seq)).scalars().all()
@@ -30,7 +30,7 @@ def _events(settings) -> list[Envelope]:  # noqa: ANN001
     return envelopes
 
 
-def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -> None:  # noqa: ANN001
+def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -> None:
     admin = auth("t-admin", "admin")
     response = client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
     assert response.status_code == 200, response.text
@@ -54,7 +54,7 @@ def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
 
 
-def test_roster_events_carry_name_and_email_and_a_new_name_is_published(client, settings, auth) -> None:  # noqa: ANN001
+def test_roster_events_carry_name_and_email_and_a_new_name_is_published(client, settings, auth) -> None:
     """Submissions masks these in reviewers' anonymised copies, so they travel in the event, and a
     changed name or e-mail (roles and programme unchanged) is published too."""
     admin = auth("t-admin", "admin")
@@ -68,7 +68,7 @@ def test_roster_events_carry_name_and_email_and_a_new_name_is_published(client, 
     assert (last.subject, last.data["name"], last.data["email"]) == ("s210001", "Ada King", "ada.king@student.dtu.dk")
 
 
-def test_csv_rows_with_errors_are_reported_and_skipped(client, auth) -> None:  # noqa: ANN001
+def test_csv_rows_with_errors_are_reported_and_skipped(client, auth) -> None:
     admin = auth("t-admin", "admin")
     text = "id,name,roles,programme\ns1,A,student,msc\ns2,,student,msc\ns3,C,wizard,msc\ns4,D,student,bsc\n"
     body = client.post("/v1/roster/import", content=text, headers={**admin, "content-type": "text/csv"}).json()
@@ -76,7 +76,7 @@ def test_csv_rows_with_errors_are_reported_and_skipped(client, auth) -> None:  #
     assert [e["code"] for e in body["errors"]] == ["invalid_name", "invalid_role", "invalid_programme"]
 
 
-def test_only_admins_import_and_students_cannot_list(client, auth) -> None:  # noqa: ANN001
+def test_only_admins_import_and_students_cannot_list(client, auth) -> None:
     student = auth("s210001")
     assert client.post("/v1/roster/import", content=CSV, headers=student).status_code == 403
     assert client.get("/v1/roster", headers=student).status_code == 403
@@ -84,14 +84,14 @@ def test_only_admins_import_and_students_cannot_list(client, auth) -> None:  # n
     assert client.post("/v1/roster/import", content=CSV).status_code == 401
 
 
-def test_me_resolves_from_the_token_subject(client, auth) -> None:  # noqa: ANN001
+def test_me_resolves_from_the_token_subject(client, auth) -> None:
     admin = auth("t-admin", "admin")
     client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})
     me = client.get("/v1/people/me", headers=auth("s210002")).json()
     assert (me["id"], me["name"], me["programme"], me["roles"]) == ("s210002", "Alan Turing", "phd", ["student"])
 
 
-def _signed(settings, message: dict, msg_id: str | None = None) -> tuple[bytes, dict]:  # noqa: ANN001
+def _signed(settings, message: dict, msg_id: str | None = None) -> tuple[bytes, dict]:
     body = json.dumps(message)
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     now = datetime.now(UTC)
@@ -101,7 +101,7 @@ def _signed(settings, message: dict, msg_id: str | None = None) -> tuple[bytes, 
     return body.encode(), headers
 
 
-def test_lms_push_is_verified_and_applied_once(client, settings) -> None:  # noqa: ANN001
+def test_lms_push_is_verified_and_applied_once(client, settings) -> None:
     message = {"type": "person.enrolled",
                "data": {"person_id": "s219999", "name": "Grace Hopper", "roles": ["student"], "programme": "msc"}}
     body, headers = _signed(settings, message, "msg_fixed1")
@@ -120,12 +120,12 @@ def test_lms_push_is_verified_and_applied_once(client, settings) -> None:  # noq
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
 
 
-def _person(client, auth, person_id: str) -> dict | None:  # noqa: ANN001
+def _person(client, auth, person_id: str) -> dict | None:
     response = client.get(f"/v1/people?ids={person_id}", headers=auth("t-admin", "admin"))
     return next(iter(response.json()), None)
 
 
-def test_lms_push_cannot_grant_staff_roles_by_default(client, settings, auth) -> None:  # noqa: ANN001
+def test_lms_push_cannot_grant_staff_roles_by_default(client, settings, auth) -> None:
     """The probe's push: enrol someone as admin + teacher. Refused whole; nothing written, no event."""
     message = {"type": "person.enrolled",
                "data": {"person_id": "mallory", "name": "Mallory", "roles": ["admin", "teacher"]}}
@@ -142,7 +142,7 @@ def test_lms_push_cannot_grant_staff_roles_by_default(client, settings, auth) ->
         assert client.post("/v1/roster/lms", content=body, headers=headers).json()["code"] == "staff_role_not_allowed"
 
 
-def test_lms_push_cannot_change_or_unenrol_staff_by_default(client, settings, auth) -> None:  # noqa: ANN001
+def test_lms_push_cannot_change_or_unenrol_staff_by_default(client, settings, auth) -> None:
     admin = auth("t-admin", "admin")
     assert client.put("/v1/roster/t-ole", json={"name": "Ole", "roles": ["teacher"]}, headers=admin).status_code == 200
     demote = {"type": "person.enrolled", "data": {"person_id": "t-ole", "name": "Ole", "roles": ["student"]}}
@@ -157,7 +157,7 @@ def test_lms_push_cannot_change_or_unenrol_staff_by_default(client, settings, au
     assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
 
 
-def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_settings, auth) -> None:  # noqa: ANN001
+def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_settings, auth) -> None:
     from fastapi.testclient import TestClient
 
     from peerlab.gateway.main import create_app
@@ -171,7 +171,7 @@ def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_setting
         assert _person(client, auth, "t-new")["roles"] == ["admin", "teacher"]
 
 
-def test_roster_events_carry_the_email_and_an_email_change_is_published(client, settings, auth) -> None:  # noqa: ANN001
+def test_roster_events_carry_the_email_and_an_email_change_is_published(client, settings, auth) -> None:
     """Projects matches catalogue supervisors to people by this e-mail."""
     admin = auth("t-admin", "admin")
     client.post("/v1/roster/import", content=CSV, headers={**admin, "content-type": "text/csv"})

@@ -29,7 +29,7 @@ REAL_LMS = "whsec_" + "cHJvZHVjdGlvbi1sbXMtc2VjcmV0LWZvci10ZXN0cw=="
     ({"jwt_secret": DEV_JWT_SECRET, "lms_inbound_secret": REAL_LMS}, "jwt_secret"),
     ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "webhook_allow_private": True}, "webhook_allow_private"),
 ])
-def test_production_refuses_development_secrets(overrides, field) -> None:  # noqa: ANN001
+def test_production_refuses_development_secrets(overrides, field) -> None:
     with pytest.raises(ValidationError, match=field):
         GatewaySettings(environment="production", **overrides)
     GatewaySettings(environment="dev", **overrides)  # dev and test keep working with the defaults
@@ -45,14 +45,14 @@ def test_a_malformed_lms_secret_is_refused_everywhere() -> None:
         GatewaySettings(environment="dev", lms_inbound_secret="whsec_%%%")
 
 
-def _start(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:  # noqa: ANN001
+def _start(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PEERLAB_")}
     base.update({"PEERLAB_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path}/gw.db", **env})
     return subprocess.run([sys.executable, "-c", "import peerlab.gateway.main"], env=base, capture_output=True,
                           text=True, timeout=120)
 
 
-def test_the_production_process_does_not_start_without_the_lms_secret(tmp_path) -> None:  # noqa: ANN001
+def test_the_production_process_does_not_start_without_the_lms_secret(tmp_path) -> None:
     """The probe's setup: production without PEERLAB_GATEWAY_LMS_INBOUND_SECRET."""
     env = {"PEERLAB_GATEWAY_ENVIRONMENT": "production", "PEERLAB_GATEWAY_JWT_SECRET": REAL_JWT}
     refused = _start(env, tmp_path)
@@ -61,7 +61,7 @@ def test_the_production_process_does_not_start_without_the_lms_secret(tmp_path) 
     assert started.returncode == 0, started.stderr[-2000:]
 
 
-def test_a_push_signed_with_the_published_secret_is_refused_in_production(make_settings) -> None:  # noqa: ANN001
+def test_a_push_signed_with_the_published_secret_is_refused_in_production(make_settings) -> None:
     settings = make_settings(environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS,
                              webhook_allow_private=False)
     body = json.dumps({"type": "person.enrolled", "data": {"person_id": "s1", "name": "Ada", "roles": ["student"]}})

@@ -36,14 +36,14 @@ def _verdict(student: str, verdict: str) -> Envelope:
     return Envelope.wrap(event, source="review", subject=student, course_id="02456-2021")
 
 
-def _subscribe(ws, token: str, query: str, sub_id: str = "1") -> None:  # noqa: ANN001
+def _subscribe(ws, token: str, query: str, sub_id: str = "1") -> None:
     ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     assert ws.receive_json()["type"] == "connection_ack"
     ws.send_json({"id": sub_id, "type": "subscribe", "payload": {"query": query}})
 
 
 @pytest.fixture
-def live_client(make_settings):  # noqa: ANN001, ANN201
+def live_client(make_settings):
     settings = make_settings(subscriptions_enabled=True)
     with TestClient(create_app(settings)) as client:
         hub = client.app.state.services.hub
@@ -51,7 +51,7 @@ def live_client(make_settings):  # noqa: ANN001, ANN201
         yield client, settings
 
 
-def test_my_review_tasks_arrive_and_nobody_elses(live_client, token) -> None:  # noqa: ANN001
+def test_my_review_tasks_arrive_and_nobody_elses(live_client, token) -> None:
     client, settings = live_client
     ada, alan = f"s{uuid.uuid4().hex[:6]}", f"s{uuid.uuid4().hex[:6]}"
     query = "subscription { myReviewTaskAllocated { taskToken assignmentId dueAt } }"
@@ -70,7 +70,7 @@ def test_my_review_tasks_arrive_and_nobody_elses(live_client, token) -> None:  #
         assert message["payload"]["data"]["myReviewTaskAllocated"]["taskToken"] == "tok-alan"
 
 
-def test_my_lab_status_changes_arrive(live_client, token) -> None:  # noqa: ANN001
+def test_my_lab_status_changes_arrive(live_client, token) -> None:
     client, settings = live_client
     ada, other = f"s{uuid.uuid4().hex[:6]}", f"s{uuid.uuid4().hex[:6]}"
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
@@ -82,7 +82,7 @@ def test_my_lab_status_changes_arrive(live_client, token) -> None:  # noqa: ANN0
                                                                      "origin": "teacher"}
 
 
-def test_a_socket_without_a_valid_token_is_refused(live_client) -> None:  # noqa: ANN001
+def test_a_socket_without_a_valid_token_is_refused(live_client) -> None:
     client, _ = live_client
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         ws.send_json({"type": "connection_init", "payload": {"authorization": "Bearer not-a-token"}})
@@ -93,7 +93,7 @@ def test_a_socket_without_a_valid_token_is_refused(live_client) -> None:  # noqa
         assert ws.receive()["code"] == 4403
 
 
-def _wait(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+def _wait(condition, timeout: float = 10.0) -> None:
     import time
 
     deadline = time.monotonic() + timeout
@@ -103,7 +103,7 @@ def _wait(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
 
 
 @pytest.mark.timeout(60)  # without the limit the refusal never comes and receive_json waits
-def test_subscriptions_per_connection_are_limited(live_client, token) -> None:  # noqa: ANN001
+def test_subscriptions_per_connection_are_limited(live_client, token) -> None:
     """Each subscription holds a queue in the fan-out: one connection may not open more than 10."""
     client, _ = live_client
     query = "subscription { myLabStatusChanged { labNumber } }"

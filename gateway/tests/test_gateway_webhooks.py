@@ -39,14 +39,14 @@ def _verdict() -> Envelope:
 class Harness:
     """The app for registration, plus the webhook consumer and dispatcher driven step by step."""
 
-    def __init__(self, client, settings, admin_headers) -> None:  # noqa: ANN001
+    def __init__(self, client, settings, admin_headers) -> None:
         self.client, self.settings, self.admin = client, settings, admin_headers
         self.engine = make_engine(settings)
         self.runner = ConsumerRunner(webhook_consumer_spec(settings), engine=self.engine,
                                      bootstrap=settings.kafka_bootstrap)
         self.dispatcher = WebhookDispatcher(self.engine, settings)
 
-    def register(self, url: str, **body) -> dict:  # noqa: ANN003
+    def register(self, url: str, **body) -> dict:
         response = self.client.post("/v1/webhooks/endpoints", json={"url": url, **body}, headers=self.admin)
         assert response.status_code == 201, response.text
         return response.json()
@@ -73,13 +73,13 @@ class Harness:
 
 
 @pytest.fixture
-def harness(client, settings, auth):  # noqa: ANN001, ANN201
+def harness(client, settings, auth):
     h = Harness(client, settings, auth("t-admin", "admin"))
     yield h
     h.close()
 
 
-def test_delivery_is_signed_and_verifies_and_a_flipped_byte_does_not(harness, receiver) -> None:  # noqa: ANN001
+def test_delivery_is_signed_and_verifies_and_a_flipped_byte_does_not(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
     assert endpoint["secret"].startswith("whsec_")
     harness.publish(_received())
@@ -103,7 +103,7 @@ def test_delivery_is_signed_and_verifies_and_a_flipped_byte_does_not(harness, re
     assert log["attempt_log"][0]["status_code"] == 204 and log["attempt_log"][0]["outcome"] == "success"
 
 
-def test_a_retry_after_the_clock_moved_is_signed_afresh(harness, receiver) -> None:  # noqa: ANN001
+def test_a_retry_after_the_clock_moved_is_signed_afresh(harness, receiver) -> None:
     """The first attempt goes out at T-10 min and fails; the retry at T carries T, not T-10 min, and
     verifies with standardwebhooks (whose tolerance is 5 minutes). Only the webhook id is kept."""
     clock_offset = [timedelta(minutes=-10)]
@@ -126,7 +126,7 @@ def test_a_retry_after_the_clock_moved_is_signed_afresh(harness, receiver) -> No
     assert delivery.status == "succeeded"
 
 
-def test_retries_keep_the_webhook_id_until_2xx(harness, receiver) -> None:  # noqa: ANN001
+def test_retries_keep_the_webhook_id_until_2xx(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
     receiver.script = [(500, {}, 0.0), (302, {"location": receiver.url + "/elsewhere"}, 0.0), (200, {}, 0.0)]
     harness.publish(_received())
@@ -152,7 +152,7 @@ def test_retries_keep_the_webhook_id_until_2xx(harness, receiver) -> None:  # no
     assert all(a["duration_ms"] >= 0 for a in log["attempt_log"])
 
 
-def test_410_disables_the_endpoint_and_tells_admins(harness, receiver) -> None:  # noqa: ANN001
+def test_410_disables_the_endpoint_and_tells_admins(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
     receiver.default = (410, {}, 0.0)
     harness.publish(_received(1))
@@ -166,7 +166,7 @@ def test_410_disables_the_endpoint_and_tells_admins(harness, receiver) -> None: 
 
 
 @pytest.mark.parametrize("status", [429, 503])
-def test_retry_after_is_honoured(harness, receiver, status) -> None:  # noqa: ANN001
+def test_retry_after_is_honoured(harness, receiver, status) -> None:
     endpoint = harness.register(receiver.url)
     receiver.script = [(status, {"retry-after": "120"}, 0.0)]
     harness.publish(_received())
@@ -176,7 +176,7 @@ def test_retry_after_is_honoured(harness, receiver, status) -> None:  # noqa: AN
     assert 110 <= wait <= 121
 
 
-def test_event_type_filter(harness, receiver) -> None:  # noqa: ANN001
+def test_event_type_filter(harness, receiver) -> None:
     endpoint = harness.register(receiver.url, event_types=["lab.verdict_set.v1"])
     harness.publish(_received())
     harness.publish(_verdict())
@@ -189,7 +189,7 @@ def test_event_type_filter(harness, receiver) -> None:  # noqa: ANN001
     assert bad.status_code == 422 and bad.json()["code"] == "unknown_event_type"
 
 
-def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> None:  # noqa: ANN001
+def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
     harness.publish(_received(1))
     harness.dispatcher.run_once()
@@ -209,7 +209,7 @@ def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> N
     assert len(receiver.requests) == 3 and len({r["headers"]["webhook-id"] for r in receiver.requests}) == 1
 
 
-def test_secret_rotation_signs_with_both_during_the_overlap(harness, receiver) -> None:  # noqa: ANN001
+def test_secret_rotation_signs_with_both_during_the_overlap(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
     rotated = harness.client.post(f"/v1/webhooks/endpoints/{endpoint['id']}/rotate-secret", json={},
                                   headers=harness.admin).json()
@@ -222,7 +222,7 @@ def test_secret_rotation_signs_with_both_during_the_overlap(harness, receiver) -
     Webhook(endpoint["secret"]).verify(request["body"], request["headers"])
 
 
-def test_timeout_counts_as_a_failure(make_settings, receiver, auth) -> None:  # noqa: ANN001
+def test_timeout_counts_as_a_failure(make_settings, receiver, auth) -> None:
     from fastapi.testclient import TestClient
 
     from peerlab.gateway.main import create_app
@@ -240,7 +240,7 @@ def test_timeout_counts_as_a_failure(make_settings, receiver, auth) -> None:  # 
         harness.close()
 
 
-def test_endpoint_failing_for_too_long_is_disabled(make_settings, receiver, auth) -> None:  # noqa: ANN001
+def test_endpoint_failing_for_too_long_is_disabled(make_settings, receiver, auth) -> None:
     from fastapi.testclient import TestClient
 
     from peerlab.gateway.main import create_app
@@ -270,7 +270,7 @@ def test_endpoint_failing_for_too_long_is_disabled(make_settings, receiver, auth
     "http://192.168.0.10/x", "http://169.254.169.254/latest/meta-data", "http://172.16.5.4/x",
     "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x", "ftp://example.org/x",
 ])
-def test_private_addresses_are_refused_at_registration(make_settings, auth, url) -> None:  # noqa: ANN001
+def test_private_addresses_are_refused_at_registration(make_settings, auth, url) -> None:
     from fastapi.testclient import TestClient
 
     from peerlab.gateway.main import create_app
@@ -281,7 +281,7 @@ def test_private_addresses_are_refused_at_registration(make_settings, auth, url)
     assert response.json()["code"] in ("unsafe_url", "invalid_url")
 
 
-def test_private_address_is_refused_at_delivery_too(make_settings, receiver, auth) -> None:  # noqa: ANN001
+def test_private_address_is_refused_at_delivery_too(make_settings, receiver, auth) -> None:
     """Registered while allowed (or the DNS answer changed since): the delivery checks again."""
     from fastapi.testclient import TestClient
 
@@ -301,7 +301,7 @@ def test_private_address_is_refused_at_delivery_too(make_settings, receiver, aut
         harness.close()
 
 
-def test_only_admins_manage_endpoints(client, auth, receiver) -> None:  # noqa: ANN001
+def test_only_admins_manage_endpoints(client, auth, receiver) -> None:
     for who in (auth("s210001"), auth("t-ta", "ta"), auth("t-ole", "teacher")):
         assert client.post("/v1/webhooks/endpoints", json={"url": receiver.url}, headers=who).status_code == 403
         assert client.get("/v1/webhooks/endpoints", headers=who).status_code == 403

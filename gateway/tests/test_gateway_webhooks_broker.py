@@ -12,7 +12,7 @@ from peerlab.chassis.db import make_engine
 from peerlab.gateway import worker
 
 
-def test_roster_change_reaches_the_lms_receiver_through_kafka(client, settings, auth, receiver) -> None:  # noqa: ANN001
+def test_roster_change_reaches_the_lms_receiver_through_kafka(client, settings, auth, receiver) -> None:
     admin = auth("t-admin", "admin")
     endpoint = client.post("/v1/webhooks/endpoints", headers=admin,
                            json={"url": receiver.url, "event_types": ["roster.person_enrolled.v1"]}).json()

@@ -55,7 +55,7 @@ def enqueue_many(engine: Engine, n: int, start: int = 0) -> None:
             enqueue(session, received(i), source="chassistest", subject=f"s-{i:05d}", course_id="c1")
 
 
-def record_effect(session: Session, envelope: Envelope, data) -> None:  # noqa: ANN001
+def record_effect(session: Session, envelope: Envelope, data) -> None:
     session.execute(insert(Effect).values(subject=envelope.subject))
 
 

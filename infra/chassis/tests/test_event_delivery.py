@@ -138,7 +138,7 @@ def test_poison_message_goes_to_dead_letter_topic_and_consumer_goes_on(make_kafk
     settings = settings_for(fresh_database_url("poison"), broker.bootstrap)
     engine = prepared_engine(settings)
 
-    def picky(session, envelope, data):  # noqa: ANN001
+    def picky(session, envelope, data):
         if envelope.subject == "s-00002":
             raise ValueError("cannot handle this submission")
         record_effect(session, envelope, data)

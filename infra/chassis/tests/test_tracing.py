@@ -56,7 +56,7 @@ def test_trace_id_survives_the_broker_from_request_to_the_next_event(
             envelope = enqueue(session, received(1), source="chassistest", subject="hand-in-1", course_id="c1")
         return {"event_id": envelope.id}
 
-    def handle(session, envelope: Envelope, data) -> None:  # noqa: ANN001
+    def handle(session, envelope: Envelope, data) -> None:
         record_effect(session, envelope, data)
         if envelope.subject == "hand-in-1":  # the hand-in produces the next event (a review task)
             enqueue(session, received(2), source="chassistest", subject="review-task-1", course_id="c1")

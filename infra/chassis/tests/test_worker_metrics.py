@@ -40,7 +40,7 @@ def test_a_group_that_never_committed_lags_by_everything(kafka_broker):
     topic, group = f"lag-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
     ensure_topics(kafka_broker.bootstrap, [topic], partitions=1)
     producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap)
-    for i in range(4):
+    for _ in range(4):
         producer.send(topic, value=b"y", partition=0).get(timeout=15)
     producer.close()
     sampler = LagSampler(kafka_broker.bootstrap, [ConsumerSpec(name=group, topics=[topic], handlers={})])

@@ -21,7 +21,7 @@ def examples():
 def test_every_event_type_has_an_example_and_a_versioned_name():
     for type_name, model in EVENT_MODELS.items():
         assert model.model_json_schema().get("examples"), f"{type_name} has no published example"
-        aggregate, verb, version = type_name.rsplit(".", 2)[0], *type_name.rsplit(".", 2)[1:]
+        _aggregate, _verb, version = type_name.rsplit(".", 2)
         assert version.startswith("v") and version[1:].isdigit(), type_name
         assert model.TOPIC in topics.ALL
 

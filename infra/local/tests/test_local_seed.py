@@ -1,6 +1,6 @@
 import logging
 
-from peerlab.local import seed
+from peerlab.local import seed_steps as seed
 
 
 def test_seed_without_steps_says_so(monkeypatch, caplog):

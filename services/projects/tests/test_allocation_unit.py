@@ -52,7 +52,7 @@ def _brute_force(groups, capacity):
         if any(n > capacity[p] for p, n in used.items()):
             continue
         placed = sum(p is not None for p in combo)
-        ranks = sum(g.project_ids.index(p) + 1 for g, p in zip(groups, combo) if p is not None)
+        ranks = sum(g.project_ids.index(p) + 1 for g, p in zip(groups, combo, strict=True) if p is not None)
         if (placed, -ranks) > (best[0], -best[1]):
             best = (placed, ranks)
     return best
@@ -131,11 +131,11 @@ def _brute_profiles(groups, capacity):
     best_profile, best_sum = None, None
     for combo in _every_allocation(groups, capacity):
         profile = [0] * depth
-        for g, p in zip(groups, combo):
+        for g, p in zip(groups, combo, strict=True):
             if p is not None:
                 profile[g.project_ids.index(p)] += 1
         placed = sum(profile)
-        rank_sum = sum(g.project_ids.index(p) + 1 for g, p in zip(groups, combo) if p is not None)
+        rank_sum = sum(g.project_ids.index(p) + 1 for g, p in zip(groups, combo, strict=True) if p is not None)
         best_profile = max(best_profile or tuple(profile), tuple(profile))
         best_sum = max(best_sum or (placed, -rank_sum), (placed, -rank_sum))
     return best_profile, best_sum

@@ -88,8 +88,9 @@ def test_roster_and_eligibility_gate(stack):
     stack.enrol("s210005", eligibility="undecided")
     client = stack.client()
     group = _found(client, stack)
-    join = lambda who, c=client: c.post("/v1/groups/join", json={"join_code": group["join_code"]},  # noqa: E731
-                                        headers=stack.auth(who))
+    def join(who, c=client):
+        return c.post("/v1/groups/join", json={"join_code": group["join_code"]}, headers=stack.auth(who))
+
     assert join("s219999").json()["code"] == "not_on_roster"
     refused = join("s210003")
     assert refused.status_code == 409 and refused.json()["code"] == "not_eligible"

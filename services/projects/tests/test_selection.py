@@ -64,7 +64,9 @@ def test_the_selection_deadline_follows_the_calendar_and_older_revisions_are_ign
     from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 
     client = stack.client()
-    window = lambda: client.get("/v1/selection-window", headers=stack.auth("s1")).json()  # noqa: E731
+    def window():
+        return client.get("/v1/selection-window", headers=stack.auth("s1")).json()
+
     assert window()["deadline"] is None and window()["open"] is True  # nothing published yet: open
     later = datetime.now(UTC) + timedelta(days=3)
 

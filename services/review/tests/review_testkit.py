@@ -90,7 +90,7 @@ class ReviewStack:
                 query = query.where(OutboxEvent.event_type == event_type)
             return [Envelope.from_bytes(row.payload) for row in s.execute(query).scalars()]
 
-    def count(self, model, *where) -> int:  # noqa: ANN001
+    def count(self, model, *where) -> int:
         with self.session() as s:
             return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 

@@ -47,5 +47,5 @@ def test_worker_and_api_processes(make_kafka_broker, fresh_database_url, spawn_s
     assert ready.status_code == 200, ready.text
 
 
-def _envelope(data) -> bytes:  # noqa: ANN001
+def _envelope(data) -> bytes:
     return Envelope.wrap(data, source="submissions", subject=data.submission_id, course_id="02456-2021").to_bytes()

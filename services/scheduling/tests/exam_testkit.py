@@ -19,13 +19,13 @@ BASE = f"/v1/courses/{COURSE}"
 
 
 class ExamKit:
-    def __init__(self, stack) -> None:  # noqa: ANN001
+    def __init__(self, stack) -> None:
         self.stack = stack
         self.runner = ConsumerRunner(exam_handlers.consumer_spec(), engine=stack.engine, bootstrap=NO_BROKER)
         self.client = stack.client()
         self.staff = stack.auth("t1", "teacher")
 
-    def _feed(self, data, subject: str) -> str:  # noqa: ANN001
+    def _feed(self, data, subject: str) -> str:
         raw = Envelope.wrap(data, source="test", subject=subject, course_id=COURSE).to_bytes()
         return self.runner.handle_message(raw, stop=threading.Event())
 
@@ -50,15 +50,15 @@ class ExamKit:
                                 headers=self.staff)
             assert r.status_code in (200, 201), r.text
 
-    def examiner(self, person_id: str, windows: list[tuple[str, str]], email: str | None = None):  # noqa: ANN201
+    def examiner(self, person_id: str, windows: list[tuple[str, str]], email: str | None = None):
         body = {"name": f"Examiner {person_id}", "email": email, "availability": [
             {"exam_day_id": DAY, "starts_at": local_time(a), "ends_at": local_time(b)} for a, b in windows]}
         return self.client.put(f"{BASE}/examiners/{person_id}", json=body, headers=self.staff)
 
-    def plan(self):  # noqa: ANN201
+    def plan(self):
         return self.client.post(f"{BASE}/exam-days/{DAY}/plan", headers=self.staff)
 
-    def publish(self):  # noqa: ANN201
+    def publish(self):
         return self.client.post(f"{BASE}/exam-days/{DAY}/plan/publish", headers=self.staff)
 
 

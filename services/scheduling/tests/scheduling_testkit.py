@@ -82,7 +82,7 @@ class SchedulingStack:
         raw = Envelope.wrap(data, source="projects", subject=group_id, course_id=COURSE, event_id=event_id).to_bytes()
         return self.runner.handle_message(raw, stop=threading.Event())
 
-    def client(self, clock=None, **overrides) -> TestClient:  # noqa: ANN001
+    def client(self, clock=None, **overrides) -> TestClient:
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         client = TestClient(create_app(settings, clock=clock))
         client.__enter__()

@@ -49,7 +49,7 @@ def test_a_feed_is_read_without_a_token_holds_the_own_booking_and_can_be_replace
     assert client.get("/v1/calendar-feeds/not-a-secret-at-all-xxxxxxxx/calendar.ics").status_code == 404
 
 
-def _feed_of(client, headers) -> dict[str, icalendar.Event]:  # noqa: ANN001
+def _feed_of(client, headers) -> dict[str, icalendar.Event]:
     url = client.post(f"/v1/courses/{COURSE}/me/calendar-feed", headers=headers).json()["url"]
     return _events(client.get("/v1/" + url.split("/v1/", 1)[1]).content)
 

@@ -51,7 +51,7 @@ def test_a_short_term_leaves_out_the_weeks_it_does_not_have():
                     "report"]
 
 
-def _dates(client, headers) -> dict[str, dict]:  # noqa: ANN001
+def _dates(client, headers) -> dict[str, dict]:
     body = client.get(f"/v1/courses/{COURSE}/calendar/dates", headers=headers).json()
     return {d["key"]: d for d in body["dates"]}
 

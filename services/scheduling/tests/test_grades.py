@@ -14,7 +14,7 @@ FINALISED, RELEASED = "grade.finalised.v1", "grades.released.v1"
 
 
 @pytest.fixture
-def kit(stack) -> ExamKit:  # noqa: ANN001
+def kit(stack) -> ExamKit:
     """g-1 (s1, s2, PhD p3) presents at 09:00 and is visited by two of e1..e3 (published); g-phd
     (p4, p5) does not present; e9 is an examiner who visits nobody."""
     built = ExamKit(stack)
@@ -31,12 +31,12 @@ def _visitors(kit) -> list[str]:
     return sorted(v["examiner_id"] for v in kit.client.get(f"{BASE}/groups/g-1/visits", headers=kit.staff).json())
 
 
-def _grade(kit, examiner: str, student: str, grade):  # noqa: ANN001
+def _grade(kit, examiner: str, student: str, grade):
     return kit.client.put(f"{BASE}/students/{student}/grade", json={"grade": grade},
                           headers=kit.stack.auth(examiner, "examiner"))
 
 
-def _report(kit, group: str, examiners: list[str]):  # noqa: ANN001
+def _report(kit, group: str, examiners: list[str]):
     r = kit.client.put(f"{BASE}/groups/{group}/report-assessment", json={"examiner_ids": examiners}, headers=kit.staff)
     assert r.status_code == 200, r.text
 

@@ -280,7 +280,7 @@ PLAN_2021_LABS = {
 
 
 @pytest.fixture
-def calendar_feed(stack) -> CalendarFeed:  # noqa: ANN001
+def calendar_feed(stack) -> CalendarFeed:
     return CalendarFeed(stack)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def test_a_version_number_out_of_range_is_refused_before_the_database(stack, make_notebook) -> None:  # noqa: ANN001
+def test_a_version_number_out_of_range_is_refused_before_the_database(stack, make_notebook) -> None:
     """A version past the INTEGER column used to reach the query (integer out of range: 500)."""
     stack.assignment("lab-1", lab_number=1)
     handed_in = stack.hand_in("lab-1", "s210001", make_notebook())
@@ -21,7 +21,7 @@ def test_a_version_number_out_of_range_is_refused_before_the_database(stack, mak
                                 headers=stack.auth("s210001")).status_code == 200
 
 
-def test_an_assignment_time_out_of_any_course_year_is_a_422(stack) -> None:  # noqa: ANN001
+def test_an_assignment_time_out_of_any_course_year_is_a_422(stack) -> None:
     """A deadline near year 1 (or 9999) with an offset could not be converted to UTC (OverflowError: 500)."""
     body = {"kind": "lab", "title": "HTTP request latency", "opens_at": "2000-01-01T00:01:02Z",
             "deadline": "0001-01-01T00:00:01.0+00:01"}

@@ -45,7 +45,7 @@ def _alices_notebook() -> bytes:
     return json.dumps(nb).encode()
 
 
-def _not_found_shape(response) -> tuple:  # noqa: ANN001
+def _not_found_shape(response) -> tuple:
     body = response.json()
     return response.status_code, body["code"], body["detail"]
 

@@ -82,7 +82,7 @@ class GatewaySettings(ServiceSettings):
     def _lms_secret_is_a_standard_webhooks_secret(cls, value: str) -> str:
         try:
             Webhook(value)
-        except Exception as exc:  # noqa: BLE001 - any decoding failure means a bad secret
+        except Exception as exc:  # any decoding failure means a bad secret
             raise ValueError("lms_inbound_secret must be a Standard Webhooks secret (whsec_<base64>)") from exc
         return value
 

@@ -10,7 +10,7 @@ from peerlab.chassis.db import make_engine
 from peerlab.chassis.settings import ServiceSettings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from chassis_testkit import record_effect  # noqa: E402
+from chassis_testkit import record_effect
 
 url, bootstrap, topic, group, crash_after = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 settings = ServiceSettings(service_name="chassistest", environment="test", database_url=url, kafka_bootstrap=bootstrap)

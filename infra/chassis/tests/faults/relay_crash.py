@@ -15,7 +15,7 @@ settings = ServiceSettings(service_name="chassistest", environment="test", datab
 relay = build_relay(make_engine(settings), settings)
 
 
-def die_after_acknowledgement(claimed):  # noqa: ANN001
+def die_after_acknowledgement(claimed):
     for future in claimed.futures:
         future.get(timeout=30)
     os._exit(9)  # the batch is on the broker; the database never hears of it

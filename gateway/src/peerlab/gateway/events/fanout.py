@@ -143,5 +143,5 @@ def _offer(queue: asyncio.Queue, envelope: Envelope) -> None:
 def _close(consumer: KafkaConsumer) -> None:
     try:
         consumer.close()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - closing a broken consumer may fail in many ways
         pass

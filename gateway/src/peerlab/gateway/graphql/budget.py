@@ -200,7 +200,7 @@ def deadline_rule(budget_s: float) -> type[ValidationRule]:
     """
 
     class DeadlineRule(ValidationRule):
-        def __init__(self, context) -> None:  # noqa: ANN001
+        def __init__(self, context) -> None:
             super().__init__(context)
             self.deadline = time.thread_time() + budget_s
 

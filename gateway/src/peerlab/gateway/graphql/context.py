@@ -16,10 +16,10 @@ from peerlab.gateway.clients.base import CallBudget, CallCounter, ServiceClient
 from peerlab.gateway.clients.review import ReviewClient
 from peerlab.gateway.clients.submissions import SubmissionsClient
 from peerlab.gateway.graphql.errors import GatewayError, forbidden, not_authenticated
+from peerlab.gateway.graphql.loaders import Loaders
 from peerlab.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
-    from peerlab.gateway.graphql.loaders import Loaders
     from peerlab.gateway.events.fanout import SubscriptionHub
 
 
@@ -120,8 +120,6 @@ class GatewayContext(BaseContext):
 
     @cached_property
     def loaders(self) -> Loaders:
-        from peerlab.gateway.graphql.loaders import Loaders
-
         return Loaders(self)
 
     def extra(self) -> dict[str, Any]:

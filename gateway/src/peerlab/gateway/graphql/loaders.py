@@ -7,25 +7,45 @@ A staff query over 400 students and their 8 labs therefore costs one call per lo
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from anyio import to_thread
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
 from peerlab.gateway import repository
 from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.clients.review import ReviewClient
+from peerlab.gateway.clients.submissions import SubmissionsClient
 from peerlab.gateway.graphql.errors import from_backend
 from peerlab.gateway.models import Enrolment, Person
-
-if TYPE_CHECKING:
-    from peerlab.gateway.graphql.context import GatewayContext
+from peerlab.gateway.settings import GatewaySettings
 
 MAX_BATCH = 500
 
 
+class _Engine(Protocol):
+    @property
+    def engine(self) -> Engine: ...
+
+
+class LoaderContext(Protocol):
+    """What the loaders read from the request's context (``GatewayContext`` is one; no import of it
+    here, so the context may build its loaders without an import cycle)."""
+
+    @property
+    def services(self) -> _Engine: ...
+    @property
+    def settings(self) -> GatewaySettings: ...
+    @property
+    def submissions(self) -> SubmissionsClient: ...
+    @property
+    def review(self) -> ReviewClient: ...
+
+
 class Loaders:
-    def __init__(self, context: GatewayContext) -> None:
+    def __init__(self, context: LoaderContext) -> None:
         self.context = context
         self.person = DataLoader(self._people, max_batch_size=MAX_BATCH)
         self.assignment = DataLoader(self._assignments, max_batch_size=MAX_BATCH)
@@ -81,7 +101,7 @@ class Loaders:
         return [by_id.get(i) for i in ids]
 
 
-async def _call(awaitable):  # noqa: ANN001, ANN202
+async def _call(awaitable):
     try:
         return await awaitable
     except BackendError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from peerlab.gateway.graphql.submissions import DownloadLink, _dt, download_link
+from peerlab.gateway.graphql.values import DownloadLink, _dt, download_link
 
 
 @strawberry.type

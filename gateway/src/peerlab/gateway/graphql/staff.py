@@ -21,7 +21,8 @@ from peerlab.gateway.graphql.loaders import _call
 from peerlab.gateway.graphql.pagination import Connection, decode_cursor, keyset_page, page_size
 from peerlab.gateway.graphql.review import Eligibility, LabStatus, ReviewRound, Verdict
 from peerlab.gateway.graphql.scalars import JSON
-from peerlab.gateway.graphql.submissions import Submission, _dt
+from peerlab.gateway.graphql.submissions import Submission
+from peerlab.gateway.graphql.values import _dt
 
 
 async def roster_page(info: Info, *, role: str | None, first: int | None, after: str | None) -> Connection[Person]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,15 +12,10 @@ from strawberry.types import Info
 from peerlab.gateway.clients.base import BackendError
 from peerlab.gateway.graphql.errors import from_backend
 from peerlab.gateway.graphql.scalars import JSON, AssignmentKind, OwnerType
+from peerlab.gateway.graphql.values import DownloadLink, _dt, download_link
 
 if TYPE_CHECKING:
     from peerlab.gateway.graphql.review import ReviewRound
-
-
-def _dt(value: str | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 @strawberry.type
@@ -67,28 +61,6 @@ class Assignment:
         principal = info.context.user()
         rows = await info.context.loaders.submissions_of_owner.load(principal.sub)
         return next((Submission.from_api(r) for r in rows if r["assignment_id"] == self.id), None)
-
-
-@strawberry.type(description="A short-lived presigned GET of a stored file (fetch it at once).")
-class DownloadLink:
-    url: str
-    file_name: str
-    expires_at: datetime
-
-    @classmethod
-    def from_api(cls, row: dict[str, Any]) -> DownloadLink:
-        return cls(url=row["url"], file_name=row["file_name"], expires_at=_dt(row["expires_at"]))
-
-
-async def download_link(call: Awaitable[dict[str, Any]]) -> DownloadLink | None:
-    """A service's download answer as a ``DownloadLink``; its 404 (nothing to download, or not
-    the caller's to see) is null, other 4xx are visible errors, anything else is masked."""
-    try:
-        return DownloadLink.from_api(await call)
-    except BackendError as exc:
-        if exc.status == 404:
-            return None
-        raise from_backend(exc) from exc
 
 
 @strawberry.type

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from peerlab.gateway.graphql.errors import GatewayError
 from peerlab.gateway.graphql.review import EligibilityState, VerdictValue
-from peerlab.gateway.graphql.submissions import _dt
+from peerlab.gateway.graphql.values import _dt
 
 
 @strawberry.type(description="A review task was allocated to you.")
@@ -43,7 +43,7 @@ class EligibilityChanged:
     changed_at: datetime
 
 
-def _hub(info: Info):  # noqa: ANN202
+def _hub(info: Info):
     hub = info.context.services.hub
     if hub is None:
         raise GatewayError("subscriptions_unavailable", "Subscriptions are not enabled on this gateway.")

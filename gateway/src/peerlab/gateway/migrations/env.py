@@ -2,9 +2,9 @@
 
 from sqlmodel import SQLModel
 
-import peerlab.chassis.inbox  # noqa: F401 - tables in the metadata
-import peerlab.chassis.outbox  # noqa: F401
-import peerlab.gateway.models  # noqa: F401
+import peerlab.chassis.inbox  # registers inbox_entry
+import peerlab.chassis.outbox  # registers outbox_event
+import peerlab.gateway.models  # noqa: F401 - registers the gateway's tables
 from peerlab.chassis.migrations import run_env
 
 run_env(SQLModel.metadata)

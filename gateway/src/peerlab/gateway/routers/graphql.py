@@ -84,7 +84,7 @@ class _Router(GraphQLRouter):
         """Refuse a WebSocket whose ``connection_init`` carries no valid token."""
         try:
             principal = context.principal
-        except Exception as exc:  # noqa: BLE001 - an invalid token is a rejection, not a crash
+        except Exception as exc:  # an invalid token is a rejection, not a crash
             raise ConnectionRejectionError({"code": "invalid_token"}) from exc
         if principal is None:
             raise ConnectionRejectionError({"code": "unauthenticated"})

@@ -69,7 +69,7 @@ class WebhookDispatcher:
         for future in [self.pool.submit(self._deliver, job) for job in jobs]:
             try:
                 future.result()
-            except Exception:  # noqa: BLE001 - the lease makes it due again later
+            except Exception:  # the lease makes it due again later
                 log.exception("webhook delivery failed to record")
         return len(jobs)
 

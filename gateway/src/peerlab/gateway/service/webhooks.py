@@ -40,7 +40,7 @@ def _check_secret(secret: str) -> str:
         raise ProblemError(422, "invalid_secret", "A secret must start with whsec_.")
     try:
         Webhook(secret)
-    except Exception as exc:  # noqa: BLE001 - any decoding failure means a bad secret
+    except Exception as exc:  # any decoding failure means a bad secret
         raise ProblemError(422, "invalid_secret", "The secret is not base64 after whsec_.") from exc
     if len(base64.b64decode(secret[6:] + "==")) < 24:
         raise ProblemError(422, "invalid_secret", "The secret must hold at least 24 random bytes.")

@@ -32,7 +32,7 @@ RELAY_POOL_SIZE = 2
 RELAY_MAX_OVERFLOW = 3
 
 
-def build_relay(app_or_engine, settings: ServiceSettings) -> OutboxRelay:  # noqa: ANN001
+def build_relay(app_or_engine, settings: ServiceSettings) -> OutboxRelay:
     engine = getattr(getattr(app_or_engine, "state", None), "engine", app_or_engine)
     return OutboxRelay(
         engine,

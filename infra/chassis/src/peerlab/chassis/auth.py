@@ -115,7 +115,7 @@ def get_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: Role):  # noqa: ANN201 - returns a FastAPI dependency
+def require_roles(*roles: Role):  # returns a FastAPI dependency
     """Dependency: the caller must hold at least one of ``roles``."""
 
     def dependency(principal: CurrentPrincipal) -> Principal:

@@ -93,7 +93,7 @@ class ConsumerRunner:
                 if stop.wait(min(5.0, self.spec.backoff_s * 2 ** min(attempt, 5))):
                     raise
                 attempt = 0
-            except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the consumer
+            except Exception as exc:  # a handler bug must not stop the consumer
                 if attempt >= self.spec.max_attempts or isinstance(exc, PoisonMessage | ValidationError):
                     log.error("%s: %s failed %d times; dead-lettering: %s",
                               self.spec.name, envelope.id, attempt, exc)
@@ -174,5 +174,5 @@ class ConsumerRunner:
 def _close_quietly(consumer: KafkaConsumer) -> None:
     try:
         consumer.close(autocommit=False)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - closing a broken consumer may fail in many ways
         pass

@@ -61,7 +61,7 @@ def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
 
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling off: SQLAlchemy's "begin" event issues BEGIN
     # (IMMEDIATE), which also makes SAVEPOINTs behave.
     dbapi_connection.isolation_level = None
@@ -73,7 +73,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:  # noqa: ANN001
+def _sqlite_begin_immediate(connection) -> None:
     """Take SQLite's write lock when the transaction begins, not at its first write.
 
     A deferred transaction that read first and then writes after another writer committed fails
@@ -85,7 +85,7 @@ def _sqlite_begin_immediate(connection) -> None:  # noqa: ANN001
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _sqlite_begin(connection) -> None:  # noqa: ANN001
+def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
@@ -137,7 +137,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 await _in_thread(session.close)
 
 
-async def _in_thread(fn) -> None:  # noqa: ANN001
+async def _in_thread(fn) -> None:
     # A private limiter: finishing a session never queues behind requests waiting for threads.
     await anyio.to_thread.run_sync(fn, limiter=anyio.CapacityLimiter(1))
 

@@ -30,11 +30,11 @@ def current_correlation_id() -> str | None:
     return _correlation_id.get()
 
 
-def set_correlation_id(value: str | None):  # noqa: ANN201 - returns a contextvar token
+def set_correlation_id(value: str | None):  # returns a contextvar token
     return _correlation_id.set(value)
 
 
-def reset_correlation_id(token) -> None:  # noqa: ANN001
+def reset_correlation_id(token) -> None:
     _correlation_id.reset(token)
 
 

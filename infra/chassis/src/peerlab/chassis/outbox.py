@@ -87,5 +87,5 @@ def _write_pending_on_commit(session: OrmSession) -> None:
 
 
 @event.listens_for(OrmSession, "after_soft_rollback")
-def _drop_pending_on_rollback(session: OrmSession, _previous_transaction) -> None:  # noqa: ANN001
+def _drop_pending_on_rollback(session: OrmSession, _previous_transaction) -> None:
     session.info.pop(_PENDING, None)

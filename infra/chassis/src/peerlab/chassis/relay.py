@@ -264,7 +264,7 @@ class OutboxRelay:
                         claimed.session.close()
                 else:
                     self._complete(claimed)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - any failure fails the pipeline; its rows are claimed again
                 log.warning("relay: %s", exc)
                 failed.set()
             finally:

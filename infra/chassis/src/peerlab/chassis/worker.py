@@ -37,7 +37,7 @@ def _periodic_loop(job: PeriodicJob, engine: Engine, stop: threading.Event) -> N
         try:
             with unit_of_work(engine) as session:
                 job.run(session)
-        except Exception:  # noqa: BLE001 - a failing run is retried at the next tick
+        except Exception:  # a failing run is retried at the next tick
             log.exception("periodic job %s failed", job.name)
         stop.wait(job.interval_s)
 

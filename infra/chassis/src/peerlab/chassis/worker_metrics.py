@@ -43,7 +43,7 @@ def timed(spec: ConsumerSpec) -> ConsumerSpec:
     def wrap(event_type: str, handler: Callable) -> Callable:
         histogram = HANDLER_SECONDS.labels(spec.name, event_type)
 
-        def run(session, envelope, data):  # noqa: ANN001, ANN202 - same signature as the handler
+        def run(session, envelope, data):  # same signature as the handler
             started = time.perf_counter()
             try:
                 return handler(session, envelope, data)
@@ -105,7 +105,7 @@ class LagSampler:
             try:
                 if client is not None:
                     client.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - closing a broken client may fail in many ways
                 pass
         self._admin = self._offsets = None
 
@@ -115,7 +115,7 @@ def serve(host: str, port: int, *, threads: Callable[[], Sequence[threading.Thre
     """Start the worker's HTTP endpoint in a daemon thread; returns the server (``.shutdown()``)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:  # http.server's name
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
                 self._answer(200, generate_latest(), CONTENT_TYPE_LATEST)

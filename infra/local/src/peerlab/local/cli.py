@@ -33,7 +33,7 @@ _add_ops()
 @app.command()
 def token(
     sub: Annotated[str, typer.Option(help="Subject (person id).")],
-    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["student"],  # noqa: B006
+    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["student"],
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
     name: Annotated[str | None, typer.Option(help="Display name claim.")] = None,
     secret: Annotated[str, typer.Option(envvar="PEERLAB_DEV_JWT_SECRET", help="HS256 secret.")] = DEV_JWT_SECRET,
@@ -53,7 +53,7 @@ def dev(
              "for a demo). Default: the plan's 2021-08-30.")] = None,
     admin_ttl: Annotated[int, typer.Option(help="Lifetime of the printed admin token, seconds.")] = 7 * 24 * 3600,
     service: Annotated[list[str], typer.Option(
-        help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],  # noqa: B006
+        help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],
 ) -> None:
     """Run the broker and every service (migrations, API, worker) until Ctrl-C."""
     from peerlab.local import first_hour

@@ -1,52 +1,18 @@
 """Seed a demo course into a running stack through the services' own APIs.
 
-Steps are registered with :func:`seed_step`; each gets the service URLs (by service name)
-and a bearer token, and calls the public APIs, so seeding exercises the same paths a user does.
+Steps are registered with :func:`seed_step` (in :mod:`peerlab.local.seed_steps`); each gets the
+service URLs (by service name) and a bearer token, and calls the public APIs, so seeding exercises
+the same paths a user does. Importing this module registers the course's steps, in this order.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-
-log = logging.getLogger("peerlab.local.seed")
-
-
-@dataclass(frozen=True)
-class SeedOptions:
-    term_start: date | None = None  # week 1's Monday; None: the course plan's (30 Aug 2021)
-    calendar_wait_s: float = 60.0  # how long to wait for submissions to learn the calendar's dates
-
-
-SeedStep = Callable[[dict[str, str], str, SeedOptions], None]
-_STEPS: list[tuple[str, SeedStep]] = []
-
-
-def seed_step(func: SeedStep) -> SeedStep:
-    """Register ``func(urls, token, options)`` to run, in registration order, by :func:`seed_course`."""
-    _STEPS.append((func.__name__, func))
-    return func
-
-
-def seed_course(urls: dict[str, str], token: str, options: SeedOptions | None = None) -> list[str]:
-    """Run every registered step whose services are up; return the names of the steps run."""
-    options = options or SeedOptions()
-    if not _STEPS:
-        log.warning("no seed steps registered")
-        return []
-    ran = []
-    for name, step in _STEPS:
-        log.info("seed step %s", name)
-        step(urls, token, options)
-        ran.append(name)
-    return ran
-
-
-# The course the dev stack seeds; importing the module registers its steps (after seed_step exists).
 # The history goes first: it must play the fall-2021 labs before the calendar holds the 2021 term.
-from peerlab.local import seed_history as _seed_history  # noqa: E402,F401
-from peerlab.local import seed_course as _seed_course  # noqa: E402,F401
-from peerlab.local import seed_demo as _seed_demo  # noqa: E402,F401
-from peerlab.local import seed_demo_exam as _seed_demo_exam  # noqa: E402,F401
+from peerlab.local import seed_history as _seed_history  # isort: skip
+from peerlab.local import seed_course as _seed_course
+from peerlab.local import seed_demo as _seed_demo
+from peerlab.local import seed_demo_exam as _seed_demo_exam
+from peerlab.local.seed_steps import SeedOptions, SeedStep, seed_course, seed_step
+
+__all__ = ["SeedOptions", "SeedStep", "seed_course", "seed_step"]
+STEP_MODULES = (_seed_history, _seed_course, _seed_demo, _seed_demo_exam)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from peerlab.local.seed import SeedOptions, seed_step
+from peerlab.local.seed_steps import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed, with_service
 from peerlab.local.seed_course_data import (
     CATALOGUE_YEARS, COURSE_ID, LAB_TOPICS, PROJECT_HANDINS, ROOMS, demo_people, lab_title, shifted_plan,

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
-from peerlab.local.seed import SeedOptions, seed_step
+from peerlab.local.seed_steps import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed, with_service
 from peerlab.local.seed_course_data import COURSE_ID
 

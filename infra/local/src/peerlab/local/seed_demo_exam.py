@@ -18,7 +18,7 @@ import httpx
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.documents import text_pdf
-from peerlab.local.seed import SeedOptions, seed_step
+from peerlab.local.seed_steps import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed
 from peerlab.local.seed_course_data import COURSE_ID
 

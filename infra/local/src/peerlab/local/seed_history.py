@@ -28,18 +28,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import httpx
-from peerlab.local.seed import SeedOptions, seed_step
+from peerlab.local.seed_steps import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed
 from peerlab.local.seed_course_data import COURSE_ID, LAB_TOPICS, TERM, shifted_plan
 
 log = logging.getLogger("peerlab.local.seed")
 
 STUDENTS = 40
-LATE = (29, 30, 31, 32)               # tried to hand in lab 8 after its deadline (refused)
-FAILED_AND_RESUBMITTED = (7, 3)       # student 7's lab 3: failed, re-submitted, passed
-FAILED = (8, 2)                       # student 8's lab 2: failed, stays failed
+LATE = (29, 30, 31, 32)  # tried to hand in lab 8 after its deadline (refused)
+FAILED_AND_RESUBMITTED = (7, 3)  # student 7's lab 3: failed, re-submitted, passed
+FAILED = (8, 2)  # student 8's lab 2: failed, stays failed
 RESUBMISSION = "lab-3-resubmission-s210007"
 WAIT_S = 300.0  # review consumes ~300 events first; slow on a loaded machine
 HAND_IN_THREADS = 4
@@ -78,8 +79,10 @@ def seed_history(urls: dict[str, str], token: str, options: SeedOptions) -> None
     clients = {name: SeedClient(name, urls[name], token) for name in ("gateway", "scheduling", "submissions", "review")}
     try:
         if clients["scheduling"]._http.get(f"/v1/courses/{COURSE_ID}/term").status_code != 404:
-            log.info("history: the term exists already, so the history was played (or the data directory "
-                     "predates it); left as it is")
+            log.info(
+                "history: the term exists already, so the history was played (or the data directory "
+                "predates it); left as it is"
+            )
             return
         started = time.monotonic()
         _play(clients, options)
@@ -101,13 +104,14 @@ def _play(clients: dict[str, SeedClient], options: SeedOptions) -> None:
     opened = f"{TERM['first_monday']}T00:00:00+00:00"  # open since the 2021 term's start
     labs = [(aid, body) for aid, body in lab_assignments() if body["kind"] == "lab"]
     for assignment_id, body in labs:
-        _retry(lambda: submissions.put(f"/v1/assignments/{assignment_id}", {**body, "opens_at": opened}),
-               "calendar_date_unknown", options.calendar_wait_s)
+        put = partial(submissions.put, f"/v1/assignments/{assignment_id}", {**body, "opens_at": opened})
+        _retry(put, "calendar_date_unknown", options.calendar_wait_s)
     _hand_in_all(submissions._http)
     scheduling.put(f"/v1/courses/{COURSE_ID}/term", TERM)  # every date back to fall 2021 (audited moves)
     _wait(lambda: _closed(submissions, [aid for aid, _ in labs]), "labs 1-8 to close")
-    _wait(lambda: _allocated(clients["review"], [body["lab_number"] for _, body in labs]),
-          "review to allocate labs 1-8")
+    _wait(
+        lambda: _allocated(clients["review"], [body["lab_number"] for _, body in labs]), "review to allocate labs 1-8"
+    )
     _late_attempts(submissions._http)
     _verdicts_and_resubmission(clients)
 
@@ -115,9 +119,12 @@ def _play(clients: dict[str, SeedClient], options: SeedOptions) -> None:
 def _hand_in_all(http: httpx.Client) -> None:
     from peerlab.local.seed_demo import _hand_in
 
-    work = [(f"lab-{k}", student(n), f"history-lab-{k}-{student(n)}-{v}")
-            for n in range(1, STUDENTS + 1) for k in labs_handed_in(n)
-            for v in ((1, 2) if k == 1 and n <= 5 else (1,))]  # students 1-5 improved lab 1 before its deadline
+    work = [
+        (f"lab-{k}", student(n), f"history-lab-{k}-{student(n)}-{v}")
+        for n in range(1, STUDENTS + 1)
+        for k in labs_handed_in(n)
+        for v in ((1, 2) if k == 1 and n <= 5 else (1,))
+    ]  # students 1-5 improved lab 1 before its deadline
     with ThreadPoolExecutor(HAND_IN_THREADS) as pool:
         list(pool.map(lambda item: _hand_in(http, *item), work))
     log.info("history: %d hand-ins of labs 1-8", len(work))
@@ -127,9 +134,16 @@ def _late_attempts(http: httpx.Client) -> None:
     from peerlab.local.seed_demo import _as, _notebook
 
     for n in LATE:
-        response = http.post("/v1/assignments/lab-8/submissions", params={"file_name": "week8-EXE.ipynb"},
-                             content=_notebook(), headers={**_as(student(n)), "Idempotency-Key": f"history-late-{n}",
-                                                           "content-type": "application/octet-stream"})
+        response = http.post(
+            "/v1/assignments/lab-8/submissions",
+            params={"file_name": "week8-EXE.ipynb"},
+            content=_notebook(),
+            headers={
+                **_as(student(n)),
+                "Idempotency-Key": f"history-late-{n}",
+                "content-type": "application/octet-stream",
+            },
+        )
         if response.status_code != 409 or response.json().get("code") != "deadline_passed":
             raise SeedFailed(f"a late hand-in of lab 8 answered {response.status_code}: {response.text[:300]}")
     log.info("history: %d late hand-ins of lab 8 refused (deadline_passed)", len(LATE))
@@ -140,21 +154,39 @@ def _verdicts_and_resubmission(clients: dict[str, SeedClient]) -> None:
 
     review, submissions = clients["review"], clients["submissions"]
     for n, k in (FAILED_AND_RESUBMITTED, FAILED):
-        review.put(f"/v1/students/{student(n)}/labs/{k}/verdict",
-                   {"verdict": "fail", "comment": "Demo: the backpropagation exercise is missing."})
+        review.put(
+            f"/v1/students/{student(n)}/labs/{k}/verdict",
+            {"verdict": "fail", "comment": "Demo: the backpropagation exercise is missing."},
+        )
     n, k = FAILED_AND_RESUBMITTED
     at = datetime.now(UTC)
-    submissions.put(f"/v1/assignments/{RESUBMISSION}", {
-        "kind": "resubmission", "title": f"Lab {k}: re-submission of {student(n)}", "resubmits_assignment_id": f"lab-{k}",
-        "lab_number": k, "owner_type": "student", "opens_at": (at - timedelta(days=1)).isoformat(),
-        "deadline": (at + timedelta(days=7)).isoformat()})
+    submissions.put(
+        f"/v1/assignments/{RESUBMISSION}",
+        {
+            "kind": "resubmission",
+            "title": f"Lab {k}: re-submission of {student(n)}",
+            "resubmits_assignment_id": f"lab-{k}",
+            "lab_number": k,
+            "owner_type": "student",
+            "opens_at": (at - timedelta(days=1)).isoformat(),
+            "deadline": (at + timedelta(days=7)).isoformat(),
+        },
+    )
     # submissions learns the fail from review's event; until then the re-submission is refused (403)
-    _retry(lambda: _hand_in(submissions._http, RESUBMISSION, student(n), f"history-{RESUBMISSION}"),
-           "answered 403", WAIT_S)
-    review.put(f"/v1/students/{student(n)}/labs/{k}/verdict",
-               {"verdict": "pass", "comment": "Demo: the re-submission is complete."})
-    log.info("history: %s failed lab %d and passed on re-submission; %s failed lab %d", student(n), k,
-             student(FAILED[0]), FAILED[1])
+    _retry(
+        lambda: _hand_in(submissions._http, RESUBMISSION, student(n), f"history-{RESUBMISSION}"), "answered 403", WAIT_S
+    )
+    review.put(
+        f"/v1/students/{student(n)}/labs/{k}/verdict",
+        {"verdict": "pass", "comment": "Demo: the re-submission is complete."},
+    )
+    log.info(
+        "history: %s failed lab %d and passed on re-submission; %s failed lab %d",
+        student(n),
+        k,
+        student(FAILED[0]),
+        FAILED[1],
+    )
 
 
 def _closed(submissions: SeedClient, ids: list[str]) -> bool:

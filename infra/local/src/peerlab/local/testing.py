@@ -105,7 +105,7 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     for name in created:
         try:
             server.drop_database(name)
-        except Exception as exc:  # a test may leave the server down; don't mask its result
+        except Exception as exc:  # noqa: BLE001 - a test may leave the server down; don't mask its result
             warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=2)
 
 

@@ -28,7 +28,7 @@ def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield batch
 
 
-def _where_in(session: Session, model, column, values: Iterable[str], *extra) -> list:  # noqa: ANN001
+def _where_in(session: Session, model, column, values: Iterable[str], *extra) -> list:
     out: list = []
     for batch in _chunks(sorted(set(values))):
         out.extend(session.execute(select(model).where(column.in_(batch), *extra)).scalars())
@@ -117,7 +117,7 @@ def list_rounds(session: Session) -> list[RoundRow]:
     return list(session.execute(select(RoundRow).order_by(RoundRow.lab_number, RoundRow.created_at)).scalars())
 
 
-def rounds_with_ended_windows(session: Session, *, now, limit: int) -> list[RoundRow]:  # noqa: ANN001
+def rounds_with_ended_windows(session: Session, *, now, limit: int) -> list[RoundRow]:
     return list(
         session.execute(
             select(RoundRow)

@@ -77,7 +77,7 @@ def validate(rule: TermRule) -> None:
             raise CalendarError(f"break {b.label!r} ends before it starts")
     try:
         ZoneInfo(rule.time_zone)
-    except Exception as exc:  # noqa: BLE001 - zoneinfo raises several kinds
+    except Exception as exc:  # zoneinfo raises several kinds
         raise CalendarError(f"unknown time zone {rule.time_zone!r}") from exc
     if not 0 <= rule.lab_weeks <= rule.counted_weeks:
         raise CalendarError("lab_weeks must be between 0 and counted_weeks")

@@ -11,7 +11,7 @@ from peerlab.scheduling.models import (
 )
 
 
-def _insert_ignoring_conflicts(session: Session, model, values: dict) -> None:  # noqa: ANN001
+def _insert_ignoring_conflicts(session: Session, model, values: dict) -> None:
     """INSERT .. ON CONFLICT DO NOTHING on PostgreSQL and SQLite (both spell it the same)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

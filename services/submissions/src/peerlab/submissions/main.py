@@ -115,10 +115,10 @@ class _LazyApp:
             self._app = create_app()
         return self._app
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         await self._get()(scope, receive, send)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._get(), name)
 
 

@@ -88,7 +88,7 @@ class ReceiptSigner:
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
 
     @classmethod
-    def from_settings(cls, settings) -> "ReceiptSigner":  # noqa: ANN001 - SubmissionsSettings
+    def from_settings(cls, settings) -> "ReceiptSigner":  # SubmissionsSettings
         if settings.receipt_signing_key:
             return cls(load_private_key(settings.receipt_signing_key))
         if settings.environment == Environment.PRODUCTION:

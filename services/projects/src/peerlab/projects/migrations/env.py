@@ -2,8 +2,8 @@
 
 from sqlmodel import SQLModel
 
-import peerlab.chassis.inbox  # noqa: F401 - registers inbox_entry
-import peerlab.chassis.outbox  # noqa: F401 - registers outbox_event
+import peerlab.chassis.inbox  # registers inbox_entry
+import peerlab.chassis.outbox  # registers outbox_event
 import peerlab.projects.models  # noqa: F401 - registers the projects_* tables
 from peerlab.chassis.migrations import run_env
 

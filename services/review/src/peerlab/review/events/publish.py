@@ -6,13 +6,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from peerlab.chassis.clock import as_utc
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.review import (
     EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1, ReviewAllocationFailedV1,
     ReviewSubmittedV1,
 )
 from peerlab.review.models import AllocationRow, EligibilityRow, ReviewRow, RoundRow, VerdictRow
-from peerlab.review.service.common import as_utc
 
 SOURCE = "review"
 

@@ -31,7 +31,7 @@ def configure_round(data: RoundCreate, session: SessionDep, principal: TeacherPr
 
 
 @router.get("/rounds", response_model=list[RoundPublic])
-def list_rounds(session: SessionDep, _: StaffPrincipal, settings: SettingsDep, ids: IdsQuery = []) -> list[RoundPublic]:  # noqa: B006
+def list_rounds(session: SessionDep, _: StaffPrincipal, settings: SettingsDep, ids: IdsQuery = []) -> list[RoundPublic]:
     """All rounds, or the ones named by ``ids`` (batch read)."""
     wanted = split_ids(ids, settings)
     rows = repo.rounds_by_ids(session, wanted) if wanted else repo.list_rounds(session)

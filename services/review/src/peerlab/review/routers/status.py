@@ -34,7 +34,7 @@ def student_labs(student_id: str, session: SessionDep, principal: CurrentPrincip
 
 @router.get("/lab-status", response_model=dict[str, list[LabStatusPublic]])
 def lab_status_batch(session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                     student_ids: IdsQuery = []) -> dict[str, list[LabStatusPublic]]:  # noqa: B006
+                     student_ids: IdsQuery = []) -> dict[str, list[LabStatusPublic]]:
     """Batch read: student id -> their labs. Students may only ask for themselves."""
     wanted = split_ids(student_ids, settings)
     for student_id in wanted:
@@ -44,7 +44,7 @@ def lab_status_batch(session: SessionDep, principal: CurrentPrincipal, settings:
 
 @router.get("/eligibility", response_model=list[EligibilityPublic])
 def eligibility_batch(session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                      student_ids: IdsQuery = []) -> list[EligibilityPublic]:  # noqa: B006
+                      student_ids: IdsQuery = []) -> list[EligibilityPublic]:
     """Batch read in the order asked. Students may only ask for themselves."""
     wanted = split_ids(student_ids, settings)
     for student_id in wanted:

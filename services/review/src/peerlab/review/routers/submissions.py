@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["submissions"])
 
 @router.get("/submissions", response_model=list[SubmissionPublic])
 def submissions_batch(session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
-                      ids: IdsQuery = []) -> list[SubmissionPublic]:  # noqa: B006
+                      ids: IdsQuery = []) -> list[SubmissionPublic]:
     return [views.submission_public(r) for r in repo.submissions_by_ids(session, split_ids(ids, settings))]
 
 

@@ -33,7 +33,7 @@ def save_draft(token: str, data: ReviewContent, session: SessionDep, principal: 
 
 @router.post("/tasks/{token}/review/submit", response_model=TaskPublic)
 def submit_review(token: str, session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                  data: ReviewContent | None = Body(default=None)) -> TaskPublic:  # noqa: B008
+                  data: ReviewContent | None = Body(default=None)) -> TaskPublic:
     """Submit (optionally with the final content); every criterion and required question must be answered."""
     return reviews.submit(session, token=token, reviewer_id=principal.sub, content=data,
                           course_id=settings.course_id, now=now)

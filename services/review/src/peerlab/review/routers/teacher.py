@@ -33,7 +33,7 @@ def student_overview(student_id: str, session: SessionDep, _: StaffPrincipal, se
 
 
 @router.get("/teacher/queue", response_model=list[TeacherItemPublic])
-def queue(session: SessionDep, _: StaffPrincipal, open: bool = True, kind: str | None = None,  # noqa: A002
+def queue(session: SessionDep, _: StaffPrincipal, open: bool = True, kind: str | None = None,
           lab_number: LabNumberQuery = None) -> list[TeacherItemPublic]:
     return [views.item_public(r) for r in repo.teacher_items(session, open_only=open, kind=kind, lab_number=lab_number)]
 
@@ -48,7 +48,7 @@ def resolve(item_id: str, data: TeacherItemResolve, session: SessionDep, princip
 
 @router.get("/reviews", response_model=list[ReviewStaffPublic])
 def reviews_batch(session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
-                  ids: IdsQuery = []) -> list[ReviewStaffPublic]:  # noqa: B006
+                  ids: IdsQuery = []) -> list[ReviewStaffPublic]:
     """Batch read of reviews by id (staff: includes both sides)."""
     rows = repo.reviews_by_ids(session, split_ids(ids, settings))
     reactions = repo.reactions(session, [r.id for r in rows])

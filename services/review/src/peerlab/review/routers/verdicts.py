@@ -33,7 +33,7 @@ def verdict_history(student_id: str, session: SessionDep, _: StaffPrincipal) -> 
 
 @router.get("/audit", response_model=list[AuditEntryPublic])
 def audit_log(session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
-              student_ids: IdsQuery = []) -> list[AuditEntryPublic]:  # noqa: B006
+              student_ids: IdsQuery = []) -> list[AuditEntryPublic]:
     """Staff decisions that bent a course rule (e.g. a pass without a hand-in), oldest first;
     ``student_ids`` narrows it to these students."""
     wanted = split_ids(student_ids, settings) if student_ids else None

@@ -2,9 +2,9 @@
 
 from sqlmodel import SQLModel
 
-import peerlab.chassis.inbox  # noqa: F401 - registers inbox_entry
-import peerlab.chassis.outbox  # noqa: F401 - registers outbox_event
-import peerlab.scheduling.models  # noqa: F401 - registers the scheduling_* tables
+import peerlab.chassis.inbox  # registers inbox_entry
+import peerlab.chassis.outbox  # registers outbox_event
+import peerlab.scheduling.models  # registers the scheduling_* tables
 import peerlab.scheduling.exam_models  # noqa: F401 - examiners, visit plans, grades
 from peerlab.chassis.migrations import run_env
 

@@ -15,11 +15,10 @@ from peerlab.scheduling import repository as repo
 from peerlab.scheduling.events import publish
 from peerlab.scheduling.models import DateChange, DatedRuleRow, Term
 from peerlab.scheduling.schemas import DateChangePublic, DatedRulePublic
+from peerlab.scheduling.service.term_rule import rule_of
 
 
 def _derived(session: Session, term: Term) -> list[course_dates.DatedRule]:
-    from peerlab.scheduling.service.terms import rule_of  # terms imports this module
-
     exam_days = [course_dates.ExamDayDates(d.exam_day_id, d.kind, d.title, as_utc(d.starts_at), as_utc(d.ends_at))
                  for d in repo.list_exam_days(session, term.course_id)]
     return course_dates.derive(rule_of(term), deadline_time=time.fromisoformat(term.deadline_time),

@@ -25,7 +25,7 @@ def cut_slots(body: ExamDayPut, exam_day_id: str, max_slots: int) -> list[tuple[
     """The day's whole slots of ``slot_minutes`` from ``start``; a remainder shorter than a slot is dropped."""
     try:
         zone = ZoneInfo(body.time_zone)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ProblemError(422, "invalid_time_zone", f"Unknown time zone {body.time_zone!r}.") from exc
     start = local_instant(body.day, body.start, body.time_zone)
     end = local_instant(body.day, body.end, body.time_zone)

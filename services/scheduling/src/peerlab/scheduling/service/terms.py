@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -12,20 +12,8 @@ from peerlab.scheduling import repository as repo
 from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.models import Term
 from peerlab.scheduling.service import dates
+from peerlab.scheduling.service.term_rule import rule_of
 from peerlab.scheduling.schemas import CalendarWeeks, SessionPublic, TermPublic, TermPut, WeekPublic
-
-
-def rule_of(term: Term) -> rules.TermRule:
-    return rules.TermRule(
-        first_monday=term.first_monday,
-        counted_weeks=term.counted_weeks,
-        time_zone=term.time_zone,
-        lab_weeks=term.lab_weeks,
-        sessions=tuple(rules.SessionTime(int(s["weekday"]), time.fromisoformat(s["start"]), time.fromisoformat(s["end"]))
-                       for s in term.sessions),
-        breaks=tuple(rules.Break(date.fromisoformat(b["starts_on"]), date.fromisoformat(b["ends_on"]), b.get("label", ""))
-                     for b in term.breaks),
-    )
 
 
 def _stored_fields(body: TermPut) -> dict:

@@ -27,7 +27,7 @@ from peerlab.submissions.service import calendar_dates
 router = APIRouter(prefix="/v1/assignments", tags=["assignments"])
 
 
-def _limits(settings) -> dict:  # noqa: ANN001
+def _limits(settings) -> dict:
     return {"report_soft_max_pages": settings.report_soft_max_pages,
             "synopsis_max_pages": settings.synopsis_max_pages}
 

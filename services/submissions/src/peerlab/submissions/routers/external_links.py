@@ -20,7 +20,7 @@ from peerlab.submissions.service import external_links
 router = APIRouter(prefix="/v1", tags=["external links"])
 
 
-def _public(row: ExternalLink, at) -> ExternalLinkPublic:  # noqa: ANN001
+def _public(row: ExternalLink, at) -> ExternalLinkPublic:
     return ExternalLinkPublic(id=row.id, group_id=row.group_id, note=row.note, created_by=row.created_by,
                               created_at=as_utc(row.created_at), expires_at=as_utc(row.expires_at),
                               revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,

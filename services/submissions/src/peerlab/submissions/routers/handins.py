@@ -163,7 +163,7 @@ async def create_upload(
     settings = rt.settings
     expires_at = received_at + timedelta(seconds=settings.upload_url_expiry_s)
 
-    def begin(session: Session):  # noqa: ANN202
+    def begin(session: Session):
         ctx = handins.prepare(session, assignment_id=assignment_id, course_id=settings.course_id,
                               principal=principal, received_at=received_at, close_grace_s=settings.close_grace_s,
                               group_id=body.group_id)

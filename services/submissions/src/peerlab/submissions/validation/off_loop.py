@@ -38,7 +38,7 @@ def _worker_main(conn: Connection, memory_limit: int | None) -> None:
     """Loop in the worker: receive (function, kwargs), answer ("ok"|"fail"|"error", value)."""
     if memory_limit:
         try:
-            import resource  # noqa: PLC0415 — POSIX only
+            import resource  # POSIX only
 
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         except (ImportError, ValueError, OSError):
@@ -167,7 +167,7 @@ class ValidatorPool:
 
     async def warm_up(self) -> None:
         """Start a worker and compile the notebook schemas now rather than on the first upload."""
-        from .warm_up import small_notebook  # noqa: PLC0415
+        from .warm_up import small_notebook
 
         await self.run(validate_notebook, timeout_s=60, data=small_notebook(), limits=NotebookLimits())
 

@@ -112,7 +112,7 @@ def validate_pdf(
         if page_size_mm is not None:
             warnings.extend(_page_size_warnings(reader, page_size_mm))
         url = _repository_url(reader) if require_repository_url else None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable PDF
         raise _unreadable(exc) from None
     if require_repository_url and url is None:
         raise ValidationFailure(
@@ -125,7 +125,7 @@ def validate_pdf(
 def _texts(reader: PdfReader) -> list[str]:
     try:
         return [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable PDF
         raise _unreadable(exc) from None
 
 
