@@ -127,6 +127,8 @@ def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
 
 
 def _course_state(env: dict[str, str]) -> dict:
+    from peerlab.local.seed_history import RESUBMISSION
+
     """What the seed writes, as the staff's REST reads show it."""
     staff = {"Authorization": f"Bearer {env['ADMIN']}"}
 
@@ -136,12 +138,18 @@ def _course_state(env: dict[str, str]) -> dict:
         return response.json()
 
     rounds = get("review", "/v1/rounds")
+    roster = get("gateway", "/v1/roster", limit=1000)["items"]
+    students = ",".join(p["id"] for p in roster if "student" in p["roles"])
     return {
-        "roster": sorted((p["id"], tuple(p["roles"])) for p in get("gateway", "/v1/roster", limit=1000)["items"]),
+        "roster": sorted((p["id"], tuple(p["roles"])) for p in roster),
         "assignments": sorted((a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]),
         "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
                                  get("submissions", "/v1/submissions", assignment_id=lab)["items"])
-                     for lab in ("demo-open-lab", "demo-review-lab", "demo-synopsis")},
+                     for lab in ("lab-1", "lab-3", "lab-8", RESUBMISSION, "demo-open-lab", "demo-review-lab",
+                                 "demo-synopsis")},
+        "eligibility": sorted((e["student_id"], e["status"], e["labs_passed"]) for e in
+                              get("review", "/v1/eligibility", student_ids=students)),
+        "date_changes": len(get("scheduling", "/v1/courses/02456-2021/calendar/date-changes")),
         "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
         "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
                                             get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
@@ -156,6 +164,7 @@ def _course_state(env: dict[str, str]) -> dict:
 
 def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     from peerlab.local import seed
+    from peerlab.local.seed_history import RESUBMISSION, labs_handed_in
 
     first = _course_state(dev_run.env)
     students = [pid for pid, roles in first["roster"] if "student" in roles]
@@ -172,6 +181,16 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert len(first["bookings"]) == 5
     assert len(first["examiners"]) >= 4  # teachers, examiners and a group's supervisor
     assert first["plan"] == ("published", 1, 10)  # 5 booked groups, 2 examiners each
+    # fall 2021 as history: hand-ins (some twice, some missing), a fail re-submitted, eligibility decided
+    for k in (1, 3, 8):
+        assert len(first["hand_ins"][f"lab-{k}"]) == sum(k in labs_handed_in(n) for n in range(1, 41)), k
+    assert ("s210001", 2) in first["hand_ins"]["lab-1"] and first["hand_ins"][RESUBMISSION] == [("s210007", 1)]
+    assert closed["lab-1"] is True and closed["lab-8"] is True
+    passed = {student: (status, labs) for student, status, labs in first["eligibility"]}
+    assert passed["s210007"] == ("eligible", 7) and passed["s210008"] == ("eligible", 6)  # fail, re-submission
+    assert passed["s210040"] == ("not_eligible", 3) and passed["s210033"] == ("not_eligible", 5)
+    assert {status for status, _ in passed.values()} == {"eligible", "not_eligible"}
+    assert first["date_changes"] >= 8  # the history's deadlines moved back to 2021 by the calendar, audited
 
     urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
             if name.startswith("PEERLAB_")}
@@ -179,15 +198,66 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert _course_state(dev_run.env) == first
 
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+def _chromium() -> str | None:
+    """Debian's headless Chromium (``scripts/browser`` installs it where it can), else None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_the_course_page_shows_the_labs_in_a_headless_browser(dev_run):
-    if CHROMIUM is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium); the page's route is "
-                    "tested in gateway/tests/test_gateway_overview_page.py")
-    url = f"{dev_run.env['PEERLAB_GATEWAY']}/#token={dev_run.env['ADMIN']}"
-    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
-                           "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    assert 'data-loaded="true"' in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
-    assert 'data-lab="9"' in done.stdout and 'data-lab="10"' in done.stdout
+def _headless(chromium: str, profile: Path, *args: str) -> str:
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           f"--user-data-dir={profile}", "--virtual-time-budget=30000", *args],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _page_rows(dom: str, key: str) -> dict[str, dict[str, int]]:
+    """The page's table rows keyed by their ``data-<key>``: {row: {data-field: number}}."""
+    return {m.group(1): {f: int(n) for f, n in re.findall(r'data-field="(\w+)"[^>]*>(\d+)<', m.group(2))}
+            for m in re.finditer(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', dom, flags=re.S)}
+
+
+def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run, tmp_path):
+    """The page at ``/`` in a real headless Chromium: a screenshot is taken, and every number in
+    its lab and eligibility tables equals what the API answers and what the seed played."""
+    from peerlab.local.seed_history import labs_handed_in
+
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (scripts/browser installs Debian's chromium as root "
+                    "with apt-get); the page's route is tested in gateway/tests/test_gateway_overview_page.py")
+    env = dev_run.env
+    url = f"{env['PEERLAB_GATEWAY']}/#token={env['ADMIN']}"
+    shot = dev_run.data_dir / "course-page.png"
+    _headless(chromium, tmp_path / "shot", "--window-size=1400,1400", f"--screenshot={shot}", url)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    dom = _headless(chromium, tmp_path / "dom", "--dump-dom", url)
+    assert 'data-loaded="true"' in dom, dom[-3000:]
+
+    def graphql(query: str) -> dict:
+        answer = httpx.post(env["PEERLAB_GATEWAY"] + "/graphql", json={"query": query}, timeout=60,
+                            headers={"Authorization": f"Bearer {env['ADMIN']}"}).json()
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+    labs = _page_rows(dom, "lab")
+    assert set(labs) >= {str(k) for k in range(1, 11)}
+    fields = "handedIn late reviewsSubmitted reviewsMissing statuses { passed failed pending notHandedIn }"
+    api = graphql("{ " + " ".join(f"l{k}: labOverview(labNumber: {k}) {{ {fields} }}" for k in labs) + " }")
+    for k, shown in labs.items():
+        o = api[f"l{k}"]
+        assert shown == {**{f: o[f] for f in ("handedIn", "late", "reviewsSubmitted", "reviewsMissing")},
+                         **o["statuses"]}, k
+    # what the seed played: fall 2021's hand-ins (one failed lab 3, re-submitted, passed), lab 9's reviews
+    for k in range(1, 9):
+        assert labs[str(k)]["handedIn"] == sum(k in labs_handed_in(n) for n in range(1, 41)), k
+    assert labs["2"]["failed"] == 1 and labs["9"]["reviewsSubmitted"] >= 24 and labs["10"]["handedIn"] == 25
+
+    eligibility = _page_rows(dom, "eligibility")
+    students = graphql("{ students(first: 500) { nodes { eligibility { status } } } }")["students"]["nodes"]
+    statuses = [s["eligibility"]["status"] for s in students if s["eligibility"]]
+    assert eligibility["course"] == {"students": len(students), "eligible": statuses.count("ELIGIBLE"),
+                                     "notEligible": statuses.count("NOT_ELIGIBLE"),
+                                     "undecided": statuses.count("UNDECIDED")}
+    eligible = sum(len(labs_handed_in(n)) - (n == 8) >= 6 for n in range(1, 41))  # student 8 failed lab 2
+    assert eligibility["course"]["eligible"] == eligible

@@ -42,3 +42,14 @@ def test_term_start_shifts_the_whole_course_by_whole_weeks():
         k: v for k, v in TERM.items() if k not in ("first_monday", "breaks", "report_due_on")}
     with pytest.raises(ValueError, match="not a Monday"):
         shifted_plan(date(2026, 11, 3))
+
+
+def test_the_history_pattern_has_full_late_missing_and_ineligible_students():
+    from peerlab.local.seed_history import LATE, labs_handed_in
+
+    handed_in = {n: labs_handed_in(n) for n in range(1, 41)}
+    assert handed_in[1] == list(range(1, 9))
+    assert all(8 not in handed_in[n] for n in LATE)  # refused after the deadline
+    short = [n for n, labs in handed_in.items() if len(labs) < 6]
+    assert short == list(range(33, 41))  # 8 of the 40 fall short of the 6 labs eligibility needs
+    assert sum(len(labs) == 7 for labs in handed_in.values()) >= 10  # missed one lab, still eligible

@@ -39,7 +39,10 @@ def make_consumer(bootstrap: str, *, group_id: str, topics: list[str], client_id
         session_timeout_ms=6000,
         heartbeat_interval_ms=1000,
         max_poll_records=500,
-        fetch_max_wait_ms=50,
+        # tansu answers a fetch with what it read from its storage within this wait: on S3 storage
+        # (the dev broker's, on moto) under load 50 ms read nothing, and the consumer stalled for
+        # minutes at the same offset; Kafka's default of 500 ms reads it.
+        fetch_max_wait_ms=500,
         max_poll_interval_ms=300000,
         request_timeout_ms=30000,
     )

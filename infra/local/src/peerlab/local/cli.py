@@ -76,12 +76,12 @@ def dev(
     admin_token = tokens["ADMIN"]
     try:
         stack.start()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        if seed:
+        if seed:  # Ctrl-C while seeding still aborts at once (a half-seeded course is reported, not kept running)
             seeding_started = time.monotonic()
             seed_course(dict(stack.urls), admin_token, options)
             console.print(f"[green]✓[/] seeded in {time.monotonic() - seeding_started:.1f} s")
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
         _print_summary(stack, admin_token)
         _print_first_hour(stack, tokens)
         while not stop.wait(1.0):

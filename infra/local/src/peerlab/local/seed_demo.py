@@ -5,7 +5,8 @@ for hand-ins now, and a lab that was handed in and closed while seeding (close g
 review window is open now, with reviews, reactions and a flag; project groups with choices and projects, and
 exam bookings for those with a project.
 
-The fall-2021 labs' deadlines have passed, so the demo labs are labs 9 and 10 dated from now.
+The fall-2021 labs' deadlines have passed (``seed_history`` plays them), so the demo labs are labs 9
+and 10 dated from now.
 Each demo lab is seeded once: when its assignment exists, the step writes nothing.
 """
 
@@ -126,7 +127,7 @@ def seed_demo_open_lab(urls: dict[str, str], token: str, options: SeedOptions) -
 def seed_demo_review_lab(urls: dict[str, str], token: str, options: SeedOptions) -> None:
     """Lab 9: 36 of 40 students handed in, then it closed (grace 0) and review allocated it;
     the first 24 reviewers submitted their reviews, authors reacted to them and one flagged one.
-    (No verdicts: review takes verdicts for labs 1-8 only, and those are fall 2021's.) Seeded once: if the assignment exists, nothing is written."""
+    (No verdicts: review takes verdicts for labs 1-8 only; those are seed_history.py's.) Seeded once: if the assignment exists, nothing is written."""
     if not {"submissions", "review"} <= set(urls):
         log.warning("seed step seed_demo_review_lab skipped: needs submissions and review")
         return
@@ -219,7 +220,7 @@ def seed_demo_groups(urls: dict[str, str], token: str, options: SeedOptions) -> 
             members = students[g * GROUP_SIZE:(g + 1) * GROUP_SIZE]
             group = projects.post("/v1/groups", {
                 "name": f"Demo group {g + 1}", "member_ids": members, "override_eligibility": True,
-                "override_reason": "Demo course: the fall-2021 labs are not played, so nobody is eligible yet"})
+                "override_reason": "Demo course: formed by staff while seeding (eligibility may be on its way)"})
             choices = [project_ids[(g + i) % len(project_ids)] for i in range(3)]
             projects.put(f"/v1/groups/{group['group_id']}/selection",
                          {"choices": [{"project_id": p} for p in choices]})

@@ -45,7 +45,8 @@ def revoke_feed(course_id: CourseId, session: SessionDep, principal: CurrentPrin
 @router.get("/v1/calendar-feeds/{secret}/calendar.ics", response_class=Response,
             responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}})
 def read_feed(secret: Secret, session: SessionDep) -> Response:
-    """The feed: the course calendar and the person's own exam booking; 404 once revoked."""
+    """The feed: the course calendar with its deadlines, the person's own exam booking and, for an
+    examiner, their published visits; 404 once revoked."""
     feed = feeds.feed_of(session, secret=secret)
     return Response(feeds.personal_calendar(session, feed=feed), media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'inline; filename="peerlab.ics"', "Cache-Control": "private"})

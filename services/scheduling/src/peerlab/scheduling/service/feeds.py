@@ -2,7 +2,8 @@
 
 The address carries a random secret; only its SHA-256 is stored, so the table cannot be turned
 back into working addresses. A new secret replaces the old one; deleting revokes the address.
-The feed is the course calendar plus the person's own items (their group's exam booking).
+The feed is the course calendar with its deadlines, plus the person's own items: their group's
+exam booking and, for an examiner, their visits of the published plans.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from peerlab.chassis.errors import not_found
 from peerlab.scheduling import calendar_rules, ics
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.models import Booking, CalendarFeed, GroupMemberRow, Slot
-from peerlab.scheduling.service import terms
+from peerlab.scheduling.service import dates, terms, visit_plans
 
 
 def _digest(secret: str) -> str:
@@ -55,12 +56,14 @@ def feed_of(session: Session, *, secret: str) -> CalendarFeed:
 
 
 def personal_calendar(session: Session, *, feed: CalendarFeed) -> bytes:
-    """The course calendar with the person's group's exam booking added."""
+    """The course calendar and its deadlines, the person's group's exam booking and their visits as
+    an examiner (published plans only)."""
     term = terms.require_term(session, feed.course_id)
     base = ics.build_calendar(
         course_id=feed.course_id, title=term.title, time_zone=term.time_zone,
         weeks=calendar_rules.counted_weeks(terms.rule_of(term)), rooms=repo.list_rooms(session, feed.course_id),
-        exam_days=repo.list_exam_days(session, feed.course_id), stamp=term.updated_at)
+        exam_days=repo.list_exam_days(session, feed.course_id), deadlines=dates.rows(session, feed.course_id),
+        stamp=term.updated_at)
     cal = icalendar.Calendar.from_ical(base)
     cal["x-wr-calname"] = f"{term.title or feed.course_id} ({feed.person_id})"
     membership = session.get(GroupMemberRow, (feed.course_id, feed.person_id))
@@ -71,4 +74,11 @@ def personal_calendar(session: Session, *, feed: CalendarFeed) -> bytes:
             f"{feed.course_id}-booking-{booking.group_id}@peerlab", f"{term.title or feed.course_id}: your exam slot",
             slot.starts_at, slot.ends_at, term.time_zone, booking.booked_at,
             description=f"Booked for group {booking.group_id}."))
+    for visit in visit_plans.published_visits_of(session, course_id=feed.course_id, examiner_id=feed.person_id):
+        cal.add_component(ics._event(
+            f"{feed.course_id}-{visit.exam_day_id}-{visit.group_id}-{feed.person_id}@peerlab",
+            f"{term.title or feed.course_id}: poster of group {visit.group_id}", visit.starts_at, visit.ends_at,
+            term.time_zone, term.updated_at,
+            description=f"Exam day {visit.exam_day_id}, slot {visit.slot_id}."))
     return cal.to_ical()
+

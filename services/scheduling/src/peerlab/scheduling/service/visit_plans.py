@@ -184,6 +184,11 @@ def itinerary(session: Session, *, course_id: str, examiner_id: str, principal: 
         raise forbidden("Examiners see only their own plan.")
     if session.get(Examiner, (course_id, examiner_id)) is None:
         raise not_found("Examiner")
+    return published_visits_of(session, course_id=course_id, examiner_id=examiner_id)
+
+
+def published_visits_of(session: Session, *, course_id: str, examiner_id: str) -> list[PlannedVisit]:
+    """The person's visits in the published plans (none when they examine nothing)."""
     return list(session.scalars(select(PlannedVisit).where(
         PlannedVisit.course_id == course_id, PlannedVisit.examiner_id == examiner_id,
         PlannedVisit.state == PUBLISHED).order_by(PlannedVisit.starts_at)))
