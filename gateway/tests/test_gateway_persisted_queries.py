@@ -104,6 +104,6 @@ def test_the_shipped_manifest_is_generated_from_the_course_page_and_valid() -> N
     assert persisted_queries.DEFAULT_MANIFEST.read_text() == persisted_queries.manifest_json(operations), (
         "run python -m peerlab.gateway.persisted_queries")
     schema = build_schema(GatewaySettings(environment="test"))._schema
-    assert {op.name for op in operations} == {"CourseLabs", "LabOverview"}
+    assert {op.name for op in operations} == {"CourseLabs", "LabOverview", "CourseEligibility"}
     for op in operations:
         assert validate(schema, parse(op.body)) == [], op.name
