@@ -12,7 +12,7 @@ from peerlab.chassis.db import unit_of_work
 from peerlab.submissions.models import Upload, Version
 from peerlab.submissions.service import handins
 
-IGNORED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+IGNORED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")  # transaction control
 
 
 def _stage(stack, data: bytes) -> str:
