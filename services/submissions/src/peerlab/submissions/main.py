@@ -60,7 +60,7 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
         routers.append(filesystem_object_router(store))
 
     def start(app: FastAPI) -> None:
-        # Streamed puts run in the loop's default executor; size it for the uploads we admit.
+        # Blocking work handed to the loop's default executor: size it for the uploads we admit.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=settings.max_uploads_in_flight + 8, thread_name_prefix="io"))
         try:
