@@ -148,12 +148,12 @@ def test_confirm_again_after_another_file_was_put_to_the_url_is_refused(stack, m
 
 
 def test_a_confirmation_that_lost_the_key_race_keeps_the_accepted_copy(stack, make_notebook):
-    """Two confirmations of one upload with one key: both copy to the same ``versions/`` key; the
+    """Two confirmations of one upload with one key: both write the same ``versions/`` key; the
     loser (its accept hits the winner's key) must not delete the winner's accepted object."""
     from peerlab.chassis.auth import Principal, Role
-    from peerlab.submissions import flow
     from peerlab.submissions.models import IdempotencyRecord
     from peerlab.submissions.service.assignments import rules_of
+    from peerlab.submissions.service.handin_steps import Acceptance, StagedUpload, store_and_accept, validate
 
     stack.assignment("lab-1", lab_number=1)
     data = make_notebook(cells=3)
@@ -165,16 +165,15 @@ def test_a_confirmation_that_lost_the_key_race_keeps_the_accepted_copy(stack, ma
     with stack.session() as session:
         upload = session.get(Upload, t["upload_id"])
         record = session.get(IdempotencyRecord, ("s1", "c-race"))
-        rules = rules_of(session.get(Assignment, "lab-1"))
-        begun = flow.Begun(upload.id, f"versions/lab-1/{upload.id}", rules,
-                           {"file_name": upload.file_name, "size": len(data), "sha256": upload.declared_sha256},
-                           staging_key=upload.object_key)
-        fingerprint = record.fingerprint
+        staged = StagedUpload(upload_id=upload.id, object_key=f"versions/lab-1/{upload.id}",
+                              rules=rules_of(session.get(Assignment, "lab-1")), staging_key=upload.object_key)
+        acceptance = Acceptance(principal=Principal("s1", frozenset({Role.STUDENT})), idem_key="c-race",
+                                fingerprint=record.fingerprint)
+        file_name = upload.file_name
 
-    async def lose():  # what the loser runs after both passed the begin step
-        return await flow.finish(rt, begun=begun, principal=Principal("s1", frozenset({Role.STUDENT})),
-                                 file_name=begun.extra["file_name"], expected_sha256=begun.extra["sha256"],
-                                 expected_size=len(data), idem_key="c-race", idem_fingerprint=fingerprint)
+    async def lose():  # what the loser runs after both passed the begin step and read the bytes
+        result = await validate(rt=rt, data=data, rules=staged.rules, file_name=file_name)
+        return await store_and_accept(rt=rt, staged=staged, data=data, result=result, acceptance=acceptance)
 
     lost = stack.client.portal.call(lose)
     assert lost.ours is False and lost.body == won.json()

@@ -2,12 +2,13 @@
 
 Nothing is spooled: Starlette's ``request.form()`` would write large parts to temporary files,
 so multipart bodies are parsed incrementally here (python-multipart's push parser) and only the
-file part's bytes are passed on, chunk by chunk, to the object store. A second file part fails
+file part's bytes are passed on, chunk by chunk, into the hand-in's one buffer. A second file part fails
 the upload with ``too_many_files`` the moment its headers arrive.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 
@@ -15,10 +16,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from python_multipart.exceptions import MultipartParseError
 
 from peerlab.chassis.errors import ProblemError
-from peerlab.submissions.validation import StreamGuard, ValidationFailure
+from peerlab.submissions.validation import BodyBuffer, ValidationFailure
 from peerlab.submissions.validation.errors import NO_FILE, TOO_MANY_FILES
 
 MAX_FIELD_BYTES = 64 * 1024
+STALL_S = 60.0
 
 
 def malformed(detail: str) -> ProblemError:
@@ -146,26 +148,15 @@ def body_for(content_type: str, stream: AsyncIterator[bytes], file_name: str | N
     return RawBody(stream, file_name)
 
 
-async def guarded(chunks: AsyncIterator[bytes], guard: StreamGuard) -> AsyncIterator[bytes]:
-    """Feed every chunk through the guard (size, SHA-256, first-bytes kind) before it is stored."""
-    async for chunk in chunks:
-        guard.feed(chunk)
-        yield chunk
-    guard.finish()
-
-
-async def coalesced(chunks: AsyncIterator[bytes], *, target: int = 256 * 1024) -> AsyncIterator[bytes]:
-    """Join small body chunks into pieces of about ``target`` bytes.
-
-    The S3 client assembles each 5 MiB part with ``bytes +=``: fed 64 KiB pieces that costs ~90 ms
-    of CPU per part (quadratic copying), fed 256 KiB pieces ~4 ms. Memory stays bounded: one
-    piece being filled plus the bridge's few queued pieces.
-    """
-    buffer = bytearray()
-    async for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= target:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
+async def read_into(chunks: AsyncIterator[bytes], buffer: BodyBuffer, *, stall_s: float = STALL_S) -> bytes:
+    """The whole file, fed through ``buffer`` (size limit and first-bytes kind checked as it
+    arrives); a body that sends nothing for ``stall_s`` is ``408 upload_timeout``."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout_at(loop.time() + stall_s) as limit:
+            async for chunk in chunks:
+                buffer.feed(chunk)
+                limit.reschedule(loop.time() + stall_s)
+    except TimeoutError:
+        raise ProblemError(408, "upload_timeout", f"The upload stalled: no data for {stall_s:g} s.") from None
+    return buffer.finish_bytes()

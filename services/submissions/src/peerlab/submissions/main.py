@@ -20,7 +20,7 @@ from peerlab.chassis.storage import (
     install_storage_problem_handlers,
     make_object_store,
 )
-from peerlab.submissions.flow import Runtime
+from peerlab.submissions.service.runtime import Runtime
 from peerlab.submissions.receipts import ReceiptSigner
 from peerlab.submissions.routers import (
     assignments, external_links, groups, handins, receipts, review_copies, seed, submissions,
@@ -60,7 +60,7 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
         routers.append(filesystem_object_router(store))
 
     def start(app: FastAPI) -> None:
-        # Streamed puts run in the loop's default executor; size it for the uploads we admit.
+        # Blocking work handed to the loop's default executor: size it for the uploads we admit.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=settings.max_uploads_in_flight + 8, thread_name_prefix="io"))
         try:
@@ -71,7 +71,7 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
             settings=settings, engine=app.state.engine, store=store, signer=ReceiptSigner.from_settings(settings),
             pool=ValidatorPool(max_workers=settings.validation_workers,
                                memory_limit_bytes=settings.validation_memory_limit_mb * 1024 * 1024),
-            put_slots=asyncio.Semaphore(settings.max_concurrent_puts),
+            body_slots=asyncio.Semaphore(settings.max_concurrent_puts),
         )
         _preload_worker_modules()
         # Start a validation worker now, not on the first hand-in.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from peerlab.submissions.models import (
@@ -75,6 +75,16 @@ def unclosed_past_deadline(session: Session, *, at: datetime) -> list[Assignment
         .order_by(Assignment.deadline)
     )
     return list(session.execute(query).scalars())
+
+
+def assignment_and_closed(session: Session, assignment_id: str) -> tuple[Assignment | None, bool]:
+    """The assignment and whether its closed marker exists, in one statement (no lock: under a
+    lock wait the marker would be read as of before the wait; see ``next_version_of``)."""
+    query = (select(Assignment, ClosedAssignment.assignment_id)
+             .outerjoin(ClosedAssignment, ClosedAssignment.assignment_id == Assignment.id)
+             .where(Assignment.id == assignment_id))
+    row = session.execute(query).first()
+    return (None, False) if row is None else (row[0], row[1] is not None)
 
 
 def closed_marker(session: Session, assignment_id: str) -> ClosedAssignment | None:
@@ -210,10 +220,7 @@ def add_aliases(session: Session, *, person_id: str, aliases: list[str], source:
     rows = [{"person_id": person_id, "alias": a, "source": source, "seen_at": at} for a in dict.fromkeys(aliases)]
     if not rows:
         return
-    if _is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = _dialect_insert(session)
     session.execute(insert(PersonAlias).values(rows).on_conflict_do_nothing(index_elements=["person_id", "alias"]))
 
 
@@ -239,26 +246,47 @@ def record_review_copy(session: Session, *, copy_key: str, identities_digest: st
     session.flush()
 
 
-def ensure_submission(
+def next_version_of(
     session: Session, *, submission_id: str, assignment_id: str, owner_type: str, owner_id: str, at: datetime,
-) -> Submission:
-    """The (assignment, owner) submission row, created if missing, locked for this transaction.
+) -> tuple[Submission, bool]:
+    """The (assignment, owner) submission row with its next version number taken (``latest_version``
+    and ``current_version`` both point at it), created if missing, locked for this transaction; and
+    whether the assignment's closed marker exists.
 
-    ``INSERT .. ON CONFLICT DO NOTHING`` then ``SELECT .. FOR UPDATE``: two first hand-ins of the
-    same owner never both create a row, and every later step runs one owner at a time.
+    One ``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``: two first hand-ins of the same owner never
+    both create a row, and every later step runs one owner at a time (the update holds the row lock).
+    The marker is read in the same statement, whose snapshot is taken after the caller holds the
+    assignment ``FOR SHARE``: a closer that committed before that is seen, and none can commit after.
     """
     values = {"id": submission_id, "assignment_id": assignment_id, "owner_type": owner_type,
-              "owner_id": owner_id, "current_version": None, "latest_version": 0,
+              "owner_id": owner_id, "current_version": 1, "latest_version": 1,
               "created_at": at, "updated_at": at}
+    insert = _dialect_insert(session)
+    statement = insert(Submission).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["assignment_id", "owner_id"],
+        set_={"latest_version": Submission.latest_version + 1, "current_version": Submission.latest_version + 1,
+              "updated_at": statement.excluded.updated_at},
+    )
+    closed = select(ClosedAssignment.assignment_id).where(ClosedAssignment.assignment_id == assignment_id).exists()
+    row = session.execute(statement.returning(Submission, closed.label("closed")),
+                          execution_options={"populate_existing": True}).one()
+    return row[0], bool(row[1])
+
+
+def accept_staged_upload(session: Session, *, upload_id: str, version_id: str, file_name: str) -> Upload | None:
+    """Mark a staged upload accepted as ``version_id`` (locking its row); None if it was not staged."""
+    statement = (update(Upload).where(Upload.id == upload_id, Upload.status == "staged")
+                 .values(status="accepted", version_id=version_id, file_name=file_name).returning(Upload))
+    return session.scalars(statement, execution_options={"populate_existing": True}).first()
+
+
+def _dialect_insert(session: Session):  # noqa: ANN202 - the dialect's ``insert`` construct
     if _is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(Submission).values(**values).on_conflict_do_nothing(
-        index_elements=["assignment_id", "owner_id"]))
-    row = find_submission(session, assignment_id=assignment_id, owner_id=owner_id, lock=True)
-    assert row is not None  # inserted above or by a committed concurrent transaction
-    return row
+    return insert
 
 
 def supervised_groups(session: Session, supervisor_id: str) -> list[str]:

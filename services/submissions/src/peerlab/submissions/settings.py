@@ -43,8 +43,8 @@ class SubmissionsSettings(ServiceSettings):
     )
     max_concurrent_puts: int = Field(
         default=8, ge=1,
-        description="Streamed uploads writing to the store at once (each holds up to a 5 MiB part); "
-        "the others wait with their bodies unread.",
+        description="Streamed hand-ins holding their file in memory at once (read, validated and "
+        "written to the store in one piece); the others wait with their bodies unread.",
     )
     report_soft_max_pages: int = 6
     synopsis_max_pages: int = 1

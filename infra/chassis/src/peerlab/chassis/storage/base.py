@@ -195,8 +195,10 @@ class ObjectStore(ABC):
 
     def put_bytes(
         self, key: str, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None, sha256: str | None = None,
     ) -> StoredObject:
+        """The whole object at once; ``sha256`` (the caller's digest of ``data``) lets a backend
+        skip hashing it again."""
         return self.put_stream(key, io.BytesIO(data), content_type=content_type, metadata=metadata)
 
     def read_bytes(self, key: str, *, max_bytes: int) -> bytes:

@@ -7,6 +7,8 @@ The client fails fast: short connect timeout and few retries, so an outage surfa
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 from collections.abc import Generator, Iterator, Mapping
 from datetime import timedelta
 from typing import BinaryIO
@@ -33,6 +35,8 @@ from peerlab.chassis.storage.base import (
 )
 
 SHA256_TAG = "sha256"
+SHA256_METADATA = "sha256"  # objects written by ``put_bytes`` carry their digest here (no tag request)
+_MIN_PART_SIZE = 5 * 1024 * 1024
 _MISSING_CODES = {"NoSuchKey", "NotFound", "ResourceNotFound", "NoSuchObject"}
 _META_PREFIX = "x-amz-meta-"
 
@@ -123,21 +127,39 @@ class S3ObjectStore(ObjectStore):
             self.client.set_object_tags(self.bucket, key, tags)
         return StoredObject(key, hashing.size, hashing.sha256, content_type, meta)
 
+    def put_bytes(
+        self, key: str, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE,
+        metadata: Mapping[str, str] | None = None, sha256: str | None = None,
+    ) -> StoredObject:
+        """One PUT request (no multipart, no tag request): the SHA-256 goes into the object's
+        metadata. ``sha256`` is the caller's digest of ``data`` when it has one already."""
+        validate_key(key)
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        meta = normalize_metadata({**(metadata or {}), SHA256_METADATA: digest})
+        content_type = content_type or DEFAULT_CONTENT_TYPE
+        with translate_errors("put"):
+            self.client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type,
+                                   metadata=meta, part_size=max(_MIN_PART_SIZE, len(data)),
+                                   num_parallel_uploads=1)
+        meta.pop(SHA256_METADATA)
+        return StoredObject(key, len(data), digest, content_type, meta)
+
     def stat(self, key: str) -> StoredObject | None:
         validate_key(key)
         with translate_errors("stat"):
             try:
                 info = self.client.stat_object(self.bucket, key)
-                tags = self.client.get_object_tags(self.bucket, key)
+                meta = {name.lower()[len(_META_PREFIX):]: value
+                        for name, value in (info.metadata or {}).items()
+                        if name.lower().startswith(_META_PREFIX)}
+                digest = meta.pop(SHA256_METADATA, None)
+                if digest is None:  # written by put_stream: the digest is a tag
+                    digest = (self.client.get_object_tags(self.bucket, key) or {}).get(SHA256_TAG)
             except S3Error as exc:
                 if exc.code in _MISSING_CODES:
                     return None
                 raise
-        meta = {name.lower()[len(_META_PREFIX):]: value
-                for name, value in (info.metadata or {}).items()
-                if name.lower().startswith(_META_PREFIX)}
-        return StoredObject(key, int(info.size or 0), (tags or {}).get(SHA256_TAG),
-                            info.content_type or DEFAULT_CONTENT_TYPE, meta)
+        return StoredObject(key, int(info.size or 0), digest, info.content_type or DEFAULT_CONTENT_TYPE, meta)
 
     def iter_bytes(self, key: str, chunk_size: int = 64 * 1024) -> Generator[bytes, None, None]:
         validate_key(key)

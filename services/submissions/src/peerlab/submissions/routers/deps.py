@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from peerlab.chassis.clock import now
-from peerlab.submissions.flow import Runtime
+from peerlab.submissions.service.runtime import Runtime
 from peerlab.submissions.service import idempotency
 from peerlab.submissions.settings import SubmissionsSettings
 

@@ -11,7 +11,8 @@ from sqlmodel import Session
 from peerlab.chassis.auth import CurrentPrincipal, Principal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.submissions import flow, repository
+from peerlab.submissions import repository
+from peerlab.submissions.service.runtime import in_transaction
 from peerlab.chassis.clock import now
 from peerlab.submissions.models import Assignment, Submission, Version
 from peerlab.submissions.routers.deps import IdList, RuntimeDep, SettingsDep
@@ -116,6 +117,6 @@ async def anonymised_copy(submission_id: str, principal: CurrentPrincipal, rt: R
     """For a reviewer the submission is allocated to: the current version, anonymised, named
     ``EXE_<token>.ipynb`` (presigned GET, short expiry). ``/v1/review-copies/{token}`` gives the
     same copy by task token."""
-    source = await flow.in_transaction(rt.engine, lambda session: review_copies.for_submission(
+    source = await in_transaction(rt.engine, lambda session: review_copies.for_submission(
         session, principal=principal, submission_id=submission_id, course_id=rt.settings.course_id))
     return await serve_review_copy(rt, source)

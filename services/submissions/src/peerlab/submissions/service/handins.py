@@ -54,9 +54,13 @@ class HandInContext:
 def is_closed(session: Session, assignment: Assignment, *, at: datetime, close_grace_s: int) -> bool:
     """Closed by the marker, or past ``deadline + grace`` (the closer is about to write the marker);
     ``close_grace_s`` is the service default, used when the assignment has no grace of its own."""
-    if repository.closed_marker(session, assignment.id) is not None:
-        return True
-    return as_utc(at) >= closes_at(assignment, default_grace_s=close_grace_s)
+    return past_close(assignment, marked=repository.closed_marker(session, assignment.id) is not None,
+                      at=at, close_grace_s=close_grace_s)
+
+
+def past_close(assignment: Assignment, *, marked: bool, at: datetime, close_grace_s: int) -> bool:
+    """``is_closed`` for a caller that read the closed marker with the assignment."""
+    return marked or as_utc(at) >= closes_at(assignment, default_grace_s=close_grace_s)
 
 
 def closes_at(assignment: Assignment, *, default_grace_s: int) -> datetime:
@@ -70,11 +74,11 @@ def prepare(
     close_grace_s: int, group_id: str | None = None,
 ) -> HandInContext:
     """Everything decidable before a byte is read: assignment, owner, window, resubmission right."""
-    assignment = repository.get_assignment(session, assignment_id)
+    assignment, marked = repository.assignment_and_closed(session, assignment_id)
     if assignment is None or assignment.course_id != course_id:
         raise not_found("assignment")
     owner_type, owner_id = access.resolve_owner(session, assignment=assignment, principal=principal, group_id=group_id)
-    closed = is_closed(session, assignment, at=received_at, close_grace_s=close_grace_s)
+    closed = past_close(assignment, marked=marked, at=received_at, close_grace_s=close_grace_s)
     access.check_window(assignment, received_at=received_at, closed=closed)
     access.check_resubmission(session, assignment=assignment, owner_id=owner_id)
     return HandInContext(assignment, owner_type, owner_id, closed)
@@ -117,44 +121,50 @@ def accept_upload(
 ) -> tuple[Assignment, Submission, Version]:
     """Make a validated upload the owner's new current version and publish ``submission.received.v1``.
 
-    Idempotent per upload: accepting an already accepted upload returns its version.
+    Four statements: the upload marked accepted (``UPDATE .. RETURNING``, its row lock), the
+    assignment (``FOR SHARE``), the owner's submission with its next number and the closed marker
+    (``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``, the owner's lock), the version; then the
+    outbox row at commit. Idempotent per upload: accepting an accepted upload returns its version.
+    ``submission.updated_at`` is the time the owner's lock was asked for; ``accepted_at`` the
+    time it was held.
     """
-    upload = repository.get_upload(session, upload_id, lock=True)
+    version_id = new_id("ver")
+    upload = repository.accept_staged_upload(session, upload_id=upload_id, version_id=version_id, file_name=file_name)
     if upload is None:
-        raise not_found("upload")
+        return _accepted_before(session, upload_id=upload_id)
     assignment = repository.get_assignment(session, upload.assignment_id, lock="share")
     assert assignment is not None  # uploads are only staged for existing assignments
-    if upload.status == "accepted":
-        version = session.get(Version, upload.version_id)
-        submission = repository.get_submission(session, version.submission_id)
-        return assignment, submission, version
-    if upload.status != "staged":
-        raise ProblemError(410, "upload_gone", "This upload was discarded; upload again.")
-    submission = repository.ensure_submission(
+    submission, marked = repository.next_version_of(
         session, submission_id=new_id("sub"), assignment_id=assignment.id, owner_type=upload.owner_type,
         owner_id=upload.owner_id, at=now())
     stamp = now()  # taken under the owner's lock: versions are numbered in acceptance order
-    closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
+    closed = past_close(assignment, marked=marked, at=stamp, close_grace_s=close_grace_s)
     access.check_window(assignment, received_at=upload.received_at, closed=closed)
-    number = submission.latest_version + 1
     warnings = warnings + project_handins.extra_warnings(session, assignment=assignment,
                                                          owner_type=submission.owner_type, owner_id=submission.owner_id)
     version = Version(
-        id=new_id("ver"), submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
-        version=number, object_key=accepted_key(upload), file_name=file_name, size=size, sha256=sha256,
-        channel=upload.channel, submitted_by=upload.principal, received_at=upload.received_at,
+        id=version_id, submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
+        version=submission.latest_version, object_key=accepted_key(upload), file_name=file_name, size=size,
+        sha256=sha256, channel=upload.channel, submitted_by=upload.principal, received_at=upload.received_at,
         accepted_at=stamp, warnings=warnings,
     )
     session.add(version)
-    submission.latest_version = number
-    submission.current_version = number
-    submission.updated_at = stamp
-    session.add(submission)
-    upload.status, upload.version_id, upload.file_name = "accepted", version.id, file_name
-    session.add(upload)
     session.flush()
     publish.submission_received(session, assignment=assignment, submission=submission, version=version)
     project_handins.announce(session, assignment=assignment, submission=submission, version=version)
+    return assignment, submission, version
+
+
+def _accepted_before(session: Session, *, upload_id: str) -> tuple[Assignment, Submission, Version]:
+    """Accepting an upload that is no longer staged: its version if it was accepted already."""
+    upload = repository.get_upload(session, upload_id)
+    if upload is None:
+        raise not_found("upload")
+    if upload.status != "accepted":
+        raise ProblemError(410, "upload_gone", "This upload was discarded; upload again.")
+    version = session.get(Version, upload.version_id)
+    submission = repository.get_submission(session, version.submission_id)
+    assignment = repository.get_assignment(session, upload.assignment_id)
     return assignment, submission, version
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -34,11 +33,9 @@ from peerlab.submissions.models import Assignment, Submission
 from peerlab.submissions.schemas import DownloadLink
 from peerlab.submissions.service import access
 from peerlab.submissions.service.assignments import rules_of
-from peerlab.submissions.stored import anonymise_stored, store_config
+from peerlab.submissions.stored import anonymise_stored
+from peerlab.submissions.service.runtime import Runtime
 from peerlab.submissions.validation import NotebookLimits
-
-if TYPE_CHECKING:
-    from peerlab.submissions.flow import Runtime
 
 COPY_PREFIX = "anonymised/"
 ANONYMISER_REVISION = 2  # 2: authors' names and e-mails masked, image metadata removed
@@ -144,7 +141,7 @@ async def link(*, rt: Runtime, source: CopySource) -> tuple[DownloadLink, bool]:
     made = False
     if source.made_for != source.identities_digest or await run_in_threadpool(rt.store.stat, source.copy_key) is None:
         outcome = await rt.pool.run(anonymise_stored, timeout_s=settings.validation_timeout_s,
-                                    config=store_config(settings), src_key=source.src_key, dst_key=source.copy_key,
+                                    config=rt.store_config, src_key=source.src_key, dst_key=source.copy_key,
                                     token=source.task_token, limits=source.limits, identities=source.identities)
         if outcome.status == "storage_unavailable":
             raise StorageUnavailable(outcome.detail)

@@ -56,10 +56,13 @@ def accepted_body(
     session: Session, *, signer: ReceiptSigner, submission: Submission, version: Version, kind: str | None = None,
 ) -> dict:
     """The JSON body answering an accepted hand-in (also what an idempotent retry gets back)."""
-    if kind is not None and submission.latest_version == 1:
+    if kind is None:
+        public = submissions_public(session, [submission])[0]
+    elif submission.latest_version == 1:
         public = submission_public(submission, [version], kind=kind)  # a first hand-in has one version
     else:
-        public = submissions_public(session, [submission])[0]
+        versions = repository.versions_of(session, [submission.id]).get(submission.id, [])
+        public = submission_public(submission, versions, kind=kind)
     return HandInAccepted(
         submission=public, version=version_public(version, current=submission.current_version),
         receipt=receipt_for(version, signer), warnings=list(version.warnings or []),

@@ -18,7 +18,7 @@ from .pdf import PdfReport, validate_pdf
 from .repository_url import find_repository_url
 from .rules import AssignmentFileRules, AssignmentKind, ContentKind, default_rules_for
 from .sniff import SNIFF_BYTES, sniff_kind
-from .stream import StreamGuard, StreamSummary
+from .stream import BodyBuffer, StreamGuard, StreamSummary
 from .upload import (
     ValidationResult,
     check_file_count,
@@ -31,6 +31,7 @@ from .upload import (
 __all__ = [
     "SNIFF_BYTES",
     "AssignmentFileRules",
+    "BodyBuffer",
     "AssignmentKind",
     "ContentKind",
     "NotebookLimits",

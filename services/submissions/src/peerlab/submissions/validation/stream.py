@@ -1,4 +1,4 @@
-"""Checks that run while an upload streams to storage, before the whole file exists."""
+"""Checks that run while an upload's body arrives, before the whole file exists."""
 
 from __future__ import annotations
 
@@ -58,19 +58,25 @@ class StreamGuard:
                 f"The file is larger than {self.max_bytes} bytes.",
                 details={"limit": "max_bytes", "max": self.max_bytes, "found_at_least": self._size},
             ))
-        self._hash.update(chunk)
+        self._take(chunk)
         if len(self._head) < SNIFF_BYTES:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
             if len(self._head) >= SNIFF_BYTES:
                 self._check_kind()
 
-    def finish(self) -> StreamSummary:
-        """Call after the last chunk; raises ``empty_file`` for a zero-byte upload."""
+    def _take(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+
+    def _finish_checks(self) -> None:
         if self._failure is not None:
             raise self._failure
         if self._size == 0:
             self._fail(ValidationFailure(EMPTY_FILE, "The file is empty."))
         self._check_kind()
+
+    def finish(self) -> StreamSummary:
+        """Call after the last chunk; raises ``empty_file`` for a zero-byte upload."""
+        self._finish_checks()
         head = bytes(self._head)
         return StreamSummary(
             size=self._size, sha256=self._hash.hexdigest(), head=head, sniffed=sniff_kind(head)
@@ -88,3 +94,33 @@ class StreamGuard:
     def _fail(self, failure: ValidationFailure) -> None:
         self._failure = failure
         raise failure
+
+
+class BodyBuffer(StreamGuard):
+    """The same checks as ``StreamGuard``, keeping the bytes instead of hashing them: one buffer,
+    allocated once from the declared length (``size_hint``, bounded by ``max_bytes``) and filled in
+    place, so a file is copied once on its way in (no joining of pieces)."""
+
+    def __init__(self, *, max_bytes: int, kind_rules: AssignmentFileRules | None = None,
+                 size_hint: int | None = None) -> None:
+        super().__init__(max_bytes=max_bytes, kind_rules=kind_rules)
+        self._buffer = bytearray(min(size_hint, max_bytes) if size_hint and size_hint > 0 else 0)
+        self._view = memoryview(self._buffer)
+
+    def _take(self, chunk: bytes) -> None:
+        start = self._size - len(chunk)
+        if self._size <= len(self._buffer):
+            self._view[start:self._size] = chunk
+            return
+        self._view.release()  # more than declared (multipart's length is an upper bound, not this)
+        del self._buffer[start:]
+        self._buffer += chunk
+        self._view = memoryview(self._buffer)
+
+    def finish_bytes(self) -> bytes:
+        """Call after the last chunk: the file's bytes (``empty_file`` for a zero-byte upload)."""
+        self._finish_checks()
+        data = bytes(self._view[:self._size])
+        self._view.release()
+        self._buffer = bytearray()
+        return data
