@@ -15,7 +15,7 @@ from pydantic_settings import SettingsConfigDict
 from standardwebhooks.webhooks import Webhook
 
 from peerlab.chassis.settings import DevDefault, Environment, ServiceSettings
-from peerlab.gateway.lti.keys import DEV_LTI_PRIVATE_KEY, private_key
+from peerlab.gateway.lti_keys import DEV_LTI_PRIVATE_KEY, private_key
 
 DEV_LMS_INBOUND_SECRET = "whsec_cGVlcmxhYi1kZXYtbG1zLWluYm91bmQtc2VjcmV0"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from peerlab.gateway.lti import keys
+from peerlab.gateway import lti_keys as keys
 from peerlab.gateway.lti.models import LtiPlatform
 
 MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"

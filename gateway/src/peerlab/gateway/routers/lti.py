@@ -16,7 +16,8 @@ from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError
 from peerlab.contracts import utcnow
 from peerlab.gateway.limits import UTF8, media_type
-from peerlab.gateway.lti import keys, launch, registration
+from peerlab.gateway import lti_keys as keys
+from peerlab.gateway.lti import launch, registration
 from peerlab.gateway.lti.claims import roster_message, person_id_of
 from peerlab.gateway.lti.models import LtiPassback, LtiPassbackAttempt, LtiPlatform
 from peerlab.gateway.lti.platform_api import PlatformClient
