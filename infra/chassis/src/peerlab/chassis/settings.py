@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "peerlab-dev-secret-change-me-0123456789abcdef"
@@ -117,6 +117,10 @@ class ServiceSettings(BaseSettings):
         description="OpenTelemetry traces (OTLP/HTTP, configured by the standard OTEL_* variables).",
     )
 
+    test_clock_file: str | None = Field(
+        default=None, validation_alias=AliasChoices("test_clock_file", "PEERLAB_TEST_CLOCK_FILE"),
+        description="Tests only: a file holding seconds added to the server clock (refused in production).")
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -140,6 +144,8 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "ServiceSettings":
+        if self.environment == Environment.PRODUCTION and self.test_clock_file:
+            raise ValueError("test_clock_file (PEERLAB_TEST_CLOCK_FILE) refused in production: the clock is the wall clock")
         if self.environment == Environment.PRODUCTION:
             found = self.dev_defaults_in_use()
             if found:

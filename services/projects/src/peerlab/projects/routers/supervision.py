@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role, StaffPrincipal
-from peerlab.chassis.clock import as_utc, now
+from peerlab.chassis.clock import now
 from peerlab.chassis.db import SessionDep
 from peerlab.projects import repository as repo
 from peerlab.projects.models import SupervisionRow, SupervisorCommentRow
@@ -46,7 +46,7 @@ def _group_view(session: Session, rows: list[SupervisionRow], course_id: str) ->
 def _comment(row: SupervisorCommentRow) -> CommentPublic:
     return CommentPublic(id=row.id, group_id=row.group_id, author_id=row.author_id, decision=row.decision,
                          text=row.text, submission_id=row.submission_id, version=row.version,
-                         created_at=as_utc(row.created_at))
+                         created_at=row.created_at)
 
 
 @router.get("/supervision/groups", response_model=list[SupervisedGroup])
@@ -106,7 +106,7 @@ def comments(group_id: str, session: SessionDep, policy: PolicyDep, principal: C
 @router.get("/supervisor-links", response_model=list[SupervisorLinkPublic])
 def list_links(session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> list[SupervisorLinkPublic]:
     return [SupervisorLinkPublic(person_id=r.person_id, project_id=r.project_id, created_by=r.created_by,
-                                 created_at=as_utc(r.created_at))
+                                 created_at=r.created_at)
             for r in supervision.links(session, course_id=policy.course_id)]
 
 
@@ -121,7 +121,7 @@ def put_link(person_id: str, project_id: str, response: Response, session: Sessi
     if created:
         response.status_code = 201
     return SupervisorLinkPublic(person_id=row.person_id, project_id=row.project_id, created_by=row.created_by,
-                                created_at=as_utc(row.created_at))
+                                created_at=row.created_at)
 
 
 @router.delete("/supervisor-links/{person_id}/{project_id}", status_code=204)

@@ -15,7 +15,6 @@ from peerlab.review.schemas import (
     StudentOverviewPublic, VerdictCounts,
 )
 from peerlab.review.service import eligibility, lab_status, views
-from peerlab.review.service.common import as_utc
 from peerlab.review.settings import ReviewSettings
 
 
@@ -108,7 +107,7 @@ def lab_overview(session: Session, *, lab_number: int, settings: ReviewSettings,
     states = lab_status.compute(session, student_ids=everyone, total_labs=settings.total_labs, now=now)
     tally = Counter(st[lab_number - 1].status for st in states.values()) if 1 <= lab_number <= settings.total_labs else Counter()
     return LabOverviewPublic(
-        lab_number=lab_number, assignment_id=assignment.assignment_id, deadline=as_utc(assignment.deadline),
+        lab_number=lab_number, assignment_id=assignment.assignment_id, deadline=assignment.deadline,
         closed=closed, round=views.round_public(session, round_row) if round_row else None, handed_in=handed_in,
         late=sum(1 for s in subs if not s.on_time), allocated_tasks=allocated, reviews_submitted=submitted_total,
         reviews_missing=allocated - submitted_total, reviewers=list(reviewers.values()), flags=flags,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
-from peerlab.chassis.clock import as_utc, now
+from peerlab.chassis.clock import now
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling.exam_schemas import (
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["grades"])
 
 def _report_public(row: ReportAssessment) -> ReportAssessmentPublic:
     return ReportAssessmentPublic(course_id=row.course_id, group_id=row.group_id, examiner_ids=row.examiner_ids,
-                                  recorded_by=row.recorded_by, recorded_at=as_utc(row.recorded_at))
+                                  recorded_by=row.recorded_by, recorded_at=row.recorded_at)
 
 
 @router.put("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)
