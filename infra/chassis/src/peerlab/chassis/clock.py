@@ -6,7 +6,7 @@ is the column type of every timestamp: it stores and returns aware UTC datetimes
 SQLite alike; ``UTCInput`` is the request field that turns a client's aware time into UTC.
 
 A test stack that runs services as processes moves their clock with a test clock file (the setting
-``test_clock_file``, env ``PEERLAB_TEST_CLOCK_FILE``; refused in production): it holds an offset in
+``test_clock_file``, env ``PEERLAB_<SERVICE>_TEST_CLOCK_FILE``; refused in production): it holds an offset in
 seconds that ``now()`` adds to the wall clock, read on every call.
 """
 

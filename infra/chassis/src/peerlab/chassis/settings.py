@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "peerlab-dev-secret-change-me-0123456789abcdef"
@@ -118,8 +118,7 @@ class ServiceSettings(BaseSettings):
     )
 
     test_clock_file: str | None = Field(
-        default=None, validation_alias=AliasChoices("test_clock_file", "PEERLAB_TEST_CLOCK_FILE"),
-        description="Tests only: a file holding seconds added to the server clock (refused in production).")
+        default=None, description="Tests only: a file holding seconds added to the server clock (refused in production).")
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -144,12 +143,13 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "ServiceSettings":
-        if self.environment == Environment.PRODUCTION and self.test_clock_file:
-            raise ValueError("test_clock_file (PEERLAB_TEST_CLOCK_FILE) refused in production: the clock is the wall clock")
         if self.environment == Environment.PRODUCTION:
+            prefix = self.model_config.get("env_prefix", "")
+            if self.test_clock_file:
+                raise ValueError(f"test_clock_file ({prefix}TEST_CLOCK_FILE) refused in production: "
+                                 "the server clock is the wall clock")
             found = self.dev_defaults_in_use()
             if found:
-                prefix = self.model_config.get("env_prefix", "")
                 names = ", ".join(f"{name} ({prefix}{name.upper()})" for name in found)
                 raise ValueError(f"development default(s) refused in production: {names}; set real values")
         return self
