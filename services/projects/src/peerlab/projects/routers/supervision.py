@@ -44,9 +44,7 @@ def _group_view(session: Session, rows: list[SupervisionRow], course_id: str) ->
 
 
 def _comment(row: SupervisorCommentRow) -> CommentPublic:
-    return CommentPublic(id=row.id, group_id=row.group_id, author_id=row.author_id, decision=row.decision,
-                         text=row.text, submission_id=row.submission_id, version=row.version,
-                         created_at=row.created_at)
+    return CommentPublic.model_validate(row, from_attributes=True)
 
 
 @router.get("/supervision/groups", response_model=list[SupervisedGroup])
@@ -105,8 +103,7 @@ def comments(group_id: str, session: SessionDep, policy: PolicyDep, principal: C
 
 @router.get("/supervisor-links", response_model=list[SupervisorLinkPublic])
 def list_links(session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> list[SupervisorLinkPublic]:
-    return [SupervisorLinkPublic(person_id=r.person_id, project_id=r.project_id, created_by=r.created_by,
-                                 created_at=r.created_at)
+    return [SupervisorLinkPublic.model_validate(r, from_attributes=True)
             for r in supervision.links(session, course_id=policy.course_id)]
 
 
@@ -120,8 +117,7 @@ def put_link(person_id: str, project_id: str, response: Response, session: Sessi
                                         project_id=project_id, principal=principal, now=now())
     if created:
         response.status_code = 201
-    return SupervisorLinkPublic(person_id=row.person_id, project_id=row.project_id, created_by=row.created_by,
-                                created_at=row.created_at)
+    return SupervisorLinkPublic.model_validate(row, from_attributes=True)
 
 
 @router.delete("/supervisor-links/{person_id}/{project_id}", status_code=204)

@@ -168,4 +168,4 @@ def rubric_public(session: Session, round_id: str, version: int) -> RubricPublic
 
 
 def rubric_from_row(row: RubricRow) -> RubricPublic:
-    return RubricPublic(version=row.version, criteria=row.criteria, questions=row.questions)
+    return RubricPublic.model_validate(row, from_attributes=True)

@@ -7,14 +7,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.review import repository as repo
-from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, AuditEntryRow, FlagRow, ReactionRow, ReviewRow, RoundRow, SubmissionRow,
-    TeacherItemRow, VerdictRow,
-)
+from peerlab.review.models import AllocationRow, ReactionRow, ReviewRow, RoundRow
 from peerlab.review.schemas import (
-    AllocationRunPublic, AllocationStaffPublic, AuditEntryPublic, EligibilityPublic, FlagPublic, LabStatusPublic,
-    ReactionPublic, ReceivedReviewPublic, ReviewContent, ReviewStaffPublic, RoundPublic, StudentRoundPublic,
-    SubmissionPublic, TaskPublic, TeacherItemPublic, VerdictPublic,
+    AllocationStaffPublic, EligibilityPublic, LabStatusPublic, ReactionPublic, ReceivedReviewPublic, ReviewContent,
+    ReviewStaffPublic, RoundPublic, StudentRoundPublic, TaskPublic,
 )
 from peerlab.review.service import rounds
 from peerlab.review.service.eligibility import Eligibility
@@ -24,7 +20,7 @@ from peerlab.review.service.lab_status import LabState
 def reaction(row: ReactionRow | None) -> ReactionPublic | None:
     if row is None:
         return None
-    return ReactionPublic(helpfulness=row.helpfulness, comment=row.comment, updated_at=row.updated_at)
+    return ReactionPublic.model_validate(row, from_attributes=True)
 
 
 def tasks(session: Session, allocations: list[AllocationRow], *, now: datetime) -> list[TaskPublic]:
@@ -104,13 +100,6 @@ def student_round_public(session: Session, row: RoundRow) -> StudentRoundPublic:
     )
 
 
-def run_public(row: AllocationRunRow) -> AllocationRunPublic:
-    return AllocationRunPublic(
-        round_id=row.round_id, run_no=row.run_no, trigger=row.trigger, triggered_by=row.triggered_by,
-        outcome=row.outcome, reason_code=row.reason_code, message=row.message, method=row.method,
-        submitters=row.submitters, added=row.added, kept=row.kept, cancelled=row.cancelled,
-        created_at=row.created_at,
-    )
 
 
 def allocation_staff(row: AllocationRow, review: ReviewRow | None) -> AllocationStaffPublic:
@@ -131,40 +120,14 @@ def review_staff(row: ReviewRow, reaction_row: ReactionRow | None) -> ReviewStaf
     )
 
 
-def audit_public(row: AuditEntryRow) -> AuditEntryPublic:
-    return AuditEntryPublic(id=row.id, action=row.action, actor=row.actor, student_id=row.student_id,
-                            lab_number=row.lab_number, reason=row.reason, created_at=row.created_at)
 
 
-def verdict_public(row: VerdictRow) -> VerdictPublic:
-    return VerdictPublic(
-        student_id=row.student_id, lab_number=row.lab_number, assignment_id=row.assignment_id, verdict=row.verdict,
-        origin=row.origin, reason=row.reason, comment=row.comment, set_by=row.set_by, set_at=row.set_at,
-    )
 
 
-def submission_public(row: SubmissionRow) -> SubmissionPublic:
-    return SubmissionPublic(
-        submission_id=row.submission_id, assignment_id=row.assignment_id, assignment_kind=row.assignment_kind,
-        lab_number=row.lab_number, owner_type=row.owner_type, owner_id=row.owner_id, version=row.version,
-        file_name=row.file_name, received_at=row.received_at, on_time=row.on_time, withdrawn=row.withdrawn,
-        final=row.final, withdrawn_from_review=row.withdrawn_from_review,
-    )
 
 
-def flag_public(row: FlagRow) -> FlagPublic:
-    return FlagPublic(id=row.id, kind=row.kind, submission_id=row.submission_id, review_id=row.review_id,
-                      flagged_by=row.flagged_by, reason=row.reason, comment=row.comment,
-                      created_at=row.created_at)
 
 
-def item_public(row: TeacherItemRow) -> TeacherItemPublic:
-    return TeacherItemPublic(
-        id=row.id, kind=row.kind, round_id=row.round_id, lab_number=row.lab_number, student_id=row.student_id,
-        submission_id=row.submission_id, review_id=row.review_id, detail=row.detail,
-        created_at=row.created_at, resolved_at=row.resolved_at, resolved_by=row.resolved_by,
-        resolution=row.resolution,
-    )
 
 
 def lab_status_public(state: LabState, *, received: int = 0, assigned: int = 0, given: int = 0) -> LabStatusPublic:

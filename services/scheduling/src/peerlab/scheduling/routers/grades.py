@@ -19,8 +19,7 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["grades"])
 
 
 def _report_public(row: ReportAssessment) -> ReportAssessmentPublic:
-    return ReportAssessmentPublic(course_id=row.course_id, group_id=row.group_id, examiner_ids=row.examiner_ids,
-                                  recorded_by=row.recorded_by, recorded_at=row.recorded_at)
+    return ReportAssessmentPublic.model_validate(row, from_attributes=True)
 
 
 @router.put("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)

@@ -84,5 +84,4 @@ def to_public(row: DatedRuleRow, *, now: datetime) -> DatedRulePublic:
 def changes(session: Session, course_id: str) -> list[DateChangePublic]:
     found = session.scalars(select(DateChange).where(DateChange.course_id == course_id)
                             .order_by(DateChange.changed_at, DateChange.id))
-    return [DateChangePublic(key=c.key, old_at=c.old_at, new_at=c.new_at, revision=c.revision,
-                             changed_by=c.changed_by, changed_at=c.changed_at) for c in found]
+    return [DateChangePublic.model_validate(c, from_attributes=True) for c in found]

@@ -152,7 +152,7 @@ def view(session: Session, *, course_id: str, student_id: str, principal: Princi
         course_id=course_id, student_id=student_id, group_id=final.group_id if final else repo.group_of(
             session, course_id, student_id), status=status, grade=final.grade if final else None,
         how=final.how if final else None, finalised_at=final.finalised_at if final else None,
-        proposals=[GradeProposalPublic(examiner_id=p.examiner_id, grade=p.grade, recorded_at=p.recorded_at)
+        proposals=[GradeProposalPublic.model_validate(p, from_attributes=True)
                    for p in proposals])
 
 

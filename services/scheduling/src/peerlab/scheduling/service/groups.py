@@ -40,5 +40,4 @@ def apply_group(session: Session, *, course_id: str, group_id: str, member_ids: 
 
 
 def to_public(row: GroupRow) -> GroupPublic:
-    return GroupPublic(group_id=row.group_id, course_id=row.course_id, member_ids=row.member_ids,
-                       changed_at=row.changed_at)
+    return GroupPublic.model_validate(row, from_attributes=True)

@@ -89,7 +89,5 @@ def deadline_changes(assignment_id: str, session: SessionDep, settings: Settings
                      _: StaffPrincipal) -> list[DeadlineChangePublic]:
     """The audit of the deadline's moves by the course calendar: who changed the term, when, old -> new."""
     svc.get_assignment(session, assignment_id=assignment_id, course_id=settings.course_id)
-    return [DeadlineChangePublic(date_key=c.date_key, old_deadline=c.old_deadline,
-                                 new_deadline=c.new_deadline, revision=c.revision,
-                                 changed_by=c.changed_by, changed_at=c.changed_at)
+    return [DeadlineChangePublic.model_validate(c, from_attributes=True)
             for c in calendar_dates.changes(session, assignment_id)]
