@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role, StaffPrincipal
-from peerlab.chassis.clock import now
+from peerlab.chassis.clock import NowDep
 from peerlab.chassis.db import SessionDep
 from peerlab.projects import repository as repo
 from peerlab.projects.models import SupervisionRow, SupervisorCommentRow
@@ -86,11 +86,11 @@ def _self(principal: Principal) -> Principal:
 
 @router.post("/supervision/groups/{group_id}/comments", response_model=CommentPublic, status_code=201)
 def add_comment(group_id: str, body: CommentCreate, session: SessionDep, policy: PolicyDep,
-                principal: CurrentPrincipal) -> CommentPublic:
+                principal: CurrentPrincipal, now: NowDep) -> CommentPublic:
     """A supervisor of the group (or a teacher) approves its synopsis or asks for changes."""
     row = supervision.add_comment(session, course_id=policy.course_id, group_id=group_id, principal=principal,
                                   decision=body.decision, text=body.text, submission_id=body.submission_id,
-                                  version=body.version, now=now())
+                                  version=body.version, now=now)
     return _comment(row)
 
 
@@ -110,17 +110,18 @@ def list_links(session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> lis
 @router.put("/supervisor-links/{person_id}/{project_id}", response_model=SupervisorLinkPublic,
             responses={201: {"model": SupervisorLinkPublic, "description": "Created"}})
 def put_link(person_id: str, project_id: str, response: Response, session: SessionDep, policy: PolicyDep,
-             principal: StaffPrincipal) -> SupervisorLinkPublic:
+             principal: StaffPrincipal, now: NowDep) -> SupervisorLinkPublic:
     """Staff: the roster person ``person_id`` supervises ``project_id`` (idempotent), e.g. a
     supervisor the catalogue lists without an e-mail or under another address."""
     row, created = supervision.put_link(session, course_id=policy.course_id, person_id=person_id,
-                                        project_id=project_id, principal=principal, now=now())
+                                        project_id=project_id, principal=principal, now=now)
     if created:
         response.status_code = 201
     return SupervisorLinkPublic.model_validate(row, from_attributes=True)
 
 
 @router.delete("/supervisor-links/{person_id}/{project_id}", status_code=204)
-def delete_link(person_id: str, project_id: str, session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> None:
+def delete_link(person_id: str, project_id: str, session: SessionDep, policy: PolicyDep, _: StaffPrincipal,
+                now: NowDep) -> None:
     supervision.delete_link(session, course_id=policy.course_id, person_id=person_id, project_id=project_id,
-                            now=now())
+                            now=now)
