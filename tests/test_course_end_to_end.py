@@ -6,21 +6,18 @@ deadlines arrive by moving the services' clock (a test clock file), not by waiti
 from __future__ import annotations
 
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from peerlab.local.testing import MovableClock
 from test_walking_skeleton import notebook_bytes, wait_for
 
 STACK = ["submissions", "review", "gateway"]
-CLOCK = MovableClock(Path(tempfile.mkdtemp(prefix="peerlab-clock-")) / "clock")
 STACK_ENV = {
     "PEERLAB_SUBMISSIONS_CLOSE_GRACE_S": "0",
     "PEERLAB_SUBMISSIONS_CLOSER_INTERVAL_S": "1",
     "PEERLAB_REVIEW_WINDOW_JOB_INTERVAL_S": "1",
-    **CLOCK.env("submissions"), **CLOCK.env("review"), **CLOCK.env("gateway"),
 }
 
 STUDENTS = [f"s23{i:04d}" for i in range(40)]
@@ -35,7 +32,16 @@ def lab_id(n: int) -> str:
     return f"course-lab-{n}"
 
 
-def test_course_from_hand_ins_to_eligibility(stack):
+@pytest.fixture(scope="module", autouse=True)
+def clock(tmp_path_factory: pytest.TempPathFactory) -> MovableClock:
+    """The stack's clock (autouse: set up before the module's stack, which reads STACK_ENV)."""
+    movable = MovableClock(tmp_path_factory.mktemp("clock") / "clock")
+    for service in STACK:
+        STACK_ENV.update(movable.env(service))
+    return movable
+
+
+def test_course_from_hand_ins_to_eligibility(stack, clock):
     now = datetime.now(UTC)
     deadline = now + timedelta(hours=1)
     with stack.client("submissions", *TEACHER) as teacher:
@@ -56,7 +62,7 @@ def test_course_from_hand_ins_to_eligibility(stack):
             assert set(pool.map(lambda job: hand_in(*job), jobs)) == {201}
 
         # The deadlines arrive (deadlines are server time: the services' clock moves past them).
-        CLOCK.move_to(deadline + timedelta(seconds=1))
+        clock.move_to(deadline + timedelta(seconds=1))
         late = hand_in(STUDENTS[30], 1)
         assert late == 409, "a hand-in after the deadline is refused"
 
