@@ -1,27 +1,25 @@
 """assignment.closed.v1 exactly once per assignment: concurrent closers, catch-up after downtime,
-and no hand-in slips in after the close."""
+and no hand-in slips in after the close. The closer is handed the time (``now``) instead of waiting
+for a real deadline to pass."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
+from peerlab.chassis.clock import request_now
 from peerlab.chassis.db import unit_of_work
 from peerlab.submissions.models import ClosedAssignment
 from peerlab.submissions.service.closing import close_due, close_if_due
 
 
-def _wait_until(moment: datetime) -> None:
-    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 0.05)
-
-
 def test_closed_event_carries_final_versions_and_is_emitted_once(stack, make_notebook):
-    a = stack.assignment("lab-1", lab_number=1, deadline_in_s=6)
+    a = stack.assignment("lab-1", lab_number=1)
     stack.hand_in("lab-1", "s1", make_notebook(cells=1))
     final = stack.hand_in("lab-1", "s1", make_notebook(cells=2)).json()
     withdrawn = stack.hand_in("lab-1", "s2", make_notebook()).json()
@@ -29,15 +27,18 @@ def test_closed_event_carries_final_versions_and_is_emitted_once(stack, make_not
     engine = stack.client.app.state.engine
     with unit_of_work(engine) as session:
         assert close_due(session, close_grace_s=0) == []  # not yet due
-    _wait_until(datetime.fromisoformat(a["deadline"]))
+    deadline = datetime.fromisoformat(a["deadline"])
     with unit_of_work(engine) as session:
-        assert close_due(session, close_grace_s=0) == ["lab-1"]
+        assert close_due(session, close_grace_s=0, now=deadline - timedelta(microseconds=1)) == []
     with unit_of_work(engine) as session:
-        assert close_due(session, close_grace_s=0) == []
+        assert close_due(session, close_grace_s=0, now=deadline) == ["lab-1"]
+    with unit_of_work(engine) as session:
+        assert close_due(session, close_grace_s=0, now=deadline) == []
     events = stack.outbox("assignment.closed.v1")
     assert len(events) == 1
     assert events[0].data["final_submissions"] == [{
         "owner_id": "s1", "submission_id": final["submission"]["id"], "version": 2, "sha256": final["version"]["sha256"]}]
+    stack.client.app.dependency_overrides[request_now] = lambda: deadline + timedelta(seconds=1)
     late = stack.hand_in("lab-1", "s3", make_notebook())
     assert (late.status_code, late.json()["code"]) == (409, "deadline_passed")
 
@@ -135,8 +136,9 @@ def test_many_closer_replicas_racing_publish_once(stack):
 
 
 def test_a_hand_in_in_flight_when_the_closer_runs_is_either_in_the_close_or_refused(stack, make_notebook):
-    """Hand-ins take the assignment row FOR SHARE; the closer takes it FOR UPDATE."""
-    a = stack.assignment("lab-1", lab_number=1, deadline_in_s=4)
+    """Hand-ins take the assignment row FOR SHARE; the closer takes it FOR UPDATE. The closer runs at
+    the deadline while hand-ins that began before it are in flight."""
+    a = stack.assignment("lab-1", lab_number=1)
     engine = stack.client.app.state.engine
     deadline = datetime.fromisoformat(a["deadline"])
     results = []
@@ -145,12 +147,10 @@ def test_a_hand_in_in_flight_when_the_closer_runs_is_either_in_the_close_or_refu
         results.append(stack.hand_in("lab-1", f"s{i}", make_notebook()))
 
     threads = [threading.Thread(target=student, args=(i,)) for i in range(6)]
-    _wait_until(deadline - timedelta(seconds=0.3))
     for t in threads:
         t.start()
-    _wait_until(deadline)
     with unit_of_work(engine) as session:
-        close_due(session, close_grace_s=0)
+        assert close_due(session, close_grace_s=0, now=deadline) == ["lab-1"]
     for t in threads:
         t.join(timeout=30)
     accepted = {r.json()["submission"]["owner_id"] for r in results if r.status_code == 201}

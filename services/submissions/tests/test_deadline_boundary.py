@@ -3,6 +3,8 @@
 Rule: a hand-in is on time iff the server received its request (headers in, body not yet read)
 strictly before the deadline; its bytes must arrive before the assignment closes at
 deadline + close_grace_s, else it is refused (deadline_passed) and nothing is kept.
+
+The server's clock is moved past the deadline by the test (a test clock file), never waited for.
 """
 
 from __future__ import annotations
@@ -12,22 +14,25 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 from peerlab.chassis.auth import mint_dev_token
+from peerlab.submissions.models import Upload
 
-GRACE_S = 6
+GRACE_S = 60
 
 
-def _slow_body(data: bytes, release_at: datetime):
-    """Half the body now, the rest once ``release_at`` has passed."""
+def _slow_body(data: bytes, release: threading.Event):
+    """Half the body now, the rest once ``release`` is set."""
     yield data[: len(data) // 2]
-    time.sleep(max(0.0, (release_at - datetime.now(UTC)).total_seconds()))
+    release.wait(60)
     yield data[len(data) // 2:]
 
 
 def test_a_request_that_began_before_the_deadline_and_finished_after_is_on_time(
-        make_settings, spawn_service, make_notebook, env_for):
-    settings = make_settings(close_grace_s=GRACE_S)
+        make_settings, spawn_service, make_notebook, env_for, engine_for, movable_clock):
+    settings = make_settings(close_grace_s=GRACE_S, test_clock_file=str(movable_clock.path))
     service = spawn_service("peerlab.submissions.main:app", env=env_for(settings), name="submissions")
     teacher = {"Authorization": "Bearer " + mint_dev_token(sub="t", roles=["teacher"], secret=settings.jwt_secret)}
 
@@ -46,27 +51,40 @@ def test_a_request_that_began_before_the_deadline_and_finished_after_is_on_time(
         warm = client.post("/v1/assignments/warm-up/submissions", headers=student("warm"),
                            params={"file_name": "w-EXE.ipynb"}, content=make_notebook())  # starts the validator
         assert warm.status_code == 201, warm.text
-        deadline = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+        deadline = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
         create("lab-1", deadline)
         data = make_notebook(cells=20)
-        time.sleep(max(0.0, (deadline - timedelta(seconds=2) - datetime.now(UTC)).total_seconds()))
 
-        results = {}
+        results, releases = {}, {"straddles": threading.Event(), "too-slow": threading.Event()}
 
-        def send(name, release_at):
+        def send(name):
             results[name] = httpx.post(f"{service.url}/v1/assignments/lab-1/submissions", headers=student(name),
-                                       params={"file_name": "lab-EXE.ipynb"}, content=_slow_body(data, release_at),
-                                       timeout=30)
+                                       params={"file_name": "lab-EXE.ipynb"}, content=_slow_body(data, releases[name]),
+                                       timeout=60)
 
-        straddling = threading.Thread(target=send, args=("straddles", deadline + timedelta(seconds=0.5)))
-        too_slow = threading.Thread(target=send, args=("too-slow", deadline + timedelta(seconds=GRACE_S + 1)))
-        straddling.start()
-        too_slow.start()
-        time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.05)
+        senders = {name: threading.Thread(target=send, args=(name,)) for name in releases}
+        for sender in senders.values():
+            sender.start()
+        engine = engine_for(settings)
+
+        def begun() -> int:  # hand-ins the server has received (their start time is recorded)
+            with Session(engine) as session:
+                return session.execute(select(func.count()).select_from(Upload)
+                                       .where(Upload.assignment_id == "lab-1")).scalar_one()
+
+        limit = time.monotonic() + 30
+        while begun() < 2 and time.monotonic() < limit:
+            time.sleep(0.05)
+        assert begun() == 2, "both hand-ins began before the deadline"
+
+        movable_clock.move_to(deadline + timedelta(seconds=1))  # past the deadline, within the grace
+        releases["straddles"].set()
+        senders["straddles"].join(60)
         after = client.post("/v1/assignments/lab-1/submissions", headers=student("late"),
                             params={"file_name": "lab-EXE.ipynb"}, content=data)
-        straddling.join(30)
-        too_slow.join(30)
+        movable_clock.move_to(deadline + timedelta(seconds=GRACE_S + 1))  # the assignment has closed
+        releases["too-slow"].set()
+        senders["too-slow"].join(60)
 
         ok = results["straddles"]
         assert ok.status_code == 201, ok.text

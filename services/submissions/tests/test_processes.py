@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from peerlab.chassis.db import make_engine
 from peerlab.contracts import Envelope, topics
-from peerlab.chassis.clock import as_utc
 from peerlab.contracts.events.term import DatedRule
 from peerlab.submissions.models import Assignment
 from peerlab.submissions.service.calendar_dates import apply_dates
@@ -78,4 +77,4 @@ def test_seed_labs_command_is_idempotent(make_settings, env_for):
     finally:
         engine.dispose()
     assert sorted(labs) == sorted(f"lab-{k}" for k in range(1, 9))
-    assert as_utc(labs["lab-8"].deadline) == datetime(2021, 11, 1, 22, 59, tzinfo=UTC)
+    assert labs["lab-8"].deadline == datetime(2021, 11, 1, 22, 59, tzinfo=UTC)

@@ -15,7 +15,7 @@ from peerlab.contracts import Envelope
 from peerlab.contracts.events.projects import GroupFormedV1, GroupSupervisorsChangedV1
 from peerlab.submissions.events.handlers import consumer_spec
 from peerlab.submissions.models import ExternalLink, GroupSupervisor
-from peerlab.submissions.routers.deps import request_time
+from peerlab.chassis.clock import request_now
 
 REPO = "https://github.com/group/project"
 
@@ -108,7 +108,7 @@ def test_an_external_read_link_works_without_login_until_revoked_or_expired(stac
     subs = _hand_ins(stack, make_pdf)
     app = stack.client.app
     clock = {"now": datetime.now(UTC)}
-    app.dependency_overrides[request_time] = lambda: clock["now"]
+    app.dependency_overrides[request_now] = lambda: clock["now"]
     try:
         url = "/v1/groups/g-1/external-links"
         body = {"expires_at": (clock["now"] + timedelta(days=7)).isoformat(), "note": "for Dr. External"}
@@ -151,4 +151,4 @@ def test_an_external_read_link_works_without_login_until_revoked_or_expired(stac
         assert sorted((x["id"], x["active"]) for x in listed) == sorted([(link["id"], False), (second["id"], False)])
         assert all("token" not in x for x in listed)
     finally:
-        app.dependency_overrides.pop(request_time, None)
+        app.dependency_overrides.pop(request_now, None)

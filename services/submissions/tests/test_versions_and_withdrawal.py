@@ -3,8 +3,7 @@ the owner withdraws before the deadline."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -43,12 +42,13 @@ def test_withdraw_before_deadline_then_hand_in_again(stack, make_notebook):
     assert history[0]["withdrawn_at"] is not None and history[1]["withdrawn_at"] is None
 
 
-def test_only_the_owner_withdraws_and_only_before_the_deadline(stack, make_notebook):
-    deadline = datetime.fromisoformat(stack.assignment("lab-1", lab_number=1, deadline_in_s=8)["deadline"])
+def test_only_the_owner_withdraws_and_only_before_the_deadline(stack, make_notebook, movable_clock):
+    movable_clock.install()
+    deadline = datetime.fromisoformat(stack.assignment("lab-1", lab_number=1)["deadline"])
     sid = stack.hand_in("lab-1", "s1", make_notebook()).json()["submission"]["id"]
     assert stack.client.post(f"/v1/submissions/{sid}/withdraw", headers=stack.auth("s2")).status_code == 404
     assert stack.client.post(f"/v1/submissions/{sid}/withdraw", headers=stack.teacher).status_code == 403
-    time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.1)
+    movable_clock.move_to(deadline + timedelta(seconds=1))
     late = stack.client.post(f"/v1/submissions/{sid}/withdraw", headers=stack.auth("s1"))
     assert (late.status_code, late.json()["code"]) == (409, "deadline_passed")
     assert stack.outbox("submission.withdrawn.v1") == []

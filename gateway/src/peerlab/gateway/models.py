@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from peerlab.chassis.clock import UTCDateTime
 
 
 def _ts(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class Person(SQLModel, table=True):

@@ -15,7 +15,6 @@ import jwt
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError
 from peerlab.gateway.lti import claims
 from peerlab.gateway.lti.models import LtiAccount, LtiContext, LtiLaunchState, LtiPlatform
@@ -93,7 +92,7 @@ def launch(session: Session, *, id_token: str, state: str, cookie_state: str | N
         raise _refuse(401, "nonce_replayed", "This login's state and nonce were used already.")
     if cookie_state != state:
         raise _refuse(401, "invalid_state", "The state does not match this browser's login.")
-    if now - as_utc(row.created_at) > timedelta(seconds=ttl_s):
+    if now - row.created_at > timedelta(seconds=ttl_s):
         raise _refuse(401, "invalid_state", "The login took too long; launch again.")
     platform = session.get(LtiPlatform, row.platform_id)
     if platform is None or not platform.enabled:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Text, UniqueConstraint
+from peerlab.chassis.clock import UTCDateTime
 from sqlmodel import Field, SQLModel
 
 
 def _ts(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class LtiPlatform(SQLModel, table=True):

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.consumer import ConsumerSpec, Handler
-from peerlab.contracts import Envelope, EventData, topics, utcnow
+from peerlab.chassis import clock
+from peerlab.contracts import Envelope, EventData, topics
 from peerlab.gateway.lti import claims
 from peerlab.gateway.lti.models import (LtiAccount, LtiContext, LtiGradesRelease, LtiLineItem, LtiPassback,
                                         LtiPassbackAttempt, LtiPlatform)
@@ -38,7 +38,7 @@ def _enqueue(session: Session, envelope: Envelope, *, person_id: str, key: str, 
                 id=f"pb_{uuid.uuid4().hex[:20]}", event_id=envelope.id, platform_id=context.platform_id,
                 context_id=context.context_id, person_id=person_id, key=key, label=label, score_given=given,
                 score_maximum=maximum, comment=comment, status=status, occurred_at=envelope.time,
-                created_at=utcnow()))
+                created_at=clock.now()))
 
 
 def on_lab_verdict(session: Session, envelope: Envelope, _data: EventData) -> None:
@@ -82,7 +82,7 @@ def consumer_spec(course_id: str) -> ConsumerSpec:
 
 def deliver_due(session: Session, *, client: PlatformClient, max_attempts: int, limit: int = 20) -> int:
     """Send the due scores (oldest first); returns how many were tried."""
-    now = utcnow()
+    now = clock.now()
     due = list(session.exec(select(LtiPassback).where(
         LtiPassback.status == "pending",
         or_(LtiPassback.next_attempt_at.is_(None), LtiPassback.next_attempt_at <= now),
@@ -111,7 +111,7 @@ def _deliver(session: Session, row: LtiPassback, *, client: PlatformClient, max_
             session.add(item)
         score = {"userId": account.lti_user_id, "scoreGiven": row.score_given, "scoreMaximum": row.score_maximum,
                  "comment": row.comment, "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-                 "timestamp": as_utc(row.occurred_at).isoformat()}
+                 "timestamp": row.occurred_at.isoformat()}
         status = client.post_score(platform, item.url, AGS_SCOPES, score)
     except PlatformError as exc:
         gave_up = row.attempts >= max_attempts

@@ -14,7 +14,7 @@ from sqlmodel import select
 from peerlab.chassis.auth import Principal, Role, require_roles
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.gateway.limits import UTF8, media_type
 from peerlab.gateway import lti_keys as keys
 from peerlab.gateway.lti import launch, registration
@@ -59,7 +59,7 @@ def tool_jwks(request: Request) -> JSONResponse:
 async def login(request: Request, session: SessionDep) -> RedirectResponse:
     """OIDC third-party initiated login: remember a state and nonce, send the browser to the platform."""
     settings = _settings(request)
-    url, state = launch.login(session, params=await _params(request), now=utcnow(),
+    url, state = launch.login(session, params=await _params(request), now=clock.now(),
                               redirect_uri=settings.lti_base_url.rstrip("/") + "/v1/lti/launch")
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(STATE_COOKIE, state, max_age=int(settings.lti_state_ttl_s), httponly=True,
@@ -75,8 +75,8 @@ async def launch_(request: Request, session: SessionDep) -> RedirectResponse:
     form = await _params(request)
     platform, token = launch.launch(session, id_token=form.get("id_token", ""), state=form.get("state", ""),
                                     cookie_state=request.cookies.get(STATE_COOKIE), ttl_s=settings.lti_state_ttl_s,
-                                    now=utcnow())
-    launch.record_context(session, platform=platform, token=token, now=utcnow())
+                                    now=clock.now())
+    launch.record_context(session, platform=platform, token=token, now=clock.now())
     person_id = person_id_of(token, settings.lti_person_id_from)
     message = roster_message(token, person_id) if person_id is not None else None
     if message is not None:
@@ -106,7 +106,7 @@ def _out(platform: LtiPlatform, base: str) -> PlatformOut:
 def register_platform(body: PlatformIn, request: Request, session: SessionDep, admin: AdminPrincipal) -> PlatformOut:
     settings = _settings(request)
     platform = registration.register(session, **body.model_dump(), by=admin.sub, allow_http=settings.lti_allow_http,
-                                     now=utcnow())
+                                     now=clock.now())
     return _out(platform, settings.lti_base_url)
 
 

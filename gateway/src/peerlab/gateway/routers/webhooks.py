@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from peerlab.chassis.auth import Principal, Role, require_roles
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
-from peerlab.contracts import EVENT_MODELS, utcnow
+from peerlab.contracts import EVENT_MODELS
+from peerlab.chassis import clock
 from peerlab.gateway import repository
 from peerlab.gateway.models import WebhookDelivery, WebhookEndpoint
 from peerlab.gateway.schemas import (
@@ -35,7 +36,7 @@ def _endpoint_public(endpoint: WebhookEndpoint) -> EndpointPublic:
         id=endpoint.id, url=endpoint.url, description=endpoint.description,
         event_types=[t for t in endpoint.event_types.split(",") if t], enabled=endpoint.enabled,
         disabled_reason=endpoint.disabled_reason, created_at=endpoint.created_at,
-        rotating=len(webhooks.signing_secrets(endpoint, now=utcnow())) > 1,
+        rotating=len(webhooks.signing_secrets(endpoint, now=clock.now())) > 1,
     )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.gateway.service import ssrf
 from peerlab.gateway.service.webhooks import AttemptResult
 
@@ -33,7 +33,7 @@ def _retry_after(value: str | None) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - clock.now()).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -50,7 +50,7 @@ def _pinned(url: str, address: str) -> tuple[str, str]:
 
 def attempt(
     client: httpx.Client, *, url: str, secrets: list[str], webhook_id: str, body: str, allow_private: bool,
-    now: Callable[[], datetime] = utcnow,
+    now: Callable[[], datetime] = clock.now,
 ) -> AttemptResult:
     """Resolve and check the address, then sign with ``now()`` read just before the request goes out."""
     started = time.perf_counter()

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from peerlab.chassis.db import is_postgres, unit_of_work
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.gateway import repository
 from peerlab.gateway.service import delivery as sender
 from peerlab.gateway.service import webhooks
@@ -30,7 +30,7 @@ log = logging.getLogger("peerlab.gateway.webhooks")
 
 class WebhookDispatcher:
     def __init__(self, engine: Engine, settings: GatewaySettings, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = clock.now) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock  # what an attempt is signed with
@@ -38,7 +38,7 @@ class WebhookDispatcher:
         self.pool = ThreadPoolExecutor(max_workers=settings.webhook_concurrency, thread_name_prefix="webhook")
 
     def _claim(self) -> list[dict]:
-        now = utcnow()
+        now = clock.now()
         lease = now + timedelta(seconds=self.settings.webhook_timeout_s * 4 + 30)
         with unit_of_work(self.engine) as session:
             rows = repository.due_deliveries(session, now=now, limit=self.settings.webhook_concurrency * 4,
@@ -55,7 +55,7 @@ class WebhookDispatcher:
         return jobs
 
     def _deliver(self, job: dict) -> None:
-        started = utcnow()
+        started = clock.now()
         result = sender.attempt(self.client, url=job["url"], secrets=job["secrets"], webhook_id=job["webhook_id"],
                                 body=job["body"], allow_private=self.settings.webhook_allow_private,
                                 now=self.clock)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.auth import Role
 from peerlab.chassis.errors import ProblemError
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.gateway import repository
 from peerlab.gateway.events import publish
 from peerlab.gateway.models import Enrolment, Person
@@ -69,7 +69,7 @@ def _check(person: PersonInput) -> None:
 def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     """Create or update a person and their enrolment; returns 'enrolled', 'updated' or 'unchanged'."""
     _check(person)
-    now = utcnow()
+    now = clock.now()
     roles = sorted(set(person.roles))
     row = repository.get_person(session, person.person_id)
     details_changed = False
@@ -107,7 +107,7 @@ def unenrol(session: Session, *, course_id: str, person_id: str) -> bool:
     enrolment = repository.get_enrolment(session, course_id=course_id, person_id=person_id)
     if enrolment is None or not enrolment.active:
         return False
-    now = utcnow()
+    now = clock.now()
     enrolment.active, enrolment.unenrolled_at = False, now
     publish.person_unenrolled(session, course_id=course_id, person_id=person_id, at=now)
     return True

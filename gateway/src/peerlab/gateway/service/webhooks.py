@@ -19,7 +19,8 @@ from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook
 
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.contracts import EVENT_MODELS, Envelope, utcnow
+from peerlab.contracts import EVENT_MODELS, Envelope
+from peerlab.chassis import clock
 from peerlab.gateway import repository
 from peerlab.gateway.models import AdminNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from peerlab.gateway.service import ssrf
@@ -62,7 +63,7 @@ def register_endpoint(
     endpoint = WebhookEndpoint(
         id="ep_" + uuid.uuid4().hex[:20], url=url, description=description[:500],
         event_types=_check_types(event_types), secret=_check_secret(secret) if secret else new_secret(),
-        enabled=True, created_by=created_by, created_at=utcnow(),
+        enabled=True, created_by=created_by, created_at=clock.now(),
     )
     session.add(endpoint)
     return endpoint
@@ -102,14 +103,14 @@ def rotate_secret(
     """New secret now; the old one is also signed with until the overlap ends."""
     endpoint = _endpoint(session, endpoint_id)
     endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_until = utcnow() + timedelta(seconds=overlap_s)
+    endpoint.previous_secret_until = clock.now() + timedelta(seconds=overlap_s)
     endpoint.secret = _check_secret(secret) if secret else new_secret()
     return endpoint
 
 
 def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
     out = [endpoint.secret]
-    until = _aware(endpoint.previous_secret_until)
+    until = endpoint.previous_secret_until
     if endpoint.previous_secret and until is not None and until > now:
         out.append(endpoint.previous_secret)
     return out
@@ -121,7 +122,7 @@ def _wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
 
 def fan_in(session: Session, *, envelope: Envelope, max_payload_bytes: int) -> int:
     """One pending delivery per enabled endpoint that wants this event type; returns how many."""
-    now = utcnow()
+    now = clock.now()
     payload = None
     created = 0
     for endpoint in repository.enabled_endpoints(session):
@@ -145,7 +146,7 @@ def redeliver(session: Session, *, delivery_id: str) -> WebhookDelivery:
     endpoint = _endpoint(session, delivery.endpoint_id)
     if not endpoint.enabled:
         raise ProblemError(409, "endpoint_disabled", "Enable the endpoint before redelivering.")
-    delivery.status, delivery.next_attempt_at = "pending", utcnow()
+    delivery.status, delivery.next_attempt_at = "pending", clock.now()
     return delivery
 
 
@@ -155,7 +156,7 @@ def recover_since(session: Session, *, endpoint_id: str, since: datetime) -> int
     if not endpoint.enabled:
         raise ProblemError(409, "endpoint_disabled", "Enable the endpoint before recovering.")
     rows = repository.failed_deliveries_since(session, endpoint_id=endpoint_id, since=since)
-    now = utcnow()
+    now = clock.now()
     for delivery in rows:
         delivery.status, delivery.next_attempt_at = "pending", now
     return len(rows)
@@ -170,14 +171,8 @@ class AttemptResult:
     retry_after_s: float | None = None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite gives naive UTC datetimes back
-        return value.replace(tzinfo=utcnow().tzinfo)
-    return value
-
-
 def _notify_admins(session: Session, *, kind: str, ref: str, message: str) -> None:
-    session.add(AdminNotice(kind=kind, ref=ref, message=message, created_at=utcnow()))
+    session.add(AdminNotice(kind=kind, ref=ref, message=message, created_at=clock.now()))
 
 
 def _disable(session: Session, endpoint: WebhookEndpoint, reason: str, message: str) -> None:
@@ -207,7 +202,7 @@ def record_attempt(
         duration_ms=result.duration_ms, status_code=result.status_code, outcome=result.outcome,
         response_snippet=result.snippet[:SNIPPET_CHARS],
     ))
-    now = utcnow()
+    now = clock.now()
     if result.outcome == "success":
         delivery.status, delivery.next_attempt_at = "succeeded", None
         endpoint.failing_since = None
@@ -216,7 +211,7 @@ def record_attempt(
         delivery.status, delivery.next_attempt_at = "failed", None
         _disable(session, endpoint, "gone", f"Endpoint {endpoint.url} answered 410 Gone and was disabled.")
         return delivery
-    endpoint.failing_since = _aware(endpoint.failing_since) or started_at
+    endpoint.failing_since = endpoint.failing_since or started_at
     if (now - endpoint.failing_since).total_seconds() >= disable_after_s:
         delivery.status, delivery.next_attempt_at = "failed", None
         _disable(session, endpoint, "failing",

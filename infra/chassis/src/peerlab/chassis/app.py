@@ -12,6 +12,7 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
 from peerlab.chassis.body_limit import JsonBodyLimitMiddleware
+from peerlab.chassis.clock import use_test_clock_file
 from peerlab.chassis.db import make_engine
 from peerlab.chassis.errors import install_problem_handlers
 from peerlab.chassis.health import Check, check_broker, check_database, health_router
@@ -57,6 +58,8 @@ def create_service_app(
 ) -> FastAPI:
     """Engine, problem+json errors, correlation ids, metrics, health, and (dev) the in-process relay."""
     configure_logging(settings.service_name, level=settings.log_level, json_format=settings.log_json)
+    if settings.test_clock_file:
+        use_test_clock_file(settings.test_clock_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

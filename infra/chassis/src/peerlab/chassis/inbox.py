@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String, select
+from sqlalchemy import Column, String, select
 from sqlmodel import Field, Session, SQLModel
 
-from peerlab.contracts import utcnow
+from peerlab.chassis.clock import UTCDateTime, now
 
 
 class InboxEntry(SQLModel, table=True):
@@ -16,7 +16,7 @@ class InboxEntry(SQLModel, table=True):
     consumer: str = Field(sa_column=Column(String(100), primary_key=True))
     event_id: str = Field(sa_column=Column(String(64), primary_key=True))
     event_type: str = Field(sa_column=Column(String(200), nullable=False))
-    processed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 def seen(session: Session, *, consumer: str, event_id: str) -> bool:
@@ -31,5 +31,5 @@ def seen(session: Session, *, consumer: str, event_id: str) -> bool:
 def record(session: Session, *, consumer: str, event_id: str, event_type: str) -> None:
     """Insert the key; a concurrent duplicate fails the transaction on the primary key."""
     session.add(
-        InboxEntry(consumer=consumer, event_id=event_id, event_type=event_type, processed_at=utcnow())
+        InboxEntry(consumer=consumer, event_id=event_id, event_type=event_type, processed_at=now())
     )

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, String, Text, event, insert, text
+from sqlalchemy import Column, Index, Integer, LargeBinary, String, Text, event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
-from peerlab.contracts import Envelope, EventData, utcnow
+from peerlab.chassis.clock import UTCDateTime, now
+from peerlab.contracts import Envelope, EventData
 from peerlab.chassis.observability import current_correlation_id
 from peerlab.chassis.tracing import stamp as stamp_trace_context
 
@@ -32,8 +33,8 @@ class OutboxEvent(SQLModel, table=True):
     key: str = Field(sa_column=Column(String(200), nullable=False))
     event_type: str = Field(sa_column=Column(String(200), nullable=False))
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -54,6 +55,7 @@ def enqueue(
         subject=subject,
         course_id=course_id,
         correlation_id=correlation_id or current_correlation_id(),
+        time=now(),
     )
     stamp_trace_context(envelope)
     if not session.in_transaction():
@@ -65,7 +67,7 @@ def enqueue(
             "key": subject,
             "event_type": envelope.type,
             "payload": envelope.to_bytes(),
-            "created_at": utcnow(),
+            "created_at": envelope.time,
             "attempts": 0,
         }
     )

@@ -24,8 +24,8 @@ from sqlmodel import Session
 
 from peerlab.chassis.db import is_postgres, unit_of_work
 from peerlab.chassis.outbox import OutboxEvent
+from peerlab.chassis.clock import now
 from peerlab.chassis.outbox_listener import OutboxListener
-from peerlab.contracts import utcnow
 
 log = logging.getLogger("peerlab.relay")
 
@@ -96,7 +96,7 @@ class OutboxRelay:
             claim = (
                 update(table)
                 .where(table.c.seq.in_(chosen.scalar_subquery()))
-                .values(sent_at=utcnow())
+                .values(sent_at=now())
                 .returning(table.c.seq, table.c.topic, table.c.key, table.c.payload)
             )
             rows = sorted(session.execute(claim).all(), key=lambda row: row.seq)
@@ -138,7 +138,7 @@ class OutboxRelay:
         table = OutboxEvent.__table__
         with unit_of_work(self.engine) as session:
             session.execute(update(table).where(table.c.seq.in_(seqs), table.c.sent_at.is_(None))
-                            .values(sent_at=utcnow()))
+                            .values(sent_at=now()))
 
     def _complete(self, claimed: _Claimed) -> int:
         """Wait for the broker's acknowledgements of a claimed batch: commit if all arrived, else
@@ -200,9 +200,7 @@ class OutboxRelay:
         if oldest is None:
             OLDEST_AGE.labels(self.service).set(0)
         else:
-            if oldest.tzinfo is None:  # SQLite returns naive datetimes
-                oldest = oldest.replace(tzinfo=utcnow().tzinfo)
-            OLDEST_AGE.labels(self.service).set((utcnow() - oldest).total_seconds())
+            OLDEST_AGE.labels(self.service).set((now() - oldest).total_seconds())
 
     def run(self, stop: threading.Event, *, max_backoff_s: float = 5.0) -> None:
         """Publish until ``stop`` is set; back off while the broker or database is unavailable.

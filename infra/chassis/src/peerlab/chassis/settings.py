@@ -122,6 +122,9 @@ class ServiceSettings(BaseSettings):
         description="OpenTelemetry traces (OTLP/HTTP, configured by the standard OTEL_* variables).",
     )
 
+    test_clock_file: str | None = Field(
+        default=None, description="Tests only: a file holding seconds added to the server clock (refused in production).")
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -146,9 +149,12 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "ServiceSettings":
         if self.environment == Environment.PRODUCTION:
+            prefix = self.model_config.get("env_prefix", "")
+            if self.test_clock_file:
+                raise ValueError(f"test_clock_file ({prefix}TEST_CLOCK_FILE) refused in production: "
+                                 "the server clock is the wall clock")
             found = self.dev_defaults_in_use()
             if found:
-                prefix = self.model_config.get("env_prefix", "")
                 names = ", ".join(f"{name} ({prefix}{name.upper()})" for name in found)
                 raise ValueError(f"development default(s) refused in production: {names}; set real values")
         return self

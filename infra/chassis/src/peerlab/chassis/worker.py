@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from peerlab.chassis.app import build_relay
+from peerlab.chassis.clock import use_test_clock_file
 from peerlab.chassis.consumer import ConsumerRunner, ConsumerSpec
 from peerlab.chassis.db import make_engine, unit_of_work
 from peerlab.chassis.observability import configure_logging
@@ -53,6 +54,8 @@ def start_worker_threads(
 ) -> list[threading.Thread]:
     """Start every loop of a worker on ``stop``; tests use this to run a worker in-process."""
     threads: list[threading.Thread] = []
+    if settings.test_clock_file:
+        use_test_clock_file(settings.test_clock_file)
     if run_relay if run_relay is not None else not settings.relay_in_process:
         relay = build_relay(engine, settings)
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True))

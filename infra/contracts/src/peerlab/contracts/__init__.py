@@ -1,7 +1,7 @@
 """Peerlab's shared event contracts: the envelope, one model per event type, topic names."""
 
 from peerlab.contracts import topics
-from peerlab.contracts.envelope import Envelope, EventData, utcnow
+from peerlab.contracts.envelope import Envelope, EventData
 from peerlab.contracts.events import EVENT_MODELS
 
 
@@ -17,4 +17,4 @@ def parse_data(envelope: Envelope) -> EventData:
     return model.model_validate(envelope.data)
 
 
-__all__ = ["EVENT_MODELS", "Envelope", "EventData", "UnknownEventType", "parse_data", "topics", "utcnow"]
+__all__ = ["EVENT_MODELS", "Envelope", "EventData", "UnknownEventType", "parse_data", "topics"]

@@ -9,10 +9,6 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class EventData(BaseModel):
     """Base of every event payload. ``TYPE`` is ``<aggregate>.<verb>.v<N>``; ``TOPIC`` its topic."""
 
@@ -38,7 +34,7 @@ class Envelope(BaseModel):
     type: str
     source: str
     subject: str
-    time: datetime = Field(default_factory=utcnow)
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))  # services pass their clock's time
     datacontenttype: str = "application/json"
     course_id: str
     correlation_id: str | None = None
@@ -61,9 +57,11 @@ class Envelope(BaseModel):
         course_id: str,
         correlation_id: str | None = None,
         event_id: str | None = None,
+        time: datetime | None = None,
     ) -> "Envelope":
         return cls(
             id=event_id or str(uuid.uuid4()),
+            **({"time": time} if time is not None else {}),
             type=event.TYPE,
             source=source,
             subject=subject,

@@ -4,7 +4,8 @@ Session-wide, shared by all tests: ``kafka_broker`` (tansu, in-memory storage), 
 (moto), ``pg_server`` (PostgreSQL, or ``None`` when none is available). A test that stops a
 shared component must start it again; one that wants to break a component should make its own
 with ``make_kafka_broker`` / ``make_s3_server`` / ``make_pg_server``, which are torn down after
-the test. ``fresh_database_url(name_hint)`` gives a brand-new database: PostgreSQL when
+the test. ``movable_clock`` moves the services' clock instead of waiting for a deadline.
+``fresh_database_url(name_hint)`` gives a brand-new database: PostgreSQL when
 ``$PEERLAB_TEST_DB`` is ``postgres`` (the default when a server is available), else a SQLite
 file (``PEERLAB_TEST_DB=sqlite``).
 """
@@ -16,6 +17,7 @@ import re
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from peerlab.local.launchers import (
     PostgresUnavailable,
     TansuBroker,
 )
+from peerlab.chassis.clock import use_test_clock_file
 from peerlab.local.ports import free_port
 from peerlab.local.process import ServiceProcess
 
@@ -196,3 +199,39 @@ def spawn_service(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     yield spawn
     for proc in reversed(started):
         proc.stop()
+
+
+class MovableClock:
+    """The services' clock as a test moves it: seconds added to the wall clock, in the file a
+    service reads on every ``now()`` (setting ``test_clock_file``, refused in production).
+
+    A service process gets it through its settings (``env(service)``: ``PEERLAB_<SERVICE>_TEST_CLOCK_FILE``);
+    the test's own process (an app in a TestClient, worker threads) through ``install()``, undone
+    after the test.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write(0.0)
+
+    def env(self, service: str) -> dict[str, str]:
+        return {f"PEERLAB_{service.upper()}_TEST_CLOCK_FILE": str(self.path)}
+
+    def install(self) -> "MovableClock":
+        use_test_clock_file(str(self.path))
+        return self
+
+    def move_to(self, at: datetime) -> None:
+        """From now on the clock reads ``at`` (and runs on from there)."""
+        self._write((at - datetime.now(UTC)).total_seconds())
+
+    def _write(self, offset_s: float) -> None:
+        staged = self.path.with_suffix(".tmp")
+        staged.write_text(repr(offset_s))
+        os.replace(staged, self.path)  # a reader never sees a half-written offset
+
+
+@pytest.fixture
+def movable_clock(tmp_path: Path) -> Iterator[MovableClock]:
+    yield MovableClock(tmp_path / "test-clock")
+    use_test_clock_file(None)

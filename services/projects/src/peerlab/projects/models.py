@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-TZ = DateTime(timezone=True)
+from peerlab.chassis.clock import UTCDateTime
+
+TZ = UTCDateTime()
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class CourseDateRow(SQLModel, table=True):
 
     course_id: str = Field(primary_key=True, max_length=64)
     key: str = Field(primary_key=True, max_length=80)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(TZ, nullable=False))
     revision: int
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-TZ = DateTime(timezone=True)
+from peerlab.chassis.clock import UTCDateTime
+
+TZ = UTCDateTime()
 
 
 # --- projections of other services -------------------------------------------------------------

@@ -7,7 +7,7 @@ rule) periodically, and relays the outbox when the API does not.
 from __future__ import annotations
 
 from peerlab.chassis.worker import PeriodicJob, run_worker
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.review.events.handlers import consumer_spec
 from peerlab.review.service import window
 from peerlab.review.settings import ReviewSettings, get_settings
@@ -18,7 +18,7 @@ def window_job(settings: ReviewSettings) -> PeriodicJob:
         name="review-window-end",
         interval_s=settings.window_job_interval_s,
         run=lambda session: window.close_ended_windows(session, settings=settings, course_id=settings.course_id,
-                                                       now=utcnow()),
+                                                       now=clock.now()),
     )
 
 

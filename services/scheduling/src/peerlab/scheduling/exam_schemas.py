@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from peerlab.chassis.clock import UTCInput
 from peerlab.scheduling.schemas import ID_PATTERN
 
 GRADE_SCALE = ("-3", "00", "02", "4", "7", "10", "12")
@@ -16,8 +17,8 @@ class AvailabilityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exam_day_id: str = Field(pattern=ID_PATTERN)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: UTCInput
+    ends_at: UTCInput
 
     @model_validator(mode="after")
     def _ordered(self) -> "AvailabilityIn":

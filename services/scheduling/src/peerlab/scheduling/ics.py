@@ -13,7 +13,7 @@ from datetime import datetime
 import icalendar
 
 from peerlab.scheduling.calendar_rules import CountedWeek
-from peerlab.chassis.clock import as_utc, in_zone
+from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.models import DatedRuleRow, ExamDay, Room
 
 PRODID = "-//Peerlab//Course calendar//EN"
@@ -25,7 +25,7 @@ def _event(uid: str, summary: str, start: datetime, end: datetime, zone: str, st
     event.add("uid", uid)
     if sequence is not None:
         event.add("sequence", sequence)
-    event.add("dtstamp", as_utc(stamp))
+    event.add("dtstamp", stamp)
     event.add("dtstart", in_zone(start, zone))
     event.add("dtend", in_zone(end, zone))
     event.add("summary", summary)
@@ -60,9 +60,9 @@ def build_calendar(*, course_id: str, title: str, time_zone: str, weeks: Sequenc
     for rule in deadlines:
         if rule.kind != "deadline":
             continue  # events (presentations, exam days) are listed above or are sessions
-        at = as_utc(rule.at)
+        at = rule.at
         cal.add_component(_event(
             f"{course_id}-deadline-{rule.key}@peerlab", f"{title or course_id}: {rule.label} deadline", at, at,
-            time_zone, as_utc(rule.updated_at), description=f"Deadline ({rule.key}).", sequence=rule.sequence))
+            time_zone, rule.updated_at, description=f"Deadline ({rule.key}).", sequence=rule.sequence))
     cal.add_missing_timezones()
     return cal.to_ical()

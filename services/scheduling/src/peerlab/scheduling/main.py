@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from peerlab.chassis.app import create_service_app
+from peerlab.chassis.clock import request_now
 from peerlab.scheduling.routers import bookings, calendar, exam_days, rooms
 from peerlab.scheduling.routers import examiners, grades, visit_plans
 from peerlab.scheduling.routers import feeds
@@ -20,7 +21,7 @@ Examiners and their availability, the visit plan (CP-SAT), and the individual 7-
 
 
 def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    """``clock`` replaces the server clock (tests move time without sleeping)."""
+    """``clock`` replaces the server clock of every request (tests move time without sleeping)."""
     app = create_service_app(
         settings=settings or get_settings(),
         title="Peerlab scheduling",
@@ -28,7 +29,8 @@ def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[]
         routers=[calendar.router, rooms.router, exam_days.router, bookings.router,
                  examiners.router, visit_plans.router, grades.router, feeds.router],
     )
-    app.state.clock = clock
+    if clock is not None:
+        app.dependency_overrides[request_now] = clock
     return app
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-TZ = DateTime(timezone=True)
+from peerlab.chassis.clock import UTCDateTime
+
+TZ = UTCDateTime()
 
 
 class Term(SQLModel, table=True):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from peerlab.chassis.clock import UTCInput
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SLACK_PATTERN = r"^#[a-z0-9][a-z0-9_-]{0,79}$"
@@ -149,8 +151,8 @@ class ExamDayPut(BaseModel):
     location: str = Field(default="", max_length=200)
     slot_minutes: int = Field(default=30, ge=5, le=480)
     slot_capacity: int = Field(default=1, ge=1, le=1000, description="Groups presenting in one slot.")
-    booking_opens_at: AwareDatetime | None = None
-    booking_closes_at: AwareDatetime | None = None
+    booking_opens_at: UTCInput | None = None
+    booking_closes_at: UTCInput | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "ExamDayPut":

@@ -8,7 +8,6 @@ from datetime import datetime
 
 import icalendar
 
-from peerlab.chassis.clock import as_utc
 from peerlab.scheduling.exam_models import PlannedVisit
 
 PRODID = "-//Peerlab//Examiner itinerary//EN"
@@ -22,9 +21,9 @@ def itinerary_calendar(*, course_id: str, examiner_id: str, visits: Sequence[Pla
     for visit in visits:
         event = icalendar.Event()
         event.add("uid", f"{course_id}-{visit.exam_day_id}-{visit.group_id}-{examiner_id}@peerlab")
-        event.add("dtstamp", as_utc(stamp))
-        event.add("dtstart", as_utc(visit.starts_at))
-        event.add("dtend", as_utc(visit.ends_at))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", visit.starts_at)
+        event.add("dtend", visit.ends_at)
         event.add("summary", f"Poster of group {visit.group_id}")
         event.add("description", f"Exam day {visit.exam_day_id}, slot {visit.slot_id}.")
         cal.add_component(event)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from peerlab.chassis.clock import UTCInput
 
 AssignmentKindName = Literal["lab", "resubmission", "synopsis", "report", "poster"]
 OwnerTypeName = Literal["student", "group"]
@@ -35,9 +37,9 @@ class AssignmentPut(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     lab_number: int | None = Field(default=None, ge=1, le=50)
     owner_type: OwnerTypeName | None = Field(default=None, description="Default: group for report/poster/synopsis.")
-    opens_at: AwareDatetime | None = Field(
+    opens_at: UTCInput | None = Field(
         default=None, description="Required unless date_key names a calendar date that says when it opens.")
-    deadline: AwareDatetime | None = Field(
+    deadline: UTCInput | None = Field(
         default=None, description="Required without date_key; with date_key it comes from the calendar (omit it).")
     file_rules: FileRulesIn | None = None
     resubmits_assignment_id: str | None = Field(
@@ -71,8 +73,8 @@ class AssignmentUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     lab_number: int | None = Field(default=None, ge=1, le=50,
                                    description="A lab's number is unique in the course (409 lab_number_taken).")
-    opens_at: AwareDatetime | None = None
-    deadline: AwareDatetime | None = None
+    opens_at: UTCInput | None = None
+    deadline: UTCInput | None = None
     owner_type: OwnerTypeName | None = None
     file_rules: FileRulesIn | None = None
     close_grace_s: int | None = Field(default=None, ge=0, le=86400,
@@ -241,7 +243,7 @@ class SeedLabsResult(BaseModel):
 class ExternalLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_at: AwareDatetime = Field(description="When the link stops working (at most a year ahead).")
+    expires_at: UTCInput = Field(description="When the link stops working (at most a year ahead).")
     note: str = Field(default="", max_length=500, description="e.g. who it was sent to.")
 
 

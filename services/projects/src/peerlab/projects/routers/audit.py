@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 
 from peerlab.chassis.auth import StaffPrincipal
 from peerlab.chassis.db import SessionDep
-from peerlab.chassis.clock import as_utc
 from peerlab.projects import repository as repo
 from peerlab.projects.routers.deps import PolicyDep
 from peerlab.projects.schemas import AuditEntryPublic
@@ -20,6 +19,5 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 def audit_log(session: SessionDep, policy: PolicyDep, _: StaffPrincipal,
               person_id: Annotated[str | None, Query(max_length=64)] = None) -> list[AuditEntryPublic]:
     """Oldest first; ``person_id`` narrows it to one student."""
-    return [AuditEntryPublic(id=a.id, action=a.action, actor=a.actor, person_id=a.person_id, group_id=a.group_id,
-                             rule=a.rule, reason=a.reason, created_at=as_utc(a.created_at))
+    return [AuditEntryPublic.model_validate(a, from_attributes=True)
             for a in repo.audit_entries(session, policy.course_id, person_id)]

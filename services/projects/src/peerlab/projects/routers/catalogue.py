@@ -10,7 +10,7 @@ from peerlab.chassis.auth import CurrentPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.projects import repository as repo
-from peerlab.chassis.clock import now
+from peerlab.chassis.clock import NowDep
 from peerlab.projects.routers.deps import SettingsDep
 from peerlab.projects.schemas import CatalogueSummary, ImportResult, ProjectPublic, ProjectPut
 from peerlab.projects.service import catalogue, supervision
@@ -43,12 +43,12 @@ def get_project(year: Year, number: Number, session: SessionDep, settings: Setti
 @router.put("/{year}/projects/{number}", response_model=ProjectPublic,
             responses={201: {"model": ProjectPublic, "description": "Created"}})
 def put_project(year: Year, number: Number, body: ProjectPut, response: Response, session: SessionDep,
-                settings: SettingsDep, _: TeacherPrincipal) -> ProjectPublic:
+                settings: SettingsDep, _: TeacherPrincipal, now: NowDep) -> ProjectPublic:
     """Create or replace project ``number`` of ``year`` (id ``p-<year>-<number:02>``); a repeat changes nothing."""
-    row, outcome = catalogue.put_project(session, year=year, number=number, body=body, now=now())
+    row, outcome = catalogue.put_project(session, year=year, number=number, body=body, now=now)
     if outcome == "updated":
         session.flush()
-        supervision.refresh_projects(session, course_id=settings.course_id, project_ids=[row.project_id], now=now())
+        supervision.refresh_projects(session, course_id=settings.course_id, project_ids=[row.project_id], now=now)
     if outcome == "created":
         response.status_code = 201
     return catalogue.publics(session, [row], default_capacity=settings.default_project_capacity)[0]
@@ -61,12 +61,13 @@ def delete_project(year: Year, number: Number, session: SessionDep, _: TeacherPr
 
 
 @router.post("/{year}/import-bundled", response_model=ImportResult)
-def import_bundled(year: Year, session: SessionDep, settings: SettingsDep, _: TeacherPrincipal) -> ImportResult:
+def import_bundled(year: Year, session: SessionDep, settings: SettingsDep, _: TeacherPrincipal,
+                   now: NowDep) -> ImportResult:
     """Create or update ``year``'s projects from the catalogue parsed from the course plan, shipped
     with the service; running it again changes nothing."""
-    result = catalogue.import_bundled(session, year=year, now=now())
+    result = catalogue.import_bundled(session, year=year, now=now)
     if result.updated:
         session.flush()
         supervision.refresh_projects(session, course_id=settings.course_id,
-                                     project_ids=[repo.project_id(year, n) for n in result.updated], now=now())
+                                     project_ids=[repo.project_id(year, n) for n in result.updated], now=now)
     return result

@@ -10,7 +10,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrinci
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.projects import repository as repo
-from peerlab.chassis.clock import now
+from peerlab.chassis.clock import NowDep
 from peerlab.projects.routers.deps import PolicyDep
 from peerlab.projects.schemas import ExemptionPut, GroupCreate, GroupPublic, JoinRequest, MemberAdd
 from peerlab.projects.service import groups
@@ -28,11 +28,11 @@ def list_groups(session: SessionDep, policy: PolicyDep, principal: StaffPrincipa
 
 @router.post("", response_model=GroupPublic, status_code=201)
 def create_group(body: GroupCreate, session: SessionDep, policy: PolicyDep,
-                 principal: CurrentPrincipal) -> GroupPublic:
+                 principal: CurrentPrincipal, now: NowDep) -> GroupPublic:
     """A student founds a group (its join code lets others join); staff may name all members,
     override the eligibility gate with a reason (audited) and, teachers, grant the exemption for a
     group below the minimum size."""
-    group = groups.create_group(session, body=body, principal=principal, policy=policy, now=now())
+    group = groups.create_group(session, body=body, principal=principal, policy=policy, now=now)
     return groups.to_public(session, group, principal=principal)
 
 
@@ -45,8 +45,9 @@ def my_group(session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal
 
 
 @router.post("/join", response_model=GroupPublic)
-def join_group(body: JoinRequest, session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal) -> GroupPublic:
-    group = groups.join_group(session, join_code=body.join_code, principal=principal, policy=policy, now=now())
+def join_group(body: JoinRequest, session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal,
+               now: NowDep) -> GroupPublic:
+    group = groups.join_group(session, join_code=body.join_code, principal=principal, policy=policy, now=now)
     return groups.to_public(session, group, principal=principal)
 
 
@@ -57,35 +58,36 @@ def get_group(group_id: str, session: SessionDep, policy: PolicyDep, principal: 
 
 
 @router.post("/{group_id}/leave", response_model=GroupPublic)
-def leave_group(group_id: str, session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal) -> GroupPublic:
-    group = groups.leave_group(session, group_id=group_id, principal=principal, policy=policy, now=now())
+def leave_group(group_id: str, session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal,
+                now: NowDep) -> GroupPublic:
+    group = groups.leave_group(session, group_id=group_id, principal=principal, policy=policy, now=now)
     return groups.to_public(session, group, principal=principal)
 
 
 @router.put("/{group_id}/members/{person_id}", response_model=GroupPublic)
 def add_member(group_id: str, person_id: str, session: SessionDep, policy: PolicyDep,
-               principal: StaffPrincipal, body: MemberAdd | None = None) -> GroupPublic:
+               principal: StaffPrincipal, now: NowDep, body: MemberAdd | None = None) -> GroupPublic:
     """Put a student in the group; ``override_eligibility`` with an ``override_reason`` lets a
     student past the eligibility gate (audited)."""
     body = body or MemberAdd()
     override = groups.eligibility_override(principal, requested=body.override_eligibility,
                                            reason=body.override_reason)
-    group = groups.add_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now(),
+    group = groups.add_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now,
                               override=override)
     return groups.to_public(session, group, principal=principal)
 
 
 @router.delete("/{group_id}/members/{person_id}", response_model=GroupPublic)
 def remove_member(group_id: str, person_id: str, session: SessionDep, policy: PolicyDep,
-                  principal: StaffPrincipal) -> GroupPublic:
-    group = groups.remove_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now())
+                  principal: StaffPrincipal, now: NowDep) -> GroupPublic:
+    group = groups.remove_member(session, group_id=group_id, person_id=person_id, policy=policy, now=now)
     return groups.to_public(session, group, principal=principal)
 
 
 @router.put("/{group_id}/exemption", response_model=GroupPublic)
 def set_exemption(group_id: str, body: ExemptionPut, session: SessionDep, policy: PolicyDep,
-                  principal: TeacherPrincipal) -> GroupPublic:
+                  principal: TeacherPrincipal, now: NowDep) -> GroupPublic:
     """Allow (or withdraw) a group below the minimum size, e.g. a one-student group."""
     group = groups.set_exemption(session, group_id=group_id, exempt=body.exempt, reason=body.reason, policy=policy,
-                                 now=now())
+                                 now=now)
     return groups.to_public(session, group, principal=principal)

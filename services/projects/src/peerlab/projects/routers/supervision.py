@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role, StaffPrincipal
-from peerlab.chassis.clock import as_utc, now
+from peerlab.chassis.clock import NowDep
 from peerlab.chassis.db import SessionDep
 from peerlab.projects import repository as repo
 from peerlab.projects.models import SupervisionRow, SupervisorCommentRow
@@ -44,9 +44,7 @@ def _group_view(session: Session, rows: list[SupervisionRow], course_id: str) ->
 
 
 def _comment(row: SupervisorCommentRow) -> CommentPublic:
-    return CommentPublic(id=row.id, group_id=row.group_id, author_id=row.author_id, decision=row.decision,
-                         text=row.text, submission_id=row.submission_id, version=row.version,
-                         created_at=as_utc(row.created_at))
+    return CommentPublic.model_validate(row, from_attributes=True)
 
 
 @router.get("/supervision/groups", response_model=list[SupervisedGroup])
@@ -88,11 +86,11 @@ def _self(principal: Principal) -> Principal:
 
 @router.post("/supervision/groups/{group_id}/comments", response_model=CommentPublic, status_code=201)
 def add_comment(group_id: str, body: CommentCreate, session: SessionDep, policy: PolicyDep,
-                principal: CurrentPrincipal) -> CommentPublic:
+                principal: CurrentPrincipal, now: NowDep) -> CommentPublic:
     """A supervisor of the group (or a teacher) approves its synopsis or asks for changes."""
     row = supervision.add_comment(session, course_id=policy.course_id, group_id=group_id, principal=principal,
                                   decision=body.decision, text=body.text, submission_id=body.submission_id,
-                                  version=body.version, now=now())
+                                  version=body.version, now=now)
     return _comment(row)
 
 
@@ -105,26 +103,25 @@ def comments(group_id: str, session: SessionDep, policy: PolicyDep, principal: C
 
 @router.get("/supervisor-links", response_model=list[SupervisorLinkPublic])
 def list_links(session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> list[SupervisorLinkPublic]:
-    return [SupervisorLinkPublic(person_id=r.person_id, project_id=r.project_id, created_by=r.created_by,
-                                 created_at=as_utc(r.created_at))
+    return [SupervisorLinkPublic.model_validate(r, from_attributes=True)
             for r in supervision.links(session, course_id=policy.course_id)]
 
 
 @router.put("/supervisor-links/{person_id}/{project_id}", response_model=SupervisorLinkPublic,
             responses={201: {"model": SupervisorLinkPublic, "description": "Created"}})
 def put_link(person_id: str, project_id: str, response: Response, session: SessionDep, policy: PolicyDep,
-             principal: StaffPrincipal) -> SupervisorLinkPublic:
+             principal: StaffPrincipal, now: NowDep) -> SupervisorLinkPublic:
     """Staff: the roster person ``person_id`` supervises ``project_id`` (idempotent), e.g. a
     supervisor the catalogue lists without an e-mail or under another address."""
     row, created = supervision.put_link(session, course_id=policy.course_id, person_id=person_id,
-                                        project_id=project_id, principal=principal, now=now())
+                                        project_id=project_id, principal=principal, now=now)
     if created:
         response.status_code = 201
-    return SupervisorLinkPublic(person_id=row.person_id, project_id=row.project_id, created_by=row.created_by,
-                                created_at=as_utc(row.created_at))
+    return SupervisorLinkPublic.model_validate(row, from_attributes=True)
 
 
 @router.delete("/supervisor-links/{person_id}/{project_id}", status_code=204)
-def delete_link(person_id: str, project_id: str, session: SessionDep, policy: PolicyDep, _: StaffPrincipal) -> None:
+def delete_link(person_id: str, project_id: str, session: SessionDep, policy: PolicyDep, _: StaffPrincipal,
+                now: NowDep) -> None:
     supervision.delete_link(session, course_id=policy.course_id, person_id=person_id, project_id=project_id,
-                            now=now())
+                            now=now)

@@ -121,6 +121,4 @@ def get_assignment(session: Session, *, group_id: str, principal: Principal, pol
 
 
 def to_public(row: AssignmentRow) -> AssignmentPublic:
-    return AssignmentPublic(group_id=row.group_id, project_id=row.project_id, subproject=row.subproject,
-                            rank=row.rank, method=row.method, assigned_by=row.assigned_by,
-                            assigned_at=row.assigned_at)
+    return AssignmentPublic.model_validate(row, from_attributes=True)

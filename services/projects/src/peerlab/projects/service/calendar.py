@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.contracts.events.term import DatedRule
 from peerlab.projects.models import CourseDateRow
 
@@ -27,7 +26,7 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
     for rule in dates:
         row = known.pop(rule.key, None) or CourseDateRow(course_id=course_id, key=rule.key, at=rule.at,
                                                          revision=revision)
-        row.at, row.revision = as_utc(rule.at), revision
+        row.at, row.revision = rule.at, revision
         session.add(row)
     for stale in known.values():  # a key the calendar no longer has
         session.delete(stale)
@@ -37,4 +36,4 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
 
 def date_of(session: Session, course_id: str, key: str) -> datetime | None:
     row = session.get(CourseDateRow, (course_id, key))
-    return as_utc(row.at) if row else None
+    return row.at if row else None

@@ -23,7 +23,6 @@ from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.projects import repository as repo
 from peerlab.projects import rules
-from peerlab.chassis.clock import as_utc
 from peerlab.projects.events import publish
 from peerlab.projects.models import AuditEntryRow, GroupRow, MembershipRow
 from peerlab.projects.schemas import GroupCreate, GroupPublic, MemberPublic
@@ -270,5 +269,5 @@ def to_public(session: Session, group: GroupRow, *, principal: Principal, member
                               presents_poster=not (m in people and people[m].programme == "phd")) for m in members],
         exempt=group.exempt, exemption_reason=group.exemption_reason,
         join_code=group.join_code if shows_code and group.state != "dissolved" else None,
-        created_at=as_utc(group.created_at), formed_at=as_utc(group.formed_at) if group.formed_at else None,
+        created_at=group.created_at, formed_at=group.formed_at,
     )

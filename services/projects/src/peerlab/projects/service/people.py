@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.projects import repository as repo
-from peerlab.chassis.clock import as_utc
 from peerlab.projects.models import PersonRow
 from peerlab.projects.service.supervision import may_supervise
 
@@ -40,7 +39,7 @@ def record_eligibility(session: Session, *, course_id: str, person_id: str, stat
                        now: datetime) -> None:
     """Keep the newest status (events may be redelivered late)."""
     row = _person(session, course_id, person_id, now)
-    if row.eligibility_at is not None and as_utc(row.eligibility_at) > as_utc(at):
+    if row.eligibility_at is not None and row.eligibility_at > at:
         return
     row.eligibility, row.eligibility_at, row.updated_at = status, at, now
     session.add(row)

@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from peerlab.chassis import clock
 from peerlab.chassis.auth import Principal, Role
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, forbidden, not_found
 from peerlab.projects import repository as repo
 from peerlab.projects.events import publish
@@ -73,7 +72,7 @@ def refresh(session: Session, *, course_id: str, group_ids: list[str] | None = N
     if project_ids:
         session.execute(select(ProjectRow.project_id).where(ProjectRow.project_id.in_(project_ids))
                         .order_by(ProjectRow.project_id).with_for_update())
-    stamp = max(as_utc(now), clock.now())
+    stamp = max(now, clock.now())
     fresh = {"populate_existing": True}
     assignments = {a.group_id: a for a in session.scalars(
         select(AssignmentRow).where(AssignmentRow.course_id == course_id).execution_options(**fresh))}

@@ -8,7 +8,8 @@ from functools import partial
 from sqlmodel import Session
 
 from peerlab.chassis.consumer import ConsumerSpec
-from peerlab.contracts import Envelope, topics, utcnow
+from peerlab.contracts import Envelope, topics
+from peerlab.chassis import clock
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
 from peerlab.contracts.events.submissions import (
     AssignmentClosedV1, AssignmentUpsertedV1, SubmissionReceivedV1, SubmissionWithdrawnV1,
@@ -22,12 +23,12 @@ CONSUMER_NAME = "review"
 
 def on_assignment_upserted(session: Session, envelope: Envelope, data: AssignmentUpsertedV1, *,
                            settings: ReviewSettings) -> None:
-    projection.record_assignment(session, data=data, settings=settings, now=utcnow())
+    projection.record_assignment(session, data=data, settings=settings, now=clock.now())
 
 
 def on_submission_received(session: Session, envelope: Envelope, data: SubmissionReceivedV1, *,
                            settings: ReviewSettings) -> None:
-    now = utcnow()
+    now = clock.now()
     row = projection.record_submission(session, data=data, now=now)
     if row.owner_type == "student" and row.assignment_kind in ("lab", "resubmission"):
         eligibility.refresh(session, student_ids=[row.owner_id], settings=settings, course_id=envelope.course_id,
@@ -36,14 +37,14 @@ def on_submission_received(session: Session, envelope: Envelope, data: Submissio
 
 def on_submission_withdrawn(session: Session, envelope: Envelope, data: SubmissionWithdrawnV1, *,
                             settings: ReviewSettings) -> None:
-    projection.record_withdrawal(session, data=data, now=utcnow())
+    projection.record_withdrawal(session, data=data, now=clock.now())
 
 
 def on_assignment_closed(session: Session, envelope: Envelope, data: AssignmentClosedV1, *,
                          settings: ReviewSettings) -> None:
     """Record the final hand-ins; for a lab, allocate its round (exactly once) and refresh
     eligibility (labs not handed in are now decided)."""
-    now = utcnow()
+    now = clock.now()
     assignment = projection.record_close(session, data=data, now=now)
     if assignment.kind != "lab":
         return
@@ -57,7 +58,7 @@ def on_assignment_closed(session: Session, envelope: Envelope, data: AssignmentC
 
 def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1, *,
                        settings: ReviewSettings) -> None:
-    projection.record_person(session, data=data, now=utcnow())
+    projection.record_person(session, data=data, now=clock.now())
 
 
 def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1, *,

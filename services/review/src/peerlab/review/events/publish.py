@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.review import (
     EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1, ReviewAllocationFailedV1,
@@ -51,7 +50,7 @@ def allocation_cancelled(session: Session, *, allocation: AllocationRow, round_r
             reviewer_id=allocation.reviewer_id,
             task_token=allocation.task_token,
             reason=reason,
-            cancelled_at=as_utc(now),
+            cancelled_at=now,
         ),
         source=SOURCE, subject=allocation.id, course_id=course_id,
     )
@@ -78,7 +77,7 @@ def review_submitted(session: Session, *, review: ReviewRow, round_row: RoundRow
             assignment_id=round_row.assignment_id,
             submission_id=review.submission_id,
             reviewer_id=review.reviewer_id,
-            submitted_at=as_utc(review.submitted_at),
+            submitted_at=review.submitted_at,
         ),
         source=SOURCE, subject=review.id, course_id=course_id,
     )
@@ -95,7 +94,7 @@ def verdict_set(session: Session, *, verdict: VerdictRow, course_id: str) -> Non
             verdict=verdict.verdict,
             origin=verdict.origin,
             set_by=verdict.set_by,
-            set_at=as_utc(verdict.set_at),
+            set_at=verdict.set_at,
             reason=verdict.reason,
         ),
         source=SOURCE, subject=verdict.student_id, course_id=course_id,
@@ -111,7 +110,7 @@ def eligibility_changed(session: Session, *, row: EligibilityRow, course_id: str
             labs_passed=row.labs_passed,
             labs_open=row.labs_open,
             threshold=row.threshold,
-            changed_at=as_utc(row.updated_at),
+            changed_at=row.updated_at,
         ),
         source=SOURCE, subject=row.student_id, course_id=course_id,
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role
 from peerlab.chassis.errors import ProblemError, forbidden
-from peerlab.contracts import utcnow
+from peerlab.chassis import clock
 from peerlab.review.settings import ReviewSettings
 
 
@@ -20,11 +19,7 @@ def get_settings_dep(request: Request) -> ReviewSettings:
 SettingsDep = Annotated[ReviewSettings, Depends(get_settings_dep)]
 
 
-def get_now() -> datetime:
-    return utcnow()
-
-
-NowDep = Annotated[datetime, Depends(get_now)]
+NowDep = clock.NowDep
 
 # Lab numbers are small (submissions accepts 1..50); bounding them here turns an absurd number into
 # a 422 instead of an out-of-range integer reaching the database (a 500 on PostgreSQL and SQLite).

@@ -69,13 +69,13 @@ def rerun_allocation(round_id: str, session: SessionDep, principal: TeacherPrinc
         raise conflict("review_window_closed", "The review window of this round has closed.")
     run = allocating.run_allocation(session, round_row=row, trigger="teacher", triggered_by=principal.sub,
                                     course_id=settings.course_id, now=now)
-    return views.run_public(run)
+    return AllocationRunPublic.model_validate(run, from_attributes=True)
 
 
 @router.get("/rounds/{round_id}/runs", response_model=list[AllocationRunPublic])
 def list_runs(round_id: str, session: SessionDep, _: StaffPrincipal) -> list[AllocationRunPublic]:
     rounds.get_round_or_404(session, round_id)
-    return [views.run_public(r) for r in repo.allocation_runs(session, round_id)]
+    return [AllocationRunPublic.model_validate(r, from_attributes=True) for r in repo.allocation_runs(session, round_id)]
 
 
 @router.get("/rounds/{round_id}/allocations", response_model=list[AllocationStaffPublic])

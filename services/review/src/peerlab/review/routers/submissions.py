@@ -10,7 +10,6 @@ from peerlab.chassis.errors import not_found
 from peerlab.review import repository as repo
 from peerlab.review.routers.deps import IdsQuery, SettingsDep, split_ids
 from peerlab.review.schemas import SubmissionPublic
-from peerlab.review.service import views
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 
@@ -18,7 +17,8 @@ router = APIRouter(prefix="/v1", tags=["submissions"])
 @router.get("/submissions", response_model=list[SubmissionPublic])
 def submissions_batch(session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
                       ids: IdsQuery = []) -> list[SubmissionPublic]:
-    return [views.submission_public(r) for r in repo.submissions_by_ids(session, split_ids(ids, settings))]
+    rows = repo.submissions_by_ids(session, split_ids(ids, settings))
+    return [SubmissionPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic)
@@ -27,4 +27,4 @@ def get_submission(submission_id: str, session: SessionDep, principal: CurrentPr
     row = repo.get_submission(session, submission_id)
     if row is None or (row.owner_id != principal.sub and not principal.is_staff):
         raise not_found("submission")
-    return views.submission_public(row)
+    return SubmissionPublic.model_validate(row, from_attributes=True)

@@ -35,7 +35,7 @@ def student_overview(student_id: str, session: SessionDep, _: StaffPrincipal, se
 @router.get("/teacher/queue", response_model=list[TeacherItemPublic])
 def queue(session: SessionDep, _: StaffPrincipal, open: bool = True, kind: str | None = None,
           lab_number: LabNumberQuery = None) -> list[TeacherItemPublic]:
-    return [views.item_public(r) for r in repo.teacher_items(session, open_only=open, kind=kind, lab_number=lab_number)]
+    return [TeacherItemPublic.model_validate(r, from_attributes=True) for r in repo.teacher_items(session, open_only=open, kind=kind, lab_number=lab_number)]
 
 
 @router.post("/teacher/queue/{item_id}/resolve", response_model=TeacherItemPublic)
@@ -43,7 +43,7 @@ def resolve(item_id: str, data: TeacherItemResolve, session: SessionDep, princip
             now: NowDep) -> TeacherItemPublic:
     row = teacher_queue.resolve_item(session, item_id=item_id, resolved_by=principal.sub,
                                      resolution=data.resolution, now=now)
-    return views.item_public(row)
+    return TeacherItemPublic.model_validate(row, from_attributes=True)
 
 
 @router.get("/reviews", response_model=list[ReviewStaffPublic])

@@ -23,7 +23,7 @@ from peerlab.review.allocation import Allocation, AllocationInfeasible, Reason, 
 from peerlab.review.events import publish
 from peerlab.review.models import AllocationRow, AllocationRunRow, RoundRow
 from peerlab.review.service import rounds, teacher_queue
-from peerlab.review.service.common import as_utc, new_id, new_task_token
+from peerlab.review.service.common import new_id, new_task_token
 
 Pair = tuple[str, str]
 _KEPT_REASONS = {Reason.KEPT_EXCEEDS_K, Reason.KEPT_PAIRS_BLOCK, Reason.KEPT_PAIR_INVALID}
@@ -47,7 +47,7 @@ class _Current:
 
 
 def due_at(round_row: RoundRow, now: datetime) -> datetime:
-    return as_utc(round_row.review_closes_at) or now + timedelta(days=round_row.window_days)
+    return round_row.review_closes_at or now + timedelta(days=round_row.window_days)
 
 
 def allocate_on_close(session: Session, *, round_row: RoundRow, event_id: str, course_id: str,

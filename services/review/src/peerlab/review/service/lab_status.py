@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from peerlab.review import repository as repo
 from peerlab.review.models import AssignmentRow, SubmissionRow, VerdictRow
-from peerlab.review.service.common import as_utc
 
 WITHOUT_HAND_IN = "without_hand_in"
 """The reason of a pass a teacher gave although the lab was not handed in (see service.verdicts)."""
@@ -47,7 +46,7 @@ def is_closed(assignment: AssignmentRow | None, now: datetime) -> bool:
         return False
     if assignment.closed_at is not None:
         return True
-    deadline = as_utc(assignment.deadline)
+    deadline = assignment.deadline
     return deadline is not None and deadline <= now
 
 
@@ -89,7 +88,7 @@ def compute(session: Session, *, student_ids: Iterable[str], total_labs: int, no
 
 
 def _when(sub: SubmissionRow) -> datetime:
-    return as_utc(sub.received_at) or as_utc(sub.updated_at)
+    return sub.received_at or sub.updated_at
 
 
 def _state(student: str, number: int, assignment: AssignmentRow | None, sub: SubmissionRow | None,
@@ -103,7 +102,7 @@ def _state(student: str, number: int, assignment: AssignmentRow | None, sub: Sub
         if not without_hand_in:
             verdict = None  # its hand-in is gone: a pass of nothing counts for nothing
     if verdict is not None:
-        if resub is not None and _when(resub) > as_utc(verdict.set_at):
+        if resub is not None and _when(resub) > verdict.set_at:
             status = "resubmitted"
         else:
             status = "passed" if verdict.verdict == "pass" else "failed"

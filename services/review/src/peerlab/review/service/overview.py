@@ -11,11 +11,10 @@ from sqlmodel import Session
 from peerlab.chassis.errors import not_found
 from peerlab.review import repository as repo
 from peerlab.review.schemas import (
-    EligibilityPublic, LabOverviewPublic, LabStatusPublic, ReviewerProgress, StudentLabsPublic,
-    StudentOverviewPublic, VerdictCounts,
+    AllocationRunPublic, AuditEntryPublic, EligibilityPublic, FlagPublic, LabOverviewPublic, LabStatusPublic,
+    ReviewerProgress, StudentLabsPublic, StudentOverviewPublic, VerdictCounts, VerdictPublic,
 )
 from peerlab.review.service import eligibility, lab_status, views
-from peerlab.review.service.common import as_utc
 from peerlab.review.settings import ReviewSettings
 
 
@@ -69,8 +68,8 @@ def student_labs(session: Session, *, student_id: str, settings: ReviewSettings,
 
 def student_overview(session: Session, *, student_id: str, settings: ReviewSettings, now: datetime) -> StudentOverviewPublic:
     mine = student_labs(session, student_id=student_id, settings=settings, now=now)
-    history = [views.verdict_public(v) for v in repo.verdicts_of(session, [student_id])]
-    audit = [views.audit_public(a) for a in repo.audit_entries(session, [student_id])]
+    history = [VerdictPublic.model_validate(v, from_attributes=True) for v in repo.verdicts_of(session, [student_id])]
+    audit = [AuditEntryPublic.model_validate(a, from_attributes=True) for a in repo.audit_entries(session, [student_id])]
     return StudentOverviewPublic(student_id=student_id, labs=mine.labs, eligibility=mine.eligibility, verdicts=history,
                                  audit=audit)
 
@@ -102,13 +101,13 @@ def lab_overview(session: Session, *, lab_number: int, settings: ReviewSettings,
             else:
                 p.missing += 1
                 p.drafts += 1 if review is not None else 0
-        flags = [views.flag_public(f) for f in repo.flags_of_round(session, round_row.id)]
-        failures = [views.run_public(r) for r in repo.allocation_runs(session, round_row.id) if r.outcome == "failed"]
+        flags = [FlagPublic.model_validate(f, from_attributes=True) for f in repo.flags_of_round(session, round_row.id)]
+        failures = [AllocationRunPublic.model_validate(r, from_attributes=True) for r in repo.allocation_runs(session, round_row.id) if r.outcome == "failed"]
     everyone = set(repo.student_ids(session)) | {s.owner_id for s in subs}
     states = lab_status.compute(session, student_ids=everyone, total_labs=settings.total_labs, now=now)
     tally = Counter(st[lab_number - 1].status for st in states.values()) if 1 <= lab_number <= settings.total_labs else Counter()
     return LabOverviewPublic(
-        lab_number=lab_number, assignment_id=assignment.assignment_id, deadline=as_utc(assignment.deadline),
+        lab_number=lab_number, assignment_id=assignment.assignment_id, deadline=assignment.deadline,
         closed=closed, round=views.round_public(session, round_row) if round_row else None, handed_in=handed_in,
         late=sum(1 for s in subs if not s.on_time), allocated_tasks=allocated, reviews_submitted=submitted_total,
         reviews_missing=allocated - submitted_total, reviewers=list(reviewers.values()), flags=flags,

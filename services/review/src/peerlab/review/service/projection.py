@@ -16,7 +16,6 @@ from peerlab.contracts.events.submissions import (
 from peerlab.review import repository as repo
 from peerlab.review.models import AssignmentRow, StudentRow, SubmissionRow
 from peerlab.review.service import rounds, teacher_queue
-from peerlab.review.service.common import as_utc
 from peerlab.review.settings import ReviewSettings
 
 
@@ -50,7 +49,7 @@ def record_assignment(session: Session, *, data: AssignmentUpsertedV1, settings:
         row = AssignmentRow(assignment_id=data.assignment_id, kind=data.kind, updated_at=now)
         session.add(row)
     row.kind, row.lab_number, row.title, row.owner_type = data.kind, data.lab_number, data.title, data.owner_type
-    row.opens_at, row.deadline, row.updated_at = as_utc(data.opens_at), as_utc(data.deadline), now
+    row.opens_at, row.deadline, row.updated_at = data.opens_at, data.deadline, now
     session.flush()
     if row.kind == "lab":
         round_row = rounds.ensure_round(session, assignment=row, settings=settings, now=now)
@@ -71,7 +70,7 @@ def record_submission(session: Session, *, data: SubmissionReceivedV1, now: date
     row.assignment_id, row.assignment_kind, row.lab_number = data.assignment_id, data.assignment_kind, data.lab_number
     row.owner_type, row.owner_id, row.submitted_by = data.owner_type, data.owner_id, data.submitted_by
     row.version, row.file_name, row.size, row.sha256 = data.version, data.file_name, data.size, data.sha256
-    row.received_at, row.on_time, row.updated_at = as_utc(data.received_at), data.on_time, now
+    row.received_at, row.on_time, row.updated_at = data.received_at, data.on_time, now
     row.withdrawn, row.withdrawn_at = False, None
     if data.owner_type == "student":
         ensure_student(session, student_id=data.owner_id, now=now)
@@ -89,7 +88,7 @@ def record_withdrawal(session: Session, *, data: SubmissionWithdrawnV1, now: dat
     row = session.get(SubmissionRow, data.submission_id)
     if row is None:
         return
-    row.withdrawn, row.withdrawn_at, row.updated_at = True, as_utc(data.withdrawn_at), now
+    row.withdrawn, row.withdrawn_at, row.updated_at = True, data.withdrawn_at, now
 
 
 def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -> AssignmentRow:
@@ -101,11 +100,11 @@ def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -
     row = session.get(AssignmentRow, data.assignment_id)
     if row is None:
         row = AssignmentRow(assignment_id=data.assignment_id, kind=data.kind, lab_number=data.lab_number,
-                            title="", deadline=as_utc(data.deadline), updated_at=now)
+                            title="", deadline=data.deadline, updated_at=now)
         session.add(row)
-    row.deadline = row.deadline or as_utc(data.deadline)
+    row.deadline = row.deadline or data.deadline
     if row.closed_at is None:
-        row.closed_at = as_utc(data.closed_at)
+        row.closed_at = data.closed_at
     row.updated_at = now
     final_ids = {f.submission_id for f in data.final_submissions}
     existing = {s.submission_id: s for s in repo.submissions_of_assignment(session, data.assignment_id)}
@@ -118,7 +117,7 @@ def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -
                 submission_id=final.submission_id, assignment_id=data.assignment_id, assignment_kind=data.kind,
                 lab_number=data.lab_number, owner_type=row.owner_type, owner_id=final.owner_id,
                 submitted_by=final.owner_id, version=final.version, sha256=final.sha256,
-                received_at=as_utc(data.deadline), on_time=True, final=True, updated_at=now,
+                received_at=data.deadline, on_time=True, final=True, updated_at=now,
             )
             session.add(sub)
             if row.owner_type == "student":

@@ -12,7 +12,7 @@ from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.review import repository as repo
 from peerlab.review.models import AssignmentRow, ExclusionMemberRow, RoundRow, RubricRow
 from peerlab.review.schemas import RoundCreate, RoundUpdate, RubricPublic, RubricUpdate, default_rubric
-from peerlab.review.service.common import as_utc, new_id
+from peerlab.review.service.common import new_id
 from peerlab.review.settings import ReviewSettings
 
 FIXED_AFTER_ALLOCATION = ("reviews_per_person", "seed", "exclusion_groups")
@@ -20,12 +20,12 @@ FIXED_AFTER_ALLOCATION = ("reviews_per_person", "seed", "exclusion_groups")
 
 def window_open(round_row: RoundRow, now: datetime) -> bool:
     """Reviews, drafts and flags are accepted until the window closes (deadline + window days)."""
-    closes = as_utc(round_row.review_closes_at)
+    closes = round_row.review_closes_at
     return round_row.window_closed_at is None and (closes is None or now <= closes)
 
 
 def closes_at(deadline: datetime | None, window_days: int) -> datetime | None:
-    return None if deadline is None else as_utc(deadline) + timedelta(days=window_days)
+    return None if deadline is None else deadline + timedelta(days=window_days)
 
 
 def ensure_round(session: Session, *, assignment: AssignmentRow, settings: ReviewSettings, now: datetime) -> RoundRow:
@@ -168,4 +168,4 @@ def rubric_public(session: Session, round_id: str, version: int) -> RubricPublic
 
 
 def rubric_from_row(row: RubricRow) -> RubricPublic:
-    return RubricPublic(version=row.version, criteria=row.criteria, questions=row.questions)
+    return RubricPublic.model_validate(row, from_attributes=True)

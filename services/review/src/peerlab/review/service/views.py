@@ -7,17 +7,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.review import repository as repo
-from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, AuditEntryRow, FlagRow, ReactionRow, ReviewRow, RoundRow, SubmissionRow,
-    TeacherItemRow, VerdictRow,
-)
+from peerlab.review.models import AllocationRow, ReactionRow, ReviewRow, RoundRow
 from peerlab.review.schemas import (
-    AllocationRunPublic, AllocationStaffPublic, AuditEntryPublic, EligibilityPublic, FlagPublic, LabStatusPublic,
-    ReactionPublic, ReceivedReviewPublic, ReviewContent, ReviewStaffPublic, RoundPublic, StudentRoundPublic,
-    SubmissionPublic, TaskPublic, TeacherItemPublic, VerdictPublic,
+    AllocationStaffPublic, EligibilityPublic, LabStatusPublic, ReactionPublic, ReceivedReviewPublic, ReviewContent,
+    ReviewStaffPublic, RoundPublic, StudentRoundPublic, TaskPublic,
 )
 from peerlab.review.service import rounds
-from peerlab.review.service.common import as_utc
 from peerlab.review.service.eligibility import Eligibility
 from peerlab.review.service.lab_status import LabState
 
@@ -25,7 +20,7 @@ from peerlab.review.service.lab_status import LabState
 def reaction(row: ReactionRow | None) -> ReactionPublic | None:
     if row is None:
         return None
-    return ReactionPublic(helpfulness=row.helpfulness, comment=row.comment, updated_at=as_utc(row.updated_at))
+    return ReactionPublic.model_validate(row, from_attributes=True)
 
 
 def tasks(session: Session, allocations: list[AllocationRow], *, now: datetime) -> list[TaskPublic]:
@@ -53,11 +48,11 @@ def tasks(session: Session, allocations: list[AllocationRow], *, now: datetime) 
             lab_number=round_row.lab_number,
             assignment_id=round_row.assignment_id,
             state=state,
-            due_at=as_utc(round_row.review_closes_at),
+            due_at=round_row.review_closes_at,
             window_open=a.status == "active" and rounds.window_open(round_row, now),
             rubric=rubrics[(a.round_id, version)],
             review=ReviewContent(scores=review.scores, answers=review.answers) if review else None,
-            submitted_at=as_utc(review.submitted_at) if review else None,
+            submitted_at=review.submitted_at if review else None,
             reaction=reaction(reactions.get(review.id)) if review else None,
         ))
     return out
@@ -76,7 +71,7 @@ def received_reviews(session: Session, reviews: list[ReviewRow], *, flagged: set
             rubric=rubrics[(r.round_id, r.rubric_version)],
             scores=r.scores,
             answers=r.answers,
-            submitted_at=as_utc(r.submitted_at),
+            submitted_at=r.submitted_at,
             my_reaction=reaction(reactions.get(r.id)),
             flagged_by_me=r.id in flagged,
         )
@@ -87,31 +82,24 @@ def received_reviews(session: Session, reviews: list[ReviewRow], *, flagged: set
 def round_public(session: Session, row: RoundRow) -> RoundPublic:
     return RoundPublic(
         id=row.id, assignment_id=row.assignment_id, lab_number=row.lab_number, reviews_per_person=row.k,
-        window_days=row.window_days, review_closes_at=as_utc(row.review_closes_at), seed=row.seed,
+        window_days=row.window_days, review_closes_at=row.review_closes_at, seed=row.seed,
         peer_grading_required=row.peer_grading_required,
         rubric=rounds.rubric_public(session, row.id, row.rubric_version), status=row.status,
         failure_reason_code=row.failure_reason_code, failure_message=row.failure_message,
-        allocated_at=as_utc(row.allocated_at), window_closed_at=as_utc(row.window_closed_at),
-        exclusion_groups=rounds.exclusion_groups(session, row.id), created_at=as_utc(row.created_at),
-        updated_at=as_utc(row.updated_at),
+        allocated_at=row.allocated_at, window_closed_at=row.window_closed_at,
+        exclusion_groups=rounds.exclusion_groups(session, row.id), created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
 def student_round_public(session: Session, row: RoundRow) -> StudentRoundPublic:
     return StudentRoundPublic(
         round_id=row.id, assignment_id=row.assignment_id, lab_number=row.lab_number, reviews_per_person=row.k,
-        review_closes_at=as_utc(row.review_closes_at), status=row.status,
+        review_closes_at=row.review_closes_at, status=row.status,
         rubric=rounds.rubric_public(session, row.id, row.rubric_version),
     )
 
 
-def run_public(row: AllocationRunRow) -> AllocationRunPublic:
-    return AllocationRunPublic(
-        round_id=row.round_id, run_no=row.run_no, trigger=row.trigger, triggered_by=row.triggered_by,
-        outcome=row.outcome, reason_code=row.reason_code, message=row.message, method=row.method,
-        submitters=row.submitters, added=row.added, kept=row.kept, cancelled=row.cancelled,
-        created_at=as_utc(row.created_at),
-    )
 
 
 def allocation_staff(row: AllocationRow, review: ReviewRow | None) -> AllocationStaffPublic:
@@ -119,7 +107,7 @@ def allocation_staff(row: AllocationRow, review: ReviewRow | None) -> Allocation
         id=row.id, round_id=row.round_id, submission_id=row.submission_id, reviewer_id=row.reviewer_id,
         reviewee_id=row.reviewee_id, status=row.status,
         review_status="todo" if review is None else review.status,
-        replaces_allocation_id=row.replaces_allocation_id, created_at=as_utc(row.created_at),
+        replaces_allocation_id=row.replaces_allocation_id, created_at=row.created_at,
     )
 
 
@@ -128,52 +116,26 @@ def review_staff(row: ReviewRow, reaction_row: ReactionRow | None) -> ReviewStaf
         id=row.id, allocation_id=row.allocation_id, round_id=row.round_id, submission_id=row.submission_id,
         reviewer_id=row.reviewer_id, reviewee_id=row.reviewee_id, status=row.status,
         rubric_version=row.rubric_version, scores=row.scores, answers=row.answers,
-        submitted_at=as_utc(row.submitted_at), reaction=reaction(reaction_row),
+        submitted_at=row.submitted_at, reaction=reaction(reaction_row),
     )
 
 
-def audit_public(row: AuditEntryRow) -> AuditEntryPublic:
-    return AuditEntryPublic(id=row.id, action=row.action, actor=row.actor, student_id=row.student_id,
-                            lab_number=row.lab_number, reason=row.reason, created_at=as_utc(row.created_at))
 
 
-def verdict_public(row: VerdictRow) -> VerdictPublic:
-    return VerdictPublic(
-        student_id=row.student_id, lab_number=row.lab_number, assignment_id=row.assignment_id, verdict=row.verdict,
-        origin=row.origin, reason=row.reason, comment=row.comment, set_by=row.set_by, set_at=as_utc(row.set_at),
-    )
 
 
-def submission_public(row: SubmissionRow) -> SubmissionPublic:
-    return SubmissionPublic(
-        submission_id=row.submission_id, assignment_id=row.assignment_id, assignment_kind=row.assignment_kind,
-        lab_number=row.lab_number, owner_type=row.owner_type, owner_id=row.owner_id, version=row.version,
-        file_name=row.file_name, received_at=as_utc(row.received_at), on_time=row.on_time, withdrawn=row.withdrawn,
-        final=row.final, withdrawn_from_review=row.withdrawn_from_review,
-    )
 
 
-def flag_public(row: FlagRow) -> FlagPublic:
-    return FlagPublic(id=row.id, kind=row.kind, submission_id=row.submission_id, review_id=row.review_id,
-                      flagged_by=row.flagged_by, reason=row.reason, comment=row.comment,
-                      created_at=as_utc(row.created_at))
 
 
-def item_public(row: TeacherItemRow) -> TeacherItemPublic:
-    return TeacherItemPublic(
-        id=row.id, kind=row.kind, round_id=row.round_id, lab_number=row.lab_number, student_id=row.student_id,
-        submission_id=row.submission_id, review_id=row.review_id, detail=row.detail,
-        created_at=as_utc(row.created_at), resolved_at=as_utc(row.resolved_at), resolved_by=row.resolved_by,
-        resolution=row.resolution,
-    )
 
 
 def lab_status_public(state: LabState, *, received: int = 0, assigned: int = 0, given: int = 0) -> LabStatusPublic:
     a, v = state.assignment, state.verdict
     return LabStatusPublic(
         student_id=state.student_id, lab_number=state.lab_number, assignment_id=a.assignment_id if a else None,
-        status=state.status, deadline=as_utc(a.deadline) if a else None,
-        handed_in_at=as_utc(state.hand_in.received_at) if state.hand_in else None, late=state.late,
+        status=state.status, deadline=a.deadline if a else None,
+        handed_in_at=state.hand_in.received_at if state.hand_in else None, late=state.late,
         verdict=v.verdict if v else None, verdict_origin=v.origin if v else None,
         verdict_comment=(v.comment or None) if v else None, passed_without_hand_in=state.without_hand_in,
         reviews_received=received, reviews_assigned=assigned, reviews_given=given,

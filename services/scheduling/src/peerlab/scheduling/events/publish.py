@@ -9,7 +9,6 @@ from sqlmodel import Session
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.scheduling import ExamBookedV1, ExamBookingCancelledV1, SlotPlaces
 from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
-from peerlab.chassis.clock import as_utc
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.models import Booking, DatedRuleRow, Slot, Term
 
@@ -25,7 +24,7 @@ def _places(session: Session, course_id: str, slot_ids: list[str]) -> list[SlotP
 def exam_booked(session: Session, *, booking: Booking, slot: Slot, previous_slot_id: str | None = None) -> None:
     touched = [slot.slot_id] + ([previous_slot_id] if previous_slot_id else [])
     event = ExamBookedV1(booking_id=booking.booking_id, group_id=booking.group_id,
-                         slot_start=as_utc(slot.starts_at), slot_end=as_utc(slot.ends_at),
+                         slot_start=slot.starts_at, slot_end=slot.ends_at,
                          slots=_places(session, booking.course_id, touched))
     enqueue(session, event, source=SOURCE, subject=booking.group_id, course_id=booking.course_id)
 
@@ -41,8 +40,8 @@ def dates_changed(session: Session, *, term: Term, rows: list[DatedRuleRow], mov
     """The whole set of the course's dates (consumers apply the newest revision), keyed by course."""
     event = TermDatesChangedV1(
         revision=term.dates_revision, time_zone=term.time_zone, changed_at=at, changed_by=by, moved=moved,
-        dates=[DatedRule(key=r.key, kind=r.kind, label=r.label, at=as_utc(r.at),  # type: ignore[arg-type]
-                         opens_at=as_utc(r.opens_at) if r.opens_at else None,
-                         ends_at=as_utc(r.ends_at) if r.ends_at else None, sequence=r.sequence) for r in rows],
+        dates=[DatedRule(key=r.key, kind=r.kind, label=r.label, at=r.at,  # type: ignore[arg-type]
+                         opens_at=r.opens_at,
+                         ends_at=r.ends_at, sequence=r.sequence) for r in rows],
     )
     enqueue(session, event, source=SOURCE, subject=term.course_id, course_id=term.course_id)

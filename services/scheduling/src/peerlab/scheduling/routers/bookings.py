@@ -8,8 +8,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling import repository as repo
-from peerlab.chassis.clock import now
-from peerlab.scheduling.routers.deps import CourseId, NaturalId, SettingsDep
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now, SettingsDep
 from peerlab.scheduling.schemas import (
     BookingPublic, BookingPut, GroupPublic, PrintQuotaPublic, PrintRequestPublic,
 )
@@ -21,11 +20,11 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["bookings"])
 @router.put("/groups/{group_id}/booking", response_model=BookingPublic,
             responses={201: {"model": BookingPublic, "description": "Booked"}})
 def put_booking(course_id: CourseId, group_id: NaturalId, body: BookingPut, response: Response,
-                session: SessionDep, principal: CurrentPrincipal) -> BookingPublic:
+                session: SessionDep, principal: CurrentPrincipal, now: Now) -> BookingPublic:
     """Book a slot for the group, or move its booking (one slot per group); 409 ``slot_full``."""
     existed = repo.get_booking(session, course_id, group_id) is not None
     booking, _changed = bookings.book(session, course_id=course_id, group_id=group_id, slot_id=body.slot_id,
-                                      principal=principal, now=now())
+                                      principal=principal, now=now)
     if not existed:
         response.status_code = 201
     return bookings.to_public(session, booking)
@@ -39,8 +38,9 @@ def get_booking(course_id: CourseId, group_id: NaturalId, session: SessionDep,
 
 
 @router.delete("/groups/{group_id}/booking", status_code=204)
-def cancel_booking(course_id: CourseId, group_id: NaturalId, session: SessionDep, principal: CurrentPrincipal) -> None:
-    bookings.cancel(session, course_id=course_id, group_id=group_id, principal=principal, now=now())
+def cancel_booking(course_id: CourseId, group_id: NaturalId, session: SessionDep, principal: CurrentPrincipal,
+                   now: Now) -> None:
+    bookings.cancel(session, course_id=course_id, group_id=group_id, principal=principal, now=now)
 
 
 @router.get("/bookings", response_model=list[BookingPublic])
@@ -71,10 +71,10 @@ def print_quota(course_id: CourseId, session: SessionDep, settings: SettingsDep,
 @router.put("/groups/{group_id}/print-request", response_model=PrintRequestPublic,
             responses={201: {"model": PrintRequestPublic, "description": "Granted"}})
 def request_print(course_id: CourseId, group_id: NaturalId, response: Response, session: SessionDep,
-                  settings: SettingsDep, principal: CurrentPrincipal) -> PrintRequestPublic:
+                  settings: SettingsDep, principal: CurrentPrincipal, now: Now) -> PrintRequestPublic:
     """Ask for the group's free poster print; 409 ``print_quota_exhausted`` once all are given out."""
     row, created = printing.request_print(session, course_id=course_id, group_id=group_id, principal=principal,
-                                          quota=settings.print_quota, now=now())
+                                          quota=settings.print_quota, now=now)
     if created:
         response.status_code = 201
     return printing.to_public(row)

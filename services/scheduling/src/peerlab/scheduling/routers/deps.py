@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from collections.abc import Callable
-from datetime import datetime
-
 from fastapi import Depends, Path, Request
 
-from peerlab.chassis.clock import now as server_now
+from peerlab.chassis.clock import NowDep
 
 from peerlab.scheduling.schemas import ID_PATTERN
 from peerlab.scheduling.settings import SchedulingSettings
@@ -24,10 +21,5 @@ CourseId = Annotated[str, Path(pattern=ID_PATTERN, description="e.g. 02456-2021"
 NaturalId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-def _now(request: Request) -> datetime:
-    """The server clock, or the one a test injected with ``create_app(clock=...)``."""
-    clock: Callable[[], datetime] = getattr(request.app.state, "clock", None) or server_now
-    return clock()
-
-
-Now = Annotated[datetime, Depends(_now)]
+# The server clock, or the one a test injected with ``create_app(clock=...)``.
+Now = NowDep

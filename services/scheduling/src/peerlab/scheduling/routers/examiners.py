@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, ensure_self_or_staff
-from peerlab.chassis.clock import now
 from peerlab.chassis.db import SessionDep
 from peerlab.scheduling import visit_ics
 from peerlab.scheduling.exam_schemas import ExaminerPublic, ExaminerPut, SupervisionPublic, SupervisorsPut, VisitPublic
-from peerlab.scheduling.routers.deps import CourseId, NaturalId
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now
 from peerlab.scheduling.service import examiners, visit_plans
 
 router = APIRouter(prefix="/v1/courses/{course_id}", tags=["examiners"])
@@ -17,10 +16,10 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["examiners"])
 
 @router.put("/examiners/{person_id}", response_model=ExaminerPublic)
 def put_examiner(course_id: CourseId, person_id: NaturalId, body: ExaminerPut, session: SessionDep,
-                 _: StaffPrincipal) -> ExaminerPublic:
+                 _: StaffPrincipal, now: Now) -> ExaminerPublic:
     """Mark a teacher as examiner with their availability per exam day (time windows, replaced whole)."""
     return examiners.to_public(examiners.put_examiner(session, course_id=course_id, person_id=person_id, body=body,
-                                                      now=now()))
+                                                      now=now))
 
 
 @router.get("/examiners", response_model=list[ExaminerPublic])
@@ -51,9 +50,10 @@ def itinerary(course_id: CourseId, person_id: NaturalId, session: SessionDep,
 
 @router.get("/examiners/{person_id}/itinerary.ics", response_class=Response,
             responses={200: {"content": {"text/calendar": {}}}})
-def itinerary_ics(course_id: CourseId, person_id: NaturalId, session: SessionDep, principal: CurrentPrincipal) -> Response:
+def itinerary_ics(course_id: CourseId, person_id: NaturalId, session: SessionDep, principal: CurrentPrincipal,
+                  now: Now) -> Response:
     rows = visit_plans.itinerary(session, course_id=course_id, examiner_id=person_id, principal=principal)
-    body = visit_ics.itinerary_calendar(course_id=course_id, examiner_id=person_id, visits=rows, stamp=now())
+    body = visit_ics.itinerary_calendar(course_id=course_id, examiner_id=person_id, visits=rows, stamp=now)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 

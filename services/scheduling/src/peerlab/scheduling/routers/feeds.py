@@ -10,9 +10,8 @@ from pydantic import BaseModel
 from typing import Annotated
 
 from peerlab.chassis.auth import CurrentPrincipal
-from peerlab.chassis.clock import now
 from peerlab.chassis.db import SessionDep
-from peerlab.scheduling.routers.deps import CourseId, SettingsDep
+from peerlab.scheduling.routers.deps import CourseId, Now, SettingsDep
 from peerlab.scheduling.service import feeds
 
 router = APIRouter(tags=["calendar feeds"])
@@ -26,10 +25,10 @@ class CalendarFeedPublic(BaseModel):
 
 @router.post("/v1/courses/{course_id}/me/calendar-feed", response_model=CalendarFeedPublic, status_code=201)
 def issue_feed(course_id: CourseId, session: SessionDep, settings: SettingsDep,
-               principal: CurrentPrincipal) -> CalendarFeedPublic:
+               principal: CurrentPrincipal, now: Now) -> CalendarFeedPublic:
     """A new secret address of the caller's own feed; an earlier address stops working. Keep it
     private: anyone with it can read the feed."""
-    at = now()
+    at = now
     secret = feeds.issue(session, course_id=course_id, person_id=principal.sub, now=at)
     url = f"{settings.public_base_url.rstrip('/')}/v1/calendar-feeds/{secret}/calendar.ics"
     return CalendarFeedPublic(url=url, created_at=at)

@@ -5,31 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
-from peerlab.chassis.clock import as_utc, now
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling.exam_schemas import (
     GradePublic, GradePut, ReleasePublic, ReportAssessmentPublic, ReportAssessmentPut,
 )
 from peerlab.scheduling.exam_models import ReportAssessment
-from peerlab.scheduling.routers.deps import CourseId, NaturalId
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now
 from peerlab.scheduling.service import grades
 
 router = APIRouter(prefix="/v1/courses/{course_id}", tags=["grades"])
 
 
 def _report_public(row: ReportAssessment) -> ReportAssessmentPublic:
-    return ReportAssessmentPublic(course_id=row.course_id, group_id=row.group_id, examiner_ids=row.examiner_ids,
-                                  recorded_by=row.recorded_by, recorded_at=as_utc(row.recorded_at))
+    return ReportAssessmentPublic.model_validate(row, from_attributes=True)
 
 
 @router.put("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)
 def put_report_assessment(course_id: CourseId, group_id: NaturalId, body: ReportAssessmentPut, session: SessionDep,
-                          principal: StaffPrincipal) -> ReportAssessmentPublic:
+                          principal: StaffPrincipal, now: Now) -> ReportAssessmentPublic:
     """Record that the group's final report is graded, naming the examiners who read it."""
     return _report_public(grades.record_report_assessment(session, course_id=course_id, group_id=group_id,
                                                           examiner_ids=body.examiner_ids, principal=principal,
-                                                          now=now()))
+                                                          now=now))
 
 
 @router.get("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)
@@ -43,20 +41,20 @@ def get_report_assessment(course_id: CourseId, group_id: NaturalId, session: Ses
 
 @router.put("/students/{student_id}/grade", response_model=GradePublic)
 def propose_grade(course_id: CourseId, student_id: NaturalId, body: GradePut, session: SessionDep,
-                  principal: CurrentPrincipal) -> GradePublic:
+                  principal: CurrentPrincipal, now: Now) -> GradePublic:
     """The calling examiner's grade for the student (-3, 00, 02, 4, 7, 10, 12). Final once two
     examiners agree. 422 ``grade_not_on_scale``; 403 ``not_an_examiner`` / ``not_assigned_examiner``;
     409 ``report_not_graded`` / ``grade_final``."""
     return grades.propose(session, course_id=course_id, student_id=student_id, grade=body.grade,
-                          principal=principal, now=now())
+                          principal=principal, now=now)
 
 
 @router.put("/students/{student_id}/final-grade", response_model=GradePublic)
 def settle_grade(course_id: CourseId, student_id: NaturalId, body: GradePut, session: SessionDep,
-                 principal: TeacherPrincipal) -> GradePublic:
+                 principal: TeacherPrincipal, now: Now) -> GradePublic:
     """A teacher settles the student's grade (e.g. when the examiners disagree)."""
     return grades.settle(session, course_id=course_id, student_id=student_id, grade=body.grade,
-                         principal=principal, now=now())
+                         principal=principal, now=now)
 
 
 @router.get("/students/{student_id}/grade", response_model=GradePublic)
@@ -81,6 +79,6 @@ def registrar_export(course_id: CourseId, session: SessionDep, _: StaffPrincipal
 
 
 @router.post("/grades/release", response_model=ReleasePublic)
-def release_grades(course_id: CourseId, session: SessionDep, principal: TeacherPrincipal) -> ReleasePublic:
+def release_grades(course_id: CourseId, session: SessionDep, principal: TeacherPrincipal, now: Now) -> ReleasePublic:
     """Show the final grades to the students (the whole course at once; ``grades.released.v1``)."""
-    return grades.release(session, course_id=course_id, principal=principal, now=now())
+    return grades.release(session, course_id=course_id, principal=principal, now=now)

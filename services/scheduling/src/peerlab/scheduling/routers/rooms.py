@@ -8,8 +8,7 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling import repository as repo
-from peerlab.chassis.clock import now
-from peerlab.scheduling.routers.deps import CourseId, NaturalId
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now
 from peerlab.scheduling.schemas import RoomPublic, RoomPut
 from peerlab.scheduling.service import rooms
 
@@ -31,9 +30,9 @@ def get_room(course_id: CourseId, room_id: NaturalId, session: SessionDep, _: Cu
 
 @router.put("/{room_id}", response_model=RoomPublic, responses={201: {"model": RoomPublic, "description": "Created"}})
 def put_room(course_id: CourseId, room_id: NaturalId, body: RoomPut, response: Response, session: SessionDep,
-             _: StaffPrincipal) -> RoomPublic:
+             _: StaffPrincipal, now: Now) -> RoomPublic:
     """Create or replace a room by its building/room id, e.g. ``B303A-A042``."""
-    room, created = rooms.put_room(session, course_id=course_id, room_id=room_id, body=body, now=now())
+    room, created = rooms.put_room(session, course_id=course_id, room_id=room_id, body=body, now=now)
     if created:
         response.status_code = 201
     return rooms.to_public(room)

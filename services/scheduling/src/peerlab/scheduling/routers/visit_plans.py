@@ -7,11 +7,10 @@ from typing import Literal
 from fastapi import APIRouter
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
-from peerlab.chassis.clock import now
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import PROBLEM_JSON
 from peerlab.scheduling.exam_schemas import PlanPublic, VisitPublic
-from peerlab.scheduling.routers.deps import CourseId, NaturalId, SettingsDep
+from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now, SettingsDep
 from peerlab.scheduling.service import visit_plans
 
 router = APIRouter(prefix="/v1/courses/{course_id}", tags=["visit plan"])
@@ -21,19 +20,20 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["visit plan"])
              responses={422: {"description": "plan_infeasible: `conflicts` lists per slot the groups and the "
                                              "missing examiner-minutes", "content": {PROBLEM_JSON: {}}}})
 def make_plan(course_id: CourseId, exam_day_id: NaturalId, session: SessionDep, settings: SettingsDep,
-              principal: StaffPrincipal) -> PlanPublic:
+              principal: StaffPrincipal, now: Now) -> PlanPublic:
     """Solve the day's visit plan into a draft (replacing any draft). With a published plan, every
     published visit still possible is kept and the changes are listed."""
     plan = visit_plans.make_plan(session, course_id=course_id, exam_day_id=exam_day_id, settings=settings,
-                                 principal=principal, now=now())
+                                 principal=principal, now=now)
     return visit_plans.plan_public(*visit_plans.get_plan(session, course_id=course_id, exam_day_id=exam_day_id,
                                                          state=plan.state))
 
 
 @router.post("/exam-days/{exam_day_id}/plan/publish", response_model=PlanPublic)
-def publish_plan(course_id: CourseId, exam_day_id: NaturalId, session: SessionDep, _: StaffPrincipal) -> PlanPublic:
+def publish_plan(course_id: CourseId, exam_day_id: NaturalId, session: SessionDep, _: StaffPrincipal,
+                 now: Now) -> PlanPublic:
     """Publish the draft (``exam.plan_published.v1``); 409 ``no_draft_plan``."""
-    visit_plans.publish(session, course_id=course_id, exam_day_id=exam_day_id, now=now())
+    visit_plans.publish(session, course_id=course_id, exam_day_id=exam_day_id, now=now)
     return visit_plans.plan_public(*visit_plans.get_plan(session, course_id=course_id, exam_day_id=exam_day_id,
                                                          state="published"))
 

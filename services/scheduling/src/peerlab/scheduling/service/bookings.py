@@ -18,7 +18,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.scheduling import repository as repo
-from peerlab.chassis.clock import as_utc, in_zone
+from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.events import publish
 from peerlab.scheduling.models import Booking, ExamDay, Slot
 from peerlab.scheduling.schemas import BookingPublic
@@ -39,11 +39,11 @@ def ensure_may_act_for_group(session: Session, *, course_id: str, group_id: str,
 def _check_window(day: ExamDay, slot: Slot, *, principal: Principal, now: datetime) -> None:
     if principal.is_staff:
         return
-    if day.booking_opens_at and now < as_utc(day.booking_opens_at):
-        raise conflict("booking_not_open", f"Booking for {day.exam_day_id} opens at {as_utc(day.booking_opens_at)}.")
-    if day.booking_closes_at and now >= as_utc(day.booking_closes_at):
-        raise conflict("booking_closed", f"Booking for {day.exam_day_id} closed at {as_utc(day.booking_closes_at)}.")
-    if as_utc(slot.starts_at) <= now:
+    if day.booking_opens_at and now < day.booking_opens_at:
+        raise conflict("booking_not_open", f"Booking for {day.exam_day_id} opens at {day.booking_opens_at}.")
+    if day.booking_closes_at and now >= day.booking_closes_at:
+        raise conflict("booking_closed", f"Booking for {day.exam_day_id} closed at {day.booking_closes_at}.")
+    if slot.starts_at <= now:
         raise conflict("slot_started", "This slot has already started.")
 
 
@@ -115,7 +115,7 @@ def to_public(session: Session, booking: Booking, slot: Slot | None = None) -> B
     day = repo.get_exam_day(session, booking.course_id, slot.exam_day_id)
     return BookingPublic(
         booking_id=booking.booking_id, course_id=booking.course_id, group_id=booking.group_id, slot_id=slot.slot_id,
-        exam_day_id=slot.exam_day_id, starts_at=as_utc(slot.starts_at), ends_at=as_utc(slot.ends_at),
+        exam_day_id=slot.exam_day_id, starts_at=slot.starts_at, ends_at=slot.ends_at,
         starts_at_local=in_zone(slot.starts_at, day.time_zone), booked_by=booking.booked_by,
-        booked_at=as_utc(booking.booked_at),
+        booked_at=booking.booked_at,
     )

@@ -9,7 +9,6 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.scheduling import course_dates
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.events import publish
@@ -19,14 +18,14 @@ from peerlab.scheduling.service.term_rule import rule_of
 
 
 def _derived(session: Session, term: Term) -> list[course_dates.DatedRule]:
-    exam_days = [course_dates.ExamDayDates(d.exam_day_id, d.kind, d.title, as_utc(d.starts_at), as_utc(d.ends_at))
+    exam_days = [course_dates.ExamDayDates(d.exam_day_id, d.kind, d.title, d.starts_at, d.ends_at)
                  for d in repo.list_exam_days(session, term.course_id)]
     return course_dates.derive(rule_of(term), deadline_time=time.fromisoformat(term.deadline_time),
                                report_due_on=term.report_due_on, exam_days=exam_days)
 
 
 def _same(a: datetime | None, b: datetime | None) -> bool:
-    return (a is None and b is None) or (a is not None and b is not None and as_utc(a) == as_utc(b))
+    return (a is None and b is None) or (a is not None and b is not None and a == b)
 
 
 def rows(session: Session, course_id: str) -> list[DatedRuleRow]:
@@ -53,10 +52,10 @@ def sync(session: Session, *, term: Term, now: datetime, actor: str) -> list[str
         if _same(row.at, rule.at) and _same(row.opens_at, rule.opens_at) and _same(row.ends_at, rule.ends_at) \
                 and row.label == rule.label:
             continue
-        if as_utc(row.at) <= now:
+        if row.at <= now:
             continue  # passed: never moved
         if not _same(row.at, rule.at):
-            moved.append((row, as_utc(row.at)))
+            moved.append((row, row.at))
         row.at, row.opens_at, row.ends_at, row.label = rule.at, rule.opens_at, rule.ends_at, rule.label
         row.sequence += 1
         row.updated_at = now
@@ -67,7 +66,7 @@ def sync(session: Session, *, term: Term, now: datetime, actor: str) -> list[str
     term.dates_revision += 1
     session.add(term)
     for row, old in moved:
-        session.add(DateChange(course_id=term.course_id, key=row.key, old_at=old, new_at=as_utc(row.at),
+        session.add(DateChange(course_id=term.course_id, key=row.key, old_at=old, new_at=row.at,
                                revision=term.dates_revision, changed_by=actor, changed_at=now))
     session.flush()
     publish.dates_changed(session, term=term, rows=rows(session, term.course_id), moved=changed, at=now, by=actor)
@@ -75,14 +74,13 @@ def sync(session: Session, *, term: Term, now: datetime, actor: str) -> list[str
 
 
 def to_public(row: DatedRuleRow, *, now: datetime) -> DatedRulePublic:
-    return DatedRulePublic(key=row.key, kind=row.kind, label=row.label, at=as_utc(row.at),  # type: ignore[arg-type]
-                           opens_at=as_utc(row.opens_at) if row.opens_at else None,
-                           ends_at=as_utc(row.ends_at) if row.ends_at else None, sequence=row.sequence,
-                           passed=as_utc(row.at) <= now)
+    return DatedRulePublic(key=row.key, kind=row.kind, label=row.label, at=row.at,  # type: ignore[arg-type]
+                           opens_at=row.opens_at,
+                           ends_at=row.ends_at, sequence=row.sequence,
+                           passed=row.at <= now)
 
 
 def changes(session: Session, course_id: str) -> list[DateChangePublic]:
     found = session.scalars(select(DateChange).where(DateChange.course_id == course_id)
                             .order_by(DateChange.changed_at, DateChange.id))
-    return [DateChangePublic(key=c.key, old_at=as_utc(c.old_at), new_at=as_utc(c.new_at), revision=c.revision,
-                             changed_by=c.changed_by, changed_at=as_utc(c.changed_at)) for c in found]
+    return [DateChangePublic.model_validate(c, from_attributes=True) for c in found]

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.calendar_rules import local_instant
-from peerlab.chassis.clock import as_utc, in_zone
+from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.models import ExamDay, Slot
 from peerlab.scheduling.service import dates
 from peerlab.scheduling.schemas import ExamDayPublic, ExamDayPut, SlotPublic
@@ -52,8 +52,8 @@ def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: Ex
         "starts_at": local_instant(body.day, body.start, body.time_zone),
         "ends_at": local_instant(body.day, body.end, body.time_zone),
         "location": body.location, "slot_minutes": body.slot_minutes, "slot_capacity": body.slot_capacity,
-        "booking_opens_at": as_utc(body.booking_opens_at) if body.booking_opens_at else None,
-        "booking_closes_at": as_utc(body.booking_closes_at) if body.booking_closes_at else None,
+        "booking_opens_at": body.booking_opens_at,
+        "booking_closes_at": body.booking_closes_at,
     }
     day = repo.get_exam_day(session, course_id, exam_day_id)
     created = day is None
@@ -76,7 +76,7 @@ def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: Ex
 
 def _differs(old: object, new: object) -> bool:
     if isinstance(old, datetime) and isinstance(new, datetime):
-        return as_utc(old) != as_utc(new)
+        return old != new
     return old != new
 
 
@@ -99,7 +99,7 @@ def _recut(session: Session, *, course_id: str, exam_day_id: str, wanted: list[t
         if slot.booked > capacity:
             raise conflict("capacity_below_bookings",
                            f"Slot {sid} has {slot.booked} bookings; capacity {capacity} is too small.")
-        if slot.capacity != capacity or as_utc(slot.ends_at) != end or as_utc(slot.starts_at) != start:
+        if slot.capacity != capacity or slot.ends_at != end or slot.starts_at != start:
             slot.capacity, slot.starts_at, slot.ends_at = capacity, start, end
             session.add(slot)
 
@@ -116,17 +116,17 @@ def to_public(session: Session, day: ExamDay) -> ExamDayPublic:
     slots, left = repo.day_places_left(session, day.course_id, day.exam_day_id)
     return ExamDayPublic(
         course_id=day.course_id, exam_day_id=day.exam_day_id, kind=day.kind, title=day.title, day=day.day,
-        time_zone=day.time_zone, starts_at=as_utc(day.starts_at), ends_at=as_utc(day.ends_at), location=day.location,
+        time_zone=day.time_zone, starts_at=day.starts_at, ends_at=day.ends_at, location=day.location,
         slot_minutes=day.slot_minutes, slot_capacity=day.slot_capacity,
-        booking_opens_at=as_utc(day.booking_opens_at) if day.booking_opens_at else None,
-        booking_closes_at=as_utc(day.booking_closes_at) if day.booking_closes_at else None,
+        booking_opens_at=day.booking_opens_at,
+        booking_closes_at=day.booking_closes_at,
         slots=slots, places_left=left, revision=day.revision,
     )
 
 
 def slot_public(slot: Slot, zone: str, group_ids: list[str] | None = None) -> SlotPublic:
-    return SlotPublic(slot_id=slot.slot_id, exam_day_id=slot.exam_day_id, starts_at=as_utc(slot.starts_at),
-                      ends_at=as_utc(slot.ends_at), starts_at_local=in_zone(slot.starts_at, zone),
+    return SlotPublic(slot_id=slot.slot_id, exam_day_id=slot.exam_day_id, starts_at=slot.starts_at,
+                      ends_at=slot.ends_at, starts_at_local=in_zone(slot.starts_at, zone),
                       capacity=slot.capacity, booked=slot.booked, available=max(0, slot.capacity - slot.booked),
                       group_ids=group_ids)
 

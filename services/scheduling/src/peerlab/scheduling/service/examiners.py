@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.exam_models import Examiner, GroupSupervision, PersonRow
@@ -24,11 +23,11 @@ def put_examiner(session: Session, *, course_id: str, person_id: str, body: Exam
         day = repo.get_exam_day(session, course_id, window.exam_day_id)
         if day is None:
             raise ProblemError(422, "unknown_exam_day", f"No exam day {window.exam_day_id!r} in {course_id}.")
-        if as_utc(window.starts_at) < as_utc(day.starts_at) or as_utc(window.ends_at) > as_utc(day.ends_at):
+        if window.starts_at < day.starts_at or window.ends_at > day.ends_at:
             raise ProblemError(422, "window_outside_exam_day",
                                f"A window of {person_id} lies outside exam day {window.exam_day_id}.")
-    availability = [{"exam_day_id": w.exam_day_id, "starts_at": as_utc(w.starts_at).isoformat(),
-                     "ends_at": as_utc(w.ends_at).isoformat()} for w in body.availability]
+    availability = [{"exam_day_id": w.exam_day_id, "starts_at": w.starts_at.isoformat(),
+                     "ends_at": w.ends_at.isoformat()} for w in body.availability]
     row = session.get(Examiner, (course_id, person_id))
     if row is None:
         row = Examiner(course_id=course_id, person_id=person_id, availability=availability, updated_at=now)
@@ -60,7 +59,7 @@ def windows_on(examiner: Examiner, exam_day_id: str) -> list[tuple[datetime, dat
 def to_public(row: Examiner) -> ExaminerPublic:
     return ExaminerPublic(course_id=row.course_id, person_id=row.person_id, name=row.name, email=row.email,
                           availability=[AvailabilityIn.model_validate(w) for w in row.availability],
-                          updated_at=as_utc(row.updated_at))
+                          updated_at=row.updated_at)
 
 
 # --- supervision ------------------------------------------------------------------------------
@@ -73,9 +72,9 @@ def apply_project_assigned(session: Session, *, course_id: str, group_id: str, p
                            supervisor_emails: list[str], at: datetime) -> bool:
     """Record the group's project and its supervisors' e-mails; an older assignment never wins."""
     row = _supervision(session, course_id, group_id)
-    if row.assigned_at is not None and as_utc(row.assigned_at) > as_utc(at):
+    if row.assigned_at is not None and row.assigned_at > at:
         return False
-    row.project_id, row.assigned_at = project_id, as_utc(at)
+    row.project_id, row.assigned_at = project_id, at
     row.supervisor_emails = sorted({e.strip().lower() for e in supervisor_emails if e.strip()})
     session.add(row)
     return True
@@ -105,10 +104,10 @@ def supervisors_among(session: Session, *, course_id: str, group_id: str, examin
 def apply_person(session: Session, *, course_id: str, person_id: str, name: str | None, email: str | None,
                  programme: str | None, at: datetime) -> bool:
     row = session.get(PersonRow, (course_id, person_id))
-    if row is not None and as_utc(row.changed_at) > as_utc(at):
+    if row is not None and row.changed_at > at:
         return False
     row = row or PersonRow(course_id=course_id, person_id=person_id, changed_at=at)
-    row.programme, row.changed_at = programme, as_utc(at)
+    row.programme, row.changed_at = programme, at
     row.name = name if name is not None else row.name
     row.email = email if email is not None else row.email
     session.add(row)

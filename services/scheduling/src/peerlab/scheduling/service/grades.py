@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from peerlab.chassis.auth import Principal
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, conflict
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.events import exam_publish
@@ -146,14 +145,14 @@ def view(session: Session, *, course_id: str, student_id: str, principal: Princi
         if final is None:
             raise ProblemError(404, "no_final_grade", "You have no final grade.")
         return GradePublic(course_id=course_id, student_id=student_id, group_id=final.group_id, status="final",
-                           grade=final.grade, how=final.how, finalised_at=as_utc(final.finalised_at))
+                           grade=final.grade, how=final.how, finalised_at=final.finalised_at)
     proposals = _proposals(session, course_id, student_id)
     status = "final" if final else ("disagreement" if len({p.grade for p in proposals}) > 1 else "pending")
     return GradePublic(
         course_id=course_id, student_id=student_id, group_id=final.group_id if final else repo.group_of(
             session, course_id, student_id), status=status, grade=final.grade if final else None,
-        how=final.how if final else None, finalised_at=as_utc(final.finalised_at) if final else None,
-        proposals=[GradeProposalPublic(examiner_id=p.examiner_id, grade=p.grade, recorded_at=as_utc(p.recorded_at))
+        how=final.how if final else None, finalised_at=final.finalised_at if final else None,
+        proposals=[GradeProposalPublic.model_validate(p, from_attributes=True)
                    for p in proposals])
 
 
@@ -184,5 +183,5 @@ def release(session: Session, *, course_id: str, principal: Principal, now: date
         session.add(row)
         session.flush()
         exam_publish.grades_released(session, release=row, final_grades=int(count))
-    return ReleasePublic(course_id=course_id, released_by=row.released_by, released_at=as_utc(row.released_at),
+    return ReleasePublic(course_id=course_id, released_by=row.released_by, released_at=row.released_at,
                          final_grades=int(count))

@@ -42,5 +42,4 @@ def request_print(session: Session, *, course_id: str, group_id: str, principal:
 
 
 def to_public(row: PrintRequest) -> PrintRequestPublic:
-    return PrintRequestPublic(course_id=row.course_id, group_id=row.group_id, position=row.position,
-                              requested_by=row.requested_by, requested_at=row.requested_at)
+    return PrintRequestPublic.model_validate(row, from_attributes=True)

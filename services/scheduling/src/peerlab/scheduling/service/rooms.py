@@ -36,5 +36,4 @@ def delete_room(session: Session, *, course_id: str, room_id: str) -> None:
 
 
 def to_public(room: Room) -> RoomPublic:
-    return RoomPublic(course_id=room.course_id, room_id=room.room_id, updated_at=room.updated_at, name=room.name,
-                      capacity=room.capacity, slack_channel=room.slack_channel, zoom_url=room.zoom_url)
+    return RoomPublic.model_validate(room, from_attributes=True)

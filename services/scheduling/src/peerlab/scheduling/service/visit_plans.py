@@ -15,7 +15,6 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from peerlab.chassis.auth import Principal
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling import visit_planner as vp
@@ -31,7 +30,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _minute(value: datetime) -> int:
-    return int((as_utc(value) - EPOCH).total_seconds() // 60)
+    return int((value - EPOCH).total_seconds() // 60)
 
 
 def _at(minute: int) -> datetime:
@@ -163,7 +162,7 @@ def get_plan(session: Session, *, course_id: str, exam_day_id: str, state: str) 
 def visit_public(v: PlannedVisit, *, with_examiner: bool = True) -> VisitPublic:
     return VisitPublic(exam_day_id=v.exam_day_id, group_id=v.group_id,
                        examiner_id=v.examiner_id if with_examiner else None, slot_id=v.slot_id,
-                       starts_at=as_utc(v.starts_at), ends_at=as_utc(v.ends_at))
+                       starts_at=v.starts_at, ends_at=v.ends_at)
 
 
 def plan_public(plan: VisitPlan, visits: list[PlannedVisit]) -> PlanPublic:
@@ -173,7 +172,7 @@ def plan_public(plan: VisitPlan, visits: list[PlannedVisit]) -> PlanPublic:
         optimal=plan.optimal, spread=plan.spread, solve_ms=plan.solve_ms, loads=changes.get("loads", {}),
         changes=PlanChangesPublic(kept=changes["kept"], added=changes["added"], dropped=changes["dropped"],
                                   kept_all_possible=changes["kept_all_possible"]),
-        created_at=as_utc(plan.created_at), published_at=as_utc(plan.published_at) if plan.published_at else None,
+        created_at=plan.created_at, published_at=plan.published_at,
         visits=[visit_public(v) for v in visits],
     )
 

@@ -16,7 +16,6 @@ from peerlab.contracts.events.submissions import (
     SubmissionWithdrawnV1,
     SynopsisReceivedV1,
 )
-from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Assignment, Submission, Version
 
 SOURCE = "submissions"
@@ -26,7 +25,7 @@ def assignment_upserted(session: Session, assignment: Assignment) -> Envelope:
     event = AssignmentUpsertedV1(
         assignment_id=assignment.id, kind=assignment.kind, lab_number=assignment.lab_number,
         title=assignment.title, owner_type=assignment.owner_type,
-        opens_at=as_utc(assignment.opens_at), deadline=as_utc(assignment.deadline),
+        opens_at=assignment.opens_at, deadline=assignment.deadline,
         resubmits_assignment_id=assignment.resubmits_assignment_id,
     )
     return enqueue(session, event, source=SOURCE, subject=assignment.id, course_id=assignment.course_id)
@@ -37,7 +36,7 @@ def submission_received(session: Session, *, assignment: Assignment, submission:
         submission_id=submission.id, assignment_id=assignment.id, assignment_kind=assignment.kind,
         lab_number=assignment.lab_number, owner_type=submission.owner_type, owner_id=submission.owner_id,
         submitted_by=version.submitted_by, version=version.version, file_name=version.file_name,
-        size=version.size, sha256=version.sha256, received_at=as_utc(version.received_at), on_time=True,
+        size=version.size, sha256=version.sha256, received_at=version.received_at, on_time=True,
         resubmits_assignment_id=assignment.resubmits_assignment_id,
     )
     return enqueue(session, event, source=SOURCE, subject=submission.id, course_id=assignment.course_id)
@@ -59,7 +58,7 @@ def assignment_closed(
 ) -> Envelope:
     event = AssignmentClosedV1(
         assignment_id=assignment.id, kind=assignment.kind, lab_number=assignment.lab_number,
-        deadline=as_utc(assignment.deadline), closed_at=closed_at,
+        deadline=assignment.deadline, closed_at=closed_at,
         final_submissions=[
             FinalSubmission(owner_id=s.owner_id, submission_id=s.id, version=v.version, sha256=v.sha256)
             for s, v in finals
@@ -73,7 +72,7 @@ def synopsis_received(session: Session, *, assignment: Assignment, submission: S
     """For the group's supervisors (a webhook subscriber mails them); keyed by the group."""
     event = SynopsisReceivedV1(
         group_id=submission.owner_id, project_id=project_id, assignment_id=assignment.id, submission_id=submission.id,
-        version=version.version, file_name=version.file_name, received_at=as_utc(version.received_at),
+        version=version.version, file_name=version.file_name, received_at=version.received_at,
         warnings=[w.get("code", "") for w in version.warnings or []],
     )
     return enqueue(session, event, source=SOURCE, subject=submission.owner_id, course_id=assignment.course_id)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import conflict
 from peerlab.submissions.routers.deps import IdList, SettingsDep
 from peerlab.submissions.schemas import (
@@ -90,7 +89,5 @@ def deadline_changes(assignment_id: str, session: SessionDep, settings: Settings
                      _: StaffPrincipal) -> list[DeadlineChangePublic]:
     """The audit of the deadline's moves by the course calendar: who changed the term, when, old -> new."""
     svc.get_assignment(session, assignment_id=assignment_id, course_id=settings.course_id)
-    return [DeadlineChangePublic(date_key=c.date_key, old_deadline=as_utc(c.old_deadline),
-                                 new_deadline=as_utc(c.new_deadline), revision=c.revision,
-                                 changed_by=c.changed_by, changed_at=as_utc(c.changed_at))
+    return [DeadlineChangePublic.model_validate(c, from_attributes=True)
             for c in calendar_dates.changes(session, assignment_id)]

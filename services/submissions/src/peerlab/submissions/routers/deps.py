@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from peerlab.chassis.clock import now
+from peerlab.chassis.clock import request_now
 from peerlab.submissions.service.runtime import Runtime
 from peerlab.submissions.service import idempotency
 from peerlab.submissions.settings import SubmissionsSettings
@@ -19,11 +19,6 @@ def get_runtime(request: Request) -> Runtime:
 
 def get_settings(request: Request) -> SubmissionsSettings:
     return request.app.state.settings
-
-
-def request_time() -> datetime:
-    """When this request reached the handler: its headers are in, its body not yet read."""
-    return now()
 
 
 def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
@@ -38,6 +33,7 @@ def id_list(ids: Annotated[str | None, Query(description="Comma-separated ids (a
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[SubmissionsSettings, Depends(get_settings)]
-ReceivedAt = Annotated[datetime, Depends(request_time)]
+# When this request reached the handler (headers in, body not yet read): the clock's request time.
+ReceivedAt = Annotated[datetime, Depends(request_now)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 IdList = Annotated[list[str] | None, Depends(id_list)]

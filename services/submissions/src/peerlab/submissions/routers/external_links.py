@@ -8,7 +8,6 @@ from datetime import timedelta
 from fastapi import APIRouter
 
 from peerlab.chassis.auth import TeacherPrincipal
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.db import SessionDep
 from peerlab.submissions.models import ExternalLink
 from peerlab.submissions.routers.deps import ReceivedAt, RuntimeDep, SettingsDep
@@ -22,8 +21,8 @@ router = APIRouter(prefix="/v1", tags=["external links"])
 
 def _public(row: ExternalLink, at) -> ExternalLinkPublic:
     return ExternalLinkPublic(id=row.id, group_id=row.group_id, note=row.note, created_by=row.created_by,
-                              created_at=as_utc(row.created_at), expires_at=as_utc(row.expires_at),
-                              revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+                              created_at=row.created_at, expires_at=row.expires_at,
+                              revoked_at=row.revoked_at,
                               active=external_links.is_active(row, at))
 
 
@@ -59,7 +58,7 @@ def read_external(token: str, session: SessionDep, settings: SettingsDep, rt: Ru
     presigned GETs of ``download_url_expiry_s``; unknown, expired and revoked tokens are all 404."""
     row, docs = external_links.documents(session, course_id=settings.course_id, token=token, now=at)
     expiry = settings.download_url_expiry_s
-    return ExternalView(group_id=row.group_id, expires_at=as_utc(row.expires_at), documents=[
+    return ExternalView(group_id=row.group_id, expires_at=row.expires_at, documents=[
         ExternalDocument(assignment_id=d.assignment_id, kind=d.kind, title=d.title, version=d.version,  # type: ignore[arg-type]
                          accepted_at=d.accepted_at,
                          download=DownloadLink(url=rt.store.presigned_get(d.object_key, expires_s=expiry,

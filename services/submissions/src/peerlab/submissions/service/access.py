@@ -21,7 +21,6 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal, Role
 from peerlab.chassis.errors import ProblemError, conflict, forbidden
 from peerlab.submissions import repository
-from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Allocation, Assignment, Submission
 
 
@@ -53,9 +52,9 @@ def check_window(assignment: Assignment, *, received_at: datetime, closed: bool)
     """The deadline rule: a hand-in is on time iff its request reached the server strictly before
     the deadline (``received_at < deadline``); it must also be accepted before the assignment is
     closed (``deadline + close_grace_s``)."""
-    if as_utc(received_at) < as_utc(assignment.opens_at):
+    if received_at < assignment.opens_at:
         raise conflict("not_open", "The assignment is not open for hand-ins yet.")
-    if closed or as_utc(received_at) >= as_utc(assignment.deadline):
+    if closed or received_at >= assignment.deadline:
         raise conflict("deadline_passed", "The deadline has passed; hand-ins are closed.")
 
 

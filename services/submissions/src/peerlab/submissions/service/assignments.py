@@ -8,7 +8,7 @@ gives the answer; the partial unique index decides between two concurrent reques
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.submissions import repository
-from peerlab.chassis.clock import as_utc, in_zone, now
+from peerlab.chassis.clock import in_zone, now
 from peerlab.submissions.events import publish
 from peerlab.submissions.service import calendar_dates
 from peerlab.submissions.models import Assignment
@@ -55,8 +55,8 @@ def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> Assign
         id=assignment.id, course_id=assignment.course_id, kind=assignment.kind,  # type: ignore[arg-type]
         lab_number=assignment.lab_number, title=assignment.title,
         owner_type=assignment.owner_type,  # type: ignore[arg-type]
-        opens_at=as_utc(assignment.opens_at), opens_at_local=in_zone(assignment.opens_at, time_zone),
-        deadline=as_utc(assignment.deadline), deadline_local=in_zone(assignment.deadline, time_zone),
+        opens_at=assignment.opens_at, opens_at_local=in_zone(assignment.opens_at, time_zone),
+        deadline=assignment.deadline, deadline_local=in_zone(assignment.deadline, time_zone),
         time_zone=time_zone, file_rules=dict(assignment.file_rules),
         resubmits_assignment_id=assignment.resubmits_assignment_id, date_key=assignment.date_key, closed=closed,
         revision=assignment.revision, close_grace_s=assignment.close_grace_s,
@@ -67,7 +67,7 @@ def _course_time(value: datetime) -> datetime:
     """``value`` in UTC, refused unless it falls in a plausible course year: a time near year 1 or
     9999 with an offset cannot even be converted (OverflowError, which was a 500)."""
     try:
-        utc = as_utc(value)
+        utc = value.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not 2000 <= utc.year <= 2100:
@@ -117,7 +117,7 @@ def _flush(session: Session, assignment: Assignment) -> None:
 
 
 def _ensure_deadline_editable(session: Session, assignment: Assignment, new_deadline: datetime | None) -> None:
-    if new_deadline is None or as_utc(new_deadline) == as_utc(assignment.deadline):
+    if new_deadline is None or new_deadline == assignment.deadline:
         return
     if repository.closed_marker(session, assignment.id) is not None:
         raise conflict("assignment_closed", "The assignment has closed; its deadline can no longer change.")
@@ -148,7 +148,7 @@ def put_assignment(
     fields = {
         "kind": body.kind, "title": body.title, "lab_number": body.lab_number,
         "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
-        "opens_at": as_utc(opens_at), "deadline": as_utc(deadline), "file_rules": rules,
+        "opens_at": opens_at, "deadline": deadline, "file_rules": rules,
         "resubmits_assignment_id": body.resubmits_assignment_id, "date_key": body.date_key,
         "close_grace_s": body.close_grace_s,
     }
@@ -167,8 +167,7 @@ def put_assignment(
         raise not_found("assignment")
     if existing.kind != body.kind:
         raise conflict("kind_immutable", "An assignment's kind cannot change.")
-    current = {k: (as_utc(v) if isinstance(v, datetime) else v) for k, v in
-               ((k, getattr(existing, k)) for k in fields)}
+    current = {k: getattr(existing, k) for k in fields}
     if current == fields:
         return existing, False
     _ensure_deadline_editable(session, existing, fields["deadline"])
@@ -194,7 +193,7 @@ def update_assignment(
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         return assignment
-    if body.deadline is not None and _course_time(body.deadline) != as_utc(assignment.deadline):
+    if body.deadline is not None and _course_time(body.deadline) != assignment.deadline:
         calendar_dates.refuse_manual_deadline(assignment)
     opens_at = _course_time(body.opens_at or assignment.opens_at)
     deadline = _course_time(body.deadline or assignment.deadline)

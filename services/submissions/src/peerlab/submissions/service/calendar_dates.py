@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, conflict
 from peerlab.contracts.events.term import DatedRule
 from peerlab.submissions import repository
@@ -36,7 +35,7 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
     known = {r.key: r for r in session.scalars(select(CourseDate).where(CourseDate.course_id == course_id))}
     for rule in dates:
         row = known.get(rule.key) or CourseDate(course_id=course_id, key=rule.key, at=rule.at, revision=revision)
-        row.at, row.opens_at, row.revision = as_utc(rule.at), as_utc(rule.opens_at) if rule.opens_at else None, revision
+        row.at, row.opens_at, row.revision = rule.at, rule.opens_at, revision
         session.add(row)
     session.flush()
     by_key = {rule.key: rule for rule in dates}
@@ -58,15 +57,15 @@ def linked_assignments(session: Session, *, course_id: str, keys: list[str]) -> 
 def follow(session: Session, assignment: Assignment, *, rule: DatedRule, revision: int, changed_by: str,
            now: datetime) -> bool:
     """Move one assignment's dates to the rule's; False when nothing moved (or it may not)."""
-    old_deadline, new_deadline = as_utc(assignment.deadline), as_utc(rule.at)
-    new_opens = as_utc(rule.opens_at) if rule.opens_at else None
-    opens_moves = (new_opens is not None and new_opens != as_utc(assignment.opens_at)
-                   and as_utc(assignment.opens_at) > now and new_opens < new_deadline)
+    old_deadline, new_deadline = assignment.deadline, rule.at
+    new_opens = rule.opens_at
+    opens_moves = (new_opens is not None and new_opens != assignment.opens_at
+                   and assignment.opens_at > now and new_opens < new_deadline)
     if old_deadline == new_deadline and not opens_moves:
         return False
     if old_deadline <= now or repository.closed_marker(session, assignment.id) is not None:
         return False  # a deadline that has passed never moves
-    if new_deadline <= as_utc(assignment.opens_at) and not opens_moves:
+    if new_deadline <= assignment.opens_at and not opens_moves:
         return False  # would close before it opens; the next revision will say more
     if opens_moves:
         assignment.opens_at = new_opens

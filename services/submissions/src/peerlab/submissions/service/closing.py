@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.chassis.clock import now
+from peerlab.chassis import clock
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import ClosedAssignment
 from peerlab.submissions.service.handins import closes_at
@@ -22,10 +22,10 @@ from peerlab.submissions.service.handins import closes_at
 log = logging.getLogger("peerlab.submissions.closing")
 
 
-def close_if_due(session: Session, *, assignment_id: str, close_grace_s: int, at: datetime | None = None) -> bool:
+def close_if_due(session: Session, *, assignment_id: str, close_grace_s: int, now: datetime | None = None) -> bool:
     """Close one assignment if its deadline plus grace (its own, else ``close_grace_s``) has passed
-    and nobody closed it yet."""
-    at = at or now()
+    by ``now`` (default: the clock) and nobody closed it yet."""
+    at = now or clock.now()
     assignment = repository.get_assignment(session, assignment_id, lock="update")
     if assignment is None or closes_at(assignment, default_grace_s=close_grace_s) > at:
         return False
@@ -40,12 +40,12 @@ def close_if_due(session: Session, *, assignment_id: str, close_grace_s: int, at
     return True
 
 
-def close_due(session: Session, *, close_grace_s: int, at: datetime | None = None, limit: int = 50) -> list[str]:
+def close_due(session: Session, *, close_grace_s: int, now: datetime | None = None, limit: int = 50) -> list[str]:
     """Close every due assignment (bounded per call); returns the ids this call closed.
 
     Candidates are unclosed assignments past their deadline (an assignment may carry a grace of its
     own, shorter or longer than the default); each closes only once its own grace has passed."""
-    at = at or now()
+    at = now or clock.now()
     past = repository.unclosed_past_deadline(session, at=at)
     due = [a.id for a in past if closes_at(a, default_grace_s=close_grace_s) <= at][:limit]
-    return [a for a in due if close_if_due(session, assignment_id=a, close_grace_s=close_grace_s, at=at)]
+    return [a for a in due if close_if_due(session, assignment_id=a, close_grace_s=close_grace_s, now=at)]

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from peerlab.chassis.auth import Principal
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.submissions import repository
 from peerlab.submissions.models import ExternalLink
@@ -37,14 +36,13 @@ def create(session: Session, *, course_id: str, group_id: str, expires_at: datet
     """A new link for ``group_id``; returns (row, token). The token is not kept."""
     if not repository.group_known(session, group_id):
         raise not_found("group")
-    expires = as_utc(expires_at)
-    if expires <= now:
+    if expires_at <= now:
         raise ProblemError(422, "expiry_in_past", "The link must expire in the future.")
-    if expires - now > MAX_LIFETIME:
+    if expires_at - now > MAX_LIFETIME:
         raise ProblemError(422, "expiry_too_far", "A link lives at most a year.")
     token = secrets.token_urlsafe(32)
     row = ExternalLink(id=str(uuid.uuid4()), course_id=course_id, group_id=group_id, token_sha256=token_hash(token),
-                       note=note, created_by=principal.sub, created_at=now, expires_at=expires)
+                       note=note, created_by=principal.sub, created_at=now, expires_at=expires_at)
     session.add(row)
     session.flush()
     return row, token
@@ -66,7 +64,7 @@ def listed(session: Session, *, course_id: str, group_id: str) -> list[ExternalL
 
 
 def is_active(row: ExternalLink, now: datetime) -> bool:
-    return row.revoked_at is None and as_utc(row.expires_at) > now
+    return row.revoked_at is None and row.expires_at > now
 
 
 @dataclass(frozen=True)
@@ -100,5 +98,5 @@ def documents(session: Session, *, course_id: str, token: str, now: datetime) ->
             out.append(SharedDocument(assignment_id=assignment.id, kind=assignment.kind, title=assignment.title,
                                       version=version.version, object_key=version.object_key,
                                       file_name=version.file_name, size=version.size, sha256=version.sha256,
-                                      accepted_at=as_utc(version.accepted_at)))
+                                      accepted_at=version.accepted_at))
     return row, out

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError, conflict, not_found
 from peerlab.submissions import repository
-from peerlab.chassis.clock import as_utc, now
+from peerlab.chassis.clock import now
 from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment, Submission, Upload, Version
 from peerlab.submissions.service import access, project_handins, projections
@@ -60,13 +60,13 @@ def is_closed(session: Session, assignment: Assignment, *, at: datetime, close_g
 
 def past_close(assignment: Assignment, *, marked: bool, at: datetime, close_grace_s: int) -> bool:
     """``is_closed`` for a caller that read the closed marker with the assignment."""
-    return marked or as_utc(at) >= closes_at(assignment, default_grace_s=close_grace_s)
+    return marked or at >= closes_at(assignment, default_grace_s=close_grace_s)
 
 
 def closes_at(assignment: Assignment, *, default_grace_s: int) -> datetime:
     """When the assignment closes: its deadline plus its own grace, else the service's default."""
     grace = default_grace_s if assignment.close_grace_s is None else assignment.close_grace_s
-    return as_utc(assignment.deadline) + timedelta(seconds=grace)
+    return assignment.deadline + timedelta(seconds=grace)
 
 
 def prepare(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from peerlab.chassis.clock import as_utc
 from peerlab.chassis.errors import not_found
 from peerlab.submissions import repository
 from peerlab.submissions.events import publish
@@ -74,5 +73,5 @@ def status(session: Session, *, course_id: str, group_id: str) -> ProjectHandIns
         items.append(ProjectHandIn(
             kind=kind, assignment_id=assignment.id if assignment else None, required=required,  # type: ignore[arg-type]
             handed_in=any(_current(session, a, group_id) for a in found),
-            deadline=as_utc(assignment.deadline) if assignment else None, reason=reason))
+            deadline=assignment.deadline if assignment else None, reason=reason))
     return ProjectHandIns(group_id=group_id, presenting_members=presenting, items=items)

@@ -10,7 +10,6 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import (
     Allocation, GroupMember, GroupProject, GroupSupervision, GroupSupervisor, LabVerdict, Person,
 )
@@ -23,7 +22,7 @@ def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verd
     if row is None:
         session.add(LabVerdict(student_id=student_id, assignment_id=assignment_id, verdict=verdict,
                                origin=origin, set_at=set_at))
-    elif as_utc(row.set_at) <= as_utc(set_at):
+    elif row.set_at <= set_at:
         row.verdict, row.origin, row.set_at = verdict, origin, set_at
         session.add(row)
     session.flush()
@@ -52,7 +51,7 @@ def revoke_allocation(session: Session, *, allocation_id: str) -> None:
 def replace_group(session: Session, *, group_id: str, member_ids: list[str], at: datetime) -> None:
     """A group's full member list after a change (events carry the whole list)."""
     current = repository.group_members(session, group_id)
-    if current and max(as_utc(m.changed_at) for m in current) > as_utc(at):
+    if current and max(m.changed_at for m in current) > at:
         return  # a newer change was applied already
     session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     for member in sorted(set(member_ids)):
@@ -65,7 +64,7 @@ def assign_project(session: Session, *, group_id: str, project_id: str, at: date
     row = session.get(GroupProject, group_id)
     if row is None:
         session.add(GroupProject(group_id=group_id, project_id=project_id, assigned_at=at))
-    elif as_utc(row.assigned_at) <= as_utc(at):
+    elif row.assigned_at <= at:
         row.project_id, row.assigned_at = project_id, at
         session.add(row)
     session.flush()
@@ -76,7 +75,7 @@ def record_person(session: Session, *, person_id: str, programme: str | None, en
     row = session.get(Person, person_id)
     if row is None:
         session.add(Person(person_id=person_id, programme=programme, enrolled=enrolled, changed_at=at))
-    elif as_utc(row.changed_at) <= as_utc(at):
+    elif row.changed_at <= at:
         row.enrolled, row.changed_at = enrolled, at
         if enrolled:
             row.programme = programme
@@ -97,7 +96,7 @@ def replace_supervisors(session: Session, *, group_id: str, supervisor_ids: list
     """A group's full supervisor list (``group.supervisors_changed.v1``); an older event arriving
     after a newer one changes nothing, and applying the same list twice leaves the same rows."""
     marker = session.get(GroupSupervision, group_id)
-    if marker is not None and as_utc(marker.changed_at) > as_utc(at):
+    if marker is not None and marker.changed_at > at:
         return
     if marker is None:
         session.add(GroupSupervision(group_id=group_id, changed_at=at))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from peerlab.submissions import repository
-from peerlab.chassis.clock import as_utc
 from peerlab.submissions.models import Submission, Version
 from peerlab.submissions.receipts import ReceiptSigner
 from peerlab.submissions.schemas import HandInAccepted, Receipt, ReceiptBody, SubmissionPublic, VersionPublic
@@ -15,9 +14,9 @@ def version_public(version: Version, *, current: int | None) -> VersionPublic:
     return VersionPublic(
         id=version.id, version=version.version, file_name=version.file_name, size=version.size,
         sha256=version.sha256, channel=version.channel, submitted_by=version.submitted_by,  # type: ignore[arg-type]
-        received_at=as_utc(version.received_at), accepted_at=as_utc(version.accepted_at), on_time=True,
+        received_at=version.received_at, accepted_at=version.accepted_at, on_time=True,
         current=version.version == current,
-        withdrawn_at=as_utc(version.withdrawn_at) if version.withdrawn_at else None,
+        withdrawn_at=version.withdrawn_at,
         warnings=list(version.warnings or []),
     )
 
@@ -42,7 +41,7 @@ def receipt_body(version: Version, *, key_id: str) -> ReceiptBody:
     return ReceiptBody(
         submission_id=version.submission_id, version=version.version, assignment_id=version.assignment_id,
         owner_id=version.owner_id, file_name=version.file_name, size=version.size, sha256=version.sha256,
-        received_at=as_utc(version.received_at).isoformat(), server_time=as_utc(version.accepted_at).isoformat(),
+        received_at=version.received_at.isoformat(), server_time=version.accepted_at.isoformat(),
         key_id=key_id,
     )
 
