@@ -306,81 +306,7 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:  
 # --- a student can never read another student's data, through any field ----------------------
 
 
-def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN001
-    """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
-    from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
-                         GraphQLScalarType)
-
-    if isinstance(type_, GraphQLNonNull):
-        return _literal(type_.of_type, target=target, depth=depth)
-    if isinstance(type_, GraphQLList):
-        inner = _literal(type_.of_type, target=target, depth=depth)
-        return f"[{inner}]" if inner is not None else "[]"
-    if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
-        if depth > 2:
-            return None
-        parts = [f"{name}: {value}" for name, field in type_.fields.items()
-                 if (value := _literal(field.type, target=target, depth=depth + 1)) is not None]
-        return "{" + ", ".join(parts) + "}"
-    if isinstance(type_, GraphQLScalarType):
-        if type_.name in ("ID", "String"):
-            return json.dumps(target)
-        if type_.name == "Int":
-            return "1"
-        if type_.name == "Boolean":
-            return "false"
-        if type_.name == "DateTime":
-            return json.dumps("2021-09-01T00:00:00+00:00")
-    return None
-
-
-def _selection(type_, depth: int) -> str:  # noqa: ANN001
-    """Every field reachable from ``type_`` (up to ``depth``), with optional arguments left out."""
-    from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
-
-    named = get_named_type(type_)
-    if not isinstance(named, GraphQLObjectType):
-        return ""
-    parts = []
-    for name, field in named.fields.items():
-        if any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values()):
-            continue
-        inner = get_named_type(field.type)
-        if isinstance(inner, GraphQLObjectType):
-            if depth <= 0:
-                continue
-            sub = _selection(inner, depth - 1)
-            if sub:
-                parts.append(f"{name} {sub}")
-        else:
-            parts.append(name)
-    return "{ " + " ".join(parts) + " }" if parts else ""
-
-
-def _operations(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
-    """Each root field with each target id, at several selection depths: a guarded field that
-    fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
-    from graphql import GraphQLObjectType, get_named_type
-
-    root = {"query": schema.query_type, "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type}[kind]
-    out = []
-    for name, field in root.fields.items():
-        for target in targets:
-            args = [f"{arg_name}: {value}" for arg_name, arg in field.args.items()
-                    if (value := _literal(arg.type, target=target)) is not None]
-            call = f"{name}({', '.join(args)})" if args else name
-            selections = {_selection(field.type, depth) for depth in depths}
-            if not isinstance(get_named_type(field.type), GraphQLObjectType):
-                selections = {""}
-            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections) if selection or
-                    not isinstance(get_named_type(field.type), GraphQLObjectType)]
-    return out
-
-
-def test_a_student_never_reads_another_students_data(course, services_stack) -> None:  # noqa: ANN001
+def test_a_student_never_reads_another_students_data(course, services_stack, schema_operations) -> None:  # noqa: ANN001
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
 
@@ -398,7 +324,7 @@ def test_a_student_never_reads_another_students_data(course, services_stack) -> 
     _wait_for(lambda: _notebooks_ready(course, attacker), 120, "the attacker's review tasks' notebooks")
     schema = build_schema(GatewaySettings(environment="test"))._schema
     operations = [op for kind in ("query", "mutation")
-                  for op in _operations(schema, kind, [victim, victim_submission])]
+                  for op in schema_operations(schema, kind, [victim, victim_submission])]
     assert len(operations) >= 2 * (len(schema.query_type.fields) + len(schema.mutation_type.fields))
     checked, files = 0, {}
     for operation in operations:
