@@ -296,6 +296,11 @@ def _selection(type_, depth: int) -> str:  # noqa: ANN001
     return "{ " + " ".join(parts) + " }" if parts else ""
 
 
+# Names the caller chooses for what they create (``foundGroup(name:)``): the answer repeats them,
+# which tells the caller nothing, so they are not the target.
+FREE_TEXT = {"name": json.dumps("free text")}
+
+
 def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
     """Each root field with each target id, at several selection depths: a guarded field that
     fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
@@ -307,7 +312,7 @@ def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...]
     for name, field in root.fields.items():
         for target in targets:
             args = [f"{arg_name}: {value}" for arg_name, arg in field.args.items()
-                    if (value := _literal(arg.type, target=target)) is not None]
+                    if (value := FREE_TEXT.get(arg_name) or _literal(arg.type, target=target)) is not None]
             call = f"{name}({', '.join(args)})" if args else name
             selections = {_selection(field.type, depth) for depth in depths}
             if not isinstance(get_named_type(field.type), GraphQLObjectType):

@@ -327,7 +327,7 @@ class Examining:
     async def exam_days(self, info: Info) -> list[ExamDay]:
         return await exam_days(info)
 
-    @strawberry.field(description="A student's grade as you may see it (your proposal and the outcome).")
+    @strawberry.field(description="A student's grade with the proposals (examiners who are staff; null for others).")
     async def grade(self, info: Info, student_id: strawberry.ID) -> Grade | None:
         row = await or_none(info.context.scheduling.grade(student_id=str(student_id)))
         return Grade.from_api(row) if row else None
