@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -327,3 +328,28 @@ def schema_operations():  # noqa: ANN201
     """``schema_operations(schema, "query", [target ids])``: every root field of that kind with the
     targets as its id/string arguments, at several selection depths."""
     return operations_of
+
+
+def _scrub_echoes(data: str, targets: list[str]) -> str:
+    """An error message that repeats the caller's own input (``No group 'x' is known``) tells them
+    nothing: the targets are taken out of messages before looking for secrets."""
+    def scrub(match: re.Match) -> str:
+        text = match.group(0)
+        for target in targets:
+            text = text.replace(target, "")
+        return text
+
+    return re.sub(r'"message": "(?:[^"\\]|\\.)*"', scrub, data)
+
+
+@pytest.fixture
+def without_echoes():  # noqa: ANN201
+    """``without_echoes(data_json, targets)``: the answer with the caller's own input taken out of
+    error messages."""
+    return _scrub_echoes
+
+
+@pytest.fixture
+def schema_selection():  # noqa: ANN201
+    """``schema_selection(type, depth)``: every field reachable from the type up to ``depth``."""
+    return _selection

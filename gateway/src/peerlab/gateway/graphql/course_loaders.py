@@ -105,6 +105,15 @@ class CourseLoaders:
                 self.assignment.prime(row.group_id, row)
         return cached
 
+    async def my_group(self) -> pm.GroupPublic | None:
+        """The caller's group, read once per request (``me.group`` and ``me.project`` share it)."""
+        if not hasattr(self, "_mine"):
+            self._mine = asyncio.ensure_future(or_none(self.context.projects.my_group()))
+        row = await self._mine
+        if row is not None:
+            self.group.prime(row.group_id, row)
+        return row
+
     async def groups(self, state: str | None = None) -> list[pm.GroupPublic]:
         rows = await call(self.context.projects.groups(state=state))
         for row in rows:

@@ -282,11 +282,8 @@ async def load_group(info: Info, group_id: str) -> Group | None:
 
 
 async def my_group(info: Info) -> Group | None:
-    row = await or_none(info.context.projects.my_group())
-    if row is None:
-        return None
-    course_loaders(info.context).group.prime(row.group_id, row)
-    return Group.from_api(row)
+    row = await course_loaders(info.context).my_group()
+    return Group.from_api(row) if row else None
 
 
 # --- selection window and allocation ------------------------------------------------------------
