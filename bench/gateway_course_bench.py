@@ -20,6 +20,7 @@ ratio is gateway CPU over passthrough CPU per request (server processes only).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI, Request
 
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.settings import DEV_JWT_SECRET
@@ -61,10 +63,6 @@ def process_cpu_s(pid: int) -> float:
 
 def passthrough_app():  # noqa: ANN201
     """``GET /me`` and ``GET /groups``: the gateway's backend calls for the two operations, merged."""
-    import asyncio
-
-    from fastapi import FastAPI, Request
-
     urls = {s: os.environ[f"BENCH_{s.upper()}_URL"] for s in ("review", "projects", "scheduling")}
     app = FastAPI()
     http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100))
