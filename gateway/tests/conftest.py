@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,10 +122,14 @@ def receiver() -> Iterator[Receiver]:
 
 # --- the services behind the gateway, as real processes -----------------------------------------
 
+SERVICES = ("submissions", "review", "projects", "scheduling")
+
 
 class ServicesStack:
-    """submissions + review (API and worker each) as uvicorn/worker subprocesses over the real
-    broker, moto S3 and PostgreSQL (SQLite files without a PostgreSQL server)."""
+    """submissions, review, projects and scheduling (API and worker each) as uvicorn/worker
+    subprocesses over the real broker, moto S3 and PostgreSQL (SQLite files without a PostgreSQL
+    server). Projects takes group members without the roster's events (``REQUIRE_ROSTER=false``,
+    no eligibility gate): the gateway's tests set groups up through its REST API directly."""
 
     def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:
         import sys
@@ -138,7 +145,7 @@ class ServicesStack:
         s3_host = s3_server.endpoint.split("://")[-1]
         self.urls: dict[str, str] = {}
         migrations, to_start = [], []
-        for service in ("submissions", "review"):
+        for service in SERVICES:
             prefix = f"PEERLAB_{service.upper()}_"
             if pg_server is not None:
                 name = f"t_gw_{service}_{uuid.uuid4().hex[:8]}"
@@ -158,8 +165,10 @@ class ServicesStack:
                     prefix + "STORAGE_BUCKET": f"gw-{uuid.uuid4().hex[:8]}", prefix + "DATA_DIR": str(workdir),
                     prefix + "CLOSE_GRACE_S": "0", prefix + "CLOSER_INTERVAL_S": "0.5",
                 })
-            else:
+            elif service == "review":
                 env[prefix + "WINDOW_JOB_INTERVAL_S"] = "1"
+            elif service == "projects":
+                env.update({prefix + "REQUIRE_ROSTER": "false", prefix + "ELIGIBILITY_GATE": "false"})
             migrations.append(ServiceProcess([sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
                                              log_path=workdir / f"{service}-migrate.log", env=env,
                                              name=f"{service}-migrate").start())
@@ -174,7 +183,7 @@ class ServicesStack:
         for migration in migrations:
             migration._proc.wait(timeout=120)
             assert migration.returncode == 0, migration.log_tail()
-        # Start the four processes at once (each start waits for its own readiness).
+        # Start the processes at once (each start waits for its own readiness).
         self.processes = to_start
         with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
             list(pool.map(lambda process: process.start(), to_start))
@@ -191,11 +200,14 @@ class ServicesStack:
             database_url = f"sqlite:///{workdir}/gateway-{uuid.uuid4().hex[:6]}.db"
         values = dict(database_url=database_url, kafka_bootstrap=self.bootstrap, relay_in_process=False,
                       environment="test", log_json=False, webhook_allow_private=True,
-                      submissions_url=self.urls["submissions"], review_url=self.urls["review"])
+                      **self.url_settings())
         values.update(overrides)
         settings = GatewaySettings(**values)
         migrate(settings)
         return settings
+
+    def url_settings(self) -> dict[str, str]:
+        return {f"{service}_url": url for service, url in self.urls.items()}
 
     def close(self) -> None:
         with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
@@ -228,8 +240,123 @@ def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesS
 
 @pytest.fixture
 def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:
-    settings = make_settings(submissions_url=services_stack.urls["submissions"],
-                             review_url=services_stack.urls["review"], subscriptions_enabled=True,
+    settings = make_settings(**services_stack.url_settings(), subscriptions_enabled=True,
                              kafka_bootstrap=services_stack.bootstrap)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+# --- enumerating the schema (the leak tests) ------------------------------------------------------
+
+def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN001
+    """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
+    from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
+                         GraphQLScalarType)
+
+    if isinstance(type_, GraphQLNonNull):
+        return _literal(type_.of_type, target=target, depth=depth)
+    if isinstance(type_, GraphQLList):
+        inner = _literal(type_.of_type, target=target, depth=depth)
+        return f"[{inner}]" if inner is not None else "[]"
+    if isinstance(type_, GraphQLEnumType):
+        return next(iter(type_.values))
+    if isinstance(type_, GraphQLInputObjectType):
+        if depth > 2:
+            return None
+        parts = [f"{name}: {value}" for name, field in type_.fields.items()
+                 if (value := _literal(field.type, target=target, depth=depth + 1)) is not None]
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(type_, GraphQLScalarType):
+        if type_.name in ("ID", "String"):
+            return json.dumps(target)
+        if type_.name == "Int":
+            return "1"
+        if type_.name == "Boolean":
+            return "false"
+        if type_.name == "DateTime":
+            return json.dumps("2021-09-01T00:00:00+00:00")
+    return None
+
+
+def _selection(type_, depth: int) -> str:
+    """Every field reachable from ``type_`` (up to ``depth``), with optional arguments left out."""
+    from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLUnionType, get_named_type
+
+    named = get_named_type(type_)
+    if isinstance(named, GraphQLUnionType):  # every member, each with its own fields
+        return "{ __typename " + " ".join(f"... on {member.name} {_selection(member, depth)}"
+                                          for member in named.types) + " }"
+    if not isinstance(named, GraphQLObjectType):
+        return ""
+    parts = []
+    for name, field in named.fields.items():
+        if any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values()):
+            continue
+        inner = get_named_type(field.type)
+        if isinstance(inner, (GraphQLObjectType, GraphQLUnionType)):
+            if depth <= 0:
+                continue
+            sub = _selection(inner, depth - 1)
+            if sub:
+                parts.append(f"{name} {sub}")
+        else:
+            parts.append(name)
+    return "{ " + " ".join(parts) + " }" if parts else ""
+
+
+# Names the caller chooses for what they create (``foundGroup(name:)``): the answer repeats them,
+# which tells the caller nothing, so they are not the target.
+FREE_TEXT = {"name": json.dumps("free text")}
+
+
+def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
+    """Each root field with each target id, at several selection depths: a guarded field that
+    fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
+    from graphql import GraphQLObjectType, get_named_type
+
+    root = {"query": schema.query_type, "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type}[kind]
+    out = []
+    for name, field in root.fields.items():
+        for target in targets:
+            args = [f"{arg_name}: {value}" for arg_name, arg in field.args.items()
+                    if (value := FREE_TEXT.get(arg_name) or _literal(arg.type, target=target)) is not None]
+            call = f"{name}({', '.join(args)})" if args else name
+            selections = {_selection(field.type, depth) for depth in depths}
+            if not isinstance(get_named_type(field.type), GraphQLObjectType):
+                selections = {""}
+            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections) if selection or
+                    not isinstance(get_named_type(field.type), GraphQLObjectType)]
+    return out
+
+
+@pytest.fixture
+def schema_operations():  # noqa: ANN201
+    """``schema_operations(schema, "query", [target ids])``: every root field of that kind with the
+    targets as its id/string arguments, at several selection depths."""
+    return operations_of
+
+
+def _scrub_echoes(data: str, targets: list[str]) -> str:
+    """An error message that repeats the caller's own input (``No group 'x' is known``) tells them
+    nothing: the targets are taken out of messages before looking for secrets."""
+    def scrub(match: re.Match) -> str:
+        text = match.group(0)
+        for target in targets:
+            text = text.replace(target, "")
+        return text
+
+    return re.sub(r'"message": "(?:[^"\\]|\\.)*"', scrub, data)
+
+
+@pytest.fixture
+def without_echoes():  # noqa: ANN201
+    """``without_echoes(data_json, targets)``: the answer with the caller's own input taken out of
+    error messages."""
+    return _scrub_echoes
+
+
+@pytest.fixture
+def schema_selection():  # noqa: ANN201
+    """``schema_selection(type, depth)``: every field reachable from the type up to ``depth``."""
+    return _selection

@@ -13,7 +13,9 @@ from strawberry.fastapi import BaseContext
 from peerlab.chassis.auth import Principal, verify_token
 from peerlab.chassis.errors import ProblemError
 from peerlab.gateway.clients.base import CallBudget, CallCounter, ServiceClient
+from peerlab.gateway.clients.projects import ProjectsClient
 from peerlab.gateway.clients.review import ReviewClient
+from peerlab.gateway.clients.scheduling import SchedulingClient
 from peerlab.gateway.clients.submissions import SubmissionsClient
 from peerlab.gateway.graphql.errors import GatewayError, forbidden, not_authenticated
 from peerlab.gateway.graphql.loaders import Loaders
@@ -117,6 +119,17 @@ class GatewayContext(BaseContext):
     def review(self) -> ReviewClient:
         self.user()
         return ReviewClient(self._client("review", self.settings.review_url))
+
+    @cached_property
+    def projects(self) -> ProjectsClient:
+        self.user()
+        return ProjectsClient(self._client("projects", self.settings.projects_url))
+
+    @cached_property
+    def scheduling(self) -> SchedulingClient:
+        self.user()
+        return SchedulingClient(self._client("scheduling", self.settings.scheduling_url),
+                                course_id=self.settings.course_id)
 
     @cached_property
     def loaders(self) -> Loaders:

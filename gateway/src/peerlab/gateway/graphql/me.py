@@ -1,4 +1,5 @@
-"""``me``: the caller's own hand-ins, review tasks, received reviews, labs and eligibility."""
+"""``me``: the caller's own hand-ins, review tasks, received reviews, labs and eligibility; their
+group (members, choices, booking, ...), "my project" and, once released, their grade."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from strawberry.types import Info
 from peerlab.gateway.graphql.errors import GatewayError
 from peerlab.gateway.graphql.identity import Person, load_person
 from peerlab.gateway.graphql.loaders import _call
+from peerlab.gateway.graphql.course_loaders import or_none
 from peerlab.gateway.graphql.pagination import Connection, paginate_list
+from peerlab.gateway.graphql.projects import Group, Project, my_group
 from peerlab.gateway.graphql.review import Eligibility, LabStatus, Review, ReviewTask
+from peerlab.gateway.graphql.scheduling import Grade
 from peerlab.gateway.graphql.submissions import Submission
 
 
@@ -48,6 +52,20 @@ class Me:
     async def eligibility(self, info: Info) -> Eligibility | None:
         row = await info.context.loaders.eligibility.load(str(self.id))
         return Eligibility.from_api(row) if row else None
+
+    @strawberry.field(description="Your project group (null when you have none).")
+    async def group(self, info: Info) -> Group | None:
+        return await my_group(info)
+
+    @strawberry.field(description="My project: the one your group was given (null before the allocation).")
+    async def project(self, info: Info) -> Project | None:
+        group = await my_group(info)
+        return await group.project(info) if group else None
+
+    @strawberry.field(description="Your final grade, once the teacher has released the grades (else null).")
+    async def grade(self, info: Info) -> Grade | None:
+        row = await or_none(info.context.scheduling.grade(student_id=str(self.id)))
+        return Grade.from_api(row) if row else None
 
 
 def resolve_me(info: Info) -> Me:

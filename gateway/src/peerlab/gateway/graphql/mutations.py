@@ -1,5 +1,7 @@
-"""Mutations. Each returns a payload with ``errors: [UserError]`` for expected failures (the
-service's problem code, the field, a message); unexpected failures are masked."""
+"""Mutations. Each returns a payload with ``errors: [<Domain>Error]`` for expected failures (the
+service's problem code from the domain's enum, the field, a message), made by ``guarded``;
+unexpected failures are masked. The root ``Mutation`` merges these (submissions and review) with
+the projects' and scheduling's."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from peerlab.gateway.clients.base import BackendError
-from peerlab.gateway.graphql.errors import UserError, user_errors
+from strawberry.tools import merge_types
+
+from peerlab.gateway.graphql.errors import ReviewError, SubmissionsError, forbidden, guarded
+from peerlab.gateway.graphql.projects import ProjectsMutation
+from peerlab.gateway.graphql.scheduling import SchedulingMutation
 from peerlab.gateway.graphql.review import (
     AnswerInput,
     FlagReceipt,
@@ -34,7 +39,7 @@ class StartHandInInput:
 @strawberry.type
 class StartHandInPayload:
     upload: UploadTicket | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[SubmissionsError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -49,14 +54,14 @@ class HandInPayload:
     version: SubmissionVersion | None = None
     receipt: Receipt | None = None
     warnings: list[ValidationWarning] = strawberry.field(default_factory=list)
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[SubmissionsError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class WithdrawPayload:
     submission: Submission | None = None
     withdrawn_version: int | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[SubmissionsError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -69,7 +74,7 @@ class ReviewInput:
 @strawberry.type
 class ReviewPayload:
     task: ReviewTask | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[ReviewError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -82,7 +87,7 @@ class ReactInput:
 @strawberry.type
 class ReactPayload:
     reaction: Reaction | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[ReviewError] = strawberry.field(default_factory=list)
 
 
 @strawberry.enum
@@ -118,7 +123,7 @@ class FlagReviewInput:
 @strawberry.type
 class FlagPayload:
     flag: FlagReceipt | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[ReviewError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -132,7 +137,7 @@ class SetVerdictInput:
 @strawberry.type
 class VerdictPayload:
     verdict: Verdict | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[ReviewError] = strawberry.field(default_factory=list)
 
 
 def _review_body(data: ReviewInput) -> tuple[dict, dict]:
@@ -144,24 +149,20 @@ def _enum_value(value: object) -> str:
 
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     @strawberry.mutation(description="Get a presigned upload for a hand-in; PUT the file there, then confirm.")
+    @guarded
     async def start_hand_in(self, info: Info, input: StartHandInInput) -> StartHandInPayload:
-        try:
-            row = await info.context.submissions.start_upload(
-                assignment_id=str(input.assignment_id), file_name=input.file_name, size=input.size,
-                sha256=input.sha256, idempotency_key=input.idempotency_key)
-        except BackendError as exc:
-            return StartHandInPayload(errors=user_errors(exc))
+        row = await info.context.submissions.start_upload(
+            assignment_id=str(input.assignment_id), file_name=input.file_name, size=input.size,
+            sha256=input.sha256, idempotency_key=input.idempotency_key)
         return StartHandInPayload(upload=UploadTicket.from_api(row))
 
     @strawberry.mutation(description="Confirm an uploaded hand-in: checked, validated, accepted with a receipt.")
+    @guarded
     async def confirm_hand_in(self, info: Info, input: ConfirmHandInInput) -> HandInPayload:
-        try:
-            row = await info.context.submissions.confirm_upload(upload_id=str(input.upload_id),
-                                                                idempotency_key=input.idempotency_key)
-        except BackendError as exc:
-            return HandInPayload(errors=user_errors(exc))
+        row = await info.context.submissions.confirm_upload(upload_id=str(input.upload_id),
+                                                            idempotency_key=input.idempotency_key)
         return HandInPayload(
             submission=Submission.from_api(row["submission"]),
             version=SubmissionVersion.from_api(row["version"], submission_id=row["submission"]["id"]),
@@ -170,72 +171,59 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Withdraw a hand-in before the deadline.")
+    @guarded
     async def withdraw_hand_in(self, info: Info, submission_id: strawberry.ID) -> WithdrawPayload:
-        try:
-            row = await info.context.submissions.withdraw(submission_id=str(submission_id))
-        except BackendError as exc:
-            return WithdrawPayload(errors=user_errors(exc))
+        row = await info.context.submissions.withdraw(submission_id=str(submission_id))
         return WithdrawPayload(submission=Submission.from_api(row["submission"]),
                                withdrawn_version=row.get("withdrawn_version"))
 
     @strawberry.mutation(description="Save a draft of a review.")
+    @guarded
     async def save_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
         scores, answers = _review_body(input)
-        try:
-            row = await info.context.review.save_review(task_token=str(input.task_token), scores=scores,
-                                                        answers=answers)
-        except BackendError as exc:
-            return ReviewPayload(errors=user_errors(exc))
+        row = await info.context.review.save_review(task_token=str(input.task_token), scores=scores,
+                                                    answers=answers)
         return ReviewPayload(task=ReviewTask.from_api(row))
 
     @strawberry.mutation(description="Submit a review (within the review window).")
+    @guarded
     async def submit_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
         scores, answers = _review_body(input)
-        try:
-            row = await info.context.review.submit_review(task_token=str(input.task_token), scores=scores,
-                                                          answers=answers)
-        except BackendError as exc:
-            return ReviewPayload(errors=user_errors(exc))
+        row = await info.context.review.submit_review(task_token=str(input.task_token), scores=scores,
+                                                      answers=answers)
         return ReviewPayload(task=ReviewTask.from_api(row))
 
     @strawberry.mutation(description="Rate the helpfulness of a review of your hand-in.")
+    @guarded
     async def react_to_review(self, info: Info, input: ReactInput) -> ReactPayload:
-        try:
-            row = await info.context.review.react(review_id=str(input.review_id), helpfulness=input.helpfulness,
-                                                  comment=input.comment)
-        except BackendError as exc:
-            return ReactPayload(errors=user_errors(exc))
+        row = await info.context.review.react(review_id=str(input.review_id), helpfulness=input.helpfulness,
+                                              comment=input.comment)
         return ReactPayload(reaction=Reaction.from_api(row))
 
     @strawberry.mutation(description="Flag the submission of one of your review tasks (empty, wrong lab, ...).")
+    @guarded
     async def flag_submission(self, info: Info, input: FlagSubmissionInput) -> FlagPayload:
-        try:
-            row = await info.context.review.flag_submission(task_token=str(input.task_token),
-                                                            reason=_enum_value(input.reason), comment=input.comment)
-        except BackendError as exc:
-            return FlagPayload(errors=user_errors(exc))
+        row = await info.context.review.flag_submission(task_token=str(input.task_token),
+                                                        reason=_enum_value(input.reason), comment=input.comment)
         return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
                                             replacement_task_token=row.get("replacement_task_token")))
 
     @strawberry.mutation(description="Flag a review of your hand-in as inappropriate; teachers are told.")
+    @guarded
     async def flag_review(self, info: Info, input: FlagReviewInput) -> FlagPayload:
-        try:
-            row = await info.context.review.flag_review(review_id=str(input.review_id),
-                                                        reason=_enum_value(input.reason), comment=input.comment)
-        except BackendError as exc:
-            return FlagPayload(errors=user_errors(exc))
+        row = await info.context.review.flag_review(review_id=str(input.review_id),
+                                                    reason=_enum_value(input.reason), comment=input.comment)
         return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
                                             replacement_task_token=row.get("replacement_task_token")))
 
     @strawberry.mutation(description="Teachers: pass or fail a student's lab, with a comment.")
+    @guarded
     async def set_verdict(self, info: Info, input: SetVerdictInput) -> VerdictPayload:
-        principal = info.context.user()
-        if not principal.is_staff:
-            return VerdictPayload(errors=[UserError(code="forbidden", field=None,
-                                                    message="Only teachers may set verdicts.")])
-        try:
-            row = await info.context.review.set_verdict(student_id=str(input.student_id), lab_number=input.lab_number,
-                                                        verdict=_enum_value(input.verdict), comment=input.comment)
-        except BackendError as exc:
-            return VerdictPayload(errors=user_errors(exc))
+        if not info.context.user().is_staff:
+            raise forbidden("Only teachers may set verdicts.")
+        row = await info.context.review.set_verdict(student_id=str(input.student_id), lab_number=input.lab_number,
+                                                    verdict=_enum_value(input.verdict), comment=input.comment)
         return VerdictPayload(verdict=Verdict.from_api(row))
+
+
+Mutation = merge_types("Mutation", (CoreMutation, ProjectsMutation, SchedulingMutation))

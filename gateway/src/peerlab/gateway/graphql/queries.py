@@ -1,4 +1,5 @@
-"""The root Query: ``me``, the course and its assignments, and the staff views."""
+"""The root Query, shaped by role: ``me`` (a student's own), ``supervising`` (supervisors),
+``examining`` (examiners), ``course`` (everyone; staff-only fields say so) and the staff views."""
 
 from __future__ import annotations
 
@@ -10,9 +11,34 @@ from peerlab.gateway.graphql.errors import from_backend
 from peerlab.gateway.graphql.identity import Person, load_person
 from peerlab.gateway.graphql.loaders import _call
 from peerlab.gateway.graphql.me import Me, resolve_me
+from peerlab.gateway.graphql.course_loaders import call, course_loaders
 from peerlab.gateway.graphql.pagination import Connection, paginate_list
+from peerlab.gateway.graphql.projects import (
+    AllocationObjective,
+    AllocationResult,
+    Group,
+    GroupState,
+    Project,
+    ProjectOrigin,
+    SelectionWindow,
+    Supervising,
+    load_group,
+    load_project,
+    search_projects,
+)
 from peerlab.gateway.graphql.review import ReviewRound
 from peerlab.gateway.graphql.scalars import JSON, AssignmentKind
+from peerlab.gateway.graphql.scheduling import (
+    Calendar,
+    ExamDay,
+    Examiner,
+    Examining,
+    Grade,
+    PrintQuota,
+    PrintRequest,
+    exam_days,
+    print_quota,
+)
 from peerlab.gateway.graphql.staff import (
     LabOverview,
     StudentRecord,
@@ -44,12 +70,87 @@ class Course:
         rows = await _call(info.context.review.rounds())
         return paginate_list([ReviewRound.from_api(r) for r in rows], first=first, after=after)
 
+    # --- projects ---------------------------------------------------------------------------
+    @strawberry.field(description="The project catalogue (default: this year's), searched and filtered.")
+    async def projects(self, info: Info, search: str | None = None, year: int | None = None,
+                       origin: ProjectOrigin | None = None, with_free_places: bool | None = None,
+                       first: int | None = None, after: str | None = None) -> Connection[Project]:
+        items = await search_projects(info, year=year, search=search, origin=origin,
+                                      with_free_places=with_free_places)
+        return paginate_list(items, first=first, after=after)
+
+    @strawberry.field(description="One project, with its sub-projects and supervisors.")
+    async def project(self, info: Info, id: strawberry.ID) -> Project | None:
+        return await load_project(info, str(id))
+
+    @strawberry.field(description="Group sizes, the number of choices and the selection deadline.")
+    async def selection_window(self, info: Info) -> SelectionWindow:
+        return SelectionWindow.from_api(await call(info.context.projects.selection_window()))
+
+    @strawberry.field(description="Staff: the groups, with members, choices, project and booking.")
+    async def groups(self, info: Info, state: GroupState | None = None, first: int | None = None,
+                     after: str | None = None) -> Connection[Group]:
+        info.context.staff()
+        rows = await course_loaders(info.context).groups(state.value if state else None)
+        return paginate_list([Group.from_api(r) for r in rows], first=first, after=after)
+
+    @strawberry.field(description="Staff: a group.")
+    async def group(self, info: Info, id: strawberry.ID) -> Group | None:
+        info.context.staff()
+        return await load_group(info, str(id))
+
+    @strawberry.field(description="Teachers: what an allocation would give now (profile, unassigned groups "
+                                  "with reasons); nothing is saved.")
+    async def allocation_preview(self, info: Info,
+                                 objective: AllocationObjective = AllocationObjective.RANK_MAXIMAL) -> AllocationResult:
+        info.context.teacher()
+        return AllocationResult.from_api(await call(info.context.projects.allocate(dry_run=True,
+                                                                                    objective=objective.value)))
+
+    # --- scheduling -------------------------------------------------------------------------
+    @strawberry.field(description="Weeks and sessions, rooms, deadlines.")
+    def calendar(self, info: Info) -> Calendar:
+        info.context.user()
+        return Calendar()
+
+    @strawberry.field(description="Poster-exam days, with their slots and free places.")
+    async def exam_days(self, info: Info) -> list[ExamDay]:
+        return await exam_days(info)
+
+    @strawberry.field
+    async def print_quota(self, info: Info) -> PrintQuota:
+        return await print_quota(info)
+
+    @strawberry.field(description="Staff: the queue of poster-print requests.")
+    async def print_requests(self, info: Info) -> list[PrintRequest]:
+        info.context.staff()
+        return [PrintRequest.from_api(r) for r in await call(info.context.scheduling.print_requests())]
+
+    @strawberry.field(description="Staff: examiners and their availability.")
+    async def examiners(self, info: Info) -> list[Examiner]:
+        info.context.staff()
+        return [Examiner.from_api(r) for r in await call(info.context.scheduling.examiners())]
+
+    @strawberry.field(description="Staff: the final grades.")
+    async def grades(self, info: Info) -> list[Grade]:
+        info.context.staff()
+        return [Grade.from_api(r) for r in await call(info.context.scheduling.grades())]
+
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The caller.")
     def me(self, info: Info) -> Me:
         return resolve_me(info)
+
+    @strawberry.field(description="Supervisors: your projects and groups, their hand-ins and comments.")
+    def supervising(self, info: Info) -> Supervising:
+        info.context.user()
+        return Supervising()
+
+    @strawberry.field(description="Examiners: your itinerary, the exam days, the grades you give.")
+    def examining(self, info: Info) -> Examining:
+        return Examining(person_id=info.context.user().sub)
 
     @strawberry.field
     def course(self, info: Info) -> Course:

@@ -96,11 +96,10 @@ class SubmissionVersion:
         return cls(
             submission_id=submission_id,
             id=strawberry.ID(row["id"]), version=row["version"], file_name=row["file_name"], size=row["size"],
-            sha256=row["sha256"], channel=HandInChannel(row.get("channel", "stream")),
-            received_at=_dt(row["received_at"]), accepted_at=_dt(row.get("accepted_at") or row["received_at"]),
-            on_time=bool(row.get("on_time", True)), current=bool(row.get("current")),
-            withdrawn_at=_dt(row.get("withdrawn_at")),
-            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
+            sha256=row["sha256"], channel=HandInChannel(row["channel"]),
+            received_at=_dt(row["received_at"]), accepted_at=_dt(row["accepted_at"]),
+            on_time=row["on_time"], current=row["current"], withdrawn_at=_dt(row["withdrawn_at"]),
+            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row["warnings"]],
         )
 
     @strawberry.field(description="A presigned GET of this version (expires in minutes; fetched only when "

@@ -1,0 +1,1 @@
+"""Client models generated from the services' OpenAPI documents (see ``clients/codegen.py``)."""
