@@ -80,15 +80,17 @@ class CourseLoaders:
 
     async def _projects(self, project_ids: list[str]) -> list[pm.ProjectPublic | None]:
         years = sorted({y for p in project_ids if (y := project_year(p)) is not None})
-        catalogues = await asyncio.gather(*(call(self.context.projects.projects(year=y)) for y in years))
+        catalogues = await asyncio.gather(*(self.catalogue(y) for y in years))
         by_id = {row.project_id: row for rows in catalogues for row in rows}
         return [by_id.get(p) for p in project_ids]
 
-    async def catalogue(self, year: int) -> list[pm.ProjectPublic]:
-        rows = await call(self.context.projects.projects(year=year))
-        for row in rows:
-            self.project.prime(row.project_id, row)
-        return rows
+    def catalogue(self, year: int) -> Awaitable[list[pm.ProjectPublic]]:
+        """A year's catalogue, read once per request: project loads that arrive in later batches
+        (a choice's project, then an assignment's) share the one call."""
+        years: dict[int, asyncio.Future] = self.__dict__.setdefault("_catalogues", {})
+        if year not in years:
+            years[year] = asyncio.ensure_future(call(self.context.projects.projects(year=year)))
+        return years[year]
 
     async def assigned_counts(self) -> dict[str, int]:
         """Staff: groups assigned per project (the assignments, once per request)."""
