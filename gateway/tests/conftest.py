@@ -6,30 +6,35 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 
 from peerlab.chassis.auth import mint_dev_token
-from peerlab.chassis.migrations import alembic_config
+from peerlab.chassis.migrations import upgrade
 from peerlab.gateway.main import create_app
 from peerlab.gateway.settings import GatewaySettings
 
 
+PACKAGE = "peerlab.gateway"
+
+
 def migrate(settings: GatewaySettings) -> None:
-    command.upgrade(alembic_config(package="peerlab.gateway", settings=settings), "head")
+    upgrade(package=PACKAGE, database_url=settings.database_url)
 
 
 @pytest.fixture
 def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySettings]:  # noqa: ANN001
     def make(**overrides) -> GatewaySettings:
         values = dict(
-            database_url=fresh_database_url("gateway"), kafka_bootstrap=kafka_broker.bootstrap,
+            kafka_bootstrap=kafka_broker.bootstrap,
             relay_in_process=False, environment="test", log_json=False, webhook_allow_private=True,
             subscriptions_enabled=False,
         )
         values.update(overrides)
+        if "database_url" not in overrides:  # a copy of the session's migrated template
+            values["database_url"] = fresh_database_url("gateway", package=PACKAGE)
         settings = GatewaySettings(**values)
-        migrate(settings)
+        if "database_url" in overrides:  # a database of the test's own: migrate it
+            migrate(settings)
         return settings
 
     return make

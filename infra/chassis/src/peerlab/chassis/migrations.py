@@ -20,6 +20,11 @@ def alembic_config(*, package: str, settings: ServiceSettings) -> Config:
     return cfg
 
 
+def upgrade(*, package: str, database_url: str, revision: str = "head") -> None:
+    """Migrate the database at ``database_url`` with ``package``'s migrations (to head by default)."""
+    command.upgrade(alembic_config(package=package, settings=ServiceSettings(database_url=database_url)), revision)
+
+
 def run_env(target_metadata: MetaData) -> None:
     """Body of every service's ``migrations/env.py``; batch mode keeps SQLite ALTERs working."""
     config = context.config
