@@ -125,7 +125,7 @@ class ServicesStack:
     """submissions + review (API and worker each) as uvicorn/worker subprocesses over the real
     broker, moto S3 and PostgreSQL (SQLite files without a PostgreSQL server)."""
 
-    def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:  # noqa: ANN001
+    def __init__(self, *, workdir, kafka_broker, s3_server, templates) -> None:  # noqa: ANN001
         import sys
         import uuid
 
@@ -133,20 +133,15 @@ class ServicesStack:
         from peerlab.local.process import ServiceProcess
 
         self.processes: list[ServiceProcess] = []
-        self.databases: list[str] = []
-        self.pg_server = pg_server
+        self.templates = templates
         self.bootstrap = kafka_broker.bootstrap
         s3_host = s3_server.endpoint.split("://")[-1]
         self.urls: dict[str, str] = {}
-        migrations, to_start = [], []
+        to_start = []
         for service in ("submissions", "review"):
             prefix = f"PEERLAB_{service.upper()}_"
-            if pg_server is not None:
-                name = f"t_gw_{service}_{uuid.uuid4().hex[:8]}"
-                database_url = pg_server.create_database(name)
-                self.databases.append(name)
-            else:
-                database_url = f"sqlite:///{workdir}/{service}-{uuid.uuid4().hex[:6]}.db"
+            database_url = templates.copy(f"peerlab.{service}", name=f"t_gw_{service}_{uuid.uuid4().hex[:8]}",
+                                          directory=workdir)
             port = free_port()
             env = {
                 prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": self.bootstrap,
@@ -161,9 +156,6 @@ class ServicesStack:
                 })
             else:
                 env[prefix + "WINDOW_JOB_INTERVAL_S"] = "1"
-            migrations.append(ServiceProcess([sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
-                                             log_path=workdir / f"{service}-migrate.log", env=env,
-                                             name=f"{service}-migrate").start())
             api = ServiceProcess.uvicorn(f"peerlab.{service}.main:app", port=port,
                                          log_path=workdir / f"{service}-api.log", env=env, ready_timeout=60,
                                          stop_timeout=5)
@@ -172,9 +164,6 @@ class ServicesStack:
                                     stop_timeout=5)
             to_start += [api, worker]
             self.urls[service] = api.url
-        for migration in migrations:
-            migration._proc.wait(timeout=120)
-            assert migration.returncode == 0, migration.log_tail()
         # Start the four processes at once (each start waits for its own readiness).
         self.processes = to_start
         with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
@@ -184,42 +173,27 @@ class ServicesStack:
         """Settings of a gateway (with its own migrated database) in front of these services."""
         import uuid
 
-        if self.pg_server is not None:
-            name = f"t_gw_gateway_{uuid.uuid4().hex[:8]}"
-            database_url = self.pg_server.create_database(name)
-            self.databases.append(name)
-        else:
-            database_url = f"sqlite:///{workdir}/gateway-{uuid.uuid4().hex[:6]}.db"
+        database_url = self.templates.copy(PACKAGE, name=f"t_gw_gateway_{uuid.uuid4().hex[:8]}", directory=workdir)
         values = dict(database_url=database_url, kafka_bootstrap=self.bootstrap, relay_in_process=False,
                       environment="test", log_json=False, webhook_allow_private=True,
                       submissions_url=self.urls["submissions"], review_url=self.urls["review"])
         values.update(overrides)
-        settings = GatewaySettings(**values)
-        migrate(settings)
-        return settings
+        return GatewaySettings(**values)
 
     def close(self) -> None:
         with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
             list(pool.map(lambda process: process.stop(), self.processes))
-        for name in self.databases:
-            try:
-                self.pg_server.drop_database(name)
-            except Exception:  # noqa: BLE001, S110 - a stopped server must not mask the test result
-                pass
 
 
 @pytest.fixture(scope="module")
-def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesStack]:  # noqa: ANN001
+def services_stack(tmp_path_factory, s3_server, database_templates) -> Iterator[ServicesStack]:  # noqa: ANN001
     """On a broker of its own: the services' workers must not replay every other test's events."""
-    import os
-
     from peerlab.local.launchers import TansuBroker
 
-    wanted_sqlite = os.environ.get("PEERLAB_TEST_DB", "").lower() == "sqlite"
     workdir = tmp_path_factory.mktemp("gw-services")
     broker = TansuBroker(workdir=workdir / "tansu").start()
     stack = ServicesStack(workdir=workdir, kafka_broker=broker,
-                          s3_server=s3_server, pg_server=None if wanted_sqlite else pg_server)
+                          s3_server=s3_server, templates=database_templates)
     try:
         yield stack
     finally:

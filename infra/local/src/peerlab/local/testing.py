@@ -107,6 +107,7 @@ class DatabaseTemplates:
         self.server = server
         self.workdir = workdir
         self._templates: dict[str, str] = {}  # package -> database name (PostgreSQL) or file path
+        self._copies: list[str] = []  # made by copy(), dropped with the templates
 
     def _template(self, package: str) -> str:
         if package not in self._templates:
@@ -122,10 +123,11 @@ class DatabaseTemplates:
         return self._templates[package]
 
     def copy(self, package: str, *, name: str, directory: Path) -> str:
-        """A migrated database: ``name`` on the PostgreSQL server (the caller drops it), else the
-        file ``directory/name.db``."""
+        """A migrated database: ``name`` on the PostgreSQL server (dropped at the end of the session),
+        else the file ``directory/name.db``."""
         if self.server is None:
             return self.sqlite_copy(package, directory / f"{name}.db")
+        self._copies.append(name)
         return self.postgres_copy(package, name)
 
     def sqlite_copy(self, package: str, path: Path) -> str:
@@ -138,7 +140,7 @@ class DatabaseTemplates:
     def drop(self) -> None:
         if self.server is None:
             return
-        for name in self._templates.values():
+        for name in [*self._copies, *self._templates.values()]:
             try:
                 self.server.drop_database(name)
             except Exception as exc:  # a test may have left the server down
