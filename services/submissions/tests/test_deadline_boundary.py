@@ -13,7 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+import pytest
 from peerlab.chassis.auth import mint_dev_token
+
+pytestmark = pytest.mark.dialect_sensitive  # stored datetimes compared with deadlines
 
 GRACE_S = 6
 
