@@ -19,13 +19,14 @@ import shutil
 import threading
 import uuid
 import warnings
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlmodel import Session
 
 from peerlab.chassis.auth import mint_dev_token
@@ -350,3 +351,19 @@ class ServiceStack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def count_statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` executes inside the block, in order (an SQLAlchemy event hook):
+    ``with count_statements(app.state.engine) as sql: ...; assert len(sql) == ...``."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
