@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -40,10 +38,9 @@ class Stack:
         return httpx.Client(base_url=self.urls[service], headers=self.headers(sub, *roles), timeout=30)
 
 
-def _database_url(pg_server, workdir: Path, name: str) -> str:
-    if pg_server is None:
-        return f"sqlite:///{workdir / f'{name}.db'}"
-    return pg_server.create_database(f"e2e_{name}_{uuid.uuid4().hex[:8]}")
+def _database_url(templates, spec: ServiceSpec, workdir: Path) -> str:
+    """A migrated database for the service: a copy of the session's template."""
+    return templates.copy(spec.package, name=f"e2e_{spec.name}_{uuid.uuid4().hex[:8]}", directory=workdir)
 
 
 def _env(spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoint: str,
@@ -68,7 +65,7 @@ def _env(spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoi
 
 
 @pytest.fixture(scope="module")
-def stack(request, s3_server, pg_server, tmp_path_factory) -> Iterator[Stack]:
+def stack(request, s3_server, database_templates, tmp_path_factory) -> Iterator[Stack]:
     """The services a test module names in ``STACK`` (default: all), each API and worker its own
     process, wired as in production, on a broker of its own. ``STACK_ENV`` adds settings. With
     ``DURABLE_BROKER = True`` the broker's log survives a restart (stored on its own S3 server), so
@@ -92,14 +89,10 @@ def stack(request, s3_server, pg_server, tmp_path_factory) -> Iterator[Stack]:
     try:
         for spec in specs:
             peers = {n: u for n, u in urls.items() if n != spec.name} if spec.name == "gateway" else {}
-            env = _env(spec, port=ports[spec.name], db_url=_database_url(pg_server, workdir, spec.name),
+            env = _env(spec, port=ports[spec.name], db_url=_database_url(database_templates, spec, workdir),
                        bootstrap=broker.bootstrap, s3_endpoint=s3_server.endpoint, workdir=workdir,
                        peers=peers)
             env.update(getattr(request.module, "STACK_ENV", {}))
-            full_env = {**os.environ, **env}
-            migrated = subprocess.run([sys.executable, "-m", spec.migrate_module, "upgrade"], env=full_env,
-                                      capture_output=True, text=True, timeout=180)
-            assert migrated.returncode == 0, f"{spec.name} migrations: {migrated.stderr[-3000:]}"
             api = ServiceProcess.uvicorn(spec.app, port=ports[spec.name], log_path=workdir / f"{spec.name}-api.log",
                                          ready_path="/healthz", env=env, name=f"{spec.name}-api", ready_timeout=60)
             worker = ServiceProcess([sys.executable, "-m", spec.worker_module], log_path=workdir / f"{spec.name}-worker.log",

@@ -11,32 +11,37 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 
 from peerlab.chassis.auth import mint_dev_token
-from peerlab.chassis.migrations import alembic_config
+from peerlab.chassis.migrations import upgrade
 from peerlab.gateway.main import create_app
 from peerlab.gateway.settings import GatewaySettings
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers beside the tests (lti_platform)
 
 
+PACKAGE = "peerlab.gateway"
+
+
 def migrate(settings: GatewaySettings) -> None:
-    command.upgrade(alembic_config(package="peerlab.gateway", settings=settings), "head")
+    upgrade(package=PACKAGE, database_url=settings.database_url)
 
 
 @pytest.fixture
 def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySettings]:
     def make(**overrides) -> GatewaySettings:
         values = dict(
-            database_url=fresh_database_url("gateway"), kafka_bootstrap=kafka_broker.bootstrap,
+            kafka_bootstrap=kafka_broker.bootstrap,
             relay_in_process=False, environment="test", log_json=False, webhook_allow_private=True,
             subscriptions_enabled=False,
         )
         values.update(overrides)
+        if "database_url" not in overrides:  # a copy of the session's migrated template
+            values["database_url"] = fresh_database_url("gateway", package=PACKAGE)
         settings = GatewaySettings(**values)
-        migrate(settings)
+        if "database_url" in overrides:  # a database of the test's own: migrate it
+            migrate(settings)
         return settings
 
     return make
@@ -131,7 +136,7 @@ class ServicesStack:
     server). Projects takes group members without the roster's events (``REQUIRE_ROSTER=false``,
     no eligibility gate): the gateway's tests set groups up through its REST API directly."""
 
-    def __init__(self, *, workdir, kafka_broker, s3_server, pg_server) -> None:
+    def __init__(self, *, workdir, kafka_broker, s3_server, templates) -> None:
         import sys
         import uuid
 
@@ -139,20 +144,15 @@ class ServicesStack:
         from peerlab.local.process import ServiceProcess
 
         self.processes: list[ServiceProcess] = []
-        self.databases: list[str] = []
-        self.pg_server = pg_server
+        self.templates = templates
         self.bootstrap = kafka_broker.bootstrap
         s3_host = s3_server.endpoint.split("://")[-1]
         self.urls: dict[str, str] = {}
-        migrations, to_start = [], []
+        to_start = []
         for service in SERVICES:
             prefix = f"PEERLAB_{service.upper()}_"
-            if pg_server is not None:
-                name = f"t_gw_{service}_{uuid.uuid4().hex[:8]}"
-                database_url = pg_server.create_database(name)
-                self.databases.append(name)
-            else:
-                database_url = f"sqlite:///{workdir}/{service}-{uuid.uuid4().hex[:6]}.db"
+            database_url = templates.copy(f"peerlab.{service}", name=f"t_gw_{service}_{uuid.uuid4().hex[:8]}",
+                                          directory=workdir)
             port = free_port()
             env = {
                 prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": self.bootstrap,
@@ -169,9 +169,6 @@ class ServicesStack:
                 env[prefix + "WINDOW_JOB_INTERVAL_S"] = "1"
             elif service == "projects":
                 env.update({prefix + "REQUIRE_ROSTER": "false", prefix + "ELIGIBILITY_GATE": "false"})
-            migrations.append(ServiceProcess([sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
-                                             log_path=workdir / f"{service}-migrate.log", env=env,
-                                             name=f"{service}-migrate").start())
             api = ServiceProcess.uvicorn(f"peerlab.{service}.main:app", port=port,
                                          log_path=workdir / f"{service}-api.log", env=env, ready_timeout=60,
                                          stop_timeout=5)
@@ -180,9 +177,6 @@ class ServicesStack:
                                     stop_timeout=5)
             to_start += [api, worker]
             self.urls[service] = api.url
-        for migration in migrations:
-            migration._proc.wait(timeout=120)
-            assert migration.returncode == 0, migration.log_tail()
         # Start the processes at once (each start waits for its own readiness).
         self.processes = to_start
         with ThreadPoolExecutor(max_workers=len(to_start)) as pool:
@@ -192,19 +186,12 @@ class ServicesStack:
         """Settings of a gateway (with its own migrated database) in front of these services."""
         import uuid
 
-        if self.pg_server is not None:
-            name = f"t_gw_gateway_{uuid.uuid4().hex[:8]}"
-            database_url = self.pg_server.create_database(name)
-            self.databases.append(name)
-        else:
-            database_url = f"sqlite:///{workdir}/gateway-{uuid.uuid4().hex[:6]}.db"
+        database_url = self.templates.copy(PACKAGE, name=f"t_gw_gateway_{uuid.uuid4().hex[:8]}", directory=workdir)
         values = dict(database_url=database_url, kafka_bootstrap=self.bootstrap, relay_in_process=False,
                       environment="test", log_json=False, webhook_allow_private=True,
                       **self.url_settings())
         values.update(overrides)
-        settings = GatewaySettings(**values)
-        migrate(settings)
-        return settings
+        return GatewaySettings(**values)
 
     def url_settings(self) -> dict[str, str]:
         return {f"{service}_url": url for service, url in self.urls.items()}
@@ -212,25 +199,17 @@ class ServicesStack:
     def close(self) -> None:
         with ThreadPoolExecutor(max_workers=max(1, len(self.processes))) as pool:
             list(pool.map(lambda process: process.stop(), self.processes))
-        for name in self.databases:
-            try:
-                self.pg_server.drop_database(name)
-            except Exception:  # noqa: BLE001 - a stopped server must not mask the test result
-                pass
 
 
 @pytest.fixture(scope="module")
-def services_stack(tmp_path_factory, s3_server, pg_server) -> Iterator[ServicesStack]:
+def services_stack(tmp_path_factory, s3_server, database_templates) -> Iterator[ServicesStack]:
     """On a broker of its own: the services' workers must not replay every other test's events."""
-    import os
-
     from peerlab.local.launchers import TansuBroker
 
-    wanted_sqlite = os.environ.get("PEERLAB_TEST_DB", "").lower() == "sqlite"
     workdir = tmp_path_factory.mktemp("gw-services")
     broker = TansuBroker(workdir=workdir / "tansu").start()
     stack = ServicesStack(workdir=workdir, kafka_broker=broker,
-                          s3_server=s3_server, pg_server=None if wanted_sqlite else pg_server)
+                          s3_server=s3_server, templates=database_templates)
     try:
         yield stack
     finally:

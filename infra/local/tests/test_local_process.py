@@ -69,3 +69,58 @@ def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path):
     proc = ServiceProcess([sys.executable, "-c", code], log_path=tmp_path / "x.log",
                           ready_check=marker.exists, stop_timeout=0.5).start()
     assert proc.stop() == -signal.SIGKILL
+
+
+HOLDING_TEST = textwrap.dedent('''
+    import time
+
+    def test_hold(s3_server, spawn_service):
+        api = spawn_service("tinyapp:app", cwd={app_dir!r}, ready_timeout=120)
+        with open({pids!r}, "w") as out:
+            out.write(f"{{s3_server._proc.pid}} {{api.pid}}")
+        time.sleep(300)
+''')
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_test_run_killed_with_sigterm_leaves_no_child_behind(app_dir, tmp_path):
+    """pytest with the S3 server and a uvicorn app of the plugin's fixtures, SIGTERMed mid-test:
+    both children are gone once pytest has died (not only when pytest ends normally)."""
+    import os
+    import subprocess
+    import time
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    pids_file = run_dir / "pids"
+    (run_dir / "pytest.ini").write_text("[pytest]\n")
+    (run_dir / "test_hold.py").write_text(HOLDING_TEST.format(app_dir=str(app_dir), pids=str(pids_file)))
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
+                           cwd=run_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        while not pids_file.exists() or not pids_file.read_text():
+            assert run.poll() is None, run.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "the children never started"
+            time.sleep(0.2)
+        pids = [int(pid) for pid in pids_file.read_text().split()]
+        assert all(_alive(pid) for pid in pids)
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == -signal.SIGTERM
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in pids if _alive(pid)]
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in [int(p) for p in (pids_file.read_text().split() if pids_file.exists() else [])]:
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)

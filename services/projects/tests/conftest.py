@@ -6,12 +6,12 @@ import pytest
 # Tests run with --import-mode=importlib; make this folder's helper module importable.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from projects_testkit import ProjectsStack, make_stack
+from projects_testkit import PACKAGE, ProjectsStack, make_stack
 
 
 @pytest.fixture
 def stack(fresh_database_url) -> ProjectsStack:
     """A migrated projects database (PostgreSQL when available), the consumer runner and a
     TestClient factory. No broker: a dead-lettered message would fail the test loudly."""
-    with make_stack(fresh_database_url("projects")) as built:
+    with make_stack(fresh_database_url("projects", package=PACKAGE), migrated=True) as built:
         yield built

@@ -3,27 +3,15 @@ through the real ConsumerRunner, tokens, and a small catalogue."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
-from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from peerlab.chassis.auth import mint_dev_token
-from peerlab.chassis.consumer import ConsumerRunner
-from peerlab.chassis.db import make_engine
-from peerlab.chassis.migrations import alembic_config
-from peerlab.chassis.outbox import OutboxEvent
-from peerlab.contracts import Envelope, EventData
+from peerlab.chassis.migrations import upgrade
 from peerlab.contracts.events.review import EligibilityChangedV1
 from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
+from peerlab.local.testing import ServiceStack
 from peerlab.projects.events.handlers import consumer_spec
 from peerlab.projects.main import create_app
 from peerlab.projects.settings import ProjectsSettings
@@ -32,10 +20,11 @@ COURSE = "02456-2021"
 NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
 FUTURE = datetime.now(UTC) + timedelta(days=30)
 PAST = datetime.now(UTC) - timedelta(days=1)
+PACKAGE = "peerlab.projects"
 
 
 def migrate(url: str) -> None:
-    command.upgrade(alembic_config(package="peerlab.projects", settings=ProjectsSettings(database_url=url)), "head")
+    upgrade(package=PACKAGE, database_url=url)
 
 
 def settings_for(url: str, **overrides) -> ProjectsSettings:
@@ -52,18 +41,12 @@ def project_body(title: str, *, capacity: int | None = None, letters: str = "", 
             "subprojects": [{"letter": c, "title": f"{title} {c})"} for c in letters]}
 
 
-@dataclass
-class ProjectsStack:
-    url: str
-    settings: ProjectsSettings
-    engine: Engine
-    runner: ConsumerRunner
-    _clients: list[TestClient] = field(default_factory=list)
-    _dates_revision: int = 0
+class ProjectsStack(ServiceStack):
+    """The projects service over its database: roster, eligibility and calendar events in,
+    TestClients, the outbox."""
 
-    def feed(self, data: EventData, *, subject: str = "x", source: str = "gateway", event_id: str | None = None) -> str:
-        raw = Envelope.wrap(data, source=source, subject=subject, course_id=COURSE, event_id=event_id).to_bytes()
-        return self.runner.handle_message(raw, stop=threading.Event())
+    source = "gateway"
+    _dates_revision = 0
 
     def enrol(self, *person_ids: str, programme: str = "msc", roles: tuple[str, ...] = ("student",),
               eligibility: str | None = "eligible") -> None:
@@ -90,38 +73,13 @@ class ProjectsStack:
                                             changed_at=datetime.now(UTC), changed_by="t1", dates=dates),
                          subject=COURSE, source="scheduling")
 
-    def client(self, **overrides) -> TestClient:
-        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        self._clients.append(client)
-        return client
-
-    def auth(self, sub: str, *roles: str) -> dict[str, str]:
-        token = mint_dev_token(sub=sub, roles=roles or ("student",), secret=self.settings.jwt_secret)
-        return {"Authorization": f"Bearer {token}"}
-
-    def outbox(self, event_type: str | None = None) -> list[Envelope]:
-        with Session(self.engine) as session:
-            stmt = select(OutboxEvent).order_by(OutboxEvent.seq)
-            if event_type:
-                stmt = stmt.where(OutboxEvent.event_type == event_type)
-            return [Envelope.from_bytes(row.payload) for row in session.scalars(stmt)]
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.__exit__(None, None, None)
-        self.engine.dispose()
-
 
 @contextmanager
-def make_stack(url: str, **overrides) -> Iterator[ProjectsStack]:
-    migrate(url)
+def make_stack(url: str, *, migrated: bool = False, **overrides) -> Iterator[ProjectsStack]:
+    """The stack over ``url``, migrated first unless ``migrated`` (a copy of the session's template)."""
+    if not migrated:
+        migrate(url)
     settings = settings_for(url, **overrides)
-    engine = make_engine(settings)
-    runner = ConsumerRunner(consumer_spec(settings), engine=engine, bootstrap=NO_BROKER)
-    built = ProjectsStack(url=url, settings=settings, engine=engine, runner=runner)
-    try:
+    with ProjectsStack(settings, create_app=create_app, consumer_spec=consumer_spec(settings),
+                       bootstrap=NO_BROKER) as built:
         yield built
-    finally:
-        built.close()

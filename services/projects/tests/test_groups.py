@@ -1,7 +1,10 @@
 """Groups: the size rule with exemptions, the roster and eligibility gate, PhD students mixing with
 MSc students, one group per student, and the events downstream services build on."""
 
+import pytest
 from projects_testkit import PAST
+
+pytestmark = pytest.mark.dialect_sensitive  # deadlines and one group per student (constraints)
 
 FORMED, CHANGED = "group.formed.v1", "group.changed.v1"
 

@@ -1,6 +1,9 @@
 """Ranked project choices: validated against the year's catalogue, closed to students at the deadline."""
 
+import pytest
 from projects_testkit import PAST, project_body
+
+pytestmark = pytest.mark.dialect_sensitive  # deadlines compared with stored datetimes
 
 
 def _setup(stack, client):

@@ -5,7 +5,10 @@ roster event changes nothing."""
 
 from datetime import UTC, datetime
 
+import pytest
 from peerlab.contracts.events.roster import PersonEnrolledV1
+
+pytestmark = pytest.mark.dialect_sensitive  # concurrent changes of one project
 
 CHANGED = "group.supervisors_changed.v1"
 

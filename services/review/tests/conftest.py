@@ -6,12 +6,12 @@ import pytest
 # Tests run with --import-mode=importlib; make this folder's helper module importable.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from review_testkit import ReviewStack, make_stack
+from review_testkit import PACKAGE, ReviewStack, make_stack
 
 
 @pytest.fixture
 def stack(fresh_database_url) -> ReviewStack:
     """A migrated review database (PostgreSQL when available), its engine, the consumer runner
     and a TestClient factory. No broker: a dead-lettered message would fail the test loudly."""
-    with make_stack(fresh_database_url("review")) as built:
+    with make_stack(fresh_database_url("review", package=PACKAGE), migrated=True) as built:
         yield built

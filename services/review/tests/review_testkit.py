@@ -3,39 +3,29 @@ ConsumerRunner, tokens, and builders of the submissions events the service consu
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from peerlab.chassis.auth import mint_dev_token
-from peerlab.chassis.consumer import ConsumerRunner
-from peerlab.chassis.db import make_engine
-from peerlab.chassis.migrations import alembic_config
-from peerlab.chassis.outbox import OutboxEvent
-from peerlab.contracts import Envelope, EventData
+from peerlab.chassis.migrations import upgrade
 from peerlab.contracts.events.roster import PersonEnrolledV1
 from peerlab.contracts.events.submissions import (
     AssignmentClosedV1, AssignmentUpsertedV1, FinalSubmission, SubmissionReceivedV1, SubmissionWithdrawnV1,
 )
+from peerlab.local.testing import ServiceStack
 from peerlab.review.events.handlers import consumer_spec
 from peerlab.review.main import create_app
 from peerlab.review.settings import ReviewSettings
 
 COURSE = "02456-2021"
 NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
+PACKAGE = "peerlab.review"
 
 
 def migrate(url: str) -> None:
-    command.upgrade(alembic_config(package="peerlab.review", settings=ReviewSettings(database_url=url)), "head")
+    upgrade(package=PACKAGE, database_url=url)
 
 
 def settings_for(url: str, **overrides) -> ReviewSettings:
@@ -49,68 +39,20 @@ def token(sub: str, *roles: str, settings: ReviewSettings) -> dict[str, str]:
     return {"Authorization": "Bearer " + mint_dev_token(sub=sub, roles=roles or ("student",), secret=settings.jwt_secret)}
 
 
-@dataclass
-class ReviewStack:
-    url: str
-    settings: ReviewSettings
-    engine: Engine
-    runner: ConsumerRunner
-    _clients: list[TestClient] = field(default_factory=list)
+class ReviewStack(ServiceStack):
+    """The review service over its database: events in from submissions, TestClients, the outbox."""
 
-    # --- events ---------------------------------------------------------------------------------
-    def envelope(self, data: EventData, *, subject: str, event_id: str | None = None) -> Envelope:
-        return Envelope.wrap(data, source="submissions", subject=subject, course_id=COURSE, event_id=event_id)
-
-    def feed(self, data: EventData, *, subject: str = "x", event_id: str | None = None) -> str:
-        raw = self.envelope(data, subject=subject, event_id=event_id).to_bytes()
-        return self.runner.handle_message(raw, stop=threading.Event())
-
-    def feed_raw(self, raw: bytes) -> str:
-        return self.runner.handle_message(raw, stop=threading.Event())
-
-    # --- HTTP -----------------------------------------------------------------------------------
-    def client(self, **overrides) -> TestClient:
-        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        self._clients.append(client)
-        return client
-
-    def auth(self, sub: str, *roles: str) -> dict[str, str]:
-        return token(sub, *roles, settings=self.settings)
-
-    # --- database -------------------------------------------------------------------------------
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-    def outbox(self, event_type: str | None = None) -> list[Envelope]:
-        with self.session() as s:
-            query = select(OutboxEvent).order_by(OutboxEvent.seq)
-            if event_type:
-                query = query.where(OutboxEvent.event_type == event_type)
-            return [Envelope.from_bytes(row.payload) for row in s.execute(query).scalars()]
-
-    def count(self, model, *where) -> int:
-        with self.session() as s:
-            return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.__exit__(None, None, None)
-        self.engine.dispose()
+    source = "submissions"
 
 
 @contextmanager
-def make_stack(url: str, **overrides) -> Iterator[ReviewStack]:
-    migrate(url)
+def make_stack(url: str, *, migrated: bool = False, **overrides) -> Iterator[ReviewStack]:
+    """The stack over ``url``, migrated first unless ``migrated`` (a copy of the session's template)."""
+    if not migrated:
+        migrate(url)
     settings = settings_for(url, **overrides)
-    engine = make_engine(settings)
-    runner = ConsumerRunner(consumer_spec(settings), engine=engine, bootstrap=settings.kafka_bootstrap)
-    built = ReviewStack(url=url, settings=settings, engine=engine, runner=runner)
-    try:
+    with ReviewStack(settings, create_app=create_app, consumer_spec=consumer_spec(settings)) as built:
         yield built
-    finally:
-        built.close()
 
 
 # --- builders of the consumed events --------------------------------------------------------------

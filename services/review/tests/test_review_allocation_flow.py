@@ -16,6 +16,8 @@ from peerlab.review.models import (
     AllocationRow, AllocationRunRow, ReviewRow, RoundRow, SubmissionRow, TeacherItemRow,
 )
 
+pytestmark = pytest.mark.dialect_sensitive  # one allocation per close: constraints and locking
+
 
 def _active_pairs(stack, round_id=None):
     with stack.session() as s:

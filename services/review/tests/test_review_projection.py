@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+import pytest
 from review_testkit import (
     closed, enrolled, hand_in, lab_assignment, now, resubmission_assignment, withdrawal,
 )
 
 from peerlab.chassis.inbox import InboxEntry
 from peerlab.review.models import AssignmentRow, RoundRow, StudentRow, SubmissionRow, TeacherItemRow
+
+pytestmark = pytest.mark.dialect_sensitive  # datetimes with offsets stored and read back
 
 
 def test_a_received_submission_is_recorded_via_the_inbox_and_readable_through_the_api(stack):

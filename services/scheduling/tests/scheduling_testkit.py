@@ -3,31 +3,22 @@ ConsumerRunner, tokens, and the 02456 fall-2021 term."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from peerlab.chassis.auth import mint_dev_token
-from peerlab.chassis.consumer import ConsumerRunner
-from peerlab.chassis.db import make_engine
-from peerlab.chassis.migrations import alembic_config
-from peerlab.chassis.outbox import OutboxEvent
-from peerlab.contracts import Envelope
+from peerlab.chassis.migrations import upgrade
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
+from peerlab.local.testing import ServiceStack
 from peerlab.scheduling.events.handlers import consumer_spec
 from peerlab.scheduling.main import create_app
 from peerlab.scheduling.settings import SchedulingSettings
 
 COURSE = "02456-2021"
 NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
+PACKAGE = "peerlab.scheduling"
 
 TERM_2021 = {
     "title": "02456 Deep learning, fall 2021",
@@ -55,8 +46,7 @@ def slot_of(exam_day_id: str, hhmm: str, day: date = FUTURE_DAY) -> str:
 
 
 def migrate(url: str) -> None:
-    command.upgrade(alembic_config(package="peerlab.scheduling", settings=SchedulingSettings(database_url=url)),
-                    "head")
+    upgrade(package=PACKAGE, database_url=url)
 
 
 def settings_for(url: str, **overrides) -> SchedulingSettings:
@@ -66,54 +56,29 @@ def settings_for(url: str, **overrides) -> SchedulingSettings:
     return SchedulingSettings(**values)
 
 
-@dataclass
-class SchedulingStack:
-    url: str
-    settings: SchedulingSettings
-    engine: Engine
-    runner: ConsumerRunner
-    _clients: list[TestClient] = field(default_factory=list)
+class SchedulingStack(ServiceStack):
+    """The scheduling service over its database: group events in, TestClients (with a clock of the
+    test's choosing), the outbox."""
+
+    source = "projects"
 
     def feed_group(self, group_id: str, members: list[str], *, at: datetime | None = None, formed: bool = True,
                    event_id: str | None = None) -> str:
         at = at or datetime.now(UTC)
         data = (GroupFormedV1(group_id=group_id, member_ids=members, formed_at=at) if formed
                 else GroupChangedV1(group_id=group_id, member_ids=members, changed_at=at))
-        raw = Envelope.wrap(data, source="projects", subject=group_id, course_id=COURSE, event_id=event_id).to_bytes()
-        return self.runner.handle_message(raw, stop=threading.Event())
+        return self.feed(data, subject=group_id, event_id=event_id)
 
-    def client(self, clock=None, **overrides) -> TestClient:
-        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
-        client = TestClient(create_app(settings, clock=clock))
-        client.__enter__()
-        self._clients.append(client)
-        return client
-
-    def auth(self, sub: str, *roles: str) -> dict[str, str]:
-        token = mint_dev_token(sub=sub, roles=roles or ("student",), secret=self.settings.jwt_secret)
-        return {"Authorization": f"Bearer {token}"}
-
-    def outbox(self, event_type: str | None = None) -> list[Envelope]:
-        with Session(self.engine) as session:
-            stmt = select(OutboxEvent).order_by(OutboxEvent.seq)
-            if event_type:
-                stmt = stmt.where(OutboxEvent.event_type == event_type)
-            return [Envelope.from_bytes(row.payload) for row in session.scalars(stmt)]
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.__exit__(None, None, None)
-        self.engine.dispose()
+    def client(self, clock: Callable[[], datetime] | None = None, **overrides) -> TestClient:
+        return super().client({"clock": clock}, **overrides)
 
 
 @contextmanager
-def make_stack(url: str, **overrides) -> Iterator[SchedulingStack]:
-    migrate(url)
+def make_stack(url: str, *, migrated: bool = False, **overrides) -> Iterator[SchedulingStack]:
+    """The stack over ``url``, migrated first unless ``migrated`` (a copy of the session's template)."""
+    if not migrated:
+        migrate(url)
     settings = settings_for(url, **overrides)
-    engine = make_engine(settings)
-    runner = ConsumerRunner(consumer_spec(), engine=engine, bootstrap=NO_BROKER)
-    built = SchedulingStack(url=url, settings=settings, engine=engine, runner=runner)
-    try:
+    with SchedulingStack(settings, create_app=create_app, consumer_spec=consumer_spec(),
+                         bootstrap=NO_BROKER) as built:
         yield built
-    finally:
-        built.close()

@@ -3,7 +3,10 @@ group projection the ownership check reads."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from scheduling_testkit import COURSE, future_poster_day, slot_of
+
+pytestmark = pytest.mark.dialect_sensitive  # slot capacity under constraints and locking
 
 BOOKED, CANCELLED = "exam.booked.v1", "exam.booking_cancelled.v1"
 SLOT_0900, SLOT_0930 = slot_of("poster-2021", "0900"), slot_of("poster-2021", "0930")

@@ -6,6 +6,8 @@ import pytest
 
 from peerlab.scheduling import calendar_rules as rules
 
+pytestmark = pytest.mark.dialect_sensitive  # datetimes and time zones
+
 FALL_2021 = rules.TermRule(
     first_monday=date(2021, 8, 30), counted_weeks=13, time_zone="Europe/Copenhagen", lab_weeks=8,
     sessions=(rules.SessionTime(0, time(13), time(17)),),

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import icalendar
+import pytest
 from scheduling_testkit import COURSE, POSTER_DAY, TERM_2021
 
 from peerlab.contracts.events.term import TermDatesChangedV1
 from peerlab.scheduling.calendar_rules import Break, SessionTime, TermRule
 from peerlab.scheduling.course_dates import derive
+
+pytestmark = pytest.mark.dialect_sensitive  # dated rules: time zones and stored datetimes
 
 TERM = f"/v1/courses/{COURSE}/term"
 

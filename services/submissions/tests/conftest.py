@@ -13,23 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peerlab.local.documents import text_pdf
-from alembic import command
 from fastapi.testclient import TestClient
 from minio import Minio
 from sqlalchemy import select
-from sqlmodel import Session
 
-from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.db import make_engine
-from peerlab.chassis.migrations import alembic_config
-from peerlab.chassis.outbox import OutboxEvent
+from peerlab.chassis.migrations import upgrade
 from peerlab.contracts import Envelope
+from peerlab.local.documents import text_pdf
+from peerlab.local.testing import ServiceStack
 from peerlab.submissions.main import create_app
 from peerlab.submissions.settings import SubmissionsSettings
 
 # Tests run with --import-mode=importlib; make this folder's helper module (identity_kit) importable.
 sys.path.insert(0, str(Path(__file__).parent))
+PACKAGE = "peerlab.submissions"
 
 
 def notebook_bytes(cells: int = 3, *, extra_text: str = "", minor: int = 5, pad: int = 0) -> bytes:
@@ -54,21 +52,25 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
 
 
-@dataclass
-class Stack:
-    settings: SubmissionsSettings
-    client: TestClient
-    minio: Minio
-    bucket: str
-    tokens: dict[str, str] = field(default_factory=dict)
+class Stack(ServiceStack):
+    """The submissions app running in a TestClient (``client``) over real S3 (``minio``, ``bucket``)."""
+
+    raise_server_exceptions = False
+
+    def __init__(self, settings: SubmissionsSettings) -> None:
+        super().__init__(settings, create_app=create_app)
+        self.client: TestClient = ServiceStack.client(self)  # one app per stack: the attribute, not the factory
+        self.minio = Minio(settings.storage_s3_endpoint, access_key=settings.storage_s3_access_key,
+                           secret_key=settings.storage_s3_secret_key, secure=False, region=settings.storage_s3_region)
+        self.bucket = settings.storage_bucket
+        self.tokens: dict[str, str] = {}
 
     # --- auth ---------------------------------------------------------------------------
     def auth(self, sub: str, *roles: str) -> dict[str, str]:
-        roles = roles or ("student",)
-        key = f"{sub}:{','.join(sorted(roles))}"
+        key = f"{sub}:{','.join(sorted(roles or ('student',)))}"
         if key not in self.tokens:
-            self.tokens[key] = mint_dev_token(sub=sub, roles=roles, secret=self.settings.jwt_secret)
-        return {"Authorization": f"Bearer {self.tokens[key]}"}
+            self.tokens[key] = super().auth(sub, *roles)["Authorization"]
+        return {"Authorization": self.tokens[key]}
 
     @property
     def teacher(self) -> dict[str, str]:
@@ -99,39 +101,24 @@ class Stack:
     def objects(self, prefix: str = "") -> list[str]:
         return sorted(o.object_name for o in self.minio.list_objects(self.bucket, prefix=prefix, recursive=True))
 
-    def session(self) -> Session:
-        return Session(self.client.app.state.engine)
-
-    def outbox(self, event_type: str | None = None) -> list[Envelope]:
-        with self.session() as session:
-            query = select(OutboxEvent).order_by(OutboxEvent.seq)
-            if event_type:
-                query = query.where(OutboxEvent.event_type == event_type)
-            return [Envelope.from_bytes(row.payload) for row in session.execute(query).scalars()]
-
-    def count(self, model: Any) -> int:
-        with self.session() as session:
-            return len(list(session.execute(select(model)).scalars()))
-
-
-def migrate(settings: SubmissionsSettings) -> None:
-    command.upgrade(alembic_config(package="peerlab.submissions", settings=settings), "head")
-
 
 @pytest.fixture
 def make_settings(fresh_database_url, s3_server, kafka_broker, tmp_path: Path) -> Callable[..., SubmissionsSettings]:
     def make(**overrides: Any) -> SubmissionsSettings:
+        if "database_url" in overrides:  # a database of the test's own: migrate it
+            upgrade(package=PACKAGE, database_url=overrides["database_url"])
+        else:  # a copy of the session's migrated template
+            overrides["database_url"] = fresh_database_url("submissions", package=PACKAGE)
         values: dict[str, Any] = dict(
-            database_url=fresh_database_url("submissions"), kafka_bootstrap=kafka_broker.bootstrap,
+            kafka_bootstrap=kafka_broker.bootstrap,
             relay_in_process=False, environment="test", storage_backend="s3",
             storage_s3_endpoint=s3_server.endpoint, storage_s3_access_key=s3_server.access_key,
             storage_s3_secret_key=s3_server.secret_key, storage_bucket=f"t-{uuid.uuid4().hex[:16]}",
             data_dir=str(tmp_path / "data"), log_json=False, database_pool_size=5, close_grace_s=0,
+            validation_warm_up=False,  # a worker starts on the first hand-in of the tests that validate
         )
         values.update(overrides)
-        settings = SubmissionsSettings(**values)
-        migrate(settings)
-        return settings
+        return SubmissionsSettings(**values)
 
     return make
 
@@ -139,20 +126,15 @@ def make_settings(fresh_database_url, s3_server, kafka_broker, tmp_path: Path) -
 @pytest.fixture
 def open_stack(make_settings) -> Iterator[Callable[..., Stack]]:
     """Factory: ``open_stack(**settings_overrides) -> Stack`` (the app running in a TestClient)."""
-    opened: list[TestClient] = []
+    opened: list[Stack] = []
 
     def open_(settings: SubmissionsSettings | None = None, **overrides: Any) -> Stack:
-        settings = settings or make_settings(**overrides)
-        client = TestClient(create_app(settings), raise_server_exceptions=False)
-        client.__enter__()
-        opened.append(client)
-        minio = Minio(settings.storage_s3_endpoint, access_key=settings.storage_s3_access_key,
-                      secret_key=settings.storage_s3_secret_key, secure=False, region=settings.storage_s3_region)
-        return Stack(settings=settings, client=client, minio=minio, bucket=settings.storage_bucket)
+        opened.append(Stack(settings or make_settings(**overrides)))
+        return opened[-1]
 
     yield open_
-    for client in reversed(opened):
-        client.__exit__(None, None, None)
+    for built in reversed(opened):
+        built.close()
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from peerlab.submissions.models import Assignment
 from peerlab.submissions.service.closing import close_due
+
+pytestmark = pytest.mark.dialect_sensitive  # datetimes round-trip through the database
 
 
 def _body(**extra):

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from peerlab.submissions.models import Assignment, DeadlineChange
 from peerlab.submissions.service.closing import close_due
+
+pytestmark = pytest.mark.dialect_sensitive  # stored datetimes compared with deadlines
 
 LAB7 = ("2021-10-25T21:59:00Z", "2021-10-11T11:00:00Z")
 LAB8 = ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from peerlab.submissions.models import Submission, Version
+
+pytestmark = pytest.mark.dialect_sensitive  # concurrent writers: locking
 
 
 def test_concurrent_uploads_of_one_owner_get_ordered_versions_and_one_current(stack, make_notebook):

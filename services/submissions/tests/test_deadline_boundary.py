@@ -17,8 +17,11 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+import pytest
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.submissions.models import Upload
+
+pytestmark = pytest.mark.dialect_sensitive  # stored datetimes compared with deadlines
 
 GRACE_S = 60
 

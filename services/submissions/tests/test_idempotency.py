@@ -6,9 +6,12 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from peerlab.submissions.models import Assignment, Upload, Version
+
+pytestmark = pytest.mark.dialect_sensitive  # unique keys decide replays
 
 
 def test_retry_with_the_same_key_returns_the_first_result(stack, make_notebook):

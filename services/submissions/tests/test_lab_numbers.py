@@ -19,6 +19,8 @@ from peerlab.submissions.models import Assignment
 from peerlab.submissions.schemas import AssignmentPut
 from peerlab.submissions.service.assignments import put_assignment
 
+pytestmark = pytest.mark.dialect_sensitive  # a unique constraint decides
+
 UPSERTED = "assignment.upserted.v1"
 
 

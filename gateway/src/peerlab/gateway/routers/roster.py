@@ -10,6 +10,7 @@ from peerlab.chassis import inbox
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role, StaffPrincipal, require_roles
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
+from peerlab.chassis.requests import split_ids
 from peerlab.gateway import repository
 from peerlab.gateway.limits import UTF8, media_type
 from peerlab.gateway.models import Enrolment, Person
@@ -49,12 +50,15 @@ def me(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Pe
     return to_public(person, enrolment, with_email=True)
 
 
+MAX_PEOPLE = 1000
+
+
 @router.get("/people", response_model=list[PersonPublic])
 def people(
     request: Request, session: SessionDep, _: StaffPrincipal,
-    ids: Annotated[str, Query(description="Comma-separated person ids (at most 1000).")],
+    ids: Annotated[str, Query(description=f"Comma-separated person ids (at most {MAX_PEOPLE}).")],
 ) -> list[PersonPublic]:
-    wanted = [i for i in ids.split(",") if i][:1000]
+    wanted = split_ids(ids, limit=MAX_PEOPLE)
     found = repository.get_people(session, wanted)
     enrolments = repository.get_enrolments(session, course_id=_course(request), person_ids=wanted)
     return [to_public(found[i], enrolments.get(i), with_email=True) for i in wanted if i in found]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, engine_from_config, pool
 
@@ -18,6 +19,49 @@ def alembic_config(*, package: str, settings: ServiceSettings) -> Config:
     cfg.set_main_option("script_location", f"{package}:migrations")
     cfg.set_main_option("sqlalchemy.url", _normalise_url(settings.database_url).replace("%", "%%"))
     return cfg
+
+
+def upgrade(*, package: str, database_url: str, revision: str = "head") -> None:
+    """Migrate the database at ``database_url`` with ``package``'s migrations (to head by default)."""
+    command.upgrade(alembic_config(package=package, settings=ServiceSettings(database_url=database_url)), revision)
+
+
+def create_outbox_and_inbox() -> None:
+    """In a service's first migration: the ``outbox_event`` and ``inbox_entry`` tables of
+    :mod:`peerlab.chassis.outbox` and :mod:`peerlab.chassis.inbox`."""
+    op.create_table(
+        "inbox_entry",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "outbox_event",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("outbox_event", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_event_unsent", ["sent_at", "seq"], unique=False)
+
+
+def drop_outbox_and_inbox() -> None:
+    """The downgrade of :func:`create_outbox_and_inbox`."""
+    with op.batch_alter_table("outbox_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_event_unsent")
+    op.drop_table("outbox_event")
+    op.drop_table("inbox_entry")
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -2,7 +2,8 @@
 
 Used for the broker, the S3 server and the services' APIs and workers (PostgreSQL is driven
 by ``pg_ctl`` instead). Each child gets its own session (process group), so a stop reaches
-whatever it forked.
+whatever it forked. The children still running when the parent exits are stopped: at exit, and
+on a SIGTERM or SIGHUP (which skip ``atexit``) when nobody else handles those signals.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -106,6 +108,7 @@ class ServiceProcess:
                 env=env, cwd=self.cwd, start_new_session=True,
             )
         _RUNNING.add(self)
+        _stop_children_on_signals()
         try:
             self.wait_ready(self.ready_timeout)
         except BaseException:
@@ -188,5 +191,26 @@ class ServiceProcess:
 
 @atexit.register
 def _stop_leftovers() -> None:
-    for proc in list(_RUNNING):
+    running = list(_RUNNING)
+    for proc in running:  # all at once, then wait for each
+        if proc.running:
+            proc._signal(signal.SIGTERM)
+            proc._signal(signal.SIGCONT)
+    for proc in running:
         proc.stop(timeout=3)
+
+
+def _stop_children_then_die(signum: int, _frame: object) -> None:
+    _stop_leftovers()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)  # die of the signal, as without this handler
+
+
+def _stop_children_on_signals() -> None:
+    """Install :func:`_stop_children_then_die` for SIGTERM and SIGHUP where they are unhandled
+    (a test runner killed by CI, a closed terminal); only the main thread may install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, _stop_children_then_die)

@@ -138,18 +138,31 @@ def rubric(session: Session, round_id: str, version: int) -> RubricRow | None:
 
 
 def rubrics(session: Session, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], RubricRow]:
+    """The rubric versions named by ``(round_id, version)``, in one query per chunk of rounds."""
+    wanted = set(keys)
+    round_ids = sorted({round_id for round_id, _ in wanted})
     out: dict[tuple[str, int], RubricRow] = {}
-    for round_id, version in set(keys):
-        row = rubric(session, round_id, version)
-        if row is not None:
-            out[(round_id, version)] = row
+    for chunk in _chunks(round_ids):
+        query = select(RubricRow).where(RubricRow.round_id.in_(chunk))
+        for row in session.execute(query).scalars():
+            if (row.round_id, row.version) in wanted:
+                out[(row.round_id, row.version)] = row
     return out
 
 
 def exclusion_members(session: Session, round_id: str) -> list[ExclusionMemberRow]:
-    return list(
-        session.execute(select(ExclusionMemberRow).where(ExclusionMemberRow.round_id == round_id)).scalars()
-    )
+    return exclusion_members_of(session, [round_id]).get(round_id, [])
+
+
+def exclusion_members_of(session: Session, round_ids: Sequence[str]) -> dict[str, list[ExclusionMemberRow]]:
+    """The exclusion-group members of each of ``round_ids``, in one query per chunk."""
+    ids = sorted(set(round_ids))
+    out: dict[str, list[ExclusionMemberRow]] = {}
+    for chunk in _chunks(ids):
+        query = select(ExclusionMemberRow).where(ExclusionMemberRow.round_id.in_(chunk))
+        for row in session.execute(query).scalars():
+            out.setdefault(row.round_id, []).append(row)
+    return out
 
 
 def allocation_runs(session: Session, round_id: str) -> list[AllocationRunRow]:

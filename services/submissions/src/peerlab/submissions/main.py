@@ -74,9 +74,9 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
             body_slots=asyncio.Semaphore(settings.max_concurrent_puts),
         )
         _preload_worker_modules()
-        # Start a validation worker now, not on the first hand-in.
-        app.state.warm_up = asyncio.get_running_loop().create_task(app.state.runtime.pool.warm_up())
-        app.state.warm_up.add_done_callback(_log_warm_up_failure)
+        if settings.validation_warm_up:  # start a validation worker now, not on the first hand-in
+            app.state.warm_up = asyncio.get_running_loop().create_task(app.state.runtime.pool.warm_up())
+            app.state.warm_up.add_done_callback(_log_warm_up_failure)
 
     app = create_service_app(
         settings=settings, title="Peerlab submissions", description=DESCRIPTION, routers=routers,

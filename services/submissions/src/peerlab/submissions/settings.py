@@ -37,6 +37,9 @@ class SubmissionsSettings(ServiceSettings):
     )
     validation_timeout_s: float = Field(default=10.0, gt=0)
     validation_workers: int = Field(default=1, ge=1)
+    validation_warm_up: bool = Field(
+        default=True, description="Start a validation worker at startup rather than on the first hand-in."
+    )
     validation_memory_limit_mb: int = Field(default=1024, ge=128)
     max_uploads_in_flight: int = Field(
         default=64, ge=1, description="Concurrent streaming uploads per process; more get 503."

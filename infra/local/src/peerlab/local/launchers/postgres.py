@@ -156,12 +156,15 @@ class PostgresServer:
 
         return psycopg.connect(_libpq_url(self.admin_url), autocommit=True, connect_timeout=10)
 
-    def create_database(self, name: str) -> str:
-        """Create database ``name`` (lower-case identifier) and return its SQLAlchemy URL."""
-        if not _DB_NAME.match(name):
-            raise ValueError(f"not a plain database name: {name!r}")
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """Create database ``name`` (lower-case identifier), a copy of ``template`` when given
+        (which nobody may be connected to), and return its SQLAlchemy URL."""
+        for plain in (name, template or "x"):
+            if not _DB_NAME.match(plain):
+                raise ValueError(f"not a plain database name: {plain!r}")
+        copy = f' TEMPLATE "{template}"' if template else ""
         with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:

@@ -7,13 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from peerlab.chassis.db import SessionDep
+from peerlab.chassis.requests import settings_dep
 
 from peerlab.projects.service.groups import GroupPolicy
 from peerlab.projects.settings import ProjectsSettings
-
-
-def _settings(request: Request) -> ProjectsSettings:
-    return request.app.state.settings
 
 
 def _policy(request: Request, session: SessionDep) -> GroupPolicy:
@@ -21,5 +18,5 @@ def _policy(request: Request, session: SessionDep) -> GroupPolicy:
     return GroupPolicy.of(request.app.state.settings, session)
 
 
-SettingsDep = Annotated[ProjectsSettings, Depends(_settings)]
+SettingsDep = settings_dep(ProjectsSettings)
 PolicyDep = Annotated[GroupPolicy, Depends(_policy)]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role
-from peerlab.chassis.errors import ProblemError, forbidden
 from peerlab.chassis import clock
+from peerlab.chassis.errors import ProblemError, forbidden
+from peerlab.chassis.requests import settings_dep
+from peerlab.chassis.requests import split_ids as chassis_split_ids
 from peerlab.review.settings import ReviewSettings
 
 
-def get_settings_dep(request: Request) -> ReviewSettings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[ReviewSettings, Depends(get_settings_dep)]
+SettingsDep = settings_dep(ReviewSettings)
 
 
 NowDep = clock.NowDep
@@ -30,15 +28,7 @@ LabNumberQuery = Annotated[int | None, Query(ge=1, le=MAX_LAB_NUMBER)]
 
 def split_ids(raw: list[str], settings: ReviewSettings) -> list[str]:
     """``?ids=a,b&ids=c`` -> ``[a, b, c]`` (deduplicated, order kept), at most ``batch_read_limit``."""
-    out: list[str] = []
-    for chunk in raw:
-        for item in chunk.split(","):
-            item = item.strip()
-            if item and item not in out:
-                out.append(item)
-    if len(out) > settings.batch_read_limit:
-        raise ProblemError(422, "too_many_ids", f"Ask for at most {settings.batch_read_limit} ids at a time.")
-    return out
+    return chassis_split_ids(raw, limit=settings.batch_read_limit)
 
 
 IdsQuery = Annotated[list[str], Query(description="Comma-separated or repeated ids.")]

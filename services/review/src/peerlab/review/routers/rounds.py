@@ -35,7 +35,7 @@ def list_rounds(session: SessionDep, _: StaffPrincipal, settings: SettingsDep, i
     """All rounds, or the ones named by ``ids`` (batch read)."""
     wanted = split_ids(ids, settings)
     rows = repo.rounds_by_ids(session, wanted) if wanted else repo.list_rounds(session)
-    return [views.round_public(session, r) for r in rows]
+    return views.rounds_public(session, rows)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)

@@ -150,8 +150,13 @@ def get_round_or_404(session: Session, round_id: str) -> RoundRow:
 
 
 def exclusion_groups(session: Session, round_id: str) -> list[list[str]]:
+    return group_lists(repo.exclusion_members(session, round_id))
+
+
+def group_lists(members: list[ExclusionMemberRow]) -> list[list[str]]:
+    """Exclusion-group members as sorted lists of student ids, in the groups' label order."""
     groups: dict[str, list[str]] = {}
-    for member in repo.exclusion_members(session, round_id):
+    for member in members:
         groups.setdefault(member.group_label, []).append(member.student_id)
     return [sorted(v) for _, v in sorted(groups.items(), key=lambda kv: int(kv[0][1:]) if kv[0][1:].isdigit() else 0)]
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from peerlab.chassis.errors import ProblemError
 from peerlab.review import repository as repo
 from peerlab.review.models import AllocationRow, ReactionRow, ReviewRow, RoundRow
 from peerlab.review.schemas import (
@@ -80,16 +81,28 @@ def received_reviews(session: Session, reviews: list[ReviewRow], *, flagged: set
 
 
 def round_public(session: Session, row: RoundRow) -> RoundPublic:
-    return RoundPublic(
-        id=row.id, assignment_id=row.assignment_id, lab_number=row.lab_number, reviews_per_person=row.k,
-        window_days=row.window_days, review_closes_at=row.review_closes_at, seed=row.seed,
-        peer_grading_required=row.peer_grading_required,
-        rubric=rounds.rubric_public(session, row.id, row.rubric_version), status=row.status,
-        failure_reason_code=row.failure_reason_code, failure_message=row.failure_message,
-        allocated_at=row.allocated_at, window_closed_at=row.window_closed_at,
-        exclusion_groups=rounds.exclusion_groups(session, row.id), created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return rounds_public(session, [row])[0]
+
+
+def rounds_public(session: Session, rows: list[RoundRow]) -> list[RoundPublic]:
+    """Rounds with their rubrics and exclusion groups, in two queries whatever their number."""
+    rubrics = repo.rubrics(session, [(row.id, row.rubric_version) for row in rows])
+    members = repo.exclusion_members_of(session, [row.id for row in rows])
+    out = []
+    for row in rows:
+        rubric = rubrics.get((row.id, row.rubric_version))
+        if rubric is None:
+            raise ProblemError(500, "rubric_missing", "The rubric version of this round is missing.")
+        out.append(RoundPublic(
+            id=row.id, assignment_id=row.assignment_id, lab_number=row.lab_number, reviews_per_person=row.k,
+            window_days=row.window_days, review_closes_at=row.review_closes_at, seed=row.seed,
+            peer_grading_required=row.peer_grading_required, rubric=rounds.rubric_from_row(rubric),
+            status=row.status, failure_reason_code=row.failure_reason_code, failure_message=row.failure_message,
+            allocated_at=row.allocated_at, window_closed_at=row.window_closed_at,
+            exclusion_groups=rounds.group_lists(members.get(row.id, [])), created_at=row.created_at,
+            updated_at=row.updated_at,
+        ))
+    return out
 
 
 def student_round_public(session: Session, row: RoundRow) -> StudentRoundPublic:

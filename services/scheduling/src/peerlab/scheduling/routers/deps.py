@@ -7,16 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from peerlab.chassis.clock import NowDep
+from peerlab.chassis.requests import settings_dep
 
 from peerlab.scheduling.schemas import ID_PATTERN
 from peerlab.scheduling.settings import SchedulingSettings
 
 
-def _settings(request: Request) -> SchedulingSettings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[SchedulingSettings, Depends(_settings)]
+SettingsDep = settings_dep(SchedulingSettings)
 CourseId = Annotated[str, Path(pattern=ID_PATTERN, description="e.g. 02456-2021")]
 NaturalId = Annotated[str, Path(pattern=ID_PATTERN)]
 

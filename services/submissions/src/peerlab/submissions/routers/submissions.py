@@ -11,6 +11,7 @@ from sqlmodel import Session
 from peerlab.chassis.auth import CurrentPrincipal, Principal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, not_found
+from peerlab.chassis.requests import split_ids
 from peerlab.submissions import repository
 from peerlab.submissions.service.runtime import in_transaction
 from peerlab.chassis.clock import now
@@ -58,14 +59,14 @@ def list_submissions(
         order = {i: n for n, i in enumerate(ids)}
         rows.sort(key=lambda s: order[s.id])
     else:
-        owners = [o for o in (owner_ids or "").split(",") if o.strip()] or None
+        owners = split_ids(owner_ids) or None
         if not principal.is_staff:
             mine = access.owner_ids_visible_to(session, principal)
             owners = [o for o in owners if o in mine] if owners else mine
         if owners is None and assignment_id is None:
             raise ProblemError(422, "filter_required", "Give ids, owner_ids or assignment_id.")
         rows = repository.submissions_for(session, owner_ids=owners, assignment_id=assignment_id)
-    visible = [s for s in rows if _visible(session, principal, s, settings.course_id) is not None]
+    visible = access.readable(session, principal, rows, course_id=settings.course_id)
     return SubmissionPage(items=views.submissions_public(session, visible))
 
 

@@ -10,6 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from peerlab.chassis.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
+
 
 revision: str = '0001'
 down_revision: Union[str, None] = None
@@ -18,29 +20,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.create_table('inbox_entry',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    op.create_table('outbox_event',
-    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('payload', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('seq'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox_event', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_event_unsent', ['sent_at', 'seq'], unique=False)
+    create_outbox_and_inbox()
 
     op.create_table('projects_assignment',
     sa.Column('group_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -170,8 +150,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_assignment_course_id'))
 
     op.drop_table('projects_assignment')
-    with op.batch_alter_table('outbox_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_event_unsent')
-
-    op.drop_table('outbox_event')
-    op.drop_table('inbox_entry')
+    drop_outbox_and_inbox()
