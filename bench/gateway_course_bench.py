@@ -61,7 +61,7 @@ def process_cpu_s(pid: int) -> float:
 # --- the passthrough: the same backend calls, no GraphQL --------------------------------------
 
 
-def passthrough_app():  # noqa: ANN201
+def passthrough_app():
     """``GET /me`` and ``GET /groups``: the gateway's backend calls for the two operations, merged."""
     urls = {s: os.environ[f"BENCH_{s.upper()}_URL"] for s in ("review", "projects", "scheduling")}
     app = FastAPI()

@@ -227,7 +227,7 @@ def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]
 
 # --- enumerating the schema (the leak tests) ------------------------------------------------------
 
-def _literal(type_, *, target: str, depth: int = 0) -> str | None:  # noqa: ANN001
+def _literal(type_, *, target: str, depth: int = 0) -> str | None:
     """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
     from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
                          GraphQLScalarType)
@@ -288,7 +288,7 @@ def _selection(type_, depth: int) -> str:
 FREE_TEXT = {"name": json.dumps("free text")}
 
 
-def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:  # noqa: ANN001
+def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...] = (0, 1, 2, 4)) -> list[str]:
     """Each root field with each target id, at several selection depths: a guarded field that
     fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
     from graphql import GraphQLObjectType, get_named_type
@@ -310,7 +310,7 @@ def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...]
 
 
 @pytest.fixture
-def schema_operations():  # noqa: ANN201
+def schema_operations():
     """``schema_operations(schema, "query", [target ids])``: every root field of that kind with the
     targets as its id/string arguments, at several selection depths."""
     return operations_of
@@ -329,13 +329,13 @@ def _scrub_echoes(data: str, targets: list[str]) -> str:
 
 
 @pytest.fixture
-def without_echoes():  # noqa: ANN201
+def without_echoes():
     """``without_echoes(data_json, targets)``: the answer with the caller's own input taken out of
     error messages."""
     return _scrub_echoes
 
 
 @pytest.fixture
-def schema_selection():  # noqa: ANN201
+def schema_selection():
     """``schema_selection(type, depth)``: every field reachable from the type up to ``depth``."""
     return _selection

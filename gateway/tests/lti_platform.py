@@ -40,10 +40,10 @@ class Platform:
         platform = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 platform._route(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 platform._route(self, "POST")
 
             def log_message(self, *args: Any) -> None:

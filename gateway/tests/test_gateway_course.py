@@ -40,7 +40,7 @@ MY_GROUP = """{ me { labs { labNumber } eligibility { status }
   project { id title } grade { grade } } }"""
 
 
-def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
+def _wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -91,7 +91,7 @@ class Phase:
 
 
 @pytest.fixture(scope="module")
-def phase(services_stack, tmp_path_factory):  # noqa: ANN001, ANN201
+def phase(services_stack, tmp_path_factory):
     settings = services_stack.gateway_settings(tmp_path_factory.mktemp("gw-course"), subscriptions_enabled=False,
                                                relay_in_process=True)
     tag = f"c{uuid.uuid4().hex[:5]}"
@@ -132,7 +132,7 @@ def phase(services_stack, tmp_path_factory):  # noqa: ANN001, ANN201
         yield phase
 
 
-def test_150_groups_with_members_choices_project_and_booking_cost_a_constant_number_of_calls(phase) -> None:  # noqa: ANN001
+def test_150_groups_with_members_choices_project_and_booking_cost_a_constant_number_of_calls(phase) -> None:
     small, small_calls = phase.calls_for(STAFF_GROUPS, {"first": 3})
     large, large_calls = phase.calls_for(STAFF_GROUPS, {"first": 500})
 
@@ -157,7 +157,7 @@ def test_150_groups_with_members_choices_project_and_booking_cost_a_constant_num
     }
 
 
-def test_a_student_sees_their_group_project_and_booking(phase) -> None:  # noqa: ANN001
+def test_a_student_sees_their_group_project_and_booking(phase) -> None:
     group = phase.groups[0]
     student, partner = (m["person_id"] for m in group["members"])
     data, calls = phase.calls_for(MY_GROUP, {}, student, "student")
@@ -172,7 +172,7 @@ def test_a_student_sees_their_group_project_and_booking(phase) -> None:  # noqa:
     assert (me["project"] is None) == (me["group"]["project"] is None)
 
 
-def test_catalogue_search_and_filters(phase) -> None:  # noqa: ANN001
+def test_catalogue_search_and_filters(phase) -> None:
     query = """query($s: String, $o: ProjectOrigin) { course { projects(year: 2021, search: $s, origin: $o, first: 500)
         { totalCount nodes { id title description requirements supervisors { name internal } subprojects { letter } } } } }"""
     everything = phase.gql(phase.students[0], query)["data"]["course"]["projects"]
@@ -196,7 +196,7 @@ def test_catalogue_search_and_filters(phase) -> None:  # noqa: ANN001
     assert free and all(p["freePlaces"] is None or p["freePlaces"] > 0 for p in free)
 
 
-def test_mutation_errors_carry_the_domains_codes(phase) -> None:  # noqa: ANN001
+def test_mutation_errors_carry_the_domains_codes(phase) -> None:
     lone = phase.students[-1]
     joined = phase.gql(lone, 'mutation { joinGroup(joinCode: "NOPE00") { group { id } errors { code message } } }')
     assert joined["data"]["joinGroup"] == {"group": None, "errors": [
@@ -213,7 +213,7 @@ def test_mutation_errors_carry_the_domains_codes(phase) -> None:  # noqa: ANN001
     assert {"slot_full", "booking_closed", "grade_not_on_scale", "forbidden"} <= names
 
 
-def test_supervisors_see_only_their_groups(phase) -> None:  # noqa: ANN001
+def test_supervisors_see_only_their_groups(phase) -> None:
     project_id = phase.supervised_project
     link = f"/v1/supervisor-links/{phase.supervisor}/{project_id}"
     _wait_for(lambda: phase.rest("PUT", "projects", link, ok=(200, 201, 422)).status_code in (200, 201), 120,
@@ -232,7 +232,7 @@ def test_supervisors_see_only_their_groups(phase) -> None:  # noqa: ANN001
 
 
 def test_nobody_reads_another_groups_selection_booking_grade_or_join_code(phase, schema_operations,
-                                                                            without_echoes) -> None:  # noqa: ANN001
+                                                                            without_echoes) -> None:
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
 

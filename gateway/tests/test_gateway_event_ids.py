@@ -21,7 +21,7 @@ def test_an_event_id_round_trips() -> None:
     [["peerlab.review", 0, -1]], [["peerlab.review", True, 3]], [["peerlab.review", 0]], [[1, 0, 3]],
     {"peerlab.review": 3}, [["peerlab.review", 0, 1.5]],
 ])
-def test_anything_but_an_event_id_is_refused(items) -> None:  # noqa: ANN001
+def test_anything_but_an_event_id_is_refused(items) -> None:
     forged = "v1." + base64.urlsafe_b64encode(json.dumps(items).encode()).decode()
     with pytest.raises(ValueError):
         decode_positions(forged)

@@ -31,7 +31,7 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
 @pytest.fixture
-def lti(make_settings, auth) -> Iterator[tuple[TestClient, Platform, GatewaySettings, str]]:  # noqa: ANN001
+def lti(make_settings, auth) -> Iterator[tuple[TestClient, Platform, GatewaySettings, str]]:
     course = f"c-{uuid.uuid4().hex[:8]}"
     settings = make_settings(lti_enabled=True, lti_allow_http=True, course_id=course,
                              lti_base_url="http://testserver", lti_passback_interval_s=0.1)
@@ -59,11 +59,11 @@ def _login(client: TestClient, platform: Platform) -> tuple[str, str]:
     return query["state"], query["nonce"]
 
 
-def _launch(client: TestClient, id_token: str, state: str):  # noqa: ANN202
+def _launch(client: TestClient, id_token: str, state: str):
     return client.post("/v1/lti/launch", data={"id_token": id_token, "state": state}, follow_redirects=False)
 
 
-def test_a_launch_enrols_the_learner_and_forged_launches_are_refused(lti, auth) -> None:  # noqa: ANN001
+def test_a_launch_enrols_the_learner_and_forged_launches_are_refused(lti, auth) -> None:
     client, platform, _settings, _ = lti
     student = f"s{uuid.uuid4().hex[:6]}"
     state, nonce = _login(client, platform)
@@ -99,7 +99,7 @@ def test_a_launch_enrols_the_learner_and_forged_launches_are_refused(lti, auth) 
     assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_platform")
 
 
-def test_platforms_are_registered_by_admins_only(lti, auth) -> None:  # noqa: ANN001
+def test_platforms_are_registered_by_admins_only(lti, auth) -> None:
     client, platform, _, _ = lti
     body = {**platform.registration(), "client_id": "second"}
     assert client.post("/v1/lti/platforms", json=body, headers=auth("t-ole", "teacher")).status_code == 403
@@ -109,7 +109,7 @@ def test_platforms_are_registered_by_admins_only(lti, auth) -> None:  # noqa: AN
     assert [p["issuer"] for p in listed] == [platform.issuer]
 
 
-def test_the_nrps_roster_pull_makes_the_same_roster_events_as_the_push(lti, auth) -> None:  # noqa: ANN001
+def test_the_nrps_roster_pull_makes_the_same_roster_events_as_the_push(lti, auth) -> None:
     client, platform, settings, platform_id = lti
     ada, bob = f"s{uuid.uuid4().hex[:6]}", f"s{uuid.uuid4().hex[:6]}"
     admin = auth("t-admin", "admin")
@@ -152,7 +152,7 @@ def _publish(bootstrap: str, *envelopes: Envelope) -> None:
     producer.close(timeout=5)
 
 
-def _wait(condition, what: str, timeout: float = 60.0) -> None:  # noqa: ANN001
+def _wait(condition, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"not in time: {what}"
@@ -160,7 +160,7 @@ def _wait(condition, what: str, timeout: float = 60.0) -> None:  # noqa: ANN001
 
 
 @pytest.mark.timeout(240)
-def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, auth) -> None:  # noqa: ANN001
+def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, auth) -> None:
     client, platform, settings, _ = lti
     ada = f"s{uuid.uuid4().hex[:6]}"
     state, nonce = _login(client, platform)
@@ -206,11 +206,11 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
     assert client.get("/v1/lti/passbacks", headers=auth(ada)).status_code == 403
 
 
-def test_lti_is_not_served_unless_enabled(client) -> None:  # noqa: ANN001
+def test_lti_is_not_served_unless_enabled(client) -> None:
     assert client.get("/v1/lti/jwks").status_code == 404
 
 
-def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:  # noqa: ANN001
+def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:
     client, platform, _, _ = lti
     cases = [
         (dict(content=b'{"id_token": "x"}', headers={"content-type": "application/json"}), 415, "unsupported_media_type"),

@@ -27,7 +27,7 @@ def _apq(digest: str, query: str | None = None, **extra) -> dict:
     return body
 
 
-def test_apq_unknown_hash_then_register_then_by_hash_alone(client, auth) -> None:  # noqa: ANN001
+def test_apq_unknown_hash_then_register_then_by_hash_alone(client, auth) -> None:
     assert client.put("/v1/roster/s210001", json={"name": "Ada", "roles": ["student"]},
                       headers=auth("t-admin", "admin")).status_code == 200
     headers = auth("s210001")
@@ -42,7 +42,7 @@ def test_apq_unknown_hash_then_register_then_by_hash_alone(client, auth) -> None
     assert again.status_code == 200 and again.json() == stored.json()
 
 
-def test_apq_refusals_have_codes(client, auth) -> None:  # noqa: ANN001
+def test_apq_refusals_have_codes(client, auth) -> None:
     headers = auth("s210001")
     cases = [
         (_apq(_sha(ME), "query Other { me { person { id } } }"), "persisted_query_hash_mismatch"),
@@ -59,7 +59,7 @@ def test_apq_refusals_have_codes(client, auth) -> None:  # noqa: ANN001
         "message"] == "PersistedQueryNotFound"
 
 
-def test_registered_operations_only(make_settings, auth, tmp_path: Path) -> None:  # noqa: ANN001
+def test_registered_operations_only(make_settings, auth, tmp_path: Path) -> None:
     manifest = tmp_path / "operations.json"
     manifest.write_text(persisted_queries.manifest_json([persisted_queries.Operation("Me", "query", ME)]))
     settings = make_settings(graphql_registered_operations_only=True, graphql_operation_manifest=str(manifest))

@@ -46,7 +46,7 @@ def test_lti_needs_a_real_rsa_key_in_production() -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    def pem(key) -> str:  # noqa: ANN001
+    def pem(key) -> str:
         return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption()).decode()
 

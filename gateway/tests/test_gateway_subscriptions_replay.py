@@ -66,20 +66,20 @@ def _unbooked(group: str, slot: str, day: str, free: int) -> Envelope:
     return Envelope.wrap(event, source="scheduling", subject=group, course_id="02456-2021")
 
 
-def _open(ws, token: str, query: str, variables: dict) -> None:  # noqa: ANN001
+def _open(ws, token: str, query: str, variables: dict) -> None:
     ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     assert ws.receive_json()["type"] == "connection_ack"
     ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})
 
 
-def _next(ws, field: str) -> dict:  # noqa: ANN001
+def _next(ws, field: str) -> dict:
     message = ws.receive_json()
     assert message["type"] == "next", message
     assert "errors" not in message["payload"], message
     return message["payload"]["data"][field]
 
 
-def _wait(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+def _wait(condition, timeout: float = 10.0) -> None:
     import time
 
     deadline = time.monotonic() + timeout
@@ -88,14 +88,14 @@ def _wait(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
         time.sleep(0.02)
 
 
-def _live(make_settings, **overrides):  # noqa: ANN001, ANN202
+def _live(make_settings, **overrides):
     settings = make_settings(subscriptions_enabled=True, **overrides)
     client = TestClient(create_app(settings))
     return client, settings
 
 
 @pytest.fixture
-def live(make_settings):  # noqa: ANN001, ANN201
+def live(make_settings):
     client, settings = _live(make_settings)
     with client:
         assert client.app.state.services.hub.ready.wait(30), "the fan-out consumer did not start"
@@ -103,7 +103,7 @@ def live(make_settings):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.timeout(120)
-def test_a_reconnecting_client_gets_the_tasks_it_missed_and_only_its_own(live, token) -> None:  # noqa: ANN001
+def test_a_reconnecting_client_gets_the_tasks_it_missed_and_only_its_own(live, token) -> None:
     client, settings = live
     hub = client.app.state.services.hub
     ada, alan = f"s{uuid.uuid4().hex[:6]}", f"s{uuid.uuid4().hex[:6]}"
@@ -133,7 +133,7 @@ def test_a_reconnecting_client_gets_the_tasks_it_missed_and_only_its_own(live, t
 
 
 @pytest.mark.timeout(120)
-def test_too_far_back_or_a_foreign_event_id_is_a_resync_and_garbage_is_refused(make_settings, token) -> None:  # noqa: ANN001
+def test_too_far_back_or_a_foreign_event_id_is_a_resync_and_garbage_is_refused(make_settings, token) -> None:
     client, settings = _live(make_settings, subscription_max_replay=2)
     ada = f"s{uuid.uuid4().hex[:6]}"
     with client:
@@ -164,7 +164,7 @@ def test_too_far_back_or_a_foreign_event_id_is_a_resync_and_garbage_is_refused(m
             assert errors[0]["extensions"]["code"] == "invalid_event_id"
 
 
-def _behind(hub, event_id: str) -> int:  # noqa: ANN001
+def _behind(hub, event_id: str) -> int:
     from peerlab.gateway.events.replay import decode_positions
 
     seen = decode_positions(event_id)
@@ -178,7 +178,7 @@ def hub_event_id_ahead(event_id: str) -> str:
 
 
 @pytest.mark.timeout(120)
-def test_booking_pages_see_free_places_of_their_day_and_catch_up(live, token) -> None:  # noqa: ANN001
+def test_booking_pages_see_free_places_of_their_day_and_catch_up(live, token) -> None:
     client, settings = live
     hub = client.app.state.services.hub
     day, other = f"d-{uuid.uuid4().hex[:6]}", f"d-{uuid.uuid4().hex[:6]}"
@@ -198,7 +198,7 @@ def test_booking_pages_see_free_places_of_their_day_and_catch_up(live, token) ->
         assert _next(ws, "bookingSlotsChanged")["slots"] == [{"slotId": "sl-1", "freePlaces": 1}]
 
 
-def test_subscriptions_need_a_token(live) -> None:  # noqa: ANN001
+def test_subscriptions_need_a_token(live) -> None:
     client, _ = live
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         ws.send_json({"type": "connection_init", "payload": {}})

@@ -13,7 +13,7 @@ FULL = {"scores": {"overall": 5}, "answers": {"strengths": "a", "improvements": 
 
 
 @pytest.fixture
-def course(stack):  # noqa: ANN001
+def course(stack):
     """Two labs of six students, allocated, with two submitted reviews."""
     people = students(6)
     for lab in (1, 2):
@@ -40,7 +40,7 @@ def course(stack):  # noqa: ANN001
     ("/v1/eligibility", "student_ids", "people"),
     ("/v1/audit", "student_ids", "people"),
 ])
-def test_a_batch_read_costs_the_same_statements_for_one_id_as_for_all(course, path, param, ids):  # noqa: ANN001
+def test_a_batch_read_costs_the_same_statements_for_one_id_as_for_all(course, path, param, ids):
     wanted = course[ids]
     assert len(wanted) >= 2
     counts = []

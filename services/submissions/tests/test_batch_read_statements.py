@@ -9,7 +9,7 @@ from peerlab.local.testing import count_statements
 STUDENTS = ("s1", "s2", "s3")
 
 
-def _read(stack, headers: dict[str, str], **params: str) -> tuple[int, list[str]]:  # noqa: ANN001
+def _read(stack, headers: dict[str, str], **params: str) -> tuple[int, list[str]]:
     with count_statements(stack.client.app.state.engine) as sql:
         r = stack.client.get("/v1/submissions", params=params, headers=headers)
     assert r.status_code == 200, r.text

@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 import peerlab.chassis.inbox  # registers inbox_entry
 import peerlab.chassis.outbox  # registers outbox_event
-import peerlab.gateway.models  # noqa: F401 - registers the gateway's tables
+import peerlab.gateway.models
 import peerlab.gateway.lti.models  # noqa: F401 - registers the LTI tables
 from peerlab.chassis.migrations import run_env
 

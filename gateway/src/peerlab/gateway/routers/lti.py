@@ -29,7 +29,7 @@ AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 STATE_COOKIE = "peerlab_lti_state"
 
 
-def _settings(request: Request):  # noqa: ANN202
+def _settings(request: Request):
     return request.app.state.settings
 
 

@@ -62,7 +62,7 @@ def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
     return engine
 
 
-def _idle_socket_check(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+def _idle_socket_check(dbapi_connection, _record, _proxy) -> None:
     """A pooled connection is checked without a round trip (``pool_pre_ping`` cost a ``SELECT 1``
     per request): an idle connection's socket has nothing to read unless the server closed it or
     sent its termination notice (a restart, ``pg_terminate_backend``). Then the pool drops it and
@@ -173,7 +173,7 @@ def _rollback_and_close(session: Session) -> None:
         session.close()
 
 
-def _finish_limiter(state) -> anyio.CapacityLimiter:  # noqa: ANN001
+def _finish_limiter(state) -> anyio.CapacityLimiter:
     """A private limiter: finishing a session never queues behind requests waiting for threads
     (one per app, as many tokens as open sessions may finish at once)."""
     limiter = getattr(state, "finish_limiter", None)
@@ -182,7 +182,7 @@ def _finish_limiter(state) -> anyio.CapacityLimiter:  # noqa: ANN001
     return limiter
 
 
-async def _in_thread(fn, session: Session, limiter: anyio.CapacityLimiter) -> None:  # noqa: ANN001
+async def _in_thread(fn, session: Session, limiter: anyio.CapacityLimiter) -> None:
     await anyio.to_thread.run_sync(fn, session, limiter=limiter)
 
 

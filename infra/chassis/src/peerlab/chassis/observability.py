@@ -121,7 +121,7 @@ class CorrelationAndMetricsMiddleware:
             latency.observe(time.perf_counter() - started)
             reset_correlation_id(token)
 
-    def _series(self, method: str, path: str, code: int):  # noqa: ANN202
+    def _series(self, method: str, path: str, code: int):
         """The request's counter and histogram children, looked up once per (method, route, status)."""
         key = (method, path, code)
         series = self._children.get(key)

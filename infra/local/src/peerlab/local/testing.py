@@ -147,7 +147,7 @@ class DatabaseTemplates:
         for name in [*self._copies, *self._templates.values()]:
             try:
                 self.server.drop_database(name)
-            except Exception as exc:  # a test may have left the server down
+            except Exception as exc:  # noqa: BLE001 - a test may have left the server down
                 warnings.warn(f"could not drop template database {name}: {exc}", stacklevel=2)
 
 

@@ -281,7 +281,7 @@ def accept_staged_upload(session: Session, *, upload_id: str, version_id: str, f
     return session.scalars(statement, execution_options={"populate_existing": True}).first()
 
 
-def _dialect_insert(session: Session):  # noqa: ANN202 - the dialect's ``insert`` construct
+def _dialect_insert(session: Session):
     if _is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert
     else:

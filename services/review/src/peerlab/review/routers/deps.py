@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Query
 
 from peerlab.chassis.auth import CurrentPrincipal, Principal, Role
 from peerlab.chassis import clock
-from peerlab.chassis.errors import ProblemError, forbidden
+from peerlab.chassis.errors import forbidden
 from peerlab.chassis.requests import settings_dep
 from peerlab.chassis.requests import split_ids as chassis_split_ids
 from peerlab.review.settings import ReviewSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Path
 
 from peerlab.chassis.clock import NowDep
 from peerlab.chassis.requests import settings_dep
