@@ -171,7 +171,9 @@ def main() -> None:
     print(f"n={n} k={k} groups of 1-4 ({len(set(groups.values()))} groups of 2+)")
     ours_s, alloc = timed(lambda: allocate(ids, k=k, seed="bench", groups=groups), repeat=5)
     verify(alloc, ids, k=k, groups=groups)
-    print(f"  ours allocate()      {ours_s * 1000:9.1f} ms  (best of 5, method={alloc.method}, {shortfall(list(alloc.pairs), ids, k)})")
+    print(
+        f"  ours allocate()      {ours_s * 1000:9.1f} ms  (best of 5, method={alloc.method}, {shortfall(list(alloc.pairs), ids, k)})"
+    )
     bucket_s, bucket_pairs = timed(lambda: greedy_bucketed(ids, groups, k, seed=1), repeat=3)
     print(f"  greedy, bucketed     {bucket_s * 1000:9.1f} ms  (best of 3, {shortfall(bucket_pairs, ids, k)})")
     scan_s, scan_pairs = timed(lambda: greedy_scan(ids, groups, k, seed=1), repeat=1)
@@ -188,7 +190,9 @@ def main() -> None:
     print("Rerun that keeps started reviews (40% of pairs kept, 5 submitters gone, 5 new), vs a fresh run:")
     for size in (small[0], n):
         rerun_report(size, k)
-    print(f"goal ours <= 1 s: {'met' if ours_s <= 1.0 else 'MISSED'}; goal scan >= 50x ours: {'met' if scan_s >= 50 * ours_s else 'MISSED'}")
+    print(
+        f"goal ours <= 1 s: {'met' if ours_s <= 1.0 else 'MISSED'}; goal scan >= 50x ours: {'met' if scan_s >= 50 * ours_s else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

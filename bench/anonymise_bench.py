@@ -19,14 +19,30 @@ import time
 from peerlab.submissions.anonymise import anonymise_notebook
 from peerlab.submissions.validation import NotebookLimits
 
-IDENTITIES = ["s210001", "Yolanda Smith", "yolanda.smith@example.com", "s210002", "Bartholomew Jones",
-              "bj@example.org", "Yoyo Smythe"]
+IDENTITIES = [
+    "s210001",
+    "Yolanda Smith",
+    "yolanda.smith@example.com",
+    "s210002",
+    "Bartholomew Jones",
+    "bj@example.org",
+    "Yoyo Smythe",
+]
 
 
 def notebook(cells: int, lines: int, extra: str) -> bytes:
     text = "Some output line with numbers 0.123 and words Annotation\n" * lines + extra
-    out = [{"cell_type": "code", "execution_count": i, "id": f"c{i}", "metadata": {}, "source": f"print({i})",
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]} for i in range(cells)]
+    out = [
+        {
+            "cell_type": "code",
+            "execution_count": i,
+            "id": f"c{i}",
+            "metadata": {},
+            "source": f"print({i})",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}],
+        }
+        for i in range(cells)
+    ]
     return json.dumps({"cells": out, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
@@ -49,8 +65,10 @@ def main() -> None:
         data = notebook(cells, lines, extra)
         base = best(data, [], repeat)
         masked = best(data, IDENTITIES, repeat)
-        print(f"{label:28s} {len(data) / 1e6:5.1f} MB  baseline {base:6.3f} s  "
-              f"with {len(IDENTITIES)} identities {masked:6.3f} s  ratio {masked / base:4.2f}")
+        print(
+            f"{label:28s} {len(data) / 1e6:5.1f} MB  baseline {base:6.3f} s  "
+            f"with {len(IDENTITIES)} identities {masked:6.3f} s  ratio {masked / base:4.2f}"
+        )
 
 
 if __name__ == "__main__":

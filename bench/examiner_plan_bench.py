@@ -21,14 +21,21 @@ import time
 from collections import Counter
 
 from peerlab.scheduling.visit_planner import (
-    ExaminerAvailability, GroupNeed, PlanInfeasible, PlanProblem, round_robin, solve, violations,
+    ExaminerAvailability,
+    GroupNeed,
+    PlanInfeasible,
+    PlanProblem,
+    round_robin,
+    solve,
+    violations,
 )
 
 DAY = 24 * 60
 
 
-def instance(*, groups: int, examiners: int, days: int, seed: int, k: int = 2, gap: int = 1,
-             scarce: bool = False) -> PlanProblem:
+def instance(
+    *, groups: int, examiners: int, days: int, seed: int, k: int = 2, gap: int = 1, scarce: bool = False
+) -> PlanProblem:
     rng = random.Random(seed)
     ids = [f"e{i:02d}" for i in range(examiners)]
     slots = [(d, d * DAY + 9 * 60 + 30 * s) for d in range(days) for s in range(16)]
@@ -38,8 +45,16 @@ def instance(*, groups: int, examiners: int, days: int, seed: int, k: int = 2, g
         members = rng.randint(1, 4)
         presenting = max(1, members - rng.randint(0, 1))
         supervisors = frozenset({rng.choice(ids)}) if rng.random() < 0.5 else frozenset()
-        needs.append(GroupNeed(f"g{i:03d}", f"d{day}-{start % DAY // 60:02d}{start % 60:02d}", start, start + 30,
-                               2 * presenting + 2, supervisors))
+        needs.append(
+            GroupNeed(
+                f"g{i:03d}",
+                f"d{day}-{start % DAY // 60:02d}{start % 60:02d}",
+                start,
+                start + 30,
+                2 * presenting + 2,
+                supervisors,
+            )
+        )
     avail = []
     for n, eid in enumerate(ids):
         if scarce and n % 3 == 1:  # a third of the examiners can give only one hour
@@ -50,8 +65,11 @@ def instance(*, groups: int, examiners: int, days: int, seed: int, k: int = 2, g
             windows = tuple((d * DAY + 9 * 60, d * DAY + 17 * 60) for d in range(days))
         else:
             d = rng.randrange(days)
-            windows = ((d * DAY + 9 * 60, d * DAY + 13 * 60),) if rng.random() < 0.5 else (
-                (d * DAY + 13 * 60, d * DAY + 17 * 60),)
+            windows = (
+                ((d * DAY + 9 * 60, d * DAY + 13 * 60),)
+                if rng.random() < 0.5
+                else ((d * DAY + 13 * 60, d * DAY + 17 * 60),)
+            )
         avail.append(ExaminerAvailability(eid, windows))
     return PlanProblem(groups=tuple(needs), examiners=tuple(avail), k=k, gap=gap)
 
@@ -80,44 +98,61 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--scarce", action="store_true", help="a third of the examiners give only one hour")
     args = parser.parse_args()
-    problem = instance(groups=args.groups, examiners=args.examiners, days=args.days, seed=args.seed,
-                       scarce=args.scarce)
+    problem = instance(groups=args.groups, examiners=args.examiners, days=args.days, seed=args.seed, scarce=args.scarce)
     ids = [e.examiner_id for e in problem.examiners]
-    print(f"instance: {len(problem.groups)} groups, {len(ids)} examiners, {args.days} days, k={problem.k}, "
-          f"gap={problem.gap} min, seed {args.seed}{', scarce' if args.scarce else ''}")
+    print(
+        f"instance: {len(problem.groups)} groups, {len(ids)} examiners, {args.days} days, k={problem.k}, "
+        f"gap={problem.gap} min, seed {args.seed}{', scarce' if args.scarce else ''}"
+    )
 
     began = time.perf_counter()
     greedy = round_robin(problem)
     greedy_s = time.perf_counter() - began
     broken = violations(problem, greedy)
-    kinds = Counter(v.split(" ")[0] if v.startswith("supervisor") else v.split(" ", 2)[-1].split(" ")[0]
-                    for v in broken)
-    print(f"round-robin: {greedy_s * 1000:.1f} ms, {len(greedy)} visits, spread {spread_of(greedy, ids)}, "
-          f"{len(broken)} violations {dict(kinds)}")
+    kinds = Counter(
+        v.split(" ")[0] if v.startswith("supervisor") else v.split(" ", 2)[-1].split(" ")[0] for v in broken
+    )
+    print(
+        f"round-robin: {greedy_s * 1000:.1f} ms, {len(greedy)} visits, spread {spread_of(greedy, ids)}, "
+        f"{len(broken)} violations {dict(kinds)}"
+    )
 
     try:
         result = solve(problem, time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
     except PlanInfeasible as exc:
         print(f"cp-sat: infeasible, {len(exc.conflicts)} slot conflicts")
         return
-    print(f"cp-sat: {result.seconds:.2f} s, {status(result)}, "
-          f"{len(result.visits)} visits, spread {result.spread} (loads {min(result.loads.values())}-"
-          f"{max(result.loads.values())}), violations {len(violations(problem, result.visits))}")
-    print(f"ratio: cp-sat time / round-robin time = {result.seconds / max(greedy_s, 1e-9):.0f}x; "
-          f"spread {result.spread} vs {spread_of(greedy, ids)}")
+    print(
+        f"cp-sat: {result.seconds:.2f} s, {status(result)}, "
+        f"{len(result.visits)} visits, spread {result.spread} (loads {min(result.loads.values())}-"
+        f"{max(result.loads.values())}), violations {len(violations(problem, result.visits))}"
+    )
+    print(
+        f"ratio: cp-sat time / round-robin time = {result.seconds / max(greedy_s, 1e-9):.0f}x; "
+        f"spread {result.spread} vs {spread_of(greedy, ids)}"
+    )
 
     exact = solve(problem, time_limit_s=args.time_limit, seed=args.seed, workers=args.workers, first_plan=False)
-    print(f"cp-sat exact model alone (no packed first plan): {exact.seconds:.2f} s, {status(exact)}, "
-          f"spread {exact.spread}")
+    print(
+        f"cp-sat exact model alone (no packed first plan): {exact.seconds:.2f} s, {status(exact)}, "
+        f"spread {exact.spread}"
+    )
 
     dropped = ids[0]
-    replan = PlanProblem(groups=problem.groups, examiners=tuple(e for e in problem.examiners if e.examiner_id != dropped),
-                         k=problem.k, gap=problem.gap, previous=tuple(result.visits))
+    replan = PlanProblem(
+        groups=problem.groups,
+        examiners=tuple(e for e in problem.examiners if e.examiner_id != dropped),
+        k=problem.k,
+        gap=problem.gap,
+        previous=tuple(result.visits),
+    )
     again = solve(replan, time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
     lost = sum(1 for v in result.visits if v.examiner_id == dropped)
-    print(f"re-plan without {dropped} ({lost} visits lost): {again.seconds:.2f} s, "
-          f"{'optimal' if again.optimal else 'feasible'}, kept {len(again.changes.kept)}, "
-          f"dropped {len(again.changes.dropped)}, added {len(again.changes.added)}, spread {again.spread}")
+    print(
+        f"re-plan without {dropped} ({lost} visits lost): {again.seconds:.2f} s, "
+        f"{'optimal' if again.optimal else 'feasible'}, kept {len(again.changes.kept)}, "
+        f"dropped {len(again.changes.dropped)}, added {len(again.changes.added)}, spread {again.spread}"
+    )
 
 
 if __name__ == "__main__":

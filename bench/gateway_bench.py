@@ -18,8 +18,6 @@ Run: ``uv run python bench/gateway_bench.py [--rates 100 25] [--seconds 8] [--ob
    served over HTTP on loopback.
 """
 
-
-
 import argparse
 import asyncio
 import os
@@ -40,8 +38,10 @@ from peerlab.local.process import ServiceProcess
 from proc_cpu import process_cpu_s
 
 LABS_QUERY = "{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } } }"
-ME_QUERY = ("{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } "
-            "eligibility { status labsPassed threshold } } }")
+ME_QUERY = (
+    "{ me { labs { labNumber status verdict reviewsReceived reviewsGiven } "
+    "eligibility { status labsPassed threshold } } }"
+)
 
 
 def _speed_args() -> list[str]:
@@ -85,21 +85,43 @@ def start_stack(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tup
     envs: dict[str, dict[str, str]] = {}
     for name in (*SERVICES, "gateway"):
         prefix = f"PEERLAB_{name.upper()}_"
-        envs[name] = {prefix + "DATABASE_URL": db(name), prefix + "KAFKA_BOOTSTRAP": bootstrap,
-                      prefix + "ENVIRONMENT": "test", prefix + "LOG_LEVEL": "WARNING"}
+        envs[name] = {
+            prefix + "DATABASE_URL": db(name),
+            prefix + "KAFKA_BOOTSTRAP": bootstrap,
+            prefix + "ENVIRONMENT": "test",
+            prefix + "LOG_LEVEL": "WARNING",
+        }
     envs["submissions"]["PEERLAB_SUBMISSIONS_STORAGE_FS_ROOT"] = str(workdir / "objects")
     envs["gateway"].update({f"PEERLAB_GATEWAY_{s.upper()}_URL": urls[s] for s in SERVICES})
     envs["gateway"]["PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED"] = "false"
     for name, env in envs.items():
-        subprocess.run([sys.executable, "-m", f"peerlab.{name}.migrate", "upgrade"], env={**os.environ, **env},
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", f"peerlab.{name}.migrate", "upgrade"],
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     procs = {}
     for name, port in ports.items():
         # --no-access-log: logging every request would dominate the figures of both sides alike.
-        argv = [sys.executable, "-m", "uvicorn", "--factory", f"bench_apps:{name}", "--app-dir", str(BENCH_DIR),
-                "--port", str(port), "--host", "127.0.0.1", "--no-access-log", *UVICORN_SPEED_ARGS]
-        procs[name] = ServiceProcess(argv, log_path=workdir / f"{name}.log", env=envs[name],
-                                     ready_url=f"{urls[name]}/healthz", ready_timeout=120).start()
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"bench_apps:{name}",
+            "--app-dir",
+            str(BENCH_DIR),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--no-access-log",
+            *UVICORN_SPEED_ARGS,
+        ]
+        procs[name] = ServiceProcess(
+            argv, log_path=workdir / f"{name}.log", env=envs[name], ready_url=f"{urls[name]}/healthz", ready_timeout=120
+        ).start()
     return procs, urls
 
 
@@ -140,8 +162,7 @@ async def latency_phase(urls: dict, *, rate: float, seconds: float) -> dict[str,
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
 
         async def direct() -> bool:
-            r = await client.get(f"{urls['review']}/v1/lab-status", params={"student_ids": "s210001"},
-                                 headers=headers)
+            r = await client.get(f"{urls['review']}/v1/lab-status", params={"student_ids": "s210001"}, headers=headers)
             return r.status_code == 200 and len(r.json()["s210001"]) == 8
 
         async def through_gateway() -> bool:
@@ -163,10 +184,18 @@ async def latency_phase(urls: dict, *, rate: float, seconds: float) -> dict[str,
 def seed_term(urls: dict) -> None:
     """A term in scheduling, so that its calendar read has something to answer."""
     staff = mint_dev_token(sub="t-bench", roles=["teacher"], secret=DEV_JWT_SECRET)
-    body = {"first_monday": "2021-08-30", "counted_weeks": 13, "lab_weeks": 8,
-            "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}]}
-    r = httpx.put(f"{urls['scheduling']}/v1/courses/02456-2021/term", json=body,
-                  headers={"authorization": f"Bearer {staff}"}, timeout=30)
+    body = {
+        "first_monday": "2021-08-30",
+        "counted_weeks": 13,
+        "lab_weeks": 8,
+        "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}],
+    }
+    r = httpx.put(
+        f"{urls['scheduling']}/v1/courses/02456-2021/term",
+        json=body,
+        headers={"authorization": f"Bearer {staff}"},
+        timeout=30,
+    )
     r.raise_for_status()
 
 
@@ -181,26 +210,38 @@ def cpu_per_request(urls: dict, procs: dict[str, ServiceProcess], n: int = 300) 
     cases = {
         # label: (service whose CPU is the figure, call)
         "submissions bare": ("submissions", lambda c: c.get(f"{urls['submissions']}/bench/bare")),
-        "submissions list": ("submissions", lambda c: c.get(f"{urls['submissions']}/v1/submissions",
-                                                             params={"owner_ids": "s210001"}, headers=headers)),
+        "submissions list": (
+            "submissions",
+            lambda c: c.get(f"{urls['submissions']}/v1/submissions", params={"owner_ids": "s210001"}, headers=headers),
+        ),
         "review bare": ("review", lambda c: c.get(f"{urls['review']}/bench/bare")),
-        "review lab status": ("review", lambda c: c.get(f"{urls['review']}/v1/lab-status",
-                                                        params={"student_ids": "s210001"}, headers=headers)),
+        "review lab status": (
+            "review",
+            lambda c: c.get(f"{urls['review']}/v1/lab-status", params={"student_ids": "s210001"}, headers=headers),
+        ),
         "projects bare": ("projects", lambda c: c.get(f"{urls['projects']}/bench/bare")),
         "projects catalogue": ("projects", lambda c: c.get(f"{urls['projects']}/v1/catalogues", headers=headers)),
         "scheduling bare": ("scheduling", lambda c: c.get(f"{urls['scheduling']}/bench/bare")),
-        "scheduling calendar": ("scheduling", lambda c: c.get(f"{urls['scheduling']}/v1/courses/02456-2021/calendar/dates",
-                                                              headers=headers)),
+        "scheduling calendar": (
+            "scheduling",
+            lambda c: c.get(f"{urls['scheduling']}/v1/courses/02456-2021/calendar/dates", headers=headers),
+        ),
         "gateway bare": ("gateway", lambda c: c.get(f"{urls['gateway']}/bench/bare")),
-        "gateway no backend call": ("gateway", lambda c: c.post(graphql, json={"query": "{ course { id timeZone } }"},
-                                                                headers=headers)),
+        "gateway no backend call": (
+            "gateway",
+            lambda c: c.post(graphql, json={"query": "{ course { id timeZone } }"}, headers=headers),
+        ),
         "gateway me.labs": ("gateway", lambda c: c.post(graphql, json={"query": LABS_QUERY}, headers=headers)),
-        "gateway me{labs eligibility}": ("gateway", lambda c: c.post(graphql, json={"query": ME_QUERY},
-                                                                     headers=headers)),
+        "gateway me{labs eligibility}": (
+            "gateway",
+            lambda c: c.post(graphql, json={"query": ME_QUERY}, headers=headers),
+        ),
     }
     names = list(procs)
-    print(f"== CPU per request, {n} sequential requests each: ms of CPU in each server process "
-          f"(/proc/<pid>/stat), ratio = the figure / the same app's bare endpoint")
+    print(
+        f"== CPU per request, {n} sequential requests each: ms of CPU in each server process "
+        f"(/proc/<pid>/stat), ratio = the figure / the same app's bare endpoint"
+    )
     print(f"  {'case':<30} {'wall':>7} " + " ".join(f"{k[:11]:>11}" for k in names) + "   ratio")
     bare: dict[str, float] = {}
     with httpx.Client(timeout=30) as client:
@@ -237,10 +278,24 @@ def big_list_app(n: int):
 
     from peerlab.gateway.graphql.review import LabStatus
 
-    rows = [{"student_id": f"s{i:05d}", "lab_number": i % 8 + 1, "assignment_id": f"a-lab-{i % 8 + 1}",
-             "status": "passed", "deadline": "2021-09-06T21:59:00+00:00", "handed_in_at": "2021-09-06T20:00:00+00:00",
-             "late": False, "verdict": "pass", "verdict_origin": "default_pass", "verdict_comment": None,
-             "reviews_received": 3, "reviews_assigned": 3, "reviews_given": 3} for i in range(n)]
+    rows = [
+        {
+            "student_id": f"s{i:05d}",
+            "lab_number": i % 8 + 1,
+            "assignment_id": f"a-lab-{i % 8 + 1}",
+            "status": "passed",
+            "deadline": "2021-09-06T21:59:00+00:00",
+            "handed_in_at": "2021-09-06T20:00:00+00:00",
+            "late": False,
+            "verdict": "pass",
+            "verdict_origin": "default_pass",
+            "verdict_comment": None,
+            "reviews_received": 3,
+            "reviews_assigned": 3,
+            "reviews_given": 3,
+        }
+        for i in range(n)
+    ]
 
     class LabStatusOut(BaseModel):
         student_id: str
@@ -290,14 +345,17 @@ def big_list(n: int, repeats: int) -> dict[str, float]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(big_list_app(n), host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(big_list_app(n), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)
-    fields = ("labNumber assignmentId status deadline handedInAt late verdict verdictOrigin verdictComment "
-              "reviewsReceived reviewsAssigned reviewsGiven studentId")
+    fields = (
+        "labNumber assignmentId status deadline handedInAt late verdict verdictOrigin verdictComment "
+        "reviewsReceived reviewsAssigned reviewsGiven studentId"
+    )
     typed_fields = fields.replace(" studentId", "")
     base = f"http://127.0.0.1:{port}"
     cases = {
@@ -369,15 +427,21 @@ def main() -> int:
 
 def report(results: dict[str, tuple[list[float], int]]) -> None:
     (direct, direct_failed), (gateway, gateway_failed) = results["direct"], results["gateway"]
-    for name, values, failed in (("review REST direct", direct, direct_failed),
-                                 ("through the gateway", gateway, gateway_failed)):
+    for name, values, failed in (
+        ("review REST direct", direct, direct_failed),
+        ("through the gateway", gateway, gateway_failed),
+    ):
         if not values:
             print(f"  {name:<22} every request failed ({failed})")
             return
-        print(f"  {name:<22} ok={len(values):5d} failed={failed:4d}  p50 {pct(values, 0.5):7.2f} ms"
-              f"  p99 {pct(values, 0.99):8.2f} ms  mean {statistics.fmean(values):7.2f} ms")
-    print(f"  added by the gateway: p50 {pct(gateway, 0.5) - pct(direct, 0.5):+.2f} ms, "
-          f"p99 {pct(gateway, 0.99) - pct(direct, 0.99):+.2f} ms")
+        print(
+            f"  {name:<22} ok={len(values):5d} failed={failed:4d}  p50 {pct(values, 0.5):7.2f} ms"
+            f"  p99 {pct(values, 0.99):8.2f} ms  mean {statistics.fmean(values):7.2f} ms"
+        )
+    print(
+        f"  added by the gateway: p50 {pct(gateway, 0.5) - pct(direct, 0.5):+.2f} ms, "
+        f"p99 {pct(gateway, 0.99) - pct(direct, 0.99):+.2f} ms"
+    )
 
 
 if __name__ == "__main__":

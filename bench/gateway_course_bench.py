@@ -68,8 +68,9 @@ def passthrough_app():
     http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100))
 
     async def get(request: Request, service: str, path: str, **params: str) -> object:
-        response = await http.get(urls[service] + path, params=params or None,
-                                  headers={"authorization": request.headers["authorization"]})
+        response = await http.get(
+            urls[service] + path, params=params or None, headers={"authorization": request.headers["authorization"]}
+        )
         return response.json() if response.status_code == 200 else None
 
     @app.get("/me")
@@ -77,13 +78,15 @@ def passthrough_app():
         labs, eligibility, group = await asyncio.gather(
             get(request, "review", "/v1/lab-status", student_ids=sub),
             get(request, "review", "/v1/eligibility", student_ids=sub),
-            get(request, "projects", "/v1/groups/mine"))
+            get(request, "projects", "/v1/groups/mine"),
+        )
         project = booking = None
         if group:
             gid = group["group_id"]
             assignment, booking = await asyncio.gather(
                 get(request, "projects", f"/v1/groups/{gid}/assignment"),
-                get(request, "scheduling", f"/v1/courses/{COURSE}/groups/{gid}/booking"))
+                get(request, "scheduling", f"/v1/courses/{COURSE}/groups/{gid}/booking"),
+            )
             if assignment:
                 year = assignment["project_id"].split("-")[1]
                 catalogue = await get(request, "projects", f"/v1/catalogues/{year}/projects")
@@ -94,14 +97,23 @@ def passthrough_app():
     async def groups(request: Request) -> list:
         rows = await get(request, "projects", "/v1/groups")
         selections, assignments, bookings = await asyncio.gather(
-            get(request, "projects", "/v1/selections"), get(request, "projects", "/v1/assignments"),
-            get(request, "scheduling", f"/v1/courses/{COURSE}/bookings"))
+            get(request, "projects", "/v1/selections"),
+            get(request, "projects", "/v1/assignments"),
+            get(request, "scheduling", f"/v1/courses/{COURSE}/bookings"),
+        )
         catalogue = await get(request, "projects", "/v1/catalogues/2021/projects")
         by = lambda rows: {r["group_id"]: r for r in rows}  # noqa: E731
         selections, assignments, bookings = by(selections), by(assignments), by(bookings)
         projects = {p["project_id"]: p for p in catalogue}
-        return [{**g, "selection": selections.get(g["group_id"]), "booking": bookings.get(g["group_id"]),
-                 "project": projects.get((assignments.get(g["group_id"]) or {}).get("project_id"))} for g in rows]
+        return [
+            {
+                **g,
+                "selection": selections.get(g["group_id"]),
+                "booking": bookings.get(g["group_id"]),
+                "project": projects.get((assignments.get(g["group_id"]) or {}).get("project_id")),
+            }
+            for g in rows
+        ]
 
     return app
 
@@ -120,11 +132,20 @@ def start(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tuple[dic
     envs: dict[str, dict[str, str]] = {}
     for service in ("review", "projects", "scheduling", "gateway"):
         prefix = f"PEERLAB_{service.upper()}_"
-        envs[service] = {prefix + "DATABASE_URL": db(service), prefix + "KAFKA_BOOTSTRAP": bootstrap,
-                         prefix + "ENVIRONMENT": "test", prefix + "LOG_LEVEL": "WARNING",
-                         prefix + "RELAY_IN_PROCESS": "true", prefix + "COURSE_ID": COURSE}
-        subprocess.run([sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
-                       env={**os.environ, **envs[service]}, check=True, stdout=subprocess.DEVNULL)
+        envs[service] = {
+            prefix + "DATABASE_URL": db(service),
+            prefix + "KAFKA_BOOTSTRAP": bootstrap,
+            prefix + "ENVIRONMENT": "test",
+            prefix + "LOG_LEVEL": "WARNING",
+            prefix + "RELAY_IN_PROCESS": "true",
+            prefix + "COURSE_ID": COURSE,
+        }
+        subprocess.run(
+            [sys.executable, "-m", f"peerlab.{service}.migrate", "upgrade"],
+            env={**os.environ, **envs[service]},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     envs["projects"].update({"PEERLAB_PROJECTS_REQUIRE_ROSTER": "false", "PEERLAB_PROJECTS_ELIGIBILITY_GATE": "false"})
     envs["gateway"].update({f"PEERLAB_GATEWAY_{s.upper()}_URL": urls[s] for s in ("review", "projects", "scheduling")})
     envs["gateway"]["PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED"] = "false"
@@ -134,13 +155,31 @@ def start(workdir: Path, bootstrap: str, pg: PostgresServer | None) -> tuple[dic
         app = "gateway_course_bench:passthrough_app" if name == "passthrough" else f"peerlab.{name}.main:app"
         extra = ["--factory", "--app-dir", str(Path(__file__).parent)] if name == "passthrough" else []
         procs[name] = ServiceProcess(
-            [sys.executable, "-m", "uvicorn", app, *extra, "--port", str(ports[name]), "--host", "127.0.0.1",
-             "--no-access-log", "--log-level", "warning"], log_path=workdir / f"{name}.log", env=envs[name],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                *extra,
+                "--port",
+                str(ports[name]),
+                "--host",
+                "127.0.0.1",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            log_path=workdir / f"{name}.log",
+            env=envs[name],
             ready_url=f"{urls[name]}/healthz" if name != "passthrough" else f"{urls[name]}/docs",
-            ready_timeout=90).start()
-    procs["scheduling-worker"] = ServiceProcess([sys.executable, "-m", "peerlab.scheduling.worker"],
-                                                log_path=workdir / "scheduling-worker.log", env=envs["scheduling"],
-                                                name="scheduling-worker").start()
+            ready_timeout=90,
+        ).start()
+    procs["scheduling-worker"] = ServiceProcess(
+        [sys.executable, "-m", "peerlab.scheduling.worker"],
+        log_path=workdir / "scheduling-worker.log",
+        env=envs["scheduling"],
+        name="scheduling-worker",
+    ).start()
     return procs, urls
 
 
@@ -157,18 +196,37 @@ def seed(urls: dict, groups: int) -> str:
     call("POST", "projects", "/v1/catalogues/2021/import-bundled")
 
     def make(i: int) -> dict:
-        group = call("POST", "projects", "/v1/groups", {"name": f"group {i}", "member_ids": [f"b{i:03d}a", f"b{i:03d}b"]})
-        call("PUT", "projects", f"/v1/groups/{group['group_id']}/selection",
-             {"choices": [{"project_id": f"p-2021-{2 + (i + k) % 20:02d}"} for k in range(3)]})
+        group = call(
+            "POST", "projects", "/v1/groups", {"name": f"group {i}", "member_ids": [f"b{i:03d}a", f"b{i:03d}b"]}
+        )
+        call(
+            "PUT",
+            "projects",
+            f"/v1/groups/{group['group_id']}/selection",
+            {"choices": [{"project_id": f"p-2021-{2 + (i + k) % 20:02d}"} for k in range(3)]},
+        )
         return group
 
     with ThreadPoolExecutor(4) as pool:
         made = list(pool.map(make, range(groups)))
     call("POST", "projects", "/v1/allocations", {"dry_run": False})
     day = (date.today() + timedelta(days=40)).isoformat()
-    call("PUT", "scheduling", f"/v1/courses/{COURSE}/exam-days/poster", {
-        "kind": "poster", "title": "Poster", "day": day, "start": "09:00", "end": "17:00",
-        "time_zone": "Europe/Copenhagen", "location": "SkyLab", "slot_minutes": 15, "slot_capacity": 2})
+    call(
+        "PUT",
+        "scheduling",
+        f"/v1/courses/{COURSE}/exam-days/poster",
+        {
+            "kind": "poster",
+            "title": "Poster",
+            "day": day,
+            "start": "09:00",
+            "end": "17:00",
+            "time_zone": "Europe/Copenhagen",
+            "location": "SkyLab",
+            "slot_minutes": 15,
+            "slot_capacity": 2,
+        },
+    )
     slots = call("GET", "scheduling", f"/v1/courses/{COURSE}/exam-days/poster/slots")
     deadline = time.monotonic() + 120
     while len(call("GET", "scheduling", f"/v1/courses/{COURSE}/groups")) < groups:
@@ -176,22 +234,31 @@ def seed(urls: dict, groups: int) -> str:
         time.sleep(0.5)
     booked = made[: min(groups // 4, 2 * len(slots))]
     for i, group in enumerate(booked):
-        call("PUT", "scheduling", f"/v1/courses/{COURSE}/groups/{group['group_id']}/booking",
-             {"slot_id": slots[i // 2]["slot_id"]})
+        call(
+            "PUT",
+            "scheduling",
+            f"/v1/courses/{COURSE}/groups/{group['group_id']}/booking",
+            {"slot_id": slots[i // 2]["slot_id"]},
+        )
     return booked[0]["members"][0]["person_id"]
 
 
 def measure(urls: dict, procs: dict[str, ServiceProcess], student: str, n: int) -> None:
     student_h, staff_h = token(student, "student"), token("t-bench", "teacher")
     cases = {
-        "me: gateway": ("gateway", lambda c: c.post(f"{urls['gateway']}/graphql", json={"query": ME_QUERY},
-                                                    headers=student_h)),
-        "me: passthrough": ("passthrough", lambda c: c.get(f"{urls['passthrough']}/me", params={"sub": student},
-                                                           headers=student_h)),
-        "150 groups: gateway": ("gateway", lambda c: c.post(f"{urls['gateway']}/graphql",
-                                                            json={"query": STAFF_QUERY}, headers=staff_h)),
-        "150 groups: passthrough": ("passthrough", lambda c: c.get(f"{urls['passthrough']}/groups",
-                                                                   headers=staff_h)),
+        "me: gateway": (
+            "gateway",
+            lambda c: c.post(f"{urls['gateway']}/graphql", json={"query": ME_QUERY}, headers=student_h),
+        ),
+        "me: passthrough": (
+            "passthrough",
+            lambda c: c.get(f"{urls['passthrough']}/me", params={"sub": student}, headers=student_h),
+        ),
+        "150 groups: gateway": (
+            "gateway",
+            lambda c: c.post(f"{urls['gateway']}/graphql", json={"query": STAFF_QUERY}, headers=staff_h),
+        ),
+        "150 groups: passthrough": ("passthrough", lambda c: c.get(f"{urls['passthrough']}/groups", headers=staff_h)),
     }
     backends = ("review", "projects", "scheduling")
     print(f"== CPU per request, {n} sequential requests each (server processes only)")
@@ -209,8 +276,10 @@ def measure(urls: dict, procs: dict[str, ServiceProcess], student: str, n: int) 
             wall = (time.perf_counter() - started) / n * 1000
             cpu = {k: (process_cpu_s(procs[k].pid) - before[k]) / n * 1000 for k in before}
             spent[name] = cpu[edge]
-            print(f"  {name:<24} wall {wall:7.2f} ms   edge cpu {cpu[edge]:6.2f} ms   services cpu "
-                  f"{sum(cpu[k] for k in backends):6.2f} ms")
+            print(
+                f"  {name:<24} wall {wall:7.2f} ms   edge cpu {cpu[edge]:6.2f} ms   services cpu "
+                f"{sum(cpu[k] for k in backends):6.2f} ms"
+            )
     for op in ("me", "150 groups"):
         print(f"  {op}: gateway / passthrough CPU = {spent[f'{op}: gateway'] / spent[f'{op}: passthrough']:.2f}x")
 

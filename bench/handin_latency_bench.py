@@ -65,17 +65,43 @@ def start_stack(workdir: Path, broker: TansuBroker, s3: MotoS3Server, pg: Postgr
     procs = []
     for name in ("submissions", "review"):
         p = f"PEERLAB_{name.upper()}_"
-        env = {f"{p}DATABASE_URL": urls[name], f"{p}KAFKA_BOOTSTRAP": broker.bootstrap, f"{p}ENVIRONMENT": "test",
-               f"{p}RELAY_IN_PROCESS": "false", f"{p}STORAGE_BACKEND": "s3", f"{p}STORAGE_S3_ENDPOINT": s3.endpoint,
-               f"{p}STORAGE_BUCKET": f"bench-{name}", f"{p}DATA_DIR": str(workdir / name), f"{p}LOG_LEVEL": "WARNING",
-               f"{p}RELAY_LISTEN": "true" if listen else "false"}
-        subprocess.run([sys.executable, "-m", f"peerlab.{name}.migrate", "upgrade"], env={**os.environ, **env},
-                       check=True, capture_output=True, timeout=180)
+        env = {
+            f"{p}DATABASE_URL": urls[name],
+            f"{p}KAFKA_BOOTSTRAP": broker.bootstrap,
+            f"{p}ENVIRONMENT": "test",
+            f"{p}RELAY_IN_PROCESS": "false",
+            f"{p}STORAGE_BACKEND": "s3",
+            f"{p}STORAGE_S3_ENDPOINT": s3.endpoint,
+            f"{p}STORAGE_BUCKET": f"bench-{name}",
+            f"{p}DATA_DIR": str(workdir / name),
+            f"{p}LOG_LEVEL": "WARNING",
+            f"{p}RELAY_LISTEN": "true" if listen else "false",
+        }
+        subprocess.run(
+            [sys.executable, "-m", f"peerlab.{name}.migrate", "upgrade"],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         if name == "submissions":
-            procs.append(ServiceProcess.uvicorn("peerlab.submissions.main:app", port=port, env=env,
-                                                log_path=workdir / "submissions-api.log", name="submissions-api").start())
-        procs.append(ServiceProcess([sys.executable, "-m", f"peerlab.{name}.worker"], env=env,
-                                    log_path=workdir / f"{name}-worker.log", name=f"{name}-worker").start())
+            procs.append(
+                ServiceProcess.uvicorn(
+                    "peerlab.submissions.main:app",
+                    port=port,
+                    env=env,
+                    log_path=workdir / "submissions-api.log",
+                    name="submissions-api",
+                ).start()
+            )
+        procs.append(
+            ServiceProcess(
+                [sys.executable, "-m", f"peerlab.{name}.worker"],
+                env=env,
+                log_path=workdir / f"{name}-worker.log",
+                name=f"{name}-worker",
+            ).start()
+        )
     return f"http://127.0.0.1:{port}", urls, procs
 
 
@@ -83,9 +109,18 @@ def run(base_url: str, rate: float, seconds: float) -> tuple[dict[str, float], d
     """Open loop: request i is sent at t0 + i/rate whatever the previous ones are doing."""
     teacher = {"Authorization": "Bearer " + mint_dev_token(sub="t1", roles=["teacher"], secret=DEV_JWT_SECRET)}
     now = datetime.now(UTC)
-    httpx.put(f"{base_url}/v1/assignments/bench-lab-1", headers=teacher, timeout=30, json={
-        "kind": "lab", "lab_number": 1, "title": "Bench lab", "opens_at": (now - timedelta(days=1)).isoformat(),
-        "deadline": (now + timedelta(hours=3)).isoformat()}).raise_for_status()
+    httpx.put(
+        f"{base_url}/v1/assignments/bench-lab-1",
+        headers=teacher,
+        timeout=30,
+        json={
+            "kind": "lab",
+            "lab_number": 1,
+            "title": "Bench lab",
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "deadline": (now + timedelta(hours=3)).isoformat(),
+        },
+    ).raise_for_status()
     total = int(rate * seconds)
     bodies = [notebook(i) for i in range(total)]
     sent_at: dict[str, float] = {}
@@ -97,9 +132,12 @@ def run(base_url: str, rate: float, seconds: float) -> tuple[dict[str, float], d
         student = f"s{230000 + i % 400}"
         token = mint_dev_token(sub=student, roles=["student"], secret=DEV_JWT_SECRET)
         started_wall, started = time.time(), time.perf_counter()
-        response = client.post("/v1/assignments/bench-lab-1/submissions", params={"file_name": "lab1-EXE.ipynb"},
-                               content=bodies[i], headers={"Authorization": f"Bearer {token}",
-                                                           "content-type": "application/octet-stream"})
+        response = client.post(
+            "/v1/assignments/bench-lab-1/submissions",
+            params={"file_name": "lab1-EXE.ipynb"},
+            content=bodies[i],
+            headers={"Authorization": f"Bearer {token}", "content-type": "application/octet-stream"},
+        )
         elapsed = time.perf_counter() - started
         if response.status_code != 201:
             print(f"hand-in {i}: {response.status_code} {response.text[:200]}")
@@ -125,8 +163,9 @@ def consumed_latencies(urls: dict[str, str], sent_at: dict[str, float], timeout_
     sub = create_engine(_normalise_url(urls["submissions"]))
     rev = create_engine(_normalise_url(urls["review"]))
     with sub.connect() as c:
-        events = c.execute(text("SELECT event_id, payload, created_at FROM outbox_event "
-                                "WHERE event_type = 'submission.received.v1'")).all()
+        events = c.execute(
+            text("SELECT event_id, payload, created_at FROM outbox_event WHERE event_type = 'submission.received.v1'")
+        ).all()
     import json
 
     by_event, accepted_at = {}, {}
@@ -137,7 +176,9 @@ def consumed_latencies(urls: dict[str, str], sent_at: dict[str, float], timeout_
     deadline = time.monotonic() + timeout_s
     while True:
         with rev.connect() as c:
-            rows = c.execute(text("SELECT event_id, processed_at FROM inbox_entry WHERE event_type = 'submission.received.v1'")).all()
+            rows = c.execute(
+                text("SELECT event_id, processed_at FROM inbox_entry WHERE event_type = 'submission.received.v1'")
+            ).all()
         if len(rows) >= len(by_event) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -159,8 +200,9 @@ def measure(workdir: Path, pg: PostgresServer | None, args: argparse.Namespace, 
         base_url, urls, procs = start_stack(workdir, broker, s3, pg, listen=listen)
         try:
             time.sleep(3)  # consumer group formation
-            meter = CpuMeter({**{p.name: p.pid for p in procs}, "broker": broker.pid, "s3": s3.pid,
-                              "client": None}).start()
+            meter = CpuMeter(
+                {**{p.name: p.pid for p in procs}, "broker": broker.pid, "s3": s3.pid, "client": None}
+            ).start()
             sent_at, accept_s = run(base_url, args.rate, args.seconds)
             latencies, event_path = consumed_latencies(urls, sent_at)
             meter.stop()
@@ -170,18 +212,28 @@ def measure(workdir: Path, pg: PostgresServer | None, args: argparse.Namespace, 
     n = int(args.rate * args.seconds)
     accepts = list(accept_s.values())
     print(f"== relay woken by {'LISTEN/NOTIFY (poll fallback 1 s)' if listen else 'its 50 ms poll'}")
-    print(f"database: {'postgresql' if pg else 'sqlite'}; rate {args.rate}/s for {args.seconds:.0f} s; "
-          f"sent {n}, accepted {len(accepts)}, consumed {len(latencies)}")
+    print(
+        f"database: {'postgresql' if pg else 'sqlite'}; rate {args.rate}/s for {args.seconds:.0f} s; "
+        f"sent {n}, accepted {len(accepts)}, consumed {len(latencies)}"
+    )
     if not latencies:
         print("nothing consumed")
         return
-    print(f"hand-in request (baseline): p50 {pct(accepts, .5) * 1000:7.1f} ms   p99 {pct(accepts, .99) * 1000:7.1f} ms")
-    print(f"hand-in -> consumed       : p50 {pct(latencies, .5) * 1000:7.1f} ms   p99 {pct(latencies, .99) * 1000:7.1f} ms"
-          f"   (goal p99 <= 300 ms at 20/s, <= 500 ms at 40/s)")
-    print(f"accepted -> consumed      : p50 {pct(event_path, .5) * 1000:7.1f} ms   p99 {pct(event_path, .99) * 1000:7.1f} ms"
-          "   (outbox commit -> review's inbox commit: the event path alone)")
-    print(f"ratio consumed/request    : p50 {pct(latencies, .5) / pct(accepts, .5):.2f}x   "
-          f"p99 {pct(latencies, .99) / pct(accepts, .99):.2f}x; mean {statistics.mean(latencies) * 1000:.1f} ms")
+    print(
+        f"hand-in request (baseline): p50 {pct(accepts, 0.5) * 1000:7.1f} ms   p99 {pct(accepts, 0.99) * 1000:7.1f} ms"
+    )
+    print(
+        f"hand-in -> consumed       : p50 {pct(latencies, 0.5) * 1000:7.1f} ms   p99 {pct(latencies, 0.99) * 1000:7.1f} ms"
+        f"   (goal p99 <= 300 ms at 20/s, <= 500 ms at 40/s)"
+    )
+    print(
+        f"accepted -> consumed      : p50 {pct(event_path, 0.5) * 1000:7.1f} ms   p99 {pct(event_path, 0.99) * 1000:7.1f} ms"
+        "   (outbox commit -> review's inbox commit: the event path alone)"
+    )
+    print(
+        f"ratio consumed/request    : p50 {pct(latencies, 0.5) / pct(accepts, 0.5):.2f}x   "
+        f"p99 {pct(latencies, 0.99) / pct(accepts, 0.99):.2f}x; mean {statistics.mean(latencies) * 1000:.1f} ms"
+    )
     per = {k: v / max(1, len(accepts)) * 1000 for k, v in meter.spent.items()}
     print("CPU per hand-in (ms)      : " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
 

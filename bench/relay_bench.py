@@ -101,8 +101,13 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="peerlab-bench-relay-"))
     url, pg = database_url(args.db, workdir)
     with TansuBroker(workdir=workdir / "tansu") as broker:
-        settings = ServiceSettings(service_name="bench", environment="test", database_url=url,
-                                   kafka_bootstrap=broker.bootstrap, relay_in_process=False)
+        settings = ServiceSettings(
+            service_name="bench",
+            environment="test",
+            database_url=url,
+            kafka_bootstrap=broker.bootstrap,
+            relay_in_process=False,
+        )
         engine = make_engine(settings)
         SQLModel.metadata.create_all(engine, tables=[OutboxEvent.__table__, InboxEntry.__table__])
         ensure_topics(broker.bootstrap, [topics.SUBMISSIONS])

@@ -120,10 +120,12 @@ class CpuMeter:
 
     def sample(self) -> dict[str, float]:
         usage = os.times()
-        return {"client": usage.user + usage.system,
-                "service API": cpu_seconds([self.service_pid]),
-                "validation workers": cpu_seconds(descendants(self.service_pid)),
-                "moto": cpu_seconds([self.moto_pid])}
+        return {
+            "client": usage.user + usage.system,
+            "service API": cpu_seconds([self.service_pid]),
+            "validation workers": cpu_seconds(descendants(self.service_pid)),
+            "moto": cpu_seconds([self.moto_pid]),
+        }
 
     @staticmethod
     def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -143,8 +145,7 @@ def run_raw(s3: MotoS3Server, bucket: str, notebooks: list[bytes], clients: int)
     def put(i: int) -> None:
         started = time.perf_counter()
         data = notebooks[i]
-        client.put_object(bucket, f"raw/{i:05d}", io.BytesIO(data), len(data),
-                          content_type="application/octet-stream")
+        client.put_object(bucket, f"raw/{i:05d}", io.BytesIO(data), len(data), content_type="application/octet-stream")
         latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -162,12 +163,19 @@ def run_service(url: str, notebooks: list[bytes], clients: int) -> tuple[float, 
         if not hasattr(local, "client"):
             local.client = httpx.Client(base_url=url, timeout=120)
         token = mint_dev_token(sub=f"s{i:05d}", roles=["student"], secret=JWT_SECRET)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
-                   "Idempotency-Key": f"surge-{i}"}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/octet-stream",
+            "Idempotency-Key": f"surge-{i}",
+        }
         started = time.perf_counter()
         for _attempt in range(5):  # a well-behaved client retries 503 after Retry-After
-            r = local.client.post("/v1/assignments/lab-1/submissions", params={"file_name": f"s{i:05d}-EXE.ipynb"},
-                                  content=notebooks[i], headers=headers)
+            r = local.client.post(
+                "/v1/assignments/lab-1/submissions",
+                params={"file_name": f"s{i:05d}-EXE.ipynb"},
+                content=notebooks[i],
+                headers=headers,
+            )
             if r.status_code != 503:
                 break
             time.sleep(float(r.headers.get("retry-after", "1")))
@@ -180,16 +188,26 @@ def run_service(url: str, notebooks: list[bytes], clients: int) -> tuple[float, 
     return time.perf_counter() - started, latencies, responses
 
 
-def verify(db_url: str, s3: MotoS3Server, bucket: str, notebooks: list[bytes],
-           responses: dict[int, httpx.Response]) -> dict[str, int]:
+def verify(
+    db_url: str, s3: MotoS3Server, bucket: str, notebooks: list[bytes], responses: dict[int, httpx.Response]
+) -> dict[str, int]:
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        versions = conn.execute(text(
-            "select owner_id, count(*), min(sha256), min(object_key), min(size) from submissions_version "
-            "group by owner_id")).all()
-        events = conn.execute(text(
-            "select convert_from(payload, 'UTF8') from outbox_event where event_type = 'submission.received.v1'"
-        )).scalars().all()
+        versions = conn.execute(
+            text(
+                "select owner_id, count(*), min(sha256), min(object_key), min(size) from submissions_version "
+                "group by owner_id"
+            )
+        ).all()
+        events = (
+            conn.execute(
+                text(
+                    "select convert_from(payload, 'UTF8') from outbox_event where event_type = 'submission.received.v1'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     by_owner = {row[0]: row for row in versions}
     event_owners: dict[str, int] = {}
@@ -212,10 +230,15 @@ def verify(db_url: str, s3: MotoS3Server, bucket: str, notebooks: list[bytes],
     referenced = {row[3] for row in versions}
     orphans = len(set(objects) - referenced)
     warm_key = by_owner["warm-up"][3] if "warm-up" in by_owner else None
-    return {"lost": lost, "doubled": doubled, "wrong_bytes": bad, "orphan_objects": orphans,
-            "rows": sum(r[1] for r in versions if r[0] != "warm-up"),
-            "events": sum(n for owner, n in event_owners.items() if owner != "warm-up"),
-            "objects": len([k for k in objects if k != warm_key])}
+    return {
+        "lost": lost,
+        "doubled": doubled,
+        "wrong_bytes": bad,
+        "orphan_objects": orphans,
+        "rows": sum(r[1] for r in versions if r[0] != "warm-up"),
+        "events": sum(n for owner, n in event_owners.items() if owner != "warm-up"),
+        "objects": len([k for k in objects if k != warm_key]),
+    }
 
 
 # --- main -------------------------------------------------------------------------------------------
@@ -231,8 +254,11 @@ def main() -> int:
     print(f"generating {args.count} notebooks ({args.min_mb}-{args.max_mb} MB, log-uniform)...", flush=True)
     notebooks = make_notebooks(args.count, args.min_mb, args.max_mb, args.seed)
     total = sum(map(len, notebooks))
-    print(f"  {total / MB:.0f} MB in all, median {statistics.median(map(len, notebooks)) / MB:.2f} MB, "
-          f"max {max(map(len, notebooks)) / MB:.2f} MB", flush=True)
+    print(
+        f"  {total / MB:.0f} MB in all, median {statistics.median(map(len, notebooks)) / MB:.2f} MB, "
+        f"max {max(map(len, notebooks)) / MB:.2f} MB",
+        flush=True,
+    )
 
     workdir = Path(tempfile.mkdtemp(prefix="peerlab-surge-"))
     pg = PostgresServer.discover().start()
@@ -242,32 +268,56 @@ def main() -> int:
     service: ServiceProcess | None = None
     try:
         env = {
-            "PEERLAB_SUBMISSIONS_DATABASE_URL": db_url, "PEERLAB_SUBMISSIONS_ENVIRONMENT": "test",
-            "PEERLAB_SUBMISSIONS_RELAY_IN_PROCESS": "false", "PEERLAB_SUBMISSIONS_STORAGE_BACKEND": "s3",
+            "PEERLAB_SUBMISSIONS_DATABASE_URL": db_url,
+            "PEERLAB_SUBMISSIONS_ENVIRONMENT": "test",
+            "PEERLAB_SUBMISSIONS_RELAY_IN_PROCESS": "false",
+            "PEERLAB_SUBMISSIONS_STORAGE_BACKEND": "s3",
             "PEERLAB_SUBMISSIONS_STORAGE_S3_ENDPOINT": s3.endpoint,
             "PEERLAB_SUBMISSIONS_STORAGE_S3_ACCESS_KEY": s3.access_key,
             "PEERLAB_SUBMISSIONS_STORAGE_S3_SECRET_KEY": s3.secret_key,
-            "PEERLAB_SUBMISSIONS_JWT_SECRET": JWT_SECRET, "PEERLAB_SUBMISSIONS_DATA_DIR": str(workdir / "data"),
-            "PEERLAB_SUBMISSIONS_LOG_LEVEL": "WARNING", "PEERLAB_SUBMISSIONS_VALIDATION_WORKERS": os.environ.get("SURGE_VALIDATION_WORKERS", "2"), "PEERLAB_SUBMISSIONS_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+            "PEERLAB_SUBMISSIONS_JWT_SECRET": JWT_SECRET,
+            "PEERLAB_SUBMISSIONS_DATA_DIR": str(workdir / "data"),
+            "PEERLAB_SUBMISSIONS_LOG_LEVEL": "WARNING",
+            "PEERLAB_SUBMISSIONS_VALIDATION_WORKERS": os.environ.get("SURGE_VALIDATION_WORKERS", "2"),
+            "PEERLAB_SUBMISSIONS_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
         }
         from alembic import command
 
         from peerlab.submissions.settings import SubmissionsSettings
 
-        command.upgrade(alembic_config(package="peerlab.submissions",
-                                       settings=SubmissionsSettings(database_url=db_url)), "head")
-        service = ServiceProcess.uvicorn("peerlab.submissions.main:app", port=free_port(),
-                                         log_path=workdir / "service.log", env=env, name="submissions",
-                                         ready_timeout=120).start()
+        command.upgrade(
+            alembic_config(package="peerlab.submissions", settings=SubmissionsSettings(database_url=db_url)), "head"
+        )
+        service = ServiceProcess.uvicorn(
+            "peerlab.submissions.main:app",
+            port=free_port(),
+            log_path=workdir / "service.log",
+            env=env,
+            name="submissions",
+            ready_timeout=120,
+        ).start()
         teacher = mint_dev_token(sub="teacher", roles=["teacher"], secret=JWT_SECRET)
         now = datetime.now(UTC)
-        r = httpx.post(f"{service.url}/v1/assignments", headers={"Authorization": f"Bearer {teacher}"}, json={
-            "id": "lab-1", "kind": "lab", "title": "Lab 1", "opens_at": (now - timedelta(hours=1)).isoformat(),
-            "deadline": (now + timedelta(hours=1)).isoformat()})
+        r = httpx.post(
+            f"{service.url}/v1/assignments",
+            headers={"Authorization": f"Bearer {teacher}"},
+            json={
+                "id": "lab-1",
+                "kind": "lab",
+                "title": "Lab 1",
+                "opens_at": (now - timedelta(hours=1)).isoformat(),
+                "deadline": (now + timedelta(hours=1)).isoformat(),
+            },
+        )
         r.raise_for_status()
         warm = mint_dev_token(sub="warm-up", roles=["student"], secret=JWT_SECRET)  # not counted below
-        httpx.post(f"{service.url}/v1/assignments/lab-1/submissions", params={"file_name": "w-EXE.ipynb"},
-                   content=notebooks[0], headers={"Authorization": f"Bearer {warm}"}, timeout=60).raise_for_status()
+        httpx.post(
+            f"{service.url}/v1/assignments/lab-1/submissions",
+            params={"file_name": "w-EXE.ipynb"},
+            content=notebooks[0],
+            headers={"Authorization": f"Bearer {warm}"},
+            timeout=60,
+        ).raise_for_status()
         s3.ensure_bucket("bench-raw")
 
         meter = CpuMeter(service.pid, s3._proc.pid)
@@ -303,22 +353,33 @@ def main() -> int:
     print("| run | total s | MB/s | p50 s | p99 s | max s |")
     print("|---|---|---|---|---|---|")
     for name, secs, lat in (("raw put_object", raw_s, raw_lat), ("service hand-in", svc_s, svc_lat)):
-        print(f"| {name} | {secs:.1f} | {total / MB / secs:.0f} | {percentile(lat, .5):.2f} | "
-              f"{percentile(lat, .99):.2f} | {max(lat):.2f} |")
+        print(
+            f"| {name} | {secs:.1f} | {total / MB / secs:.0f} | {percentile(lat, 0.5):.2f} | "
+            f"{percentile(lat, 0.99):.2f} | {max(lat):.2f} |"
+        )
     print(f"total time ratio service/raw: {ratio:.2f}x (goal <= 1.5x)")
     print(f"responses: {statuses}")
     print()
     print("| CPU ms per file | client | service API | validation workers | S3 server (moto) | total |")
     print("|---|---|---|---|---|---|")
-    per = {name: {k: v * 1000 / args.count for k, v in cpu.items()} for name, cpu in (("raw", raw_cpu), ("service", svc_cpu))}
+    per = {
+        name: {k: v * 1000 / args.count for k, v in cpu.items()}
+        for name, cpu in (("raw", raw_cpu), ("service", svc_cpu))
+    }
     for name in ("raw", "service"):
         row = per[name]
-        print(f"| {name} | {row['client']:.1f} | {row['service API']:.1f} | {row['validation workers']:.1f} | "
-              f"{row['moto']:.1f} | {sum(row.values()):.1f} |")
+        print(
+            f"| {name} | {row['client']:.1f} | {row['service API']:.1f} | {row['validation workers']:.1f} | "
+            f"{row['moto']:.1f} | {sum(row.values()):.1f} |"
+        )
     own = per["service"]["service API"] + per["service"]["validation workers"]
-    print(f"CPU ratio hand-in / raw put (all processes): {sum(per['service'].values()) / sum(per['raw'].values()):.2f}x")
-    print(f"service's own CPU (API + validation) / S3 server CPU of the raw put: {own / per['raw']['moto']:.2f}x "
-          f"(goal <= 1x)")
+    print(
+        f"CPU ratio hand-in / raw put (all processes): {sum(per['service'].values()) / sum(per['raw'].values()):.2f}x"
+    )
+    print(
+        f"service's own CPU (API + validation) / S3 server CPU of the raw put: {own / per['raw']['moto']:.2f}x "
+        f"(goal <= 1x)"
+    )
     print(f"S3 server CPU, hand-in / raw put: {per['service']['moto'] / per['raw']['moto']:.2f}x")
     print("service mean seconds per step: " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items()))
     print(f"checks: {checks}  (goal: lost 0, doubled 0)")

@@ -65,19 +65,35 @@ def pathological_notebook(megabytes: float) -> bytes:
             deep = nested(50) if c % 100 == 2 else nested(3)
             outputs: list[dict[str, Any]] = [
                 {"output_type": "stream", "name": "stdout", "text": [f"{k}\n" for k in range(lines)]},
-                {"output_type": "display_data", "metadata": {"isolated": True}, "data": {
-                    "text/plain": ["<object>"], "text/html": "<b>x</b>", "application/json": deep}},
-                {"output_type": "execute_result", "execution_count": c, "metadata": {},
-                 "data": {"text/plain": str(c)}},
+                {
+                    "output_type": "display_data",
+                    "metadata": {"isolated": True},
+                    "data": {"text/plain": ["<object>"], "text/html": "<b>x</b>", "application/json": deep},
+                },
+                {"output_type": "execute_result", "execution_count": c, "metadata": {}, "data": {"text/plain": str(c)}},
                 {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["frame"] * 3},
             ] * 2
             if c % 400 == 2:
-                outputs.append({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": image, "text/plain": "<Figure>"}})
-            cells.append({**base, "cell_type": "code", "execution_count": c, "outputs": outputs,
-                          "metadata": {"execution": {"iopub.status.busy": "2021-09-06T10:00:00Z"}}})
+                outputs.append(
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"image/png": image, "text/plain": "<Figure>"},
+                    }
+                )
+            cells.append(
+                {
+                    **base,
+                    "cell_type": "code",
+                    "execution_count": c,
+                    "outputs": outputs,
+                    "metadata": {"execution": {"iopub.status.busy": "2021-09-06T10:00:00Z"}},
+                }
+            )
         nb = {
-            "nbformat": 4, "nbformat_minor": 5, "cells": cells,
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "cells": cells,
             "metadata": {
                 "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                 "language_info": {"name": "python"},
@@ -166,26 +182,48 @@ def main() -> None:
     default_invalid = best_cpu(nbformat_validate(invalid, None), 1)
 
     print("\nCPU seconds (time.process_time, best of runs)")
-    print(f"  valid    ours {ours_valid:7.3f}   nbformat+jsonschema (baseline) {baseline_valid:7.3f}"
-          f"   ratio {baseline_valid / ours_valid:6.1f}x")
-    print(f"  valid    ours {ours_valid:7.3f}   nbformat.validate default      {default_valid:7.3f}"
-          f"   ratio {default_valid / ours_valid:6.1f}x")
-    print(f"  invalid  ours {ours_invalid:7.3f}   nbformat.validate default      {default_invalid:7.3f}"
-          f"   ratio {default_invalid / ours_invalid:6.1f}x")
+    print(
+        f"  valid    ours {ours_valid:7.3f}   nbformat+jsonschema (baseline) {baseline_valid:7.3f}"
+        f"   ratio {baseline_valid / ours_valid:6.1f}x"
+    )
+    print(
+        f"  valid    ours {ours_valid:7.3f}   nbformat.validate default      {default_valid:7.3f}"
+        f"   ratio {default_valid / ours_valid:6.1f}x"
+    )
+    print(
+        f"  invalid  ours {ours_invalid:7.3f}   nbformat.validate default      {default_invalid:7.3f}"
+        f"   ratio {default_invalid / ours_invalid:6.1f}x"
+    )
     verdict = "met" if max(ours_valid, ours_invalid) <= GOAL_S else "MISSED"
     print(f"  goal <= {GOAL_S:.1f} s for ours: {verdict}")
 
     deep = b"[" * 100_000 + b"]" * 100_000
-    big_output = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{
-        "id": "a", "cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-        "outputs": [{"output_type": "display_data", "metadata": {},
-                     "data": {"image/png": "A" * (50 * 1024 * 1024)}}],
-    }]}).encode()
+    big_output = json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {
+                    "id": "a",
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": "",
+                    "execution_count": 1,
+                    "outputs": [
+                        {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * (50 * 1024 * 1024)}}
+                    ],
+                }
+            ],
+        }
+    ).encode()
     roomy = NotebookLimits(max_bytes=64 * 1024 * 1024)
     deep_s = best_cpu(ours(deep), args.repeat)
     big_s = best_cpu(lambda: validate_notebook_or_code(big_output, roomy), args.repeat)
-    print(f"\nrefusals: 100k-deep array {deep_s * 1000:.1f} ms ({validate_notebook_or_code(deep)}), "
-          f"50 MB output {big_s * 1000:.1f} ms ({validate_notebook_or_code(big_output, roomy)})")
+    print(
+        f"\nrefusals: 100k-deep array {deep_s * 1000:.1f} ms ({validate_notebook_or_code(deep)}), "
+        f"50 MB output {big_s * 1000:.1f} ms ({validate_notebook_or_code(big_output, roomy)})"
+    )
 
     wall = asyncio.run(off_loop_wall(data, args.repeat))
     print(f"off the loop (worker process, incl. transfer): {wall:.3f} s wall")

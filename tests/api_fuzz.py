@@ -84,8 +84,15 @@ def _migrate(package: str, settings: Any) -> None:
 
 
 def _common(url: str) -> dict[str, Any]:
-    return dict(database_url=url, kafka_bootstrap=NO_BROKER, relay_in_process=False, environment="test",
-                log_json=False, log_level="WARNING", course_id=COURSE)
+    return dict(
+        database_url=url,
+        kafka_bootstrap=NO_BROKER,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        course_id=COURSE,
+    )
 
 
 def build_app(service: str, infra: Infra) -> tuple[Any, Any]:
@@ -96,10 +103,15 @@ def build_app(service: str, infra: Infra) -> tuple[Any, Any]:
         from peerlab.submissions.settings import SubmissionsSettings
 
         settings = SubmissionsSettings(
-            **_common(url), storage_backend="s3", storage_s3_endpoint=infra.s3_endpoint,
-            storage_s3_access_key=infra.s3_access_key, storage_s3_secret_key=infra.s3_secret_key,
-            storage_bucket=f"fuzz-{uuid.uuid4().hex[:12]}", data_dir=str(infra.workdir / "submissions"),
-            close_grace_s=0)
+            **_common(url),
+            storage_backend="s3",
+            storage_s3_endpoint=infra.s3_endpoint,
+            storage_s3_access_key=infra.s3_access_key,
+            storage_s3_secret_key=infra.s3_secret_key,
+            storage_bucket=f"fuzz-{uuid.uuid4().hex[:12]}",
+            data_dir=str(infra.workdir / "submissions"),
+            close_grace_s=0,
+        )
     elif service == "review":
         from peerlab.review.main import create_app
         from peerlab.review.settings import ReviewSettings
@@ -121,8 +133,12 @@ def build_app(service: str, infra: Infra) -> tuple[Any, Any]:
         from peerlab.gateway.settings import GatewaySettings
 
         # No webhook_allow_private: a fuzzed URL must never make the app reach for a private host.
-        settings = GatewaySettings(**_common(url), subscriptions_enabled=False,
-                                   submissions_url="http://127.0.0.1:9", review_url="http://127.0.0.1:9")
+        settings = GatewaySettings(
+            **_common(url),
+            subscriptions_enabled=False,
+            submissions_url="http://127.0.0.1:9",
+            review_url="http://127.0.0.1:9",
+        )
     else:
         raise ValueError(f"unknown service {service!r}")
     _migrate(f"peerlab.{service}", settings)
@@ -131,6 +147,7 @@ def build_app(service: str, infra: Infra) -> tuple[Any, Any]:
 
 def identities(settings: Any) -> dict[str, dict[str, str]]:
     """The callers: a student and a teacher, with dev tokens as ``peerlab token`` mints them."""
+
     def bearer(sub: str, *roles: str) -> dict[str, str]:
         return {"Authorization": "Bearer " + mint_dev_token(sub=sub, roles=list(roles), secret=settings.jwt_secret)}
 
@@ -166,14 +183,22 @@ def _feed(app: Any, settings: Any, service: str, source: str, events: list[tuple
 
 def _ok(response: Any) -> Any:
     if response.status_code >= 300:
-        raise RuntimeError(f"seeding failed: {response.request.method} {response.request.url} -> "
-                           f"{response.status_code} {response.text[:500]}")
+        raise RuntimeError(
+            f"seeding failed: {response.request.method} {response.request.url} -> "
+            f"{response.status_code} {response.text[:500]}"
+        )
     return response.json()
 
 
 def _notebook() -> bytes:
-    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "id": "c0", "source": "print(1)",
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}]}
+    cell = {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": {},
+        "id": "c0",
+        "source": "print(1)",
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+    }
     return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
@@ -184,37 +209,97 @@ def seed(service: str, app: Any, settings: Any, client: Any, who: dict[str, dict
     from peerlab.contracts.events.review import EligibilityChangedV1
     from peerlab.contracts.events.roster import PersonEnrolledV1
     from peerlab.contracts.events.submissions import (
-        AssignmentClosedV1, AssignmentUpsertedV1, FinalSubmission, SubmissionReceivedV1,
+        AssignmentClosedV1,
+        AssignmentUpsertedV1,
+        FinalSubmission,
+        SubmissionReceivedV1,
     )
 
     teacher, student, now = who["teacher"], who["student"], datetime.now(UTC)
     people = (STUDENT, *PEERS)
     known: dict[str, Any] = {"course_id": COURSE, "student_id": STUDENT, "person_id": STUDENT}
     if service == "submissions":
-        body = {"id": "lab-1", "kind": "lab", "lab_number": 1, "title": "Lab 1",
-                "opens_at": _iso(now - timedelta(days=1)), "deadline": _iso(now + timedelta(days=7))}
+        body = {
+            "id": "lab-1",
+            "kind": "lab",
+            "lab_number": 1,
+            "title": "Lab 1",
+            "opens_at": _iso(now - timedelta(days=1)),
+            "deadline": _iso(now + timedelta(days=7)),
+        }
         known["assignment_id"] = _ok(client.post("/v1/assignments", json=body, headers=teacher))["id"]
-        handed_in = _ok(client.post("/v1/assignments/lab-1/submissions", params={"file_name": "week1-EXE.ipynb"},
-                                    data=_notebook(),
-                                    headers={**student, "Content-Type": "application/octet-stream"}))
+        handed_in = _ok(
+            client.post(
+                "/v1/assignments/lab-1/submissions",
+                params={"file_name": "week1-EXE.ipynb"},
+                data=_notebook(),
+                headers={**student, "Content-Type": "application/octet-stream"},
+            )
+        )
         known.update(submission_id=handed_in["submission"]["id"], version=1)
-        known["upload_id"] = _ok(client.post("/v1/assignments/lab-1/uploads", headers=student, json={
-            "file_name": "week1-EXE.ipynb", "size": 10, "sha256": "ab" * 32}))["upload_id"]
+        known["upload_id"] = _ok(
+            client.post(
+                "/v1/assignments/lab-1/uploads",
+                headers=student,
+                json={"file_name": "week1-EXE.ipynb", "size": 10, "sha256": "ab" * 32},
+            )
+        )["upload_id"]
     elif service == "review":
         deadline = now - timedelta(hours=1)
-        events: list[tuple[Any, str]] = [(AssignmentUpsertedV1(
-            assignment_id="a-lab-1", kind="lab", lab_number=1, title="Lab 1", owner_type="student",
-            opens_at=deadline - timedelta(days=7), deadline=deadline), "a-lab-1")]
-        events += [(PersonEnrolledV1(person_id=p, roles=["student"], programme="msc", enrolled_at=now), p)
-                   for p in people]
-        events += [(SubmissionReceivedV1(
-            submission_id=f"s-1-{p}", assignment_id="a-lab-1", assignment_kind="lab", lab_number=1,
-            owner_type="student", owner_id=p, submitted_by=p, version=1, file_name="week1-EXE.ipynb", size=1000,
-            sha256="ab" * 32, received_at=deadline - timedelta(hours=1), on_time=True), f"s-1-{p}") for p in people]
-        events.append((AssignmentClosedV1(
-            assignment_id="a-lab-1", kind="lab", lab_number=1, deadline=deadline, closed_at=deadline,
-            final_submissions=[FinalSubmission(owner_id=p, submission_id=f"s-1-{p}", version=1, sha256="ab" * 32)
-                               for p in people]), "a-lab-1"))
+        events: list[tuple[Any, str]] = [
+            (
+                AssignmentUpsertedV1(
+                    assignment_id="a-lab-1",
+                    kind="lab",
+                    lab_number=1,
+                    title="Lab 1",
+                    owner_type="student",
+                    opens_at=deadline - timedelta(days=7),
+                    deadline=deadline,
+                ),
+                "a-lab-1",
+            )
+        ]
+        events += [
+            (PersonEnrolledV1(person_id=p, roles=["student"], programme="msc", enrolled_at=now), p) for p in people
+        ]
+        events += [
+            (
+                SubmissionReceivedV1(
+                    submission_id=f"s-1-{p}",
+                    assignment_id="a-lab-1",
+                    assignment_kind="lab",
+                    lab_number=1,
+                    owner_type="student",
+                    owner_id=p,
+                    submitted_by=p,
+                    version=1,
+                    file_name="week1-EXE.ipynb",
+                    size=1000,
+                    sha256="ab" * 32,
+                    received_at=deadline - timedelta(hours=1),
+                    on_time=True,
+                ),
+                f"s-1-{p}",
+            )
+            for p in people
+        ]
+        events.append(
+            (
+                AssignmentClosedV1(
+                    assignment_id="a-lab-1",
+                    kind="lab",
+                    lab_number=1,
+                    deadline=deadline,
+                    closed_at=deadline,
+                    final_submissions=[
+                        FinalSubmission(owner_id=p, submission_id=f"s-1-{p}", version=1, sha256="ab" * 32)
+                        for p in people
+                    ],
+                ),
+                "a-lab-1",
+            )
+        )
         _feed(app, settings, "review", "submissions", events)
         known.update(lab_number=1, submission_id=f"s-1-{STUDENT}")
         known["round_id"] = _ok(client.get("/v1/rounds", headers=teacher))[0]["id"]
@@ -223,25 +308,52 @@ def seed(service: str, app: Any, settings: Any, client: Any, who: dict[str, dict
         known["year"] = 2021
         _ok(client.post("/v1/catalogues/2021/import-bundled", headers=teacher))
         known["number"] = 1
-        events = [(PersonEnrolledV1(person_id=p, roles=["student"], programme="msc", enrolled_at=now), p)
-                  for p in people]
-        events += [(EligibilityChangedV1(student_id=p, status="eligible", labs_passed=6, labs_open=0, threshold=6,
-                                         changed_at=now), p) for p in people]
+        events = [
+            (PersonEnrolledV1(person_id=p, roles=["student"], programme="msc", enrolled_at=now), p) for p in people
+        ]
+        events += [
+            (
+                EligibilityChangedV1(
+                    student_id=p, status="eligible", labs_passed=6, labs_open=0, threshold=6, changed_at=now
+                ),
+                p,
+            )
+            for p in people
+        ]
         _feed(app, settings, "projects", "gateway", events)
         known["group_id"] = _ok(client.post("/v1/groups", json={"name": "Fuzzers"}, headers=student))["group_id"]
     elif service == "scheduling":
-        term = {"title": "02456 fall 2021", "first_monday": "2021-08-30", "counted_weeks": 13, "lab_weeks": 8,
-                "time_zone": "Europe/Copenhagen", "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}],
-                "breaks": [{"starts_on": "2021-10-18", "ends_on": "2021-10-22", "label": "Fall break"}]}
+        term = {
+            "title": "02456 fall 2021",
+            "first_monday": "2021-08-30",
+            "counted_weeks": 13,
+            "lab_weeks": 8,
+            "time_zone": "Europe/Copenhagen",
+            "sessions": [{"weekday": 0, "start": "13:00", "end": "17:00"}],
+            "breaks": [{"starts_on": "2021-10-18", "ends_on": "2021-10-22", "label": "Fall break"}],
+        }
         _ok(client.put(f"/v1/courses/{COURSE}/term", json=term, headers=teacher))
-        day = {"kind": "poster", "title": "Poster session", "day": (now + timedelta(days=40)).date().isoformat(),
-               "start": "09:00", "end": "17:00", "time_zone": "Europe/Copenhagen", "location": "SkyLab",
-               "slot_minutes": 30, "slot_capacity": 2}
+        day = {
+            "kind": "poster",
+            "title": "Poster session",
+            "day": (now + timedelta(days=40)).date().isoformat(),
+            "start": "09:00",
+            "end": "17:00",
+            "time_zone": "Europe/Copenhagen",
+            "location": "SkyLab",
+            "slot_minutes": 30,
+            "slot_capacity": 2,
+        }
         _ok(client.put(f"/v1/courses/{COURSE}/exam-days/poster-1", json=day, headers=teacher))
         _ok(client.put(f"/v1/courses/{COURSE}/rooms/room-1", json={"name": "Room 1", "capacity": 40}, headers=teacher))
         known.update(exam_day_id="poster-1", room_id="room-1")
-        _feed(app, settings, "scheduling", "projects",
-              [(GroupFormedV1(group_id="g-1", member_ids=[STUDENT, PEERS[0]], formed_at=now), "g-1")])
+        _feed(
+            app,
+            settings,
+            "scheduling",
+            "projects",
+            [(GroupFormedV1(group_id="g-1", member_ids=[STUDENT, PEERS[0]], formed_at=now), "g-1")],
+        )
         known.update(week=1, group_id="g-1")
     return known
 
@@ -303,8 +415,9 @@ class Report:
     def totals(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for s in self.stats.values():
-            row = out.setdefault(s.service, {"operations": 0, "requests": 0, "5xx": 0, "nonconforming": 0,
-                                             "seconds": 0.0})
+            row = out.setdefault(
+                s.service, {"operations": 0, "requests": 0, "5xx": 0, "nonconforming": 0, "seconds": 0.0}
+            )
             row["operations"] += 1
             row["seconds"] += s.seconds
             row["requests"] += s.requests
@@ -322,29 +435,41 @@ class Report:
             lines.append(f"{'service':<12} {'operation':<62} {'req':>5} {'5xx':>4} {'nonconf':>7} {'s':>5}  statuses")
             for s in sorted(self.stats.values(), key=lambda s: (s.service, s.operation)):
                 statuses = " ".join(f"{k}:{v}" for k, v in sorted(s.statuses.items()))
-                lines.append(f"{s.service:<12} {s.operation:<62} {s.requests:>5} {s.server_errors:>4} "
-                             f"{sum(s.conformance.values()):>7} {s.seconds:>5.1f}  {statuses}")
+                lines.append(
+                    f"{s.service:<12} {s.operation:<62} {s.requests:>5} {s.server_errors:>4} "
+                    f"{sum(s.conformance.values()):>7} {s.seconds:>5.1f}  {statuses}"
+                )
             lines.append("")
         lines.append(f"{'service':<12} {'operations':>10} {'requests':>9} {'5xx':>5} {'nonconforming':>14} {'s':>6}")
         totals = self.totals()
         for service, row in totals.items():
-            lines.append(f"{service:<12} {row['operations']:>10} {row['requests']:>9} {row['5xx']:>5} "
-                         f"{row['nonconforming']:>14} {row['seconds']:>6.1f}")
-        lines.append(f"{'all':<12} {sum(r['operations'] for r in totals.values()):>10} "
-                     f"{sum(r['requests'] for r in totals.values()):>9} {self.server_errors:>5} "
-                     f"{sum(r['nonconforming'] for r in totals.values()):>14}")
+            lines.append(
+                f"{service:<12} {row['operations']:>10} {row['requests']:>9} {row['5xx']:>5} "
+                f"{row['nonconforming']:>14} {row['seconds']:>6.1f}"
+            )
+        lines.append(
+            f"{'all':<12} {sum(r['operations'] for r in totals.values()):>10} "
+            f"{sum(r['requests'] for r in totals.values()):>9} {self.server_errors:>5} "
+            f"{sum(r['nonconforming'] for r in totals.values()):>14}"
+        )
         kinds = Counter()
         for s in self.stats.values():
             kinds.update(s.conformance)
         if kinds:
             lines.append("nonconforming responses by check: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
-        lines.append(f"{self.seconds:.1f} s{' (time budget ran out: not every operation was fuzzed)' if self.out_of_time else ''}")
+        lines.append(
+            f"{self.seconds:.1f} s{' (time budget ran out: not every operation was fuzzed)' if self.out_of_time else ''}"
+        )
         for f in self.findings:
             detail = f.detail.strip().splitlines()
             if len(detail) > 40:
                 detail = ["  ..."] + detail[-40:]
-            lines += ["", f"5xx {f.status} in {f.operation} as {f.identity} ({f.count}x), first seen with:",
-                      f"  {f.request}", *detail]
+            lines += [
+                "",
+                f"5xx {f.status} in {f.operation} as {f.identity} ({f.count}x), first seen with:",
+                f"  {f.request}",
+                *detail,
+            ]
         return "\n".join(lines)
 
 
@@ -368,8 +493,9 @@ class _OutOfTime(Exception):
 
 def _curl(case: Any, headers: dict[str, str]) -> str:
     try:
-        return case.as_curl_command(headers={k: (v[:24] + "...") if k == "Authorization" else v
-                                             for k, v in headers.items()})
+        return case.as_curl_command(
+            headers={k: (v[:24] + "...") if k == "Authorization" else v for k, v in headers.items()}
+        )
     except Exception:  # noqa: BLE001 - a case that cannot be rendered is still reported
         return repr(case)
 
@@ -401,16 +527,28 @@ def _strategies(operation: Any, known: dict[str, Any]) -> list[Any]:
     variants = [v for i, v in enumerate(variants) if v not in variants[:i]]
     out = []
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        branches = [operation.as_strategy(mode, path_parameters=fixed or None) for fixed in variants
-                    if mode is GenerationMode.POSITIVE or _negatable(operation, fixed)]
+        branches = [
+            operation.as_strategy(mode, path_parameters=fixed or None)
+            for fixed in variants
+            if mode is GenerationMode.POSITIVE or _negatable(operation, fixed)
+        ]
         if branches:
             out.append(st.one_of(branches))
     return out
 
 
-def fuzz_operation(*, service: str, operation: Any, who: dict[str, dict[str, str]], known: dict[str, Any],
-                   max_examples: int, seed_value: int, report: Report, errors: _ErrorLog,
-                   deadline: float) -> None:
+def fuzz_operation(
+    *,
+    service: str,
+    operation: Any,
+    who: dict[str, dict[str, str]],
+    known: dict[str, Any],
+    max_examples: int,
+    seed_value: int,
+    report: Report,
+    errors: _ErrorLog,
+    deadline: float,
+) -> None:
     stats = report.op(service, operation.label)
 
     def one(case: Any, identity: str, headers: dict[str, str]) -> None:
@@ -423,8 +561,9 @@ def fuzz_operation(*, service: str, operation: Any, who: dict[str, dict[str, str
         except Exception:  # noqa: BLE001 - an exception that escapes the app is a 500
             stats.server_errors += 1
             stats.statuses[500] += 1
-            report.add_finding(Finding(operation.label, identity, 500, _curl(case, headers),
-                                           traceback.format_exc(limit=-12)))
+            report.add_finding(
+                Finding(operation.label, identity, 500, _curl(case, headers), traceback.format_exc(limit=-12))
+            )
             return
         stats.statuses[response.status_code] += 1
         try:
@@ -432,8 +571,7 @@ def fuzz_operation(*, service: str, operation: Any, who: dict[str, dict[str, str
         except FailureGroup:
             stats.server_errors += 1
             detail = "\n".join(errors.records) or response.text[:2000]
-            report.add_finding(Finding(operation.label, identity, response.status_code, _curl(case, headers),
-                                           detail))
+            report.add_finding(Finding(operation.label, identity, response.status_code, _curl(case, headers), detail))
             return
         for name, check in CONFORMANCE_CHECKS.items():
             try:
@@ -445,9 +583,16 @@ def fuzz_operation(*, service: str, operation: Any, who: dict[str, dict[str, str
     for identity, headers in who.items():
         for strategy in _strategies(operation, known):
 
-            @hypothesis.settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
-                                 phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-                                 print_blob=False, report_multiple_bugs=False)
+            @hypothesis.settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=False,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+                report_multiple_bugs=False,
+            )
             @hypothesis.seed(seed_value)
             @hypothesis.given(case=strategy)
             def run(case: Any) -> None:
@@ -465,8 +610,17 @@ def fuzz_operation(*, service: str, operation: Any, who: dict[str, dict[str, str
                 stats.seconds += time.monotonic() - started
 
 
-def fuzz_service(service: str, app: Any, settings: Any, *, max_examples: int, seed_value: int, report: Report,
-                 deadline: float, allow_x00: bool = True) -> None:
+def fuzz_service(
+    service: str,
+    app: Any,
+    settings: Any,
+    *,
+    max_examples: int,
+    seed_value: int,
+    report: Report,
+    deadline: float,
+    allow_x00: bool = True,
+) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.generation.update(allow_x00=allow_x00)
     who = identities(settings)
@@ -482,14 +636,29 @@ def fuzz_service(service: str, app: Any, settings: Any, *, max_examples: int, se
             if time.monotonic() > deadline:
                 report.out_of_time = True
                 return
-            fuzz_operation(service=service, operation=operation, who=who, known=known, max_examples=max_examples,
-                           seed_value=seed_value, report=report, errors=errors, deadline=deadline)
+            fuzz_operation(
+                service=service,
+                operation=operation,
+                who=who,
+                known=known,
+                max_examples=max_examples,
+                seed_value=seed_value,
+                report=report,
+                errors=errors,
+                deadline=deadline,
+            )
     finally:
         logging.getLogger().removeHandler(errors)
 
 
-def run_fuzz(apps: dict[str, tuple[Any, Any]], *, max_examples: int, seed_value: int = 2456,
-             time_budget_s: float = 600.0, allow_x00: bool = True) -> Report:
+def run_fuzz(
+    apps: dict[str, tuple[Any, Any]],
+    *,
+    max_examples: int,
+    seed_value: int = 2456,
+    time_budget_s: float = 600.0,
+    allow_x00: bool = True,
+) -> Report:
     """Fuzz each ``service -> (app, settings)``; the lifespans are stopped at the end.
 
     ``allow_x00=False`` keeps U+0000 out of generated strings (see ``tests/test_api_fuzz.py``).
@@ -499,8 +668,16 @@ def run_fuzz(apps: dict[str, tuple[Any, Any]], *, max_examples: int, seed_value:
     deadline = started + time_budget_s
     try:
         for service, (app, settings) in apps.items():
-            fuzz_service(service, app, settings, max_examples=max_examples, seed_value=seed_value, report=report,
-                         deadline=deadline, allow_x00=allow_x00)
+            fuzz_service(
+                service,
+                app,
+                settings,
+                max_examples=max_examples,
+                seed_value=seed_value,
+                report=report,
+                deadline=deadline,
+                allow_x00=allow_x00,
+            )
     finally:
         st_asgi.shutdown_lifespans()
         report.seconds = time.monotonic() - started
@@ -536,38 +713,67 @@ def local_infra(workdir: Path, db: str) -> Iterator[Infra]:
 
         if pg is not None:
             stack.callback(lambda: [pg.drop_database(name) for name in created])
-        yield Infra(database_url=database_url, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,
-                    s3_secret_key=s3.secret_key, workdir=workdir)
+        yield Infra(
+            database_url=database_url,
+            s3_endpoint=s3.endpoint,
+            s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key,
+            workdir=workdir,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--max-examples", type=int, default=50,
-                        help="examples per operation, identity and generation mode (default 50)")
-    parser.add_argument("--services", default=",".join(SERVICES), help="comma-separated subset of " + ",".join(SERVICES))
+    parser.add_argument(
+        "--max-examples", type=int, default=50, help="examples per operation, identity and generation mode (default 50)"
+    )
+    parser.add_argument(
+        "--services", default=",".join(SERVICES), help="comma-separated subset of " + ",".join(SERVICES)
+    )
     parser.add_argument("--seed", type=int, default=2456)
     parser.add_argument("--time-budget", type=float, default=1800.0, help="seconds; stops early when spent")
     parser.add_argument("--db", choices=("auto", "postgres", "sqlite"), default="auto")
     parser.add_argument("--json", type=Path, help="also write the per-operation counts here")
     parser.add_argument("--quiet", action="store_true", help="service totals only")
-    parser.add_argument("--no-x00", action="store_true",
-                        help="keep U+0000 out of generated strings (a known 500 on PostgreSQL; see the CI test)")
+    parser.add_argument(
+        "--no-x00",
+        action="store_true",
+        help="keep U+0000 out of generated strings (a known 500 on PostgreSQL; see the CI test)",
+    )
     args = parser.parse_args(argv)
     services = [s.strip() for s in args.services.split(",") if s.strip()]
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="peerlab-fuzz-") as tmp, local_infra(Path(tmp), args.db) as infra:
         apps = {service: build_app(service, infra) for service in services}
-        report = run_fuzz(apps, max_examples=args.max_examples, seed_value=args.seed,
-                          time_budget_s=args.time_budget, allow_x00=not args.no_x00)
+        report = run_fuzz(
+            apps,
+            max_examples=args.max_examples,
+            seed_value=args.seed,
+            time_budget_s=args.time_budget,
+            allow_x00=not args.no_x00,
+        )
     print(report.render(per_operation=not args.quiet))
     if args.json:
-        args.json.write_text(json.dumps([
-            {"service": s.service, "operation": s.operation, "requests": s.requests, "5xx": s.server_errors,
-             "statuses": dict(s.statuses), "nonconforming": dict(s.conformance), "samples": s.conformance_sample}
-            for s in report.stats.values()], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "service": s.service,
+                        "operation": s.operation,
+                        "requests": s.requests,
+                        "5xx": s.server_errors,
+                        "statuses": dict(s.statuses),
+                        "nonconforming": dict(s.conformance),
+                        "samples": s.conformance_sample,
+                    }
+                    for s in report.stats.values()
+                ],
+                indent=1,
+            )
+        )
     return 1 if report.server_errors else 0
 
 

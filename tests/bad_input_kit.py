@@ -23,9 +23,15 @@ def service_client(name: str, tmp: Path, database_url: str | None = None) -> Tes
     module, cls_name = SERVICE_SETTINGS[name]
     settings_cls = getattr(importlib.import_module(module), cls_name)
     settings = settings_cls(
-        database_url=database_url or f"sqlite:///{tmp / f'{name}.db'}", environment="test",
-        relay_in_process=False, kafka_bootstrap="127.0.0.1:9", log_json=False, log_level="WARNING",
-        storage_backend="fs", storage_fs_root=str(tmp / "objects"), data_dir=str(tmp / "data"),
+        database_url=database_url or f"sqlite:///{tmp / f'{name}.db'}",
+        environment="test",
+        relay_in_process=False,
+        kafka_bootstrap="127.0.0.1:9",
+        log_json=False,
+        log_level="WARNING",
+        storage_backend="fs",
+        storage_fs_root=str(tmp / "objects"),
+        data_dir=str(tmp / "data"),
     )
     command.upgrade(alembic_config(package=f"peerlab.{name}", settings=settings), "head")
     app = importlib.import_module(f"peerlab.{name}.main").create_app(settings)

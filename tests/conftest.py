@@ -43,8 +43,9 @@ def _database_url(templates, spec: ServiceSpec, workdir: Path) -> str:
     return templates.copy(spec.package, name=f"e2e_{spec.name}_{uuid.uuid4().hex[:8]}", directory=workdir)
 
 
-def _env(spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoint: str,
-         workdir: Path, peers: dict[str, str]) -> dict[str, str]:
+def _env(
+    spec: ServiceSpec, *, port: int, db_url: str, bootstrap: str, s3_endpoint: str, workdir: Path, peers: dict[str, str]
+) -> dict[str, str]:
     p = spec.env_prefix
     env = {
         f"{p}DATABASE_URL": db_url,
@@ -83,20 +84,39 @@ def stack(request, s3_server, database_templates, tmp_path_factory) -> Iterator[
     else:
         broker_store = MotoS3Server(workdir=workdir / "broker-s3").start()
         own.append(broker_store)
-        broker = TansuBroker(storage_url="s3://tansu/", s3_endpoint=broker_store.endpoint, workdir=workdir / "tansu").start()
+        broker = TansuBroker(
+            storage_url="s3://tansu/", s3_endpoint=broker_store.endpoint, workdir=workdir / "tansu"
+        ).start()
         own.append(broker)
     result = Stack(urls=urls, broker=broker)
     try:
         for spec in specs:
             peers = {n: u for n, u in urls.items() if n != spec.name} if spec.name == "gateway" else {}
-            env = _env(spec, port=ports[spec.name], db_url=_database_url(database_templates, spec, workdir),
-                       bootstrap=broker.bootstrap, s3_endpoint=s3_server.endpoint, workdir=workdir,
-                       peers=peers)
+            env = _env(
+                spec,
+                port=ports[spec.name],
+                db_url=_database_url(database_templates, spec, workdir),
+                bootstrap=broker.bootstrap,
+                s3_endpoint=s3_server.endpoint,
+                workdir=workdir,
+                peers=peers,
+            )
             env.update(getattr(request.module, "STACK_ENV", {}))
-            api = ServiceProcess.uvicorn(spec.app, port=ports[spec.name], log_path=workdir / f"{spec.name}-api.log",
-                                         ready_path="/healthz", env=env, name=f"{spec.name}-api", ready_timeout=60)
-            worker = ServiceProcess([sys.executable, "-m", spec.worker_module], log_path=workdir / f"{spec.name}-worker.log",
-                                    env=env, name=f"{spec.name}-worker")
+            api = ServiceProcess.uvicorn(
+                spec.app,
+                port=ports[spec.name],
+                log_path=workdir / f"{spec.name}-api.log",
+                ready_path="/healthz",
+                env=env,
+                name=f"{spec.name}-api",
+                ready_timeout=60,
+            )
+            worker = ServiceProcess(
+                [sys.executable, "-m", spec.worker_module],
+                log_path=workdir / f"{spec.name}-worker.log",
+                env=env,
+                name=f"{spec.name}-worker",
+            )
             result.processes[f"{spec.name}-api"] = api.start()
             result.processes[f"{spec.name}-worker"] = worker.start()
         yield result

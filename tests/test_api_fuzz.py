@@ -25,16 +25,23 @@ CI_ALLOW_X00 = True
 
 
 def _infra(fresh_database_url, s3_server, tmp_path) -> Infra:
-    return Infra(database_url=fresh_database_url, s3_endpoint=s3_server.endpoint,
-                 s3_access_key=s3_server.access_key, s3_secret_key=s3_server.secret_key, workdir=tmp_path)
+    return Infra(
+        database_url=fresh_database_url,
+        s3_endpoint=s3_server.endpoint,
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        workdir=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_no_request_gets_a_server_error(service: str, fresh_database_url, s3_server, tmp_path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_request_gets_a_server_error(
+    service: str, fresh_database_url, s3_server, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     infra = _infra(fresh_database_url, s3_server, tmp_path)
-    report = run_fuzz({service: build_app(service, infra)}, max_examples=CI_MAX_EXAMPLES, time_budget_s=240,
-                      allow_x00=CI_ALLOW_X00)
+    report = run_fuzz(
+        {service: build_app(service, infra)}, max_examples=CI_MAX_EXAMPLES, time_budget_s=240, allow_x00=CI_ALLOW_X00
+    )
     with capsys.disabled():
         print(f"\n{report.render(per_operation=False)}")
 
@@ -52,11 +59,18 @@ def test_a_nul_character_in_a_request_is_a_4xx(fresh_database_url, s3_server, tm
     try:
         with asgi.get_client(app) as client:
             seed("projects", app, settings, client, who)
-            body = {"title": "Pose estimation", "description": "x", "own_project": False,
-                    "subprojects": [{"letter": "b", "title": "\u00dc\u0000j"}], "supervisors": []}
+            body = {
+                "title": "Pose estimation",
+                "description": "x",
+                "own_project": False,
+                "subprojects": [{"letter": "b", "title": "\u00dc\u0000j"}],
+                "supervisors": [],
+            }
             statuses = []
-            for method, path, json_body in (("GET", "/v1/groups/%00", None),
-                                            ("PUT", "/v1/catalogues/2021/projects/1", body)):
+            for method, path, json_body in (
+                ("GET", "/v1/groups/%00", None),
+                ("PUT", "/v1/catalogues/2021/projects/1", body),
+            ):
                 try:
                     statuses.append(client.request(method, path, json=json_body, headers=who["teacher"]).status_code)
                 except Exception:  # noqa: BLE001 - the in-process transport re-raises the app's error

@@ -72,16 +72,19 @@ def test_an_oversized_chunked_json_body_is_413(client):
     def chunks():
         for _ in range(40):
             yield b" " * 65536
-    response = client.request(method, url, content=chunks(),
-                              headers={**staff_headers(client), "Content-Type": "application/json"})
+
+    response = client.request(
+        method, url, content=chunks(), headers={**staff_headers(client), "Content-Type": "application/json"}
+    )
     _assert_problem(response, allowed={413})
 
 
 @pytest.mark.parametrize("header", [b"x-correlation-id", b"x-anything", b"authorization", b"idempotency-key"])
 def test_header_values_that_are_not_utf8_are_not_500(client, header):
     scope_headers = [(header, b"\xff\xfe\xc3\x28")]
-    status, response_headers, body = _asgi_get(client.app, "/healthz" if header != b"authorization"
-                                               else "/v1/does-not-matter", scope_headers)
+    status, response_headers, body = _asgi_get(
+        client.app, "/healthz" if header != b"authorization" else "/v1/does-not-matter", scope_headers
+    )
     assert status < 500, body[:300]
     cid = dict(response_headers)[b"x-correlation-id"]
     assert cid.isascii() and b"\xff" not in cid
@@ -107,10 +110,20 @@ def _asgi_get(app, path, headers):
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"host", b"testserver"), *headers],
-             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
     anyio.run(app, scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

@@ -60,8 +60,9 @@ def _wait(condition, timeout: float = 60.0) -> None:
 def _published(engine, event_type: str) -> list[bytes]:
     """What the relay sent (the outbox rows keep the exact envelopes, ids included)."""
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT payload, sent_at FROM outbox_event WHERE event_type = :t ORDER BY seq"),
-                            {"t": event_type}).all()
+        rows = conn.execute(
+            text("SELECT payload, sent_at FROM outbox_event WHERE event_type = :t ORDER BY seq"), {"t": event_type}
+        ).all()
     assert all(sent_at is not None for _, sent_at in rows), "the relay has not sent every row"
     return [bytes(payload) for payload, _ in rows]
 
@@ -70,31 +71,53 @@ def _with_break(ends_on: str, **extra) -> dict:
     return {**TERM, "breaks": [{"starts_on": "2021-10-18", "ends_on": ends_on, "label": "Fall break"}], **extra}
 
 
-def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_kafka_broker, fresh_database_url,
-                                                                         tmp_path):
+def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(
+    make_kafka_broker, fresh_database_url, tmp_path
+):
     broker = make_kafka_broker()
-    common = dict(kafka_bootstrap=broker.bootstrap, relay_in_process=False, environment="test", log_json=False,
-                  log_level="WARNING", course_id=COURSE, relay_poll_interval_s=0.05)
+    common = dict(
+        kafka_bootstrap=broker.bootstrap,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        course_id=COURSE,
+        relay_poll_interval_s=0.05,
+    )
     sched = SchedulingSettings(database_url=fresh_database_url("cal_scheduling"), **common)
-    subs = SubmissionsSettings(database_url=fresh_database_url("cal_submissions"), data_dir=str(tmp_path / "keys"),
-                               storage_fs_root=str(tmp_path / "objects"), **common)
+    subs = SubmissionsSettings(
+        database_url=fresh_database_url("cal_submissions"),
+        data_dir=str(tmp_path / "keys"),
+        storage_fs_root=str(tmp_path / "objects"),
+        **common,
+    )
     projs = ProjectsSettings(database_url=fresh_database_url("cal_projects"), **common)
-    for package, settings in (("peerlab.scheduling", sched), ("peerlab.submissions", subs),
-                              ("peerlab.projects", projs)):
+    for package, settings in (
+        ("peerlab.scheduling", sched),
+        ("peerlab.submissions", subs),
+        ("peerlab.projects", projs),
+    ):
         command.upgrade(alembic_config(package=package, settings=settings), "head")
     engines = {name: make_engine(s) for name, s in (("scheduling", sched), ("submissions", subs), ("projects", projs))}
     clock = Clock(datetime(2021, 8, 1, tzinfo=UTC))  # scheduling's and submissions' "now"
     stop = threading.Event()
-    threads = start_worker_threads(settings=sched, engine=engines["scheduling"], stop=stop,
-                                   consumers=[scheduling_consumer()])
-    threads += start_worker_threads(settings=subs, engine=engines["submissions"], stop=stop,
-                                    consumers=[submissions_consumer(clock=clock)])
-    threads += start_worker_threads(settings=projs, engine=engines["projects"], stop=stop,
-                                    consumers=[projects_consumer(projs)])
+    threads = start_worker_threads(
+        settings=sched, engine=engines["scheduling"], stop=stop, consumers=[scheduling_consumer()]
+    )
+    threads += start_worker_threads(
+        settings=subs, engine=engines["submissions"], stop=stop, consumers=[submissions_consumer(clock=clock)]
+    )
+    threads += start_worker_threads(
+        settings=projs, engine=engines["projects"], stop=stop, consumers=[projects_consumer(projs)]
+    )
     teacher_s, teacher_sub = _auth(sched, "demo-teacher-1", "teacher"), _auth(subs, "demo-teacher-1", "teacher")
     try:
-        with TestClient(scheduling_app(sched, clock=clock)) as scheduling, TestClient(submissions_app(subs)) as submissions, \
-                TestClient(projects_app(projs)) as projects:
+        with (
+            TestClient(scheduling_app(sched, clock=clock)) as scheduling,
+            TestClient(submissions_app(subs)) as submissions,
+            TestClient(projects_app(projs)) as projects,
+        ):
+
             def assignment(key: str) -> dict:
                 return submissions.get(f"/v1/assignments/{key}", headers=teacher_sub).json()
 
@@ -108,20 +131,28 @@ def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_k
                 body = {"kind": LINKED[key], "title": key, "date_key": key}
                 if LINKED[key] == "lab":
                     body["lab_number"] = int(key.split("-")[1])
-                return submissions.put(f"/v1/assignments/{key}", json=body, headers=teacher_sub).status_code in (200, 201)
+                return submissions.put(f"/v1/assignments/{key}", json=body, headers=teacher_sub).status_code in (
+                    200,
+                    201,
+                )
 
             _wait(lambda: link("lab-6"))
             for key in LINKED:
                 assert link(key), key
+
             def window():
                 return projects.get("/v1/selection-window", headers=_auth(projs, "s210001", "student")).json()
 
             _wait(lambda: window()["deadline"] is not None)
             assert window()["deadline"] == "2021-10-15T21:59:00Z"  # Friday week 7, 23:59 Copenhagen
             before = deadlines()
-            assert before == {"lab-6": "2021-10-11T21:59:00Z", "lab-7": "2021-10-25T21:59:00Z",
-                              "lab-8": "2021-11-01T22:59:00Z", "synopsis": "2021-11-08T22:59:00Z",
-                              "report": "2022-01-04T22:59:00Z"}
+            assert before == {
+                "lab-6": "2021-10-11T21:59:00Z",
+                "lab-7": "2021-10-25T21:59:00Z",
+                "lab-8": "2021-11-01T22:59:00Z",
+                "synopsis": "2021-11-08T22:59:00Z",
+                "report": "2022-01-04T22:59:00Z",
+            }
 
             # 20 October: the fall break grows to two weeks, the report is due a day later.
             clock.at = datetime(2021, 10, 20, 8, tzinfo=UTC)
@@ -129,11 +160,17 @@ def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_k
             assert scheduling.put(f"/v1/courses/{COURSE}/term", json=moved, headers=teacher_s).status_code == 200
             _wait(lambda: assignment("report")["deadline"] == "2022-01-05T22:59:00Z")
             after = deadlines()
-            assert after == {"lab-6": before["lab-6"], "lab-7": "2021-11-01T22:59:00Z", "lab-8": "2021-11-08T22:59:00Z",
-                             "synopsis": "2021-11-15T22:59:00Z", "report": "2022-01-05T22:59:00Z"}
+            assert after == {
+                "lab-6": before["lab-6"],
+                "lab-7": "2021-11-01T22:59:00Z",
+                "lab-8": "2021-11-08T22:59:00Z",
+                "synopsis": "2021-11-15T22:59:00Z",
+                "report": "2022-01-05T22:59:00Z",
+            }
             audit = submissions.get("/v1/assignments/lab-8/deadline-changes", headers=teacher_sub).json()
             assert [(a["old_deadline"], a["new_deadline"], a["changed_by"]) for a in audit] == [
-                ("2021-11-01T22:59:00Z", "2021-11-08T22:59:00Z", "demo-teacher-1")]
+                ("2021-11-01T22:59:00Z", "2021-11-08T22:59:00Z", "demo-teacher-1")
+            ]
             assert window()["deadline"] == "2021-10-15T21:59:00Z"  # passed: never moved
 
             # 2 November: lab 7 (due 1 Nov) has passed; a third break week moves lab 8 again, not lab 7.
@@ -149,10 +186,21 @@ def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_k
             # once it is in both inboxes everything before it on that partition has been consumed).
             published = _published(engines["scheduling"], TermDatesChangedV1.TYPE)
             assert [Envelope.from_bytes(raw).data["revision"] for raw in published] == [1, 2, 3]
-            stale = Envelope.wrap(TermDatesChangedV1(
-                revision=1, time_zone="Europe/Copenhagen", changed_at=clock.at, changed_by="someone", dates=[
-                    DatedRule(key=key, kind="deadline", label=key, at=datetime(2021, 12, 24, tzinfo=UTC))
-                    for key in (*LINKED, "selection")]), source="scheduling", subject=COURSE, course_id=COURSE)
+            stale = Envelope.wrap(
+                TermDatesChangedV1(
+                    revision=1,
+                    time_zone="Europe/Copenhagen",
+                    changed_at=clock.at,
+                    changed_by="someone",
+                    dates=[
+                        DatedRule(key=key, kind="deadline", label=key, at=datetime(2021, 12, 24, tzinfo=UTC))
+                        for key in (*LINKED, "selection")
+                    ],
+                ),
+                source="scheduling",
+                subject=COURSE,
+                course_id=COURSE,
+            )
             producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", max_block_ms=10000)
             try:
                 for raw in [*published, stale.to_bytes()]:
@@ -162,8 +210,12 @@ def test_moving_the_fall_break_moves_the_deadlines_ahead_in_every_service(make_k
 
             def consumed(service: str) -> bool:
                 with engines[service].connect() as conn:
-                    return conn.execute(text("SELECT count(*) FROM inbox_entry WHERE event_id = :id"),
-                                        {"id": stale.id}).scalar() == 1
+                    return (
+                        conn.execute(
+                            text("SELECT count(*) FROM inbox_entry WHERE event_id = :id"), {"id": stale.id}
+                        ).scalar()
+                        == 1
+                    )
 
             _wait(lambda: consumed("submissions") and consumed("projects"))
             assert {key: assignment(key) for key in LINKED} == settled  # deadlines and revisions unchanged

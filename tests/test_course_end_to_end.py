@@ -46,16 +46,26 @@ def test_course_from_hand_ins_to_eligibility(stack, clock):
     deadline = now + timedelta(hours=1)
     with stack.client("submissions", *TEACHER) as teacher:
         for n in LABS:
-            response = teacher.put(f"/v1/assignments/{lab_id(n)}", json={
-                "kind": "lab", "lab_number": n, "title": f"Lab {n}",
-                "opens_at": (now - timedelta(days=1)).isoformat(), "deadline": deadline.isoformat()})
+            response = teacher.put(
+                f"/v1/assignments/{lab_id(n)}",
+                json={
+                    "kind": "lab",
+                    "lab_number": n,
+                    "title": f"Lab {n}",
+                    "opens_at": (now - timedelta(days=1)).isoformat(),
+                    "deadline": deadline.isoformat(),
+                },
+            )
             assert response.status_code in (200, 201), response.text
 
         def hand_in(student: str, n: int) -> int:
             with stack.client("submissions", student, "student") as client:
-                return client.post(f"/v1/assignments/{lab_id(n)}/submissions",
-                                   params={"file_name": f"lab{n}-EXE.ipynb"}, content=notebook_bytes(),
-                                   headers={"content-type": "application/octet-stream"}).status_code
+                return client.post(
+                    f"/v1/assignments/{lab_id(n)}/submissions",
+                    params={"file_name": f"lab{n}-EXE.ipynb"},
+                    content=notebook_bytes(),
+                    headers={"content-type": "application/octet-stream"},
+                ).status_code
 
         jobs = [(s, n) for s in STUDENTS for n in LABS if n not in MISSING.get(s, set())]
         with ThreadPoolExecutor(max_workers=6) as pool:
@@ -67,8 +77,10 @@ def test_course_from_hand_ins_to_eligibility(stack, clock):
         assert late == 409, "a hand-in after the deadline is refused"
 
     review = stack.client("review", *TEACHER)
-    rounds = wait_for(lambda: len(r := [x for x in review.get("/v1/rounds").json() if x["status"] == "allocated"]) == 8 and r,
-                      timeout_s=120)
+    rounds = wait_for(
+        lambda: len(r := [x for x in review.get("/v1/rounds").json() if x["status"] == "allocated"]) == 8 and r,
+        timeout_s=120,
+    )
     assert {r["assignment_id"] for r in rounds} == {lab_id(n) for n in LABS}
 
     # Reviewers see their tasks, anonymised, and review them.
@@ -78,8 +90,10 @@ def test_course_from_hand_ins_to_eligibility(stack, clock):
             assert len(tasks) == 3 * 8, "k = 3 per lab handed in"
             assert not _other_students_in(client.get("/v1/me/tasks").text, reviewer)
             for task in tasks[:6]:
-                content = {"scores": {c["key"]: c["max_score"] for c in task["rubric"]["criteria"]},
-                           "answers": {q["key"]: "Clear and correct." for q in task["rubric"]["questions"]}}
+                content = {
+                    "scores": {c["key"]: c["max_score"] for c in task["rubric"]["criteria"]},
+                    "answers": {q["key"]: "Clear and correct." for q in task["rubric"]["questions"]},
+                }
                 assert client.put(f"/v1/tasks/{task['task_token']}/review", json=content).status_code == 200
                 submitted = client.post(f"/v1/tasks/{task['task_token']}/review/submit")
                 assert submitted.status_code == 200, submitted.text
@@ -96,8 +110,10 @@ def test_course_from_hand_ins_to_eligibility(stack, clock):
         assert student.put(f"/v1/students/{STUDENTS[1]}/labs/1/verdict", json={"verdict": "fail"}).status_code == 403
     for student, labs in FAILED.items():
         for n in labs:
-            response = review.put(f"/v1/students/{student}/labs/{n}/verdict",
-                                  json={"verdict": "fail", "comment": "The network does not train."})
+            response = review.put(
+                f"/v1/students/{student}/labs/{n}/verdict",
+                json={"verdict": "fail", "comment": "The network does not train."},
+            )
             assert response.status_code == 200, response.text
 
     # The review windows end: no news is a pass.

@@ -32,14 +32,17 @@ def test_hadolint_finds_nothing():
     assert code == 0, output
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("USER 10001:10001", "USER root", "runs as 'root'"),
-    ("USER 10001:10001", "", "sets no USER"),
-    ("HEALTHCHECK --interval", "# HEALTHCHECK --interval", "no HEALTHCHECK"),
-    ("--package \"${PACKAGE}\"", "--all-packages", "uv sync --frozen --package"),
-    ("WORKDIR /tmp", "RUN apt-get update && apt-get install -y gcc\nWORKDIR /tmp", "installs system packages"),
-    ("WORKDIR /tmp", "COPY services/ /srv/\nWORKDIR /tmp", "copies from the build context"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("USER 10001:10001", "USER root", "runs as 'root'"),
+        ("USER 10001:10001", "", "sets no USER"),
+        ("HEALTHCHECK --interval", "# HEALTHCHECK --interval", "no HEALTHCHECK"),
+        ('--package "${PACKAGE}"', "--all-packages", "uv sync --frozen --package"),
+        ("WORKDIR /tmp", "RUN apt-get update && apt-get install -y gcc\nWORKDIR /tmp", "installs system packages"),
+        ("WORKDIR /tmp", "COPY services/ /srv/\nWORKDIR /tmp", "copies from the build context"),
+    ],
+)
 def test_the_checker_catches_a_broken_rule(old, new, message):
     assert old in TEXT
     broken = TEXT.replace(old, new)

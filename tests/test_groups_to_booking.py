@@ -51,9 +51,16 @@ def _publish(bootstrap: str, topic: str, envelopes: list[Envelope]) -> None:
 
 
 def _read(bootstrap: str, topic: str, event_type: str, timeout_ms: int = 30000) -> Envelope | None:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{time.monotonic_ns()}",
-                             auto_offset_reset="earliest", enable_auto_commit=False, session_timeout_ms=6000,
-                             heartbeat_interval_ms=1000, consumer_timeout_ms=timeout_ms)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{time.monotonic_ns()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        consumer_timeout_ms=timeout_ms,
+    )
     try:
         for message in consumer:
             envelope = Envelope.from_bytes(message.value)
@@ -66,28 +73,52 @@ def _read(bootstrap: str, topic: str, event_type: str, timeout_ms: int = 30000) 
 
 def test_a_group_formed_in_projects_books_an_exam_slot_in_scheduling(make_kafka_broker, fresh_database_url):
     broker = make_kafka_broker()
-    common = dict(kafka_bootstrap=broker.bootstrap, relay_in_process=False, environment="test", log_json=False,
-                  course_id=COURSE, relay_poll_interval_s=0.05)
+    common = dict(
+        kafka_bootstrap=broker.bootstrap,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        course_id=COURSE,
+        relay_poll_interval_s=0.05,
+    )
     p_settings = ProjectsSettings(database_url=fresh_database_url("e2e_projects"), **common)
     s_settings = SchedulingSettings(database_url=fresh_database_url("e2e_scheduling"), **common)
     for package, settings in (("peerlab.projects", p_settings), ("peerlab.scheduling", s_settings)):
         command.upgrade(alembic_config(package=package, settings=settings), "head")
     engines = [make_engine(p_settings), make_engine(s_settings)]
     stop = threading.Event()
-    threads = start_worker_threads(settings=p_settings, engine=engines[0], stop=stop,
-                                   consumers=[projects_consumer(p_settings)])
-    threads += start_worker_threads(settings=s_settings, engine=engines[1], stop=stop,
-                                    consumers=[scheduling_consumer()])
+    threads = start_worker_threads(
+        settings=p_settings, engine=engines[0], stop=stop, consumers=[projects_consumer(p_settings)]
+    )
+    threads += start_worker_threads(
+        settings=s_settings, engine=engines[1], stop=stop, consumers=[scheduling_consumer()]
+    )
     try:
         now = datetime.now(UTC)
-        roster = [Envelope.wrap(PersonEnrolledV1(person_id=s, roles=["student"], programme="msc", enrolled_at=now),
-                                source="gateway", subject=s, course_id=COURSE) for s in STUDENTS]
-        eligible = [Envelope.wrap(EligibilityChangedV1(student_id=s, status="eligible", labs_passed=7, labs_open=0,
-                                                       threshold=6, changed_at=now),
-                                  source="review", subject=s, course_id=COURSE) for s in STUDENTS]
+        roster = [
+            Envelope.wrap(
+                PersonEnrolledV1(person_id=s, roles=["student"], programme="msc", enrolled_at=now),
+                source="gateway",
+                subject=s,
+                course_id=COURSE,
+            )
+            for s in STUDENTS
+        ]
+        eligible = [
+            Envelope.wrap(
+                EligibilityChangedV1(
+                    student_id=s, status="eligible", labs_passed=7, labs_open=0, threshold=6, changed_at=now
+                ),
+                source="review",
+                subject=s,
+                course_id=COURSE,
+            )
+            for s in STUDENTS
+        ]
         _publish(broker.bootstrap, topics.ROSTER, roster)
         _publish(broker.bootstrap, topics.REVIEW, eligible)
         with TestClient(projects_app(p_settings)) as projects, TestClient(scheduling_app(s_settings)) as scheduling:
+
             def known(student: str) -> bool:
                 person = projects.get(f"/v1/people/{student}", headers=_auth(p_settings, student))
                 return person.status_code == 200 and person.json()["eligibility"] == "eligible"
@@ -100,12 +131,27 @@ def test_a_group_formed_in_projects_books_an_exam_slot_in_scheduling(make_kafka_
             group_id = joined.json()["group_id"]
 
             day = date.today() + timedelta(days=40)
-            scheduling.put(f"/v1/courses/{COURSE}/exam-days/poster", headers=_auth(s_settings, "t1", "teacher"), json={
-                "day": day.isoformat(), "start": "09:00", "end": "17:00", "location": "SkyLab", "slot_capacity": 10})
+            scheduling.put(
+                f"/v1/courses/{COURSE}/exam-days/poster",
+                headers=_auth(s_settings, "t1", "teacher"),
+                json={
+                    "day": day.isoformat(),
+                    "start": "09:00",
+                    "end": "17:00",
+                    "location": "SkyLab",
+                    "slot_capacity": 10,
+                },
+            )
             slot = f"poster.{day:%Y%m%d}T1000"
             url = f"/v1/courses/{COURSE}/groups/{group_id}/booking"
-            _wait(lambda: scheduling.get(f"/v1/courses/{COURSE}/groups/{group_id}",
-                                         headers=_auth(s_settings, STUDENTS[1])).status_code == 200)
+            _wait(
+                lambda: (
+                    scheduling.get(
+                        f"/v1/courses/{COURSE}/groups/{group_id}", headers=_auth(s_settings, STUDENTS[1])
+                    ).status_code
+                    == 200
+                )
+            )
             booked = scheduling.put(url, json={"slot_id": slot}, headers=_auth(s_settings, STUDENTS[1]))
             assert booked.status_code == 201, booked.text
             stranger = scheduling.put(url, json={"slot_id": slot}, headers=_auth(s_settings, "s219999"))

@@ -30,8 +30,10 @@ def by_key(docs: list[dict]) -> dict:
 @pytest.fixture(scope="module")
 def crds() -> dict:
     if CRD_DIR is None:
-        pytest.skip("CRD schemas not found (expected <repo>/../shared/k8s-crds or $PEERLAB_K8S_CRDS): "
-                    "Strimzi, KEDA and CloudNativePG objects cannot be checked here")
+        pytest.skip(
+            "CRD schemas not found (expected <repo>/../shared/k8s-crds or $PEERLAB_K8S_CRDS): "
+            "Strimzi, KEDA and CloudNativePG objects cannot be checked here"
+        )
     return validate.load_crd_schemas(CRD_DIR)
 
 
@@ -88,17 +90,25 @@ def test_each_service_has_api_worker_migration_service_budget_and_scaling(overla
     keys = {(d["kind"], d["metadata"]["name"]) for d in committed(overlay)}
     for svc in catalog.SERVICES:
         n = svc.name
-        assert {("Deployment", f"{n}-api"), ("Deployment", f"{n}-worker"), ("Job", f"{n}-migrate"),
-                ("Service", n), ("PodDisruptionBudget", f"{n}-api"), ("ConfigMap", f"{n}-config"),
-                ("ScaledObject", f"{n}-worker"), ("NetworkPolicy", f"{n}-traffic")} <= keys
+        assert {
+            ("Deployment", f"{n}-api"),
+            ("Deployment", f"{n}-worker"),
+            ("Job", f"{n}-migrate"),
+            ("Service", n),
+            ("PodDisruptionBudget", f"{n}-api"),
+            ("ConfigMap", f"{n}-config"),
+            ("ScaledObject", f"{n}-worker"),
+            ("NetworkPolicy", f"{n}-traffic"),
+        } <= keys
         assert ("HorizontalPodAutoscaler", f"{n}-api") in keys or ("ScaledObject", f"{n}-api") in keys
 
 
 def test_only_the_gateway_and_the_object_host_are_exposed():
     docs = committed("prod")
     ingresses = [d for d in docs if d["kind"] == "Ingress"]
-    backends = {p["backend"]["service"]["name"] for i in ingresses for r in i["spec"]["rules"]
-                for p in r["http"]["paths"]}
+    backends = {
+        p["backend"]["service"]["name"] for i in ingresses for r in i["spec"]["rules"] for p in r["http"]["paths"]
+    }
     assert backends == {"gateway", "minio"}
     assert not [d for d in docs if d["kind"] == "Service" and d["spec"].get("type") in ("NodePort", "LoadBalancer")]
 
@@ -107,8 +117,11 @@ def test_services_reach_only_broker_database_and_store():
     docs = by_key(committed("prod"))
     for svc in catalog.SERVICES:
         policy = docs[("networking.k8s.io/v1", "NetworkPolicy", "peerlab", f"{svc.name}-traffic")]
-        targets = {tuple(sorted(t["podSelector"]["matchLabels"].items())) for rule in policy["spec"]["egress"]
-                   for t in rule["to"]}
+        targets = {
+            tuple(sorted(t["podSelector"]["matchLabels"].items()))
+            for rule in policy["spec"]["egress"]
+            for t in rule["to"]
+        }
         allowed = {tuple(sorted(s["matchLabels"].items())) for s in (manifests.KAFKA_PODS, manifests.PG_PODS)}
         if svc.uses_store:
             allowed.add(tuple(sorted(manifests.MINIO_PODS["matchLabels"].items())))
@@ -116,9 +129,15 @@ def test_services_reach_only_broker_database_and_store():
             allowed.add((("app.kubernetes.io/component", "api"), ("peerlab/tier", "app")))
         assert targets == allowed, svc.name
     assert docs[("networking.k8s.io/v1", "NetworkPolicy", "peerlab", "default-deny")]["spec"] == {
-        "podSelector": {}, "policyTypes": ["Ingress"], "ingress": []}
+        "podSelector": {},
+        "policyTypes": ["Ingress"],
+        "ingress": [],
+    }
     assert docs[("networking.k8s.io/v1", "NetworkPolicy", "peerlab", "apps-egress-deny")]["spec"] == {
-        "podSelector": {"matchLabels": {"peerlab/tier": "app"}}, "policyTypes": ["Egress"], "egress": []}
+        "podSelector": {"matchLabels": {"peerlab/tier": "app"}},
+        "policyTypes": ["Egress"],
+        "egress": [],
+    }
 
 
 # --- production settings come from the ConfigMap and Secrets ------------------------------------------
@@ -141,7 +160,7 @@ def test_production_settings_load_from_the_manifests(service, monkeypatch):
             env[item["name"]] = "pod-name"
     settings_cls = catalog.settings_class(service)
     prefix = catalog.BY_NAME[service].env_prefix
-    unknown = [k for k in env if k.startswith("PEERLAB_") and k[len(prefix):].lower() not in settings_cls.model_fields]
+    unknown = [k for k in env if k.startswith("PEERLAB_") and k[len(prefix) :].lower() not in settings_cls.model_fields]
     assert unknown == [], f"env names that are no setting of {settings_cls.__name__}"
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -195,6 +214,7 @@ def test_a_typo_in_a_container_field_fails():
     def mutate(ds):
         c = _find(ds, "Deployment", "projects-worker")["spec"]["template"]["spec"]["containers"][0]
         c["readinessProbe"]["httpGet"]["paht"] = c["readinessProbe"]["httpGet"].pop("path")
+
     problems = _check(_broken(mutate))
     assert any("paht" in p for p in problems) and any("readinessProbe on /readyz" in p for p in problems)
 
@@ -202,6 +222,7 @@ def test_a_typo_in_a_container_field_fails():
 def test_a_missing_probe_fails():
     def mutate(ds):
         del _find(ds, "Deployment", "submissions-api")["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
+
     assert any("submissions-api" in p and "livenessProbe" in p for p in _check(_broken(mutate)))
 
 
@@ -210,6 +231,7 @@ def test_a_container_that_may_escalate_fails():
         c = _find(ds, "Deployment", "gateway-api")["spec"]["template"]["spec"]["containers"][0]
         c["securityContext"]["allowPrivilegeEscalation"] = True
         del c["resources"]["limits"]
+
     problems = _check(_broken(mutate))
     assert any("no privilege escalation" in p for p in problems) and any("resources.limits" in p for p in problems)
 
@@ -219,27 +241,33 @@ def test_a_topic_not_in_the_contracts_fails():
         extra = copy.deepcopy(_find(ds, "KafkaTopic"))
         extra["metadata"]["name"] = extra["spec"]["topicName"] = "peerlab.grades"
         ds.append(extra)
+
     assert any("peerlab.grades" in p for p in _check(_broken(mutate)))
 
 
 def test_a_missing_topic_fails():
     def mutate(ds):
         ds.remove(_find(ds, "KafkaTopic", "peerlab-dlq-review"))
+
     assert any("missing for peerlab.dlq.review" in p for p in _check(_broken(mutate)))
 
 
 def test_a_secret_with_values_fails():
     def mutate(ds):
         ds.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "oops"}, "stringData": {"A": "b"}})
+
     assert any("Secret/oops" in p for p in _check(_broken(mutate)))
 
 
-@pytest.mark.parametrize(("kind", "name", "field"), [
-    ("ScaledObject", "review-worker", "minReplicaCont"),
-    ("KafkaTopic", "peerlab-review", "partitionz"),
-    ("Cluster", "peerlab-pg", "instancez"),
-    ("KafkaNodePool", "dual-role", "replica"),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "field"),
+    [
+        ("ScaledObject", "review-worker", "minReplicaCont"),
+        ("KafkaTopic", "peerlab-review", "partitionz"),
+        ("Cluster", "peerlab-pg", "instancez"),
+        ("KafkaNodePool", "dual-role", "replica"),
+    ],
+)
 def test_a_typo_in_an_operator_field_fails(crds, kind, name, field):
     docs = _broken(lambda ds: _find(ds, kind, name)["spec"].update({field: 1}))
     problems = validate.schema_problems([_find(docs, kind, name)], crds)
@@ -248,7 +276,10 @@ def test_a_typo_in_an_operator_field_fails(crds, kind, name, field):
 
 def test_a_wrong_type_in_an_operator_field_fails(crds):
     docs = _broken(lambda ds: _find(ds, "ScaledObject", "review-worker")["spec"].update(maxReplicaCount="six"))
-    assert any("ScaledObject/review-worker" in p for p in validate.schema_problems([_find(docs, "ScaledObject", "review-worker")], crds))
+    assert any(
+        "ScaledObject/review-worker" in p
+        for p in validate.schema_problems([_find(docs, "ScaledObject", "review-worker")], crds)
+    )
 
 
 def test_the_validate_command_fails_on_a_broken_file(tmp_path, monkeypatch):

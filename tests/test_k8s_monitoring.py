@@ -20,9 +20,14 @@ PANEL_EXPRS = [t["expr"] for p in DASHBOARD["panels"] for t in p["targets"]]
 
 
 def test_the_code_exports_the_metrics_the_alerts_and_dashboard_need():
-    assert {"peerlab_outbox_oldest_age_seconds", "peerlab_consumer_lag", "peerlab_events_dead_lettered_total",
-            "peerlab_http_requests_total", "peerlab_http_request_seconds_bucket",
-            "peerlab_event_handler_seconds_bucket"} <= KNOWN
+    assert {
+        "peerlab_outbox_oldest_age_seconds",
+        "peerlab_consumer_lag",
+        "peerlab_events_dead_lettered_total",
+        "peerlab_http_requests_total",
+        "peerlab_http_request_seconds_bucket",
+        "peerlab_event_handler_seconds_bucket",
+    } <= KNOWN
     assert monitoring.unknown_metrics(RULE_EXPRS, KNOWN) == []
     assert monitoring.unknown_metrics(PANEL_EXPRS, KNOWN) == []
 
@@ -33,8 +38,13 @@ def test_a_metric_the_code_does_not_export_is_caught():
 
 def test_every_promised_alert_exists_with_severity_summary_and_runbook():
     names = {r["alert"] for g in RULE["spec"]["groups"] for r in g["rules"]}
-    assert names == {"PeerlabOutboxEventsStuck", "PeerlabConsumerLagHigh", "PeerlabDeadLettersGrowing",
-                     "PeerlabHttp5xxRate", "PeerlabHandInSlow"}
+    assert names == {
+        "PeerlabOutboxEventsStuck",
+        "PeerlabConsumerLagHigh",
+        "PeerlabDeadLettersGrowing",
+        "PeerlabHttp5xxRate",
+        "PeerlabHandInSlow",
+    }
     runbooks = (ROOT / "k8s" / "runbooks.md").read_text()
     assert monitoring.alert_problems(RULE, runbooks) == []
     broken = json.loads(json.dumps(RULE))

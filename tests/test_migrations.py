@@ -45,7 +45,12 @@ command.check(cfg)
 @pytest.mark.parametrize("service", SERVICES)
 def test_upgrade_check_downgrade_upgrade(service, backend, fresh_database_url, tmp_path):
     url = f"sqlite:///{tmp_path / f'{service}.db'}" if backend == "sqlite" else fresh_database_url(service)
-    env = {**os.environ, f"PEERLAB_{service.upper()}_DATABASE_URL": url, f"PEERLAB_{service.upper()}_ENVIRONMENT": "test"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, service, url], env=env,
-                          capture_output=True, text=True, timeout=180)
+    env = {
+        **os.environ,
+        f"PEERLAB_{service.upper()}_DATABASE_URL": url,
+        f"PEERLAB_{service.upper()}_ENVIRONMENT": "test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, service, url], env=env, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, f"{service}: {done.stderr[-3000:]}"

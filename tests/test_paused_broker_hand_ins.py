@@ -37,8 +37,14 @@ def _headers(sub: str, *roles: str) -> dict[str, str]:
 
 def _events(bootstrap: str, event_type: str, timeout_s: float) -> dict[str, Envelope]:
     """Every ``event_type`` on the submissions topic, by subject, read until ``timeout_s`` passes quietly."""
-    consumer = KafkaConsumer(topics.SUBMISSIONS, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, group_id=None, consumer_timeout_ms=int(timeout_s * 1000))
+    consumer = KafkaConsumer(
+        topics.SUBMISSIONS,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=int(timeout_s * 1000),
+    )
     try:
         found = {}
         for message in consumer:
@@ -82,22 +88,37 @@ def database_url(request, tmp_path, fresh_database_url):
 def test_hand_ins_are_answered_while_the_broker_is_paused(make_kafka_broker, spawn_service, database_url, tmp_path):
     broker = make_kafka_broker()
     env = {
-        "PEERLAB_SUBMISSIONS_DATABASE_URL": database_url, "PEERLAB_SUBMISSIONS_ENVIRONMENT": "dev",
-        "PEERLAB_SUBMISSIONS_RELAY_IN_PROCESS": "true", "PEERLAB_SUBMISSIONS_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "PEERLAB_SUBMISSIONS_STORAGE_BACKEND": "fs", "PEERLAB_SUBMISSIONS_STORAGE_FS_ROOT": str(tmp_path / "objects"),
-        "PEERLAB_SUBMISSIONS_DATA_DIR": str(tmp_path / "data"), "PEERLAB_SUBMISSIONS_LOG_JSON": "false",
+        "PEERLAB_SUBMISSIONS_DATABASE_URL": database_url,
+        "PEERLAB_SUBMISSIONS_ENVIRONMENT": "dev",
+        "PEERLAB_SUBMISSIONS_RELAY_IN_PROCESS": "true",
+        "PEERLAB_SUBMISSIONS_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "PEERLAB_SUBMISSIONS_STORAGE_BACKEND": "fs",
+        "PEERLAB_SUBMISSIONS_STORAGE_FS_ROOT": str(tmp_path / "objects"),
+        "PEERLAB_SUBMISSIONS_DATA_DIR": str(tmp_path / "data"),
+        "PEERLAB_SUBMISSIONS_LOG_JSON": "false",
     }
-    migrated = subprocess.run([sys.executable, "-m", "peerlab.submissions.migrate", "upgrade"],
-                              env={**os.environ, **env}, capture_output=True, text=True, timeout=180)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "peerlab.submissions.migrate", "upgrade"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     api = spawn_service("peerlab.submissions.main:app", env=env, name="submissions-dev", ready_timeout=60)
 
     now = datetime.now(UTC)
     with httpx.Client(base_url=api.url, headers=_headers("teacher-ole", "teacher"), timeout=30) as teacher:
-        assert teacher.put("/v1/assignments/paused-lab-3", json={
-            "kind": "lab", "lab_number": 3, "title": "Lab 3",
-            "opens_at": (now - timedelta(days=1)).isoformat(), "deadline": (now + timedelta(hours=2)).isoformat(),
-        }).status_code in (200, 201)
+        assert teacher.put(
+            "/v1/assignments/paused-lab-3",
+            json={
+                "kind": "lab",
+                "lab_number": 3,
+                "title": "Lab 3",
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "deadline": (now + timedelta(hours=2)).isoformat(),
+            },
+        ).status_code in (200, 201)
     # The relay has a producer connected to this broker before it is paused.
     assert "paused-lab-3" in _events(broker.bootstrap, "assignment.upserted.v1", timeout_s=15)
 
@@ -105,10 +126,17 @@ def test_hand_ins_are_answered_while_the_broker_is_paused(make_kafka_broker, spa
 
     def hand_in(student: str) -> tuple[int, str]:
         with httpx.Client(base_url=api.url, headers=_headers(student), timeout=30) as client:
-            response = client.post("/v1/assignments/paused-lab-3/submissions", params={"file_name": "lab3-EXE.ipynb"},
-                                   content=body, headers={"content-type": "application/octet-stream"})
-            return response.status_code, (response.json().get("submission", {}).get("id", "")
-                                          if response.status_code == 201 else response.text[:300])
+            response = client.post(
+                "/v1/assignments/paused-lab-3/submissions",
+                params={"file_name": "lab3-EXE.ipynb"},
+                content=body,
+                headers={"content-type": "application/octet-stream"},
+            )
+            return response.status_code, (
+                response.json().get("submission", {}).get("id", "")
+                if response.status_code == 201
+                else response.text[:300]
+            )
 
     broker.pause()
     try:

@@ -16,8 +16,10 @@ from peerlab.scheduling.settings import SchedulingSettings
 from peerlab.submissions.settings import SubmissionsSettings
 
 SERVICES = {
-    "submissions": SubmissionsSettings, "review": ReviewSettings,
-    "projects": ProjectsSettings, "scheduling": SchedulingSettings,
+    "submissions": SubmissionsSettings,
+    "review": ReviewSettings,
+    "projects": ProjectsSettings,
+    "scheduling": SchedulingSettings,
 }
 REAL = {
     "jwt_secret": "a-real-secret-from-the-vault-" + "x" * 20,
@@ -90,18 +92,30 @@ def test_unused_dev_defaults_are_not_refused():
     cls(**real_values(cls, storage_signing_secret=DEV_STORAGE_SIGNING_SECRET, storage_backend="s3"))
 
 
-@pytest.mark.parametrize("override", [
-    {"storage_backend": "fs", "storage_signing_secret": DEV_STORAGE_SIGNING_SECRET},
-    {"storage_backend": "fs", "storage_signing_secret": None, "jwt_secret": DEV_JWT_SECRET},
-    {"storage_backend": "s3", "storage_s3_secret_key": DEV_S3_SECRET_KEY},
-], ids=["fs-dev-signing-secret", "fs-falls-back-to-dev-jwt", "s3-dev-secret"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"storage_backend": "fs", "storage_signing_secret": DEV_STORAGE_SIGNING_SECRET},
+        {"storage_backend": "fs", "storage_signing_secret": None, "jwt_secret": DEV_JWT_SECRET},
+        {"storage_backend": "s3", "storage_s3_secret_key": DEV_S3_SECRET_KEY},
+    ],
+    ids=["fs-dev-signing-secret", "fs-falls-back-to-dev-jwt", "s3-dev-secret"],
+)
 def test_the_store_itself_refuses_dev_secrets_in_production(override, tmp_path):
     """Whatever a service's settings declare, opening a store in production with a dev secret fails."""
-    base = dict(environment="production", storage_fs_root=str(tmp_path), storage_bucket="b",
-                public_base_url="http://x", jwt_secret="a-real-secret-" + "x" * 30,
-                storage_signing_secret="a-real-url-secret-" + "y" * 30, storage_s3_endpoint="127.0.0.1:1",
-                storage_s3_access_key="k", storage_s3_secret_key="a-real-s3-secret", storage_s3_secure=False,
-                storage_s3_region="us-east-1")
+    base = dict(
+        environment="production",
+        storage_fs_root=str(tmp_path),
+        storage_bucket="b",
+        public_base_url="http://x",
+        jwt_secret="a-real-secret-" + "x" * 30,
+        storage_signing_secret="a-real-url-secret-" + "y" * 30,
+        storage_s3_endpoint="127.0.0.1:1",
+        storage_s3_access_key="k",
+        storage_s3_secret_key="a-real-s3-secret",
+        storage_s3_secure=False,
+        storage_s3_region="us-east-1",
+    )
     with pytest.raises(ValueError, match="storage_(signing_secret|s3_secret_key)"):
         make_object_store(types.SimpleNamespace(**{**base, **override}))
     make_object_store(types.SimpleNamespace(**{**base, "storage_backend": override["storage_backend"]}))

@@ -66,9 +66,20 @@ def dev_run(tmp_path_factory) -> Iterator[DevRun]:
     base, broker_port = _free_base_port(), free_port()
     data_dir = tmp_path_factory.mktemp("dev")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "peerlab"), "dev", "--data-dir", str(data_dir),
-         "--base-port", str(base), "--broker-port", str(broker_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "peerlab"),
+            "dev",
+            "--data-dir",
+            str(data_dir),
+            "--base-port",
+            str(base),
+            "--broker-port",
+            str(broker_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
@@ -99,8 +110,11 @@ def test_dev_prints_exports_and_the_time_to_the_first_graphql_answer(dev_run):
     assert (dev_run.data_dir / "env.sh").read_text().splitlines() == dev_run.exports
     assert re.search(r"first GraphQL answer \d+\.\d s after start", startup), startup
     # the admin token's subject is a person of the course
-    me = httpx.get(dev_run.env["PEERLAB_GATEWAY"] + "/v1/people/me",
-                   headers={"Authorization": f"Bearer {dev_run.env['ADMIN']}"}, timeout=30)
+    me = httpx.get(
+        dev_run.env["PEERLAB_GATEWAY"] + "/v1/people/me",
+        headers={"Authorization": f"Bearer {dev_run.env['ADMIN']}"},
+        timeout=30,
+    )
     assert me.status_code == 200, me.text
 
 
@@ -108,10 +122,14 @@ def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
     if shutil.which("curl") is None:
         pytest.skip("the README's walkthrough uses curl, which this machine lacks")
     blocks = readme_blocks()
-    script = "\n".join(dev_run.exports) + "\n" + "".join(
-        f"echo '{MARKER} {i}'\n{block}\necho\n" for i, block in enumerate(blocks))
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    script = (
+        "\n".join(dev_run.exports)
+        + "\n"
+        + "".join(f"echo '{MARKER} {i}'\n{block}\necho\n" for i, block in enumerate(blocks))
+    )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     outputs = [part.split("\n", 1)[1] for part in done.stdout.split(MARKER)[1:]]
     me = json.loads(outputs[0])
@@ -142,23 +160,34 @@ def _course_state(env: dict[str, str]) -> dict:
     students = ",".join(p["id"] for p in roster if "student" in p["roles"])
     return {
         "roster": sorted((p["id"], tuple(p["roles"])) for p in roster),
-        "assignments": sorted((a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]),
-        "hand_ins": {lab: sorted((s["owner_id"], s["current_version"]) for s in
-                                 get("submissions", "/v1/submissions", assignment_id=lab)["items"])
-                     for lab in ("lab-1", "lab-3", "lab-8", RESUBMISSION, "demo-open-lab", "demo-review-lab",
-                                 "demo-synopsis")},
-        "eligibility": sorted((e["student_id"], e["status"], e["labs_passed"]) for e in
-                              get("review", "/v1/eligibility", student_ids=students)),
+        "assignments": sorted(
+            (a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]
+        ),
+        "hand_ins": {
+            lab: sorted(
+                (s["owner_id"], s["current_version"])
+                for s in get("submissions", "/v1/submissions", assignment_id=lab)["items"]
+            )
+            for lab in ("lab-1", "lab-3", "lab-8", RESUBMISSION, "demo-open-lab", "demo-review-lab", "demo-synopsis")
+        },
+        "eligibility": sorted(
+            (e["student_id"], e["status"], e["labs_passed"])
+            for e in get("review", "/v1/eligibility", student_ids=students)
+        ),
         "date_changes": len(get("scheduling", "/v1/courses/02456-2021/calendar/date-changes")),
         "rounds": sorted(((r["lab_number"], r["status"]) for r in rounds), key=str),
-        "reviews": {r["lab_number"]: sorted((x["reviewer_id"], x["status"]) for x in
-                                            get("review", f"/v1/rounds/{r['id']}/reviews")) for r in rounds},
+        "reviews": {
+            r["lab_number"]: sorted(
+                (x["reviewer_id"], x["status"]) for x in get("review", f"/v1/rounds/{r['id']}/reviews")
+            )
+            for r in rounds
+        },
         "queue": sorted(q["kind"] for q in get("review", "/v1/teacher/queue")),
-        "bookings": sorted((b["group_id"], b["slot_id"]) for b in
-                           get("scheduling", "/v1/courses/02456-2021/bookings")),
+        "bookings": sorted((b["group_id"], b["slot_id"]) for b in get("scheduling", "/v1/courses/02456-2021/bookings")),
         "examiners": sorted(e["person_id"] for e in get("scheduling", "/v1/courses/02456-2021/examiners")),
         "plan": (lambda p: (p["state"], p["revision"], sum(p["loads"].values())))(
-            get("scheduling", "/v1/courses/02456-2021/exam-days/poster-2021/plan")),
+            get("scheduling", "/v1/courses/02456-2021/exam-days/poster-2021/plan")
+        ),
     }
 
 
@@ -192,8 +221,9 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert {status for status, _ in passed.values()} == {"eligible", "not_eligible"}
     assert first["date_changes"] >= 8  # the history's deadlines moved back to 2021 by the calendar, audited
 
-    urls = {name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items()
-            if name.startswith("PEERLAB_")}
+    urls = {
+        name.removeprefix("PEERLAB_").lower(): url for name, url in dev_run.env.items() if name.startswith("PEERLAB_")
+    }
     seed.seed_course(urls, dev_run.env["ADMIN"])
     assert _course_state(dev_run.env) == first
 
@@ -204,17 +234,31 @@ def _chromium() -> str | None:
 
 
 def _headless(chromium: str, profile: Path, *args: str) -> str:
-    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           f"--user-data-dir={profile}", "--virtual-time-budget=30000", *args],
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=30000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
 
 def _page_rows(dom: str, key: str) -> dict[str, dict[str, int]]:
     """The page's table rows keyed by their ``data-<key>``: {row: {data-field: number}}."""
-    return {m.group(1): {f: int(n) for f, n in re.findall(r'data-field="(\w+)"[^>]*>(\d+)<', m.group(2))}
-            for m in re.finditer(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', dom, flags=re.S)}
+    return {
+        m.group(1): {f: int(n) for f, n in re.findall(r'data-field="(\w+)"[^>]*>(\d+)<', m.group(2))}
+        for m in re.finditer(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', dom, flags=re.S)
+    }
 
 
 def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run, tmp_path):
@@ -224,8 +268,10 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
 
     chromium = _chromium()
     if chromium is None:
-        pytest.skip("headless Chromium is not installed (scripts/browser installs Debian's chromium as root "
-                    "with apt-get); the page's route is tested in gateway/tests/test_gateway_overview_page.py")
+        pytest.skip(
+            "headless Chromium is not installed (scripts/browser installs Debian's chromium as root "
+            "with apt-get); the page's route is tested in gateway/tests/test_gateway_overview_page.py"
+        )
     env = dev_run.env
     url = f"{env['PEERLAB_GATEWAY']}/#token={env['ADMIN']}"
     shot = dev_run.data_dir / "course-page.png"
@@ -235,8 +281,12 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
     assert 'data-loaded="true"' in dom, dom[-3000:]
 
     def graphql(query: str) -> dict:
-        answer = httpx.post(env["PEERLAB_GATEWAY"] + "/graphql", json={"query": query}, timeout=60,
-                            headers={"Authorization": f"Bearer {env['ADMIN']}"}).json()
+        answer = httpx.post(
+            env["PEERLAB_GATEWAY"] + "/graphql",
+            json={"query": query},
+            timeout=60,
+            headers={"Authorization": f"Bearer {env['ADMIN']}"},
+        ).json()
         assert "errors" not in answer, answer
         return answer["data"]
 
@@ -246,8 +296,10 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
     api = graphql("{ " + " ".join(f"l{k}: labOverview(labNumber: {k}) {{ {fields} }}" for k in labs) + " }")
     for k, shown in labs.items():
         o = api[f"l{k}"]
-        assert shown == {**{f: o[f] for f in ("handedIn", "late", "reviewsSubmitted", "reviewsMissing")},
-                         **o["statuses"]}, k
+        assert shown == {
+            **{f: o[f] for f in ("handedIn", "late", "reviewsSubmitted", "reviewsMissing")},
+            **o["statuses"],
+        }, k
     # what the seed played: fall 2021's hand-ins (one failed lab 3, re-submitted, passed), lab 9's reviews
     for k in range(1, 9):
         assert labs[str(k)]["handedIn"] == sum(k in labs_handed_in(n) for n in range(1, 41)), k
@@ -256,8 +308,11 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
     eligibility = _page_rows(dom, "eligibility")
     students = graphql("{ students(first: 500) { nodes { eligibility { status } } } }")["students"]["nodes"]
     statuses = [s["eligibility"]["status"] for s in students if s["eligibility"]]
-    assert eligibility["course"] == {"students": len(students), "eligible": statuses.count("ELIGIBLE"),
-                                     "notEligible": statuses.count("NOT_ELIGIBLE"),
-                                     "undecided": statuses.count("UNDECIDED")}
+    assert eligibility["course"] == {
+        "students": len(students),
+        "eligible": statuses.count("ELIGIBLE"),
+        "notEligible": statuses.count("NOT_ELIGIBLE"),
+        "undecided": statuses.count("UNDECIDED"),
+    }
     eligible = sum(len(labs_handed_in(n)) - (n == 8) >= 6 for n in range(1, 41))  # student 8 failed lab 2
     assert eligibility["course"]["eligible"] == eligible

@@ -30,10 +30,14 @@ HEADERS = {"Authorization": f"Bearer {ADMIN}"}
 # Lab k is due on the Monday of counted week k+1 at 23:59 Copenhagen (CEST until 31 Oct, then CET);
 # the fall break week of 18 Oct is not counted.
 LAB_DEADLINES_2021 = [
-    datetime(2021, 9, 6, 21, 59, tzinfo=UTC), datetime(2021, 9, 13, 21, 59, tzinfo=UTC),
-    datetime(2021, 9, 20, 21, 59, tzinfo=UTC), datetime(2021, 9, 27, 21, 59, tzinfo=UTC),
-    datetime(2021, 10, 4, 21, 59, tzinfo=UTC), datetime(2021, 10, 11, 21, 59, tzinfo=UTC),
-    datetime(2021, 10, 25, 21, 59, tzinfo=UTC), datetime(2021, 11, 1, 22, 59, tzinfo=UTC),
+    datetime(2021, 9, 6, 21, 59, tzinfo=UTC),
+    datetime(2021, 9, 13, 21, 59, tzinfo=UTC),
+    datetime(2021, 9, 20, 21, 59, tzinfo=UTC),
+    datetime(2021, 9, 27, 21, 59, tzinfo=UTC),
+    datetime(2021, 10, 4, 21, 59, tzinfo=UTC),
+    datetime(2021, 10, 11, 21, 59, tzinfo=UTC),
+    datetime(2021, 10, 25, 21, 59, tzinfo=UTC),
+    datetime(2021, 11, 1, 22, 59, tzinfo=UTC),
 ]
 
 
@@ -44,8 +48,15 @@ def course_steps_only(monkeypatch):
     monkeypatch.setattr(seed_steps, "_STEPS", [s for s in seed_steps._STEPS if not s[0].startswith("seed_demo_")])
 
 
-def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path,
-           workers: frozenset[str] | set[str] = frozenset()) -> tuple[dict, dict]:
+def _start(
+    names,
+    *,
+    spawn_service,
+    fresh_database_url,
+    kafka_broker,
+    tmp_path,
+    workers: frozenset[str] | set[str] = frozenset(),
+) -> tuple[dict, dict]:
     """Migrate and start each named service (API, and the worker of those in ``workers``) the way
     ``peerlab dev`` does; urls and db urls."""
     specs = [s for s in SERVICES if s.name in names]
@@ -54,19 +65,26 @@ def _start(names, *, spawn_service, fresh_database_url, kafka_broker, tmp_path,
     databases = {}
     for spec in specs:
         peers = {n: u for n, u in urls.items() if n != spec.name} if spec.name == "gateway" else None
-        env = service_env(spec, port=ports[spec.name], data_dir=tmp_path, bootstrap=kafka_broker.bootstrap,
-                          peer_urls=peers)
+        env = service_env(
+            spec, port=ports[spec.name], data_dir=tmp_path, bootstrap=kafka_broker.bootstrap, peer_urls=peers
+        )
         env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name] = fresh_database_url(spec.name)
         env[f"{spec.env_prefix}DATA_DIR"] = str(tmp_path / spec.name)
         env[f"{spec.env_prefix}LOG_JSON"] = "false"
         (tmp_path / "objects" / spec.name).mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([sys.executable, "-m", spec.migrate_module, "upgrade"], env={**os.environ, **env},
-                              capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [sys.executable, "-m", spec.migrate_module, "upgrade"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         spawn_service(spec.app, env=env, port=ports[spec.name], name=f"{spec.name}-api", ready_timeout=60)
         if spec.name in workers:
-            spawn_service([sys.executable, "-m", spec.worker_module], env={**os.environ, **env},
-                          name=f"{spec.name}-worker")
+            spawn_service(
+                [sys.executable, "-m", spec.worker_module], env={**os.environ, **env}, name=f"{spec.name}-worker"
+            )
     return urls, databases
 
 
@@ -88,18 +106,30 @@ def _scheduling_state(urls):
 
 def _projects_state(urls):
     years = _get(urls, "projects", "/v1/catalogues")
-    revisions = {p["project_id"]: p["revision"] for y in (2020, 2021)
-                 for p in _get(urls, "projects", f"/v1/catalogues/{y}/projects")}
+    revisions = {
+        p["project_id"]: p["revision"]
+        for y in (2020, 2021)
+        for p in _get(urls, "projects", f"/v1/catalogues/{y}/projects")
+    }
     return years, revisions
 
 
-def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_database_url, kafka_broker, tmp_path,
-                                                   caplog):
-    urls, _ = _start({"scheduling", "projects"}, spawn_service=spawn_service, fresh_database_url=fresh_database_url,
-                     kafka_broker=kafka_broker, tmp_path=tmp_path)
+def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_database_url, kafka_broker, tmp_path, caplog):
+    urls, _ = _start(
+        {"scheduling", "projects"},
+        spawn_service=spawn_service,
+        fresh_database_url=fresh_database_url,
+        kafka_broker=kafka_broker,
+        tmp_path=tmp_path,
+    )
     with caplog.at_level(logging.INFO, logger="peerlab.local.seed"):
-        assert seed.seed_course(urls, ADMIN) == ["seed_roster", "seed_calendar", "seed_catalogues", "seed_labs",
-                                                 "seed_dev_admin"]
+        assert seed.seed_course(urls, ADMIN) == [
+            "seed_roster",
+            "seed_calendar",
+            "seed_catalogues",
+            "seed_labs",
+            "seed_dev_admin",
+        ]
     assert "seed_roster skipped: the gateway service is not running" in caplog.text
     assert "seed_labs skipped: the submissions service is not running" in caplog.text
     first = (_scheduling_state(urls), _projects_state(urls))
@@ -141,8 +171,9 @@ def _outbox_count(database_url: str, event_type: str) -> int:
     engine = create_engine(_normalise_url(database_url))
     try:
         with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM outbox_event WHERE event_type = :t"),
-                                      {"t": event_type}).scalar_one()
+            return connection.execute(
+                text("SELECT count(*) FROM outbox_event WHERE event_type = :t"), {"t": event_type}
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -151,8 +182,14 @@ def _outbox_count(database_url: str, event_type: str) -> int:
 def test_seed_twice_against_the_whole_stack(spawn_service, fresh_database_url, make_kafka_broker, tmp_path):
     names = {"scheduling", "projects", "submissions", "gateway"}
     # a broker of its own: another test's calendar events (same course, other database) would be consumed too
-    urls, databases = _start(names, spawn_service=spawn_service, fresh_database_url=fresh_database_url,
-                             kafka_broker=make_kafka_broker(), tmp_path=tmp_path, workers={"submissions"})
+    urls, databases = _start(
+        names,
+        spawn_service=spawn_service,
+        fresh_database_url=fresh_database_url,
+        kafka_broker=make_kafka_broker(),
+        tmp_path=tmp_path,
+        workers={"submissions"},
+    )
     # --term-start: the same course, week 1 three weeks ago, so its deadlines are live
     today = date.today()
     start = today - timedelta(days=today.weekday(), weeks=3)
@@ -160,12 +197,15 @@ def test_seed_twice_against_the_whole_stack(spawn_service, fresh_database_url, m
     seed.seed_course(urls, ADMIN, options)
     seed.seed_course(urls, ADMIN, options)
 
-    labs = sorted((a for a in _get(urls, "submissions", "/v1/assignments")["items"] if a["kind"] == "lab"),
-                  key=lambda a: a["lab_number"])
+    labs = sorted(
+        (a for a in _get(urls, "submissions", "/v1/assignments")["items"] if a["kind"] == "lab"),
+        key=lambda a: a["lab_number"],
+    )
     assert [a["id"] for a in labs] == [f"lab-{k}" for k in range(1, 9)]
     shift = start - date(2021, 8, 30)
     assert [datetime.fromisoformat(a["deadline_local"]).date() for a in labs] == [
-        d.astimezone(ZoneInfo("Europe/Copenhagen")).date() + shift for d in LAB_DEADLINES_2021]
+        d.astimezone(ZoneInfo("Europe/Copenhagen")).date() + shift for d in LAB_DEADLINES_2021
+    ]
     assert {datetime.fromisoformat(a["deadline_local"]).strftime("%H:%M") for a in labs} == {"23:59"}
     assert {a["revision"] for a in labs} == {1} and {a["date_key"] for a in labs} == {f"lab-{k}" for k in range(1, 9)}
     assert labs[3]["closed"] is False  # live deadlines

@@ -31,20 +31,32 @@ def wait_for(fetch, timeout_s: float = 60.0):
 def test_hand_in_reaches_review_and_shows_in_graphql(stack):
     now = datetime.now(UTC)
     with stack.client("submissions", "teacher-ole", "teacher") as teacher:
-        created = teacher.put("/v1/assignments/skeleton-lab-1", json={
-            "kind": "lab", "lab_number": 1, "title": "Lab 1",
-            "opens_at": (now - timedelta(days=1)).isoformat(), "deadline": (now + timedelta(hours=2)).isoformat(),
-        })
+        created = teacher.put(
+            "/v1/assignments/skeleton-lab-1",
+            json={
+                "kind": "lab",
+                "lab_number": 1,
+                "title": "Lab 1",
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "deadline": (now + timedelta(hours=2)).isoformat(),
+            },
+        )
         assert created.status_code in (200, 201), created.text
 
     with stack.client("submissions", "s210001", "student") as student:
-        accepted = student.post("/v1/assignments/skeleton-lab-1/submissions", params={"file_name": "week1-EXE.ipynb"},
-                                content=notebook_bytes(), headers={"content-type": "application/octet-stream"})
+        accepted = student.post(
+            "/v1/assignments/skeleton-lab-1/submissions",
+            params={"file_name": "week1-EXE.ipynb"},
+            content=notebook_bytes(),
+            headers={"content-type": "application/octet-stream"},
+        )
         assert accepted.status_code == 201, accepted.text
         submission_id = accepted.json()["submission"]["id"]
 
     with stack.client("review", "teacher-ole", "teacher") as review:
-        recorded = wait_for(lambda: (r := review.get(f"/v1/submissions/{submission_id}")).status_code == 200 and r.json())
+        recorded = wait_for(
+            lambda: (r := review.get(f"/v1/submissions/{submission_id}")).status_code == 200 and r.json()
+        )
         assert recorded["owner_id"] == "s210001"
 
     query = "{ me { id labs { labNumber status } handIns { edges { node { id currentVersion } } } } }"

@@ -33,7 +33,10 @@ def make_settings(fresh_database_url, kafka_broker) -> Callable[..., GatewaySett
     def make(**overrides) -> GatewaySettings:
         values = dict(
             kafka_bootstrap=kafka_broker.bootstrap,
-            relay_in_process=False, environment="test", log_json=False, webhook_allow_private=True,
+            relay_in_process=False,
+            environment="test",
+            log_json=False,
+            webhook_allow_private=True,
             subscriptions_enabled=False,
         )
         values.update(overrides)
@@ -151,30 +154,48 @@ class ServicesStack:
         to_start = []
         for service in SERVICES:
             prefix = f"PEERLAB_{service.upper()}_"
-            database_url = templates.copy(f"peerlab.{service}", name=f"t_gw_{service}_{uuid.uuid4().hex[:8]}",
-                                          directory=workdir)
+            database_url = templates.copy(
+                f"peerlab.{service}", name=f"t_gw_{service}_{uuid.uuid4().hex[:8]}", directory=workdir
+            )
             port = free_port()
             env = {
-                prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": self.bootstrap,
-                prefix + "ENVIRONMENT": "test", prefix + "RELAY_IN_PROCESS": "true", prefix + "LOG_JSON": "false",
+                prefix + "DATABASE_URL": database_url,
+                prefix + "KAFKA_BOOTSTRAP": self.bootstrap,
+                prefix + "ENVIRONMENT": "test",
+                prefix + "RELAY_IN_PROCESS": "true",
+                prefix + "LOG_JSON": "false",
                 prefix + "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             }
             if service == "submissions":
-                env.update({
-                    prefix + "STORAGE_BACKEND": "s3", prefix + "STORAGE_S3_ENDPOINT": s3_host,
-                    prefix + "STORAGE_BUCKET": f"gw-{uuid.uuid4().hex[:8]}", prefix + "DATA_DIR": str(workdir),
-                    prefix + "CLOSE_GRACE_S": "0", prefix + "CLOSER_INTERVAL_S": "0.5",
-                })
+                env.update(
+                    {
+                        prefix + "STORAGE_BACKEND": "s3",
+                        prefix + "STORAGE_S3_ENDPOINT": s3_host,
+                        prefix + "STORAGE_BUCKET": f"gw-{uuid.uuid4().hex[:8]}",
+                        prefix + "DATA_DIR": str(workdir),
+                        prefix + "CLOSE_GRACE_S": "0",
+                        prefix + "CLOSER_INTERVAL_S": "0.5",
+                    }
+                )
             elif service == "review":
                 env[prefix + "WINDOW_JOB_INTERVAL_S"] = "1"
             elif service == "projects":
                 env.update({prefix + "REQUIRE_ROSTER": "false", prefix + "ELIGIBILITY_GATE": "false"})
-            api = ServiceProcess.uvicorn(f"peerlab.{service}.main:app", port=port,
-                                         log_path=workdir / f"{service}-api.log", env=env, ready_timeout=60,
-                                         stop_timeout=5)
-            worker = ServiceProcess([sys.executable, "-m", f"peerlab.{service}.worker"],
-                                    log_path=workdir / f"{service}-worker.log", env=env, name=f"{service}-worker",
-                                    stop_timeout=5)
+            api = ServiceProcess.uvicorn(
+                f"peerlab.{service}.main:app",
+                port=port,
+                log_path=workdir / f"{service}-api.log",
+                env=env,
+                ready_timeout=60,
+                stop_timeout=5,
+            )
+            worker = ServiceProcess(
+                [sys.executable, "-m", f"peerlab.{service}.worker"],
+                log_path=workdir / f"{service}-worker.log",
+                env=env,
+                name=f"{service}-worker",
+                stop_timeout=5,
+            )
             to_start += [api, worker]
             self.urls[service] = api.url
         # Start the processes at once (each start waits for its own readiness).
@@ -187,9 +208,15 @@ class ServicesStack:
         import uuid
 
         database_url = self.templates.copy(PACKAGE, name=f"t_gw_gateway_{uuid.uuid4().hex[:8]}", directory=workdir)
-        values = dict(database_url=database_url, kafka_bootstrap=self.bootstrap, relay_in_process=False,
-                      environment="test", log_json=False, webhook_allow_private=True,
-                      **self.url_settings())
+        values = dict(
+            database_url=database_url,
+            kafka_bootstrap=self.bootstrap,
+            relay_in_process=False,
+            environment="test",
+            log_json=False,
+            webhook_allow_private=True,
+            **self.url_settings(),
+        )
         values.update(overrides)
         return GatewaySettings(**values)
 
@@ -208,8 +235,7 @@ def services_stack(tmp_path_factory, s3_server, database_templates) -> Iterator[
 
     workdir = tmp_path_factory.mktemp("gw-services")
     broker = TansuBroker(workdir=workdir / "tansu").start()
-    stack = ServicesStack(workdir=workdir, kafka_broker=broker,
-                          s3_server=s3_server, templates=database_templates)
+    stack = ServicesStack(workdir=workdir, kafka_broker=broker, s3_server=s3_server, templates=database_templates)
     try:
         yield stack
     finally:
@@ -219,18 +245,19 @@ def services_stack(tmp_path_factory, s3_server, database_templates) -> Iterator[
 
 @pytest.fixture
 def gateway_over_services(make_settings, services_stack) -> Iterator[TestClient]:
-    settings = make_settings(**services_stack.url_settings(), subscriptions_enabled=True,
-                             kafka_bootstrap=services_stack.bootstrap)
+    settings = make_settings(
+        **services_stack.url_settings(), subscriptions_enabled=True, kafka_bootstrap=services_stack.bootstrap
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 # --- enumerating the schema (the leak tests) ------------------------------------------------------
 
+
 def _literal(type_, *, target: str, depth: int = 0) -> str | None:
     """A GraphQL literal for an argument of ``type_``; ids and strings point at ``target``."""
-    from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
-                         GraphQLScalarType)
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType
 
     if isinstance(type_, GraphQLNonNull):
         return _literal(type_.of_type, target=target, depth=depth)
@@ -242,8 +269,11 @@ def _literal(type_, *, target: str, depth: int = 0) -> str | None:
     if isinstance(type_, GraphQLInputObjectType):
         if depth > 2:
             return None
-        parts = [f"{name}: {value}" for name, field in type_.fields.items()
-                 if (value := _literal(field.type, target=target, depth=depth + 1)) is not None]
+        parts = [
+            f"{name}: {value}"
+            for name, field in type_.fields.items()
+            if (value := _literal(field.type, target=target, depth=depth + 1)) is not None
+        ]
         return "{" + ", ".join(parts) + "}"
     if isinstance(type_, GraphQLScalarType):
         if type_.name in ("ID", "String"):
@@ -263,8 +293,11 @@ def _selection(type_, depth: int) -> str:
 
     named = get_named_type(type_)
     if isinstance(named, GraphQLUnionType):  # every member, each with its own fields
-        return "{ __typename " + " ".join(f"... on {member.name} {_selection(member, depth)}"
-                                          for member in named.types) + " }"
+        return (
+            "{ __typename "
+            + " ".join(f"... on {member.name} {_selection(member, depth)}" for member in named.types)
+            + " }"
+        )
     if not isinstance(named, GraphQLObjectType):
         return ""
     parts = []
@@ -293,19 +326,26 @@ def operations_of(schema, kind: str, targets: list[str], depths: tuple[int, ...]
     fails nulls its parent, so a shallow selection is needed to see what the parent alone gives."""
     from graphql import GraphQLObjectType, get_named_type
 
-    root = {"query": schema.query_type, "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type}[kind]
+    root = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}[
+        kind
+    ]
     out = []
     for name, field in root.fields.items():
         for target in targets:
-            args = [f"{arg_name}: {value}" for arg_name, arg in field.args.items()
-                    if (value := FREE_TEXT.get(arg_name) or _literal(arg.type, target=target)) is not None]
+            args = [
+                f"{arg_name}: {value}"
+                for arg_name, arg in field.args.items()
+                if (value := FREE_TEXT.get(arg_name) or _literal(arg.type, target=target)) is not None
+            ]
             call = f"{name}({', '.join(args)})" if args else name
             selections = {_selection(field.type, depth) for depth in depths}
             if not isinstance(get_named_type(field.type), GraphQLObjectType):
                 selections = {""}
-            out += [f"{kind} {{ {call} {selection} }}" for selection in sorted(selections) if selection or
-                    not isinstance(get_named_type(field.type), GraphQLObjectType)]
+            out += [
+                f"{kind} {{ {call} {selection} }}"
+                for selection in sorted(selections)
+                if selection or not isinstance(get_named_type(field.type), GraphQLObjectType)
+            ]
     return out
 
 
@@ -319,6 +359,7 @@ def schema_operations():
 def _scrub_echoes(data: str, targets: list[str]) -> str:
     """An error message that repeats the caller's own input (``No group 'x' is known``) tells them
     nothing: the targets are taken out of messages before looking for secrets."""
+
     def scrub(match: re.Match) -> str:
         text = match.group(0)
         for target in targets:

@@ -61,26 +61,52 @@ class Platform:
         self.server.server_close()
 
     def registration(self) -> dict:
-        return {"issuer": self.issuer, "client_id": self.client_id, "deployment_ids": [self.deployment_id],
-                "auth_login_url": f"{self.url}/auth", "auth_token_url": f"{self.url}/token",
-                "jwks_url": f"{self.url}/jwks"}
+        return {
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "deployment_ids": [self.deployment_id],
+            "auth_login_url": f"{self.url}/auth",
+            "auth_token_url": f"{self.url}/token",
+            "jwks_url": f"{self.url}/jwks",
+        }
 
     # --- the id_token of a launch ------------------------------------------------------------------
-    def id_token(self, *, nonce: str, sub: str, sourcedid: str, roles: list[str] | None = None,
-                 key: rsa.RSAPrivateKey | None = None, aud: str | None = None, **overrides: Any) -> str:
+    def id_token(
+        self,
+        *,
+        nonce: str,
+        sub: str,
+        sourcedid: str,
+        roles: list[str] | None = None,
+        key: rsa.RSAPrivateKey | None = None,
+        aud: str | None = None,
+        **overrides: Any,
+    ) -> str:
         now = int(time.time())
         claims = {
-            "iss": self.issuer, "aud": aud or self.client_id, "sub": sub, "iat": now, "exp": now + 300,
-            "nonce": nonce, "name": f"Student {sourcedid}", "email": f"{sourcedid}@student.dtu.dk",
-            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
+            "iss": self.issuer,
+            "aud": aud or self.client_id,
+            "sub": sub,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            "name": f"Student {sourcedid}",
+            "email": f"{sourcedid}@student.dtu.dk",
+            LTI + "message_type": "LtiResourceLinkRequest",
+            LTI + "version": "1.3.0",
             LTI + "deployment_id": self.deployment_id,
             LTI + "roles": roles or ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
             LTI + "context": {"id": self.context_id, "title": "02456 Deep learning"},
-            LTI + "resource_link": {"id": "rl-1"}, LTI + "lis": {"person_sourcedid": sourcedid},
+            LTI + "resource_link": {"id": "rl-1"},
+            LTI + "lis": {"person_sourcedid": sourcedid},
             "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
-                "scope": [LINEITEM_SCOPE, SCORE_SCOPE], "lineitems": f"{self.url}/ags/{self.context_id}/lineitems"},
+                "scope": [LINEITEM_SCOPE, SCORE_SCOPE],
+                "lineitems": f"{self.url}/ags/{self.context_id}/lineitems",
+            },
             "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
-                "context_memberships_url": f"{self.url}/nrps/{self.context_id}/memberships", "service_versions": ["2.0"]},
+                "context_memberships_url": f"{self.url}/nrps/{self.context_id}/memberships",
+                "service_versions": ["2.0"],
+            },
         }
         claims.update(overrides)
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
@@ -103,8 +129,12 @@ class Platform:
             page = int(parse_qs(parts.query).get("page", ["1"])[0])
             half = len(self.members) // 2
             if page == 1:
-                return _send(h, 200, {"id": parts.path, "members": self.members[:half]},
-                             {"Link": f'<{self.url}{parts.path}?page=2>; rel="next"'})
+                return _send(
+                    h,
+                    200,
+                    {"id": parts.path, "members": self.members[:half]},
+                    {"Link": f'<{self.url}{parts.path}?page=2>; rel="next"'},
+                )
             return _send(h, 200, {"id": parts.path, "members": self.members[half:]})
         if LINEITEM_SCOPE not in scopes or SCORE_SCOPE not in scopes:
             return _send(h, 403, {"error": "insufficient_scope"})
@@ -132,16 +162,20 @@ class Platform:
         try:
             kid = jwt.get_unverified_header(assertion)["kid"]
             jwk = next(k for k in self.tool_jwks["keys"] if k["kid"] == kid)
-            jwt.decode(assertion, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience=f"{self.url}/token",
-                       issuer=self.client_id)
+            jwt.decode(
+                assertion, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience=f"{self.url}/token", issuer=self.client_id
+            )
         except Exception:  # noqa: BLE001 - anything wrong with the assertion is invalid_client
             return _send(h, 401, {"error": "invalid_client"})
         if form.get("grant_type") != ["client_credentials"]:
             return _send(h, 400, {"error": "unsupported_grant_type"})
         token = secrets.token_urlsafe(16)
         self.tokens[token] = set(form.get("scope", [""])[0].split())
-        return _send(h, 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600,
-                              "scope": form.get("scope", [""])[0]})
+        return _send(
+            h,
+            200,
+            {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": form.get("scope", [""])[0]},
+        )
 
 
 def _send(h: http.server.BaseHTTPRequestHandler, status: int, body: Any, headers: dict | None = None) -> None:

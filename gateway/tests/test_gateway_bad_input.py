@@ -42,11 +42,19 @@ GRAPHQL_POST_BODIES_CASES = [
     (NOT_UTF8, JSON, 400, "invalid_encoding"),
     (json.dumps({"query": "{ course { id } }"}).encode("utf-16"), JSON, 400, "invalid_encoding"),
     (json.dumps({"query": "{ course { id } }"}).encode("utf-16-le"), JSON, 400, "invalid_json"),
-    (b'{"query": "{ course { id } }"}', {"content-type": "application/json; charset=latin-1"}, 415,
-     "unsupported_charset"),
+    (
+        b'{"query": "{ course { id } }"}',
+        {"content-type": "application/json; charset=latin-1"},
+        415,
+        "unsupported_charset",
+    ),
     (b'{"query": "{ course { id } }"}', {"content-type": "text/plain"}, 415, "unsupported_media_type"),
-    (b"query=%7B+course+%7B+id+%7D+%7D", {"content-type": "application/x-www-form-urlencoded"}, 415,
-     "unsupported_media_type"),
+    (
+        b"query=%7B+course+%7B+id+%7D+%7D",
+        {"content-type": "application/x-www-form-urlencoded"},
+        415,
+        "unsupported_media_type",
+    ),
     (b"{ course { id } }", {"content-type": "application/graphql"}, 415, "unsupported_media_type"),
     (b'{"query": "{ course { id } }"', JSON, 400, "invalid_json"),
     (b"[" * 30000 + b"]" * 30000, JSON, 400, "invalid_json"),
@@ -74,7 +82,9 @@ def test_graphql_strings_with_nul_and_no_query_are_graphql_errors_not_500s(clien
 
 
 GRAPHQL_GET_QUERY_PARAMS_CASES = [
-    "query=%FF%FE", "query=%7B+course+%7B+id+%7D+%7D", "query=%7Bcourse%7Bid%7D%7D&variables=%FF",
+    "query=%FF%FE",
+    "query=%7B+course+%7B+id+%7D+%7D",
+    "query=%7Bcourse%7Bid%7D%7D&variables=%FF",
     "query=mutation+%7B+withdrawHandIn(submissionId%3A%22x%22)+%7B+errors+%7B+code+%7D+%7D+%7D",
 ]
 
@@ -98,9 +108,12 @@ def signed(secret: str, body: bytes | str, *, content_type: str = "application/j
     text = body if isinstance(body, str) else body.decode("utf-8")
     msg_id = f"msg_{uuid.uuid4().hex}"
     now = datetime.now(UTC)
-    headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-               "webhook-signature": Webhook(secret).sign(msg_id=msg_id, timestamp=now, data=text),
-               "content-type": content_type}
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id=msg_id, timestamp=now, data=text),
+        "content-type": content_type,
+    }
     return text.encode(), headers
 
 
@@ -113,8 +126,9 @@ def enrolled(**data) -> str:
 def lms_client(request, make_settings):
     extra = {}
     if request.param == "production":
-        extra = dict(jwt_secret=PRODUCTION_JWT_SECRET, lms_inbound_secret=PRODUCTION_LMS_SECRET,
-                     webhook_allow_private=False)
+        extra = dict(
+            jwt_secret=PRODUCTION_JWT_SECRET, lms_inbound_secret=PRODUCTION_LMS_SECRET, webhook_allow_private=False
+        )
     settings = make_settings(environment=request.param, **extra)
     with TestClient(create_app(settings)) as client:
         client.lms_secret = settings.lms_inbound_secret
@@ -123,18 +137,35 @@ def lms_client(request, make_settings):
 
 def test_lms_push_unsigned_bad_bytes(lms_client) -> None:
     post = lms_client.post
-    problem(post("/v1/roster/lms", content=b'{"type": "person.enrolled", "data": {"name": "\xff"}}', headers=JSON),
-            400, "invalid_encoding")
+    problem(
+        post("/v1/roster/lms", content=b'{"type": "person.enrolled", "data": {"name": "\xff"}}', headers=JSON),
+        400,
+        "invalid_encoding",
+    )
     problem(post("/v1/roster/lms", content=enrolled().encode("utf-16"), headers=JSON), 400, "invalid_encoding")
-    problem(post("/v1/roster/lms", content=enrolled().encode(), headers={"content-type": "text/plain"}),
-            415, "unsupported_media_type")
-    problem(post("/v1/roster/lms", content=enrolled().encode(),
-                 headers={"content-type": "application/json; charset=iso-8859-1"}), 415, "unsupported_charset")
+    problem(
+        post("/v1/roster/lms", content=enrolled().encode(), headers={"content-type": "text/plain"}),
+        415,
+        "unsupported_media_type",
+    )
+    problem(
+        post(
+            "/v1/roster/lms",
+            content=enrolled().encode(),
+            headers={"content-type": "application/json; charset=iso-8859-1"},
+        ),
+        415,
+        "unsupported_charset",
+    )
     problem(post("/v1/roster/lms", content=enrolled().encode(), headers=JSON), 401, "invalid_signature")
     problem(post("/v1/roster/lms", content=b"x" * 70000, headers=JSON), 413, "too_large")
     for signature in ("garbage", "v1,!!!not-base64", "v1,a,b", "v1", ""):
-        headers = {**JSON, "webhook-id": "msg_1", "webhook-timestamp": str(int(datetime.now(UTC).timestamp())),
-                   "webhook-signature": signature}
+        headers = {
+            **JSON,
+            "webhook-id": "msg_1",
+            "webhook-timestamp": str(int(datetime.now(UTC).timestamp())),
+            "webhook-signature": signature,
+        }
         problem(post("/v1/roster/lms", content=enrolled().encode(), headers=headers), 401, "invalid_signature")
     for timestamp in ("abc", "1e9", "-1", "9" * 30):
         headers = {**JSON, "webhook-id": "msg_1", "webhook-timestamp": timestamp, "webhook-signature": "v1,AAAA"}
@@ -188,24 +219,31 @@ ROSTER_CSV_BAD_FILES_CASES = [
 
 def test_roster_csv_bad_files(client, auth) -> None:
     for content, headers, status, code in ROSTER_CSV_BAD_FILES_CASES:
-        problem(client.post("/v1/roster/import", content=content, headers={**auth("t", "admin"), **headers}),
-                status, code)
+        problem(
+            client.post("/v1/roster/import", content=content, headers={**auth("t", "admin"), **headers}), status, code
+        )
 
 
 def test_roster_csv_bad_rows_are_reported_not_500s(client, auth) -> None:
-    text = ("id,name,email,roles,programme\n"
-            f"s1,{'x' * 301},,student,msc\n"          # name longer than its column
-            f"s2,Bo,{'y' * 321},student,msc\n"        # email longer than its column
-            "s3,Cy,,student,msc,extra,columns\n"      # more fields than the header
-            "s4,Di\n"                                 # fewer
-            "s5,\x07Bell,,student,msc\n"              # a control character
-            "s6,Ada\x00Lovelace,,student,msc\n")      # NUL (PostgreSQL refuses it in text)
+    text = (
+        "id,name,email,roles,programme\n"
+        f"s1,{'x' * 301},,student,msc\n"  # name longer than its column
+        f"s2,Bo,{'y' * 321},student,msc\n"  # email longer than its column
+        "s3,Cy,,student,msc,extra,columns\n"  # more fields than the header
+        "s4,Di\n"  # fewer
+        "s5,\x07Bell,,student,msc\n"  # a control character
+        "s6,Ada\x00Lovelace,,student,msc\n"
+    )  # NUL (PostgreSQL refuses it in text)
     response = client.post("/v1/roster/import", content=text, headers={**auth("t", "admin"), **CSV})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["enrolled"] == 2  # s3 (extra fields ignored) and s4
-    assert [(e["line"], e["code"]) for e in body["errors"]] == [(2, "invalid_name"), (3, "invalid_email"),
-                                                                (6, "invalid_name"), (7, "invalid_name")]
+    assert [(e["line"], e["code"]) for e in body["errors"]] == [
+        (2, "invalid_name"),
+        (3, "invalid_email"),
+        (6, "invalid_name"),
+        (7, "invalid_name"),
+    ]
 
 
 ROSTER_PUT_BODIES_CASES = [
@@ -246,21 +284,22 @@ WEBHOOK_ENDPOINT_REGISTRATION_CASES = [
     (json.dumps({"url": "http://example.org/ hooks"}).encode(), JSON, 422, "invalid_url"),
     (json.dumps({"url": "http://127.0.0.1/", "description": "d" * 501}).encode(), JSON, 422, "validation_error"),
     (json.dumps({"url": "http://127.0.0.1/", "description": "a\u0000"}).encode(), JSON, 422, "validation_error"),
-    (json.dumps({"url": "http://127.0.0.1/", "secret": "whsec_" + "A" * 300}).encode(), JSON, 422,
-     "validation_error"),
+    (json.dumps({"url": "http://127.0.0.1/", "secret": "whsec_" + "A" * 300}).encode(), JSON, 422, "validation_error"),
     (json.dumps({"url": "http://127.0.0.1/", "secret": "whsec_%%%"}).encode(), JSON, 422, "invalid_secret"),
     (json.dumps({"url": "http://127.0.0.1/", "event_types": ["x" * 300]}).encode(), JSON, 422, "validation_error"),
     (json.dumps({"url": "http://127.0.0.1/", "event_types": ["a"] * 101}).encode(), JSON, 422, "validation_error"),
-    (json.dumps({"url": "http://127.0.0.1/", "event_types": ["nope.v1"]}).encode(), JSON, 422,
-     "unknown_event_type"),
+    (json.dumps({"url": "http://127.0.0.1/", "event_types": ["nope.v1"]}).encode(), JSON, 422, "unknown_event_type"),
     (json.dumps({"url": "http://127.0.0.1/", "description": "d" * 70000}).encode(), JSON, 413, "too_large"),
 ]
 
 
 def test_webhook_endpoint_registration(client, auth) -> None:
     for content, headers, status, code in WEBHOOK_ENDPOINT_REGISTRATION_CASES:
-        problem(client.post("/v1/webhooks/endpoints", content=content, headers={**auth("t", "admin"), **headers}),
-                status, code)
+        problem(
+            client.post("/v1/webhooks/endpoints", content=content, headers={**auth("t", "admin"), **headers}),
+            status,
+            code,
+        )
 
 
 def test_webhook_update_rotate_and_recover_bodies(client, auth) -> None:

@@ -22,10 +22,14 @@ query Roster($first: Int!) {
 
 def _enrol(client, admin: dict, n: int, tag: str) -> list[str]:
     ids = [f"{tag}{i:04d}" for i in range(n)]
-    rows = "\n".join(f"{i},Student {i},{i}@student.dtu.dk,student,{'phd' if k % 10 == 0 else 'msc'}"
-                     for k, i in enumerate(ids))
-    response = client.post("/v1/roster/import", content="id,name,email,roles,programme\n" + rows,
-                           headers={**admin, "content-type": "text/csv"})
+    rows = "\n".join(
+        f"{i},Student {i},{i}@student.dtu.dk,student,{'phd' if k % 10 == 0 else 'msc'}" for k, i in enumerate(ids)
+    )
+    response = client.post(
+        "/v1/roster/import",
+        content="id,name,email,roles,programme\n" + rows,
+        headers={**admin, "content-type": "text/csv"},
+    )
     assert response.status_code == 200 and response.json()["enrolled"] == n
     return ids
 

@@ -69,16 +69,27 @@ class Phase:
         token = mint_dev_token(sub=sub, roles=roles or ("student",), secret=self.secret)
         return {"authorization": f"Bearer {token}"}
 
-    def rest(self, method: str, service: str, path: str, body: dict | None = None, *, who: str = "t-ole",
-             role: str = "teacher", ok: tuple[int, ...] = (200, 201, 204)) -> httpx.Response:
-        response = httpx.request(method, self.urls[service] + path, json=body, headers=self.headers(who, role),
-                                 timeout=60)
+    def rest(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        who: str = "t-ole",
+        role: str = "teacher",
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> httpx.Response:
+        response = httpx.request(
+            method, self.urls[service] + path, json=body, headers=self.headers(who, role), timeout=60
+        )
         assert response.status_code in ok, (method, path, response.status_code, response.text)
         return response
 
     def gql(self, sub: str, query: str, variables: dict | None = None, *roles: str) -> dict:
-        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                    headers=self.headers(sub, *roles))
+        response = self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers(sub, *roles)
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -92,23 +103,30 @@ class Phase:
 
 @pytest.fixture(scope="module")
 def phase(services_stack, tmp_path_factory):
-    settings = services_stack.gateway_settings(tmp_path_factory.mktemp("gw-course"), subscriptions_enabled=False,
-                                               relay_in_process=True)
+    settings = services_stack.gateway_settings(
+        tmp_path_factory.mktemp("gw-course"), subscriptions_enabled=False, relay_in_process=True
+    )
     tag = f"c{uuid.uuid4().hex[:5]}"
     with TestClient(create_app(settings)) as client:
         phase = Phase(client, settings.jwt_secret, services_stack.urls, tag)
         roster = [f"{s},Student {s},{s}@student.dtu.dk,student,msc" for s in phase.students]
-        roster += [f"{phase.supervisor},Sue Pervisor,{phase.supervisor}@dtu.dk,supervisor,",
-                   f"{phase.examiner},Ex Aminer,{phase.examiner}@dtu.dk,examiner,"]
-        imported = client.post("/v1/roster/import", content="id,name,email,roles,programme\n" + "\n".join(roster),
-                               headers={**phase.headers("t-admin", "admin"), "content-type": "text/csv"})
+        roster += [
+            f"{phase.supervisor},Sue Pervisor,{phase.supervisor}@dtu.dk,supervisor,",
+            f"{phase.examiner},Ex Aminer,{phase.examiner}@dtu.dk,examiner,",
+        ]
+        imported = client.post(
+            "/v1/roster/import",
+            content="id,name,email,roles,programme\n" + "\n".join(roster),
+            headers={**phase.headers("t-admin", "admin"), "content-type": "text/csv"},
+        )
         assert imported.status_code == 200, imported.text
         phase.rest("POST", "projects", "/v1/catalogues/2021/import-bundled")
 
         def make_group(i: int) -> dict:
-            members = phase.students[2 * i: 2 * i + 2]
-            group = phase.rest("POST", "projects", "/v1/groups",
-                               {"name": f"{tag} group {i}", "member_ids": members}).json()
+            members = phase.students[2 * i : 2 * i + 2]
+            group = phase.rest(
+                "POST", "projects", "/v1/groups", {"name": f"{tag} group {i}", "member_ids": members}
+            ).json()
             choices = [{"project_id": f"p-2021-{2 + (i + k) % 20:02d}"} for k in range(3)]
             phase.rest("PUT", "projects", f"/v1/groups/{group['group_id']}/selection", {"choices": choices})
             return group
@@ -119,16 +137,32 @@ def phase(services_stack, tmp_path_factory):
         assert allocated["assigned"], allocated
         phase.assigned = {a["group_id"]: a["project_id"] for a in allocated["assigned"]}
         course = f"/v1/courses/{COURSE_ID}"
-        phase.rest("PUT", "scheduling", f"{course}/exam-days/{EXAM_DAY}", {
-            "kind": "poster", "title": "Poster session", "day": FUTURE_DAY.isoformat(), "start": "09:00",
-            "end": "17:00", "time_zone": "Europe/Copenhagen", "location": "SkyLab", "slot_minutes": 30,
-            "slot_capacity": 2})
+        phase.rest(
+            "PUT",
+            "scheduling",
+            f"{course}/exam-days/{EXAM_DAY}",
+            {
+                "kind": "poster",
+                "title": "Poster session",
+                "day": FUTURE_DAY.isoformat(),
+                "start": "09:00",
+                "end": "17:00",
+                "time_zone": "Europe/Copenhagen",
+                "location": "SkyLab",
+                "slot_minutes": 30,
+                "slot_capacity": 2,
+            },
+        )
         slots = phase.rest("GET", "scheduling", f"{course}/exam-days/{EXAM_DAY}/slots").json()
         known = lambda: len(phase.rest("GET", "scheduling", f"{course}/groups").json()) >= GROUPS  # noqa: E731
         _wait_for(known, 120, "scheduling to learn the groups (group.formed.v1)")
         for i, group in enumerate(phase.groups[:BOOKED]):
-            phase.rest("PUT", "scheduling", f"{course}/groups/{group['group_id']}/booking",
-                       {"slot_id": slots[i // 2]["slot_id"]})
+            phase.rest(
+                "PUT",
+                "scheduling",
+                f"{course}/groups/{group['group_id']}/booking",
+                {"slot_id": slots[i // 2]["slot_id"]},
+            )
         yield phase
 
 
@@ -139,10 +173,12 @@ def test_150_groups_with_members_choices_project_and_booking_cost_a_constant_num
     ours = {g["group_id"] for g in phase.groups}
     nodes = [n for n in large["course"]["groups"]["nodes"] if n["id"] in ours]
     assert len(nodes) == GROUPS
-    assert all(len(n["members"]) == 2 and all(m["person"]["name"].startswith("Student ") for m in n["members"])
-               for n in nodes), nodes[0]
-    assert all(len(n["selection"]["choices"]) == 3 and n["selection"]["choices"][0]["project"]["title"]
-               for n in nodes), nodes[0]
+    assert all(
+        len(n["members"]) == 2 and all(m["person"]["name"].startswith("Student ") for m in n["members"]) for n in nodes
+    ), nodes[0]
+    assert all(
+        len(n["selection"]["choices"]) == 3 and n["selection"]["choices"][0]["project"]["title"] for n in nodes
+    ), nodes[0]
     assert sum(n["project"] is not None for n in nodes) >= GROUPS // 2
     booked = {n["id"]: n["booking"] for n in nodes if n["booking"]}
     assert set(booked) == {g["group_id"] for g in phase.groups[:BOOKED]}
@@ -184,26 +220,33 @@ def test_catalogue_search_and_filters(phase) -> None:
     assert all(word.casefold() in json.dumps(p).casefold() for p in found)
     supervisor = next(p for p in everything["nodes"] if p["supervisors"])["supervisors"][0]["name"].split()[-1]
     by_supervisor = phase.gql(phase.students[0], query, {"s": supervisor})["data"]["course"]["projects"]["nodes"]
-    assert by_supervisor and all(supervisor in json.dumps(p["supervisors"]) or supervisor in json.dumps(p)
-                                 for p in by_supervisor)
+    assert by_supervisor and all(
+        supervisor in json.dumps(p["supervisors"]) or supervisor in json.dumps(p) for p in by_supervisor
+    )
     external = phase.gql(phase.students[0], query, {"o": "EXTERNAL"})["data"]["course"]["projects"]["nodes"]
     assert all(any(s["internal"] is False for s in p["supervisors"]) for p in external)
     # Free places are the staff's to see (they come from the assignments).
     refused = phase.gql(phase.students[0], "{ course { projects(withFreePlaces: true) { totalCount } } }")
     assert refused["errors"][0]["extensions"]["code"] == "forbidden"
-    free = phase.gql("t-ole", "{ course { projects(withFreePlaces: true, first: 500) { nodes { freePlaces } } } }",
-                     None, "teacher")["data"]["course"]["projects"]["nodes"]
+    free = phase.gql(
+        "t-ole", "{ course { projects(withFreePlaces: true, first: 500) { nodes { freePlaces } } } }", None, "teacher"
+    )["data"]["course"]["projects"]["nodes"]
     assert free and all(p["freePlaces"] is None or p["freePlaces"] > 0 for p in free)
 
 
 def test_mutation_errors_carry_the_domains_codes(phase) -> None:
     lone = phase.students[-1]
     joined = phase.gql(lone, 'mutation { joinGroup(joinCode: "NOPE00") { group { id } errors { code message } } }')
-    assert joined["data"]["joinGroup"] == {"group": None, "errors": [
-        {"code": "unknown_join_code", "message": joined["data"]["joinGroup"]["errors"][0]["message"]}]}
+    assert joined["data"]["joinGroup"] == {
+        "group": None,
+        "errors": [{"code": "unknown_join_code", "message": joined["data"]["joinGroup"]["errors"][0]["message"]}],
+    }
     group = phase.groups[0]["group_id"]
-    booked = phase.gql(lone, 'mutation($g: ID!) { bookSlot(groupId: $g, slotId: "nope") { booking { slotId } '
-                             'errors { code } } }', {"g": group})
+    booked = phase.gql(
+        lone,
+        'mutation($g: ID!) { bookSlot(groupId: $g, slotId: "nope") { booking { slotId } errors { code } } }',
+        {"g": group},
+    )
     assert booked["data"]["bookSlot"]["errors"][0]["code"] in ("forbidden", "not_found")
     released = phase.gql(lone, "mutation { releaseGrades { finalGrades errors { code } } }")
     assert released["data"]["releaseGrades"]["errors"] == [{"code": "forbidden"}]
@@ -216,8 +259,11 @@ def test_mutation_errors_carry_the_domains_codes(phase) -> None:
 def test_supervisors_see_only_their_groups(phase) -> None:
     project_id = phase.supervised_project
     link = f"/v1/supervisor-links/{phase.supervisor}/{project_id}"
-    _wait_for(lambda: phase.rest("PUT", "projects", link, ok=(200, 201, 422)).status_code in (200, 201), 120,
-              "projects to learn the supervisor from the roster")
+    _wait_for(
+        lambda: phase.rest("PUT", "projects", link, ok=(200, 201, 422)).status_code in (200, 201),
+        120,
+        "projects to learn the supervisor from the roster",
+    )
     query = "{ supervising { projects { projectId groupIds } groups { id members { personId } project { id } } } }"
     body = phase.gql(phase.supervisor, query, None, "supervisor")
     assert "errors" not in body, body["errors"]
@@ -231,8 +277,9 @@ def test_supervisors_see_only_their_groups(phase) -> None:
     assert refused["data"] is None or refused["data"]["supervising"] is None
 
 
-def test_nobody_reads_another_groups_selection_booking_grade_or_join_code(phase, schema_operations,
-                                                                            without_echoes) -> None:
+def test_nobody_reads_another_groups_selection_booking_grade_or_join_code(
+    phase, schema_operations, without_echoes
+) -> None:
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
 
@@ -242,30 +289,43 @@ def test_nobody_reads_another_groups_selection_booking_grade_or_join_code(phase,
     course = f"/v1/courses/{COURSE_ID}"
     # The victim's group has a booking and the victim a released final grade.
     booking = phase.rest("GET", "scheduling", f"{course}/groups/{victim_group['group_id']}/booking").json()
-    phase.rest("PUT", "scheduling", f"{course}/groups/{victim_group['group_id']}/report-assessment",
-               {"examiner_ids": []})
+    phase.rest(
+        "PUT", "scheduling", f"{course}/groups/{victim_group['group_id']}/report-assessment", {"examiner_ids": []}
+    )
     phase.rest("PUT", "scheduling", f"{course}/students/{victim}/final-grade", {"grade": "12"})
     phase.rest("POST", "scheduling", f"{course}/grades/release")
     selection = phase.rest("GET", "projects", f"/v1/groups/{victim_group['group_id']}/selection").json()
-    secrets = {victim, victim_partner, victim_group["group_id"], victim_group["join_code"], booking["booking_id"],
-               *(m["person_id"] for g in phase.groups if g is not attacker_group for m in g["members"])}
+    secrets = {
+        victim,
+        victim_partner,
+        victim_group["group_id"],
+        victim_group["join_code"],
+        booking["booking_id"],
+        *(m["person_id"] for g in phase.groups if g is not attacker_group for m in g["members"]),
+    }
     assert victim_group["join_code"]
     # The victim sees their own grade now (so there is one to leak).
     assert phase.gql(victim, "{ me { grade { grade status } } }")["data"]["me"]["grade"] == {
-        "grade": "12", "status": "FINAL"}
+        "grade": "12",
+        "status": "FINAL",
+    }
 
     # The supervisor (if the supervision test linked them) legitimately sees one project's groups.
     supervised = {g for g, p in phase.assigned.items() if p == phase.supervised_project}
     if victim_group["group_id"] in supervised:
         pytest.skip("the victim's group shares the supervised project")
-    supervised_ids = supervised | {m["person_id"] for g in phase.groups if g["group_id"] in supervised
-                                   for m in g["members"]}
+    supervised_ids = supervised | {
+        m["person_id"] for g in phase.groups if g["group_id"] in supervised for m in g["members"]
+    }
 
     schema = build_schema(GatewaySettings(environment="test"))._schema
     ids = [victim, victim_group["group_id"], booking["slot_id"]]
     # A join code is a capability (it lets a student in), not a secret to try on non-students.
-    for who, roles, targets in ((attacker, ("student",), [*ids, victim_group["join_code"]]),
-                                (phase.supervisor, ("supervisor",), ids), (phase.examiner, ("examiner",), ids)):
+    for who, roles, targets in (
+        (attacker, ("student",), [*ids, victim_group["join_code"]]),
+        (phase.supervisor, ("supervisor",), ids),
+        (phase.examiner, ("examiner",), ids),
+    ):
         operations = [op for kind in ("query", "mutation") for op in schema_operations(schema, kind, targets)]
         for operation in operations:
             body = phase.gql(who, operation, None, *roles)

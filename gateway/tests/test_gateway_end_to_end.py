@@ -18,8 +18,12 @@ from fastapi.testclient import TestClient
 
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.contracts import Envelope
-from peerlab.contracts.events.review import (EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1,
-                                             ReviewAllocationCancelledV1)
+from peerlab.contracts.events.review import (
+    EligibilityChangedV1,
+    LabVerdictSetV1,
+    ReviewAllocatedV1,
+    ReviewAllocationCancelledV1,
+)
 from peerlab.contracts.events.scheduling import ExamBookedV1, SlotPlaces
 from peerlab.gateway.main import create_app
 
@@ -30,12 +34,26 @@ DEADLINE_IN_S = 40
 def notebook(student: str) -> bytes:
     """A lab notebook that names its author where real ones do: notebook metadata, a home-directory
     path in a traceback, an e-mail address. The anonymised copy must name nobody."""
-    cells = [{"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {},
-              "outputs": [{"output_type": "stream", "name": "stderr",
-                           "text": f"File /home/{student}/lab1.py, line 3 (mail {student}@student.dtu.dk)\n"}],
-              "source": "print(42)"}]
-    metadata = {"authors": [{"name": f"Student {student}"}],
-                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "id": "c1",
+            "metadata": {},
+            "outputs": [
+                {
+                    "output_type": "stream",
+                    "name": "stderr",
+                    "text": f"File /home/{student}/lab1.py, line 3 (mail {student}@student.dtu.dk)\n",
+                }
+            ],
+            "source": "print(42)",
+        }
+    ]
+    metadata = {
+        "authors": [{"name": f"Student {student}"}],
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    }
     return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
@@ -51,8 +69,9 @@ class Course:
         return {"authorization": f"Bearer {token}"}
 
     def gql(self, sub: str, query: str, variables: dict | None = None, *roles: str) -> dict:
-        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                    headers=self.headers(sub, *roles))
+        response = self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers(sub, *roles)
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -77,8 +96,18 @@ MY_TASKS = """{ me { reviewTasks(first: 10) { totalCount pageInfo { hasNextPage 
 def _hand_in(course: Course, student: str, assignment_id: str) -> dict:
     content = notebook(student)
     digest = hashlib.sha256(content).hexdigest()
-    started = course.gql(student, START, {"input": {"assignmentId": assignment_id, "fileName": "week1-EXE.ipynb",
-                                                    "size": len(content), "sha256": digest}})
+    started = course.gql(
+        student,
+        START,
+        {
+            "input": {
+                "assignmentId": assignment_id,
+                "fileName": "week1-EXE.ipynb",
+                "size": len(content),
+                "sha256": digest,
+            }
+        },
+    )
     payload = started["data"]["startHandIn"]
     assert payload["errors"] == [], payload
     upload = payload["upload"]
@@ -99,16 +128,27 @@ def course(services_stack, tmp_path_factory):
     with TestClient(create_app(settings)) as client:
         course = Course(client, settings.jwt_secret, tag)
         roster = "\n".join(f"{s},Student {s},{s}@student.dtu.dk,student,msc" for s in course.students)
-        imported = client.post("/v1/roster/import", content="id,name,email,roles,programme\n" + roster,
-                               headers={**course.headers("t-admin", "admin"), "content-type": "text/csv"})
+        imported = client.post(
+            "/v1/roster/import",
+            content="id,name,email,roles,programme\n" + roster,
+            headers={**course.headers("t-admin", "admin"), "content-type": "text/csv"},
+        )
         assert imported.status_code == 200
         # The teacher announces lab 1 (set-up through the service's own API; students use GraphQL only).
         now = datetime.now(UTC)
         deadline = now + timedelta(seconds=DEADLINE_IN_S)
-        made = httpx.put(f"{services_stack.urls['submissions']}/v1/assignments/{course.assignment_id}",
-                         json={"kind": "lab", "title": "Lab 1", "lab_number": 1,
-                               "opens_at": (now - timedelta(hours=1)).isoformat(), "deadline": deadline.isoformat()},
-                         headers=course.headers("t-ole", "teacher"), timeout=30)
+        made = httpx.put(
+            f"{services_stack.urls['submissions']}/v1/assignments/{course.assignment_id}",
+            json={
+                "kind": "lab",
+                "title": "Lab 1",
+                "lab_number": 1,
+                "opens_at": (now - timedelta(hours=1)).isoformat(),
+                "deadline": deadline.isoformat(),
+            },
+            headers=course.headers("t-ole", "teacher"),
+            timeout=30,
+        )
         assert made.status_code in (200, 201), made.text
         for student in course.students:
             course.hand_ins[student] = _hand_in(course, student, course.assignment_id)
@@ -133,8 +173,11 @@ def test_hand_in_flow_through_graphql(course) -> None:
     node = mine["edges"][0]["node"]
     confirmed = course.hand_ins[student]
     assert node["id"] == confirmed["submission"]["id"] and node["status"] == "HANDED_IN"
-    assert node["receipt"] == {"sha256": confirmed["receipt"]["sha256"], "version": 1,
-                               "signature": confirmed["receipt"]["signature"]}
+    assert node["receipt"] == {
+        "sha256": confirmed["receipt"]["sha256"],
+        "version": 1,
+        "signature": confirmed["receipt"]["signature"],
+    }
     # Before the deadline there are no review tasks; after it, exactly k = 3 each.
     remaining = (course.deadline - datetime.now(UTC)).total_seconds()
     if remaining > 2:
@@ -152,12 +195,18 @@ def test_hand_in_flow_through_graphql(course) -> None:
         assert {t["assignmentId"] for t in tasks} == {course.assignment_id}
         assert all(t["state"] == "TODO" and t["windowOpen"] for t in tasks)
     # Cursor pagination over the tasks.
-    first_page = course.gql(student, """{ me { reviewTasks(first: 2) { pageInfo { hasNextPage endCursor }
-        edges { node { taskToken } } } } }""")["data"]["me"]["reviewTasks"]
+    first_page = course.gql(
+        student,
+        """{ me { reviewTasks(first: 2) { pageInfo { hasNextPage endCursor }
+        edges { node { taskToken } } } } }""",
+    )["data"]["me"]["reviewTasks"]
     assert first_page["pageInfo"]["hasNextPage"] is True
-    rest = course.gql(student, """query($after: String) { me { reviewTasks(first: 2, after: $after) {
+    rest = course.gql(
+        student,
+        """query($after: String) { me { reviewTasks(first: 2, after: $after) {
         pageInfo { hasNextPage } edges { node { taskToken } } } } }""",
-                      {"after": first_page["pageInfo"]["endCursor"]})["data"]["me"]["reviewTasks"]
+        {"after": first_page["pageInfo"]["endCursor"]},
+    )["data"]["me"]["reviewTasks"]
     assert rest["pageInfo"]["hasNextPage"] is False and len(rest["edges"]) == 1
     tokens = [e["node"]["taskToken"] for e in first_page["edges"] + rest["edges"]]
     assert len(set(tokens)) == 3
@@ -199,22 +248,31 @@ def test_reviewers_download_anonymised_notebooks_and_owners_their_own(course) ->
     # GraphQL reaches a notebook only through the caller's own tasks; a task named by another
     # reviewer's token is refused, so no notebook comes with it.
     other = next(s for s in course.students if s != reviewer)
-    stolen = course.gql(other, """mutation($input: ReviewInput!) { saveReview(input: $input) {
+    stolen = course.gql(
+        other,
+        """mutation($input: ReviewInput!) { saveReview(input: $input) {
         task { notebook { url } } errors { code } } }""",
-                        {"input": {"taskToken": nodes[0]["taskToken"], "scores": [], "answers": []}})
+        {"input": {"taskToken": nodes[0]["taskToken"], "scores": [], "answers": []}},
+    )
     assert stolen["data"]["saveReview"]["task"] is None and stolen["data"]["saveReview"]["errors"]
 
     # The owner downloads their own hand-in, byte for byte.
     owner = course.students[4]
-    versions = [v for e in course.gql(owner, MY_DOWNLOADS)["data"]["me"]["handIns"]["edges"]
-                for v in e["node"]["versions"]]
+    versions = [
+        v for e in course.gql(owner, MY_DOWNLOADS)["data"]["me"]["handIns"]["edges"] for v in e["node"]["versions"]
+    ]
     assert len(versions) == 1 and versions[0]["download"]["fileName"] == "week1-EXE.ipynb"
     own = httpx.get(versions[0]["download"]["url"], timeout=30)
     assert own.status_code == 200 and own.content == notebook(owner)
     assert hashlib.sha256(own.content).hexdigest() == versions[0]["sha256"]
     # Staff get the same link through a student's record.
-    record = course.gql("t-ole", """query($id: ID!) { studentRecord(studentId: $id) {
-        handIns { versions { download { fileName url } } } } }""", {"id": owner}, "teacher")
+    record = course.gql(
+        "t-ole",
+        """query($id: ID!) { studentRecord(studentId: $id) {
+        handIns { versions { download { fileName url } } } } }""",
+        {"id": owner},
+        "teacher",
+    )
     staff_link = record["data"]["studentRecord"]["handIns"][0]["versions"][0]["download"]
     assert httpx.get(staff_link["url"], timeout=30).content == notebook(owner)
 
@@ -231,9 +289,11 @@ RECEIVED = """{ me { receivedReviews { totalCount edges { node { id labNumber sc
 
 def _review_input(task: dict, text: str) -> dict:
     rubric = task["rubric"]
-    return {"taskToken": task["taskToken"],
-            "scores": [{"key": c["key"], "value": c["maxScore"]} for c in rubric["criteria"]],
-            "answers": [{"key": q["key"], "text": text} for q in rubric["questions"]]}
+    return {
+        "taskToken": task["taskToken"],
+        "scores": [{"key": c["key"], "value": c["maxScore"]} for c in rubric["criteria"]],
+        "answers": [{"key": q["key"], "text": text} for q in rubric["questions"]],
+    }
 
 
 def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
@@ -259,11 +319,19 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
     review = received[author]["edges"][0]["node"]
     assert {a["text"] for a in review["answers"]} == {marker}
     assert reviewer not in json.dumps(received[author])
-    reacted = course.gql(author, """mutation($id: ID!) { reactToReview(input: {reviewId: $id, helpfulness: 5,
-        comment: "thanks"}) { reaction { helpfulness } errors { code } } }""", {"id": review["id"]})
+    reacted = course.gql(
+        author,
+        """mutation($id: ID!) { reactToReview(input: {reviewId: $id, helpfulness: 5,
+        comment: "thanks"}) { reaction { helpfulness } errors { code } } }""",
+        {"id": review["id"]},
+    )
     assert reacted["data"]["reactToReview"] == {"reaction": {"helpfulness": 5}, "errors": []}
-    flagged = course.gql(author, """mutation($id: ID!) { flagReview(input: {reviewId: $id, reason: OTHER,
-        comment: "testing"}) { flag { recorded } errors { code } } }""", {"id": review["id"]})
+    flagged = course.gql(
+        author,
+        """mutation($id: ID!) { flagReview(input: {reviewId: $id, reason: OTHER,
+        comment: "testing"}) { flag { recorded } errors { code } } }""",
+        {"id": review["id"]},
+    )
     assert flagged["data"]["flagReview"] == {"flag": {"recorded": True}, "errors": []}
     mine = course.gql(author, RECEIVED)["data"]["me"]["receivedReviews"]["edges"][0]["node"]
     assert mine["myReaction"] == {"helpfulness": 5} and mine["flaggedByMe"] is True
@@ -283,24 +351,39 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
     assert labs["data"]["me"]["eligibility"]["status"] in ("UNDECIDED", "NOT_ELIGIBLE")
 
     # Staff views.
-    record = course.gql("t-ole", """query($id: ID!) { studentRecord(studentId: $id) { student { id email }
+    record = course.gql(
+        "t-ole",
+        """query($id: ID!) { studentRecord(studentId: $id) { student { id email }
         labs { labNumber verdictComment } verdicts { verdict comment setBy } handIns { id } } }""",
-                        {"id": judged}, "teacher")["data"]["studentRecord"]
+        {"id": judged},
+        "teacher",
+    )["data"]["studentRecord"]
     assert record["student"]["email"] == f"{judged}@student.dtu.dk"
     assert record["verdicts"][0]["comment"] == "Exercise 3 missing" and len(record["handIns"]) == 1
-    overview = course.gql("t-ole", """{ labOverview(labNumber: 1) { handedIn allocatedTasks reviewsSubmitted
+    overview = course.gql(
+        "t-ole",
+        """{ labOverview(labNumber: 1) { handedIn allocatedTasks reviewsSubmitted
         students(first: 100) { edges { node { student { id } status { status } handIn { id } } } } } }""",
-                          None, "teacher")["data"]["labOverview"]
+        None,
+        "teacher",
+    )["data"]["labOverview"]
     assert overview["handedIn"] >= STUDENTS and overview["reviewsSubmitted"] >= 1
     rows = {e["node"]["student"]["id"]: e["node"] for e in overview["students"]["edges"]}
     assert rows[judged]["status"]["status"] == "FAILED" and rows[judged]["handIn"]["id"]
 
     # After the deadline, new hand-ins and withdrawals are typed errors with the service's code.
-    late = course.gql(other, START, {"input": {"assignmentId": course.assignment_id, "fileName": "x-EXE.ipynb",
-                                               "size": 10, "sha256": "0" * 64}})["data"]["startHandIn"]
+    late = course.gql(
+        other,
+        START,
+        {"input": {"assignmentId": course.assignment_id, "fileName": "x-EXE.ipynb", "size": 10, "sha256": "0" * 64}},
+    )["data"]["startHandIn"]
     assert late["upload"] is None and late["errors"][0]["code"] == "deadline_passed"
-    withdraw = course.gql(other, """mutation($id: ID!) { withdrawHandIn(submissionId: $id) {
-        submission { id } errors { code } } }""", {"id": course.hand_ins[other]["submission"]["id"]})
+    withdraw = course.gql(
+        other,
+        """mutation($id: ID!) { withdrawHandIn(submissionId: $id) {
+        submission { id } errors { code } } }""",
+        {"id": course.hand_ins[other]["submission"]["id"]},
+    )
     assert withdraw["data"]["withdrawHandIn"]["submission"] is None
     assert withdraw["data"]["withdrawHandIn"]["errors"][0]["code"] == "deadline_passed"
 
@@ -308,26 +391,37 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
 # --- a student can never read another student's data, through any field ----------------------
 
 
-def test_a_student_never_reads_another_students_data(course, services_stack, schema_operations,
-                                                    without_echoes) -> None:
+def test_a_student_never_reads_another_students_data(course, services_stack, schema_operations, without_echoes) -> None:
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
 
     attacker, victim = course.students[2], course.students[1]
     victim_submission = course.hand_ins[victim]["submission"]["id"]
     # The victim has a failed lab with a comment (set by a teacher here if the test runs alone).
-    course.gql("t-ole", """mutation { setVerdict(input: {studentId: "%s", labNumber: 1, verdict: FAIL,
-        comment: "Exercise 3 missing"}) { errors { code } } }""" % victim, None, "teacher")
+    course.gql(
+        "t-ole",
+        """mutation { setVerdict(input: {studentId: "%s", labNumber: 1, verdict: FAIL,
+        comment: "Exercise 3 missing"}) { errors { code } } }"""
+        % victim,
+        None,
+        "teacher",
+    )
     secrets = {
-        victim, victim_submission, f"{victim}@student.dtu.dk", f"Student {victim}", "Exercise 3 missing",
-        course.hand_ins[victim]["receipt"]["sha256"], course.hand_ins[victim]["receipt"]["signature"],
+        victim,
+        victim_submission,
+        f"{victim}@student.dtu.dk",
+        f"Student {victim}",
+        "Exercise 3 missing",
+        course.hand_ins[victim]["receipt"]["sha256"],
+        course.hand_ins[victim]["receipt"]["signature"],
         *[s for s in course.students if s != attacker],
     }
     # The attacker's review tasks and their notebooks exist (so they are among what is enumerated).
     _wait_for(lambda: _notebooks_ready(course, attacker), 120, "the attacker's review tasks' notebooks")
     schema = build_schema(GatewaySettings(environment="test"))._schema
-    operations = [op for kind in ("query", "mutation")
-                  for op in schema_operations(schema, kind, [victim, victim_submission])]
+    operations = [
+        op for kind in ("query", "mutation") for op in schema_operations(schema, kind, [victim, victim_submission])
+    ]
     assert len(operations) >= 2 * (len(schema.query_type.fields) + len(schema.mutation_type.fields))
     checked, files = 0, {}
     for operation in operations:
@@ -356,32 +450,61 @@ def test_a_student_never_reads_another_students_data(course, services_stack, sch
 def _events_about(student: str, tag: str) -> dict[str, Envelope]:
     """One event per subscription field, about ``student``."""
     now = datetime.now(UTC)
-    allocated = ReviewAllocatedV1(allocation_id=f"al-{tag}", round_id="r-x", assignment_id="a-x", submission_id="s-x",
-                                  reviewer_id=student, task_token=f"tok-{tag}", due_at=now)
-    verdict = LabVerdictSetV1(student_id=student, assignment_id=f"a-{tag}", lab_number=3, verdict="fail",
-                              set_by="t-ole", set_at=now)
-    eligibility = EligibilityChangedV1(student_id=student, status="not_eligible", labs_passed=int(tag == "mine"),
-                                       labs_open=0, threshold=6, changed_at=now)
-    cancelled = ReviewAllocationCancelledV1(allocation_id=f"al-{tag}", round_id="r-x", assignment_id=f"a-{tag}",
-                                            submission_id="s-x", reviewer_id=student, task_token=f"tok-{tag}",
-                                            reason="rerun", cancelled_at=now)
+    allocated = ReviewAllocatedV1(
+        allocation_id=f"al-{tag}",
+        round_id="r-x",
+        assignment_id="a-x",
+        submission_id="s-x",
+        reviewer_id=student,
+        task_token=f"tok-{tag}",
+        due_at=now,
+    )
+    verdict = LabVerdictSetV1(
+        student_id=student, assignment_id=f"a-{tag}", lab_number=3, verdict="fail", set_by="t-ole", set_at=now
+    )
+    eligibility = EligibilityChangedV1(
+        student_id=student,
+        status="not_eligible",
+        labs_passed=int(tag == "mine"),
+        labs_open=0,
+        threshold=6,
+        changed_at=now,
+    )
+    cancelled = ReviewAllocationCancelledV1(
+        allocation_id=f"al-{tag}",
+        round_id="r-x",
+        assignment_id=f"a-{tag}",
+        submission_id="s-x",
+        reviewer_id=student,
+        task_token=f"tok-{tag}",
+        reason="rerun",
+        cancelled_at=now,
+    )
     # A booking page is the same for everyone: the other group's booking shows as places, never as a group.
-    booked = ExamBookedV1(booking_id=f"b-{tag}-{student}", group_id=f"g-{tag}-{student}", slot_start=now, slot_end=now,
-                          slots=[SlotPlaces(slot_id="sl-leak", exam_day_id="d-leak", free_places=int(tag == "mine"))])
+    booked = ExamBookedV1(
+        booking_id=f"b-{tag}-{student}",
+        group_id=f"g-{tag}-{student}",
+        slot_start=now,
+        slot_end=now,
+        slots=[SlotPlaces(slot_id="sl-leak", exam_day_id="d-leak", free_places=int(tag == "mine"))],
+    )
 
     def wrap(e: object) -> Envelope:
         return Envelope.wrap(e, source="review", subject=student, course_id="02456-2021")
 
-    return {"myReviewTaskAllocated": wrap(allocated), "myLabStatusChanged": wrap(verdict),
-            "myEligibilityChanged": wrap(eligibility), "myTasks": wrap(cancelled),
-            "bookingSlotsChanged": wrap(booked)}
+    return {
+        "myReviewTaskAllocated": wrap(allocated),
+        "myLabStatusChanged": wrap(verdict),
+        "myEligibilityChanged": wrap(eligibility),
+        "myTasks": wrap(cancelled),
+        "bookingSlotsChanged": wrap(booked),
+    }
 
 
 _SUBSCRIPTION_ARGS = {"bookingSlotsChanged": '(examDayId: "d-leak")'}
 
 
-def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory,
-                                                          schema_selection) -> None:
+def test_subscriptions_never_carry_another_students_events(services_stack, tmp_path_factory, schema_selection) -> None:
     from peerlab.chassis.kafka import make_producer
     from peerlab.gateway.graphql.schema import build_schema
     from peerlab.gateway.settings import GatewaySettings
@@ -403,7 +526,9 @@ def test_subscriptions_never_carry_another_students_events(services_stack, tmp_p
                 assert ws.receive_json()["type"] == "connection_ack"
                 selection = schema_selection(schema.subscription_type.fields[name].type, 2)
                 call = name + _SUBSCRIPTION_ARGS.get(name, "")
-                ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {call} {selection} }}"}})
+                ws.send_json(
+                    {"id": "1", "type": "subscribe", "payload": {"query": f"subscription {{ {call} {selection} }}"}}
+                )
             _wait_for(lambda: client.app.state.services.hub.subscriber_count() == len(mine), 10, "subscribers")
             producer = make_producer(settings.kafka_bootstrap, client_id="test-leaks")
             for envelope in [*theirs.values(), *mine.values()]:  # the victim's first

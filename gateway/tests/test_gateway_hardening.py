@@ -88,8 +88,13 @@ def test_unauthenticated_and_bad_tokens(client) -> None:
 
 
 def test_students_are_refused_staff_fields(client, auth) -> None:
-    for query in ("{ students { totalCount } }", '{ person(id: "s2") { id } }', "{ labOverview(labNumber: 1) { handedIn } }",
-                  '{ studentRecord(studentId: "s2") { labs { status } } }', "{ labOverviewExport(labNumber: 1) }"):
+    for query in (
+        "{ students { totalCount } }",
+        '{ person(id: "s2") { id } }',
+        "{ labOverview(labNumber: 1) { handedIn } }",
+        '{ studentRecord(studentId: "s2") { labs { status } } }',
+        "{ labOverviewExport(labNumber: 1) }",
+    ):
         body = client.post("/graphql", json={"query": query}, headers=auth("s1")).json()
         assert body["data"] is None or all(v is None for v in body["data"].values()), (query, body)
         assert body["errors"][0]["extensions"]["code"] == "forbidden", (query, body)
@@ -99,20 +104,23 @@ def test_unexpected_errors_are_masked(make_settings, auth) -> None:
     """A backend that cannot be reached is our problem: the client sees no internals."""
     settings = make_settings(submissions_url="http://127.0.0.1:9")
     with TestClient(create_app(settings)) as client:
-        body = client.post("/graphql", json={"query": "{ course { assignments { totalCount } } }"},
-                           headers=auth("s1")).json()
+        body = client.post(
+            "/graphql", json={"query": "{ course { assignments { totalCount } } }"}, headers=auth("s1")
+        ).json()
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "127.0.0.1" not in str(body)
 
 
 @pytest.mark.parametrize("environment,introspection", [("production", False), ("test", True)])
-def test_introspection_and_suggestions_only_outside_production(make_settings, auth, environment,
-                                                               introspection) -> None:
-    settings = make_settings(environment=environment, jwt_secret="a-real-secret-for-production-0123456789",
-                             lms_inbound_secret=PRODUCTION_LMS_SECRET, webhook_allow_private=False)
+def test_introspection_and_suggestions_only_outside_production(make_settings, auth, environment, introspection) -> None:
+    settings = make_settings(
+        environment=environment,
+        jwt_secret="a-real-secret-for-production-0123456789",
+        lms_inbound_secret=PRODUCTION_LMS_SECRET,
+        webhook_allow_private=False,
+    )
     with TestClient(create_app(settings)) as client:
-        headers = {"authorization": "Bearer " + mint_dev_token(sub="s1", roles=["student"],
-                                                               secret=settings.jwt_secret)}
+        headers = {"authorization": "Bearer " + mint_dev_token(sub="s1", roles=["student"], secret=settings.jwt_secret)}
         schema = client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"}, headers=headers).json()
         typo = client.post("/graphql", json={"query": "{ cours { id } }"}, headers=headers).json()
         graphiql = client.get("/graphql", headers={"accept": "text/html"})

@@ -33,8 +33,13 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 @pytest.fixture
 def lti(make_settings, auth) -> Iterator[tuple[TestClient, Platform, GatewaySettings, str]]:
     course = f"c-{uuid.uuid4().hex[:8]}"
-    settings = make_settings(lti_enabled=True, lti_allow_http=True, course_id=course,
-                             lti_base_url="http://testserver", lti_passback_interval_s=0.1)
+    settings = make_settings(
+        lti_enabled=True,
+        lti_allow_http=True,
+        course_id=course,
+        lti_base_url="http://testserver",
+        lti_passback_interval_s=0.1,
+    )
     with TestClient(create_app(settings)) as client:
         platform = Platform(tool_jwks=client.get("/v1/lti/jwks").json())
         try:
@@ -48,9 +53,16 @@ def lti(make_settings, auth) -> Iterator[tuple[TestClient, Platform, GatewaySett
 
 def _login(client: TestClient, platform: Platform) -> tuple[str, str]:
     """OIDC login initiation; (state, nonce) the platform received in the redirect."""
-    response = client.get("/v1/lti/login", params={"iss": platform.issuer, "client_id": platform.client_id,
-                                                   "login_hint": "u-1", "target_link_uri": "http://testserver/"},
-                          follow_redirects=False)
+    response = client.get(
+        "/v1/lti/login",
+        params={
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "login_hint": "u-1",
+            "target_link_uri": "http://testserver/",
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 302, response.text
     location = urlsplit(response.headers["location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == f"{platform.url}/auth"
@@ -80,9 +92,12 @@ def test_a_launch_enrols_the_learner_and_forged_launches_are_refused(lti, auth) 
         "invalid_audience": lambda n: platform.id_token(nonce=n, sub="u-2", sourcedid="s-forged", aud="other-tool"),
         "invalid_issuer": lambda n: platform.id_token(nonce=n, sub="u-2", sourcedid="s-forged", iss="https://evil"),
         "invalid_nonce": lambda n: platform.id_token(nonce="not-" + n, sub="u-2", sourcedid="s-forged"),
-        "token_expired": lambda n: platform.id_token(nonce=n, sub="u-2", sourcedid="s-forged", exp=int(time.time()) - 600),
+        "token_expired": lambda n: platform.id_token(
+            nonce=n, sub="u-2", sourcedid="s-forged", exp=int(time.time()) - 600
+        ),
         "unknown_deployment": lambda n: platform.id_token(
-            nonce=n, sub="u-2", sourcedid="s-forged", **{"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "x"}),
+            nonce=n, sub="u-2", sourcedid="s-forged", **{"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "x"}
+        ),
     }
     for code, forge in forgeries.items():
         state, nonce = _login(client, platform)
@@ -94,8 +109,11 @@ def test_a_launch_enrols_the_learner_and_forged_launches_are_refused(lti, auth) 
     client.cookies.set("peerlab_lti_state", "another-browser")
     stolen = _launch(client, platform.id_token(nonce=nonce, sub="u-2", sourcedid="s-forged"), state)
     assert (stolen.status_code, stolen.json()["code"]) == (401, "invalid_state")
-    unknown = client.get("/v1/lti/login", params={"iss": "https://unknown", "login_hint": "x", "target_link_uri": "y"},
-                         follow_redirects=False)
+    unknown = client.get(
+        "/v1/lti/login",
+        params={"iss": "https://unknown", "login_hint": "x", "target_link_uri": "y"},
+        follow_redirects=False,
+    )
     assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_platform")
 
 
@@ -119,8 +137,14 @@ def test_the_nrps_roster_pull_makes_the_same_roster_events_as_the_push(lti, auth
     assert _launch(client, platform.id_token(nonce=nonce, sub="u-ada", sourcedid=ada), state).status_code == 303
     platform.members = [
         {"user_id": "u-ada", "lis_person_sourcedid": ada, "name": "Ada L", "roles": [LEARNER], "status": "Active"},
-        {"user_id": "u-bob", "lis_person_sourcedid": bob, "name": "Bob B", "email": f"{bob}@student.dtu.dk",
-         "roles": ["Learner"], "status": "Active"},
+        {
+            "user_id": "u-bob",
+            "lis_person_sourcedid": bob,
+            "name": "Bob B",
+            "email": f"{bob}@student.dtu.dk",
+            "roles": ["Learner"],
+            "status": "Active",
+        },
         {"user_id": "u-ole", "lis_person_sourcedid": "t-ole", "name": "Ole W", "roles": [INSTRUCTOR]},
         {"user_id": "u-anon", "name": "No Id", "roles": [LEARNER]},
     ]
@@ -132,15 +156,18 @@ def test_the_nrps_roster_pull_makes_the_same_roster_events_as_the_push(lti, auth
     assert client.get("/v1/people/me", headers=auth(bob)).json()["enrolled"] is True
     engine = make_engine(settings)
     with Session(engine) as session:
-        events = [Envelope.from_bytes(r.payload) for r in session.exec(
-            select(OutboxEvent).where(OutboxEvent.event_type == "roster.person_enrolled.v1"))]
+        events = [
+            Envelope.from_bytes(r.payload)
+            for r in session.exec(select(OutboxEvent).where(OutboxEvent.event_type == "roster.person_enrolled.v1"))
+        ]
     engine.dispose()
     bobs = [e.data for e in events if e.data["person_id"] == bob]
     assert len(bobs) == 1 and bobs[0]["roles"] == ["student"] and bobs[0]["email"] == f"{bob}@student.dtu.dk"
     # Bob leaves the course on the platform: the next pull unenrols him.
     platform.members[1]["status"] = "Inactive"
-    assert client.post(f"/v1/lti/platforms/{platform_id}/roster-sync", headers=admin).json()["outcomes"][
-        "unenrolled"] == 1
+    assert (
+        client.post(f"/v1/lti/platforms/{platform_id}/roster-sync", headers=admin).json()["outcomes"]["unenrolled"] == 1
+    )
     assert client.get("/v1/people/me", headers=auth(bob)).json()["enrolled"] is False
 
 
@@ -167,14 +194,24 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
     assert _launch(client, platform.id_token(nonce=nonce, sub="u-ada", sourcedid=ada), state).status_code == 303
     wrap = lambda e, subject: Envelope.wrap(e, source="test", subject=subject, course_id=settings.course_id)  # noqa: E731
     now = datetime.now(UTC)
-    lab1 = wrap(LabVerdictSetV1(student_id=ada, assignment_id="a-1", lab_number=1, verdict="pass", set_by="t",
-                                set_at=now), ada)
-    lab2 = wrap(LabVerdictSetV1(student_id=ada, assignment_id="a-2", lab_number=2, verdict="fail", set_by="t",
-                                set_at=now), ada)
-    final = wrap(GradeFinalisedV1(student_id=ada, group_id="g-1", grade="10", how="agreed", decided_by=["t1", "t2"],
-                                  finalised_at=now), ada)
-    other_course = Envelope.wrap(LabVerdictSetV1(student_id=ada, assignment_id="a-3", lab_number=3, verdict="pass",
-                                                 set_by="t", set_at=now), source="test", subject=ada, course_id="other")
+    lab1 = wrap(
+        LabVerdictSetV1(student_id=ada, assignment_id="a-1", lab_number=1, verdict="pass", set_by="t", set_at=now), ada
+    )
+    lab2 = wrap(
+        LabVerdictSetV1(student_id=ada, assignment_id="a-2", lab_number=2, verdict="fail", set_by="t", set_at=now), ada
+    )
+    final = wrap(
+        GradeFinalisedV1(
+            student_id=ada, group_id="g-1", grade="10", how="agreed", decided_by=["t1", "t2"], finalised_at=now
+        ),
+        ada,
+    )
+    other_course = Envelope.wrap(
+        LabVerdictSetV1(student_id=ada, assignment_id="a-3", lab_number=3, verdict="pass", set_by="t", set_at=now),
+        source="test",
+        subject=ada,
+        course_id="other",
+    )
     platform.fail_next_scores = 1  # the first score is refused once: an attempt is recorded, then retried
     engine = make_engine(settings)
     stop = threading.Event()
@@ -184,7 +221,9 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
         _wait(lambda: len(platform.scores) >= 2, "the two lab scores")
         time.sleep(1.0)  # nothing else goes out: the final grade is held until the release
         assert sorted((s["lineItem"], s["scoreGiven"], s["userId"]) for s in platform.scores) == [
-            ("lab-1", 1.0, "u-ada"), ("lab-2", 0.0, "u-ada")]
+            ("lab-1", 1.0, "u-ada"),
+            ("lab-2", 0.0, "u-ada"),
+        ]
         _publish(settings.kafka_bootstrap, wrap(GradesReleasedV1(final_grades=1, released_at=now), settings.course_id))
         _wait(lambda: len(platform.scores) >= 3, "the final grade")
         score = platform.scores[-1]
@@ -199,7 +238,9 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
     assert sorted(i["scoreMaximum"] for i in platform.line_items.values()) == [1, 1, 12]
     log = client.get("/v1/lti/passbacks", headers=auth("t-admin", "admin")).json()
     mine = [p for p in log if p["person_id"] == ada]
-    assert sorted(p["key"] for p in mine) == ["final", "lab-1", "lab-2"] and {p["status"] for p in mine} == {"succeeded"}
+    assert sorted(p["key"] for p in mine) == ["final", "lab-1", "lab-2"] and {p["status"] for p in mine} == {
+        "succeeded"
+    }
     outcomes = sorted(a["outcome"] for p in mine for a in p["attempts"])
     assert outcomes == ["failed", "succeeded", "succeeded", "succeeded"], mine
     assert any(a["status_code"] == 503 for p in mine for a in p["attempts"])
@@ -213,9 +254,16 @@ def test_lti_is_not_served_unless_enabled(client) -> None:
 def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:
     client, platform, _, _ = lti
     cases = [
-        (dict(content=b'{"id_token": "x"}', headers={"content-type": "application/json"}), 415, "unsupported_media_type"),
-        (dict(content=b"id_token=\xff\xfe&state=x", headers={"content-type": "application/x-www-form-urlencoded"}),
-         400, "invalid_form"),
+        (
+            dict(content=b'{"id_token": "x"}', headers={"content-type": "application/json"}),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            dict(content=b"id_token=\xff\xfe&state=x", headers={"content-type": "application/x-www-form-urlencoded"}),
+            400,
+            "invalid_form",
+        ),
         (dict(data={"state": "x"}), 400, "invalid_launch_request"),
         (dict(data={"id_token": "not.a.jwt", "state": "unknown"}), 401, "invalid_state"),
     ]
@@ -228,8 +276,13 @@ def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:
     missing = client.get("/v1/lti/login", params={"iss": platform.issuer}, follow_redirects=False)
     assert (missing.status_code, missing.json()["code"]) == (400, "invalid_login_request")
     admin = auth("t-admin", "admin")
-    for change, code in (({"jwks_url": "ftp://x/jwks"}, "invalid_url"), ({"issuer": "a\x00b"}, "validation_error"),
-                         ({"deployment_ids": []}, "validation_error"), ({"client_id": "x" * 201}, "validation_error")):
-        response = client.post("/v1/lti/platforms", json={**platform.registration(), "client_id": "c2", **change},
-                               headers=admin)
+    for change, code in (
+        ({"jwks_url": "ftp://x/jwks"}, "invalid_url"),
+        ({"issuer": "a\x00b"}, "validation_error"),
+        ({"deployment_ids": []}, "validation_error"),
+        ({"client_id": "x" * 201}, "validation_error"),
+    ):
+        response = client.post(
+            "/v1/lti/platforms", json={**platform.registration(), "client_id": "c2", **change}, headers=admin
+        )
         assert response.status_code == 422 and response.json()["code"] == code, (change, response.text)

@@ -46,13 +46,21 @@ def test_introspection_is_measured_too() -> None:
 @pytest.fixture
 def production_gateway(make_settings, spawn_service):
     """The gateway in production mode as a uvicorn process (its database migrated by make_settings)."""
-    settings: GatewaySettings = make_settings(environment="production", jwt_secret=PRODUCTION_JWT_SECRET,
-                                              lms_inbound_secret=PRODUCTION_LMS_SECRET, webhook_allow_private=False)
+    settings: GatewaySettings = make_settings(
+        environment="production",
+        jwt_secret=PRODUCTION_JWT_SECRET,
+        lms_inbound_secret=PRODUCTION_LMS_SECRET,
+        webhook_allow_private=False,
+    )
     env = {
-        "PEERLAB_GATEWAY_ENVIRONMENT": "production", "PEERLAB_GATEWAY_DATABASE_URL": settings.database_url,
-        "PEERLAB_GATEWAY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "PEERLAB_GATEWAY_RELAY_IN_PROCESS": "false",
-        "PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED": "false", "PEERLAB_GATEWAY_LOG_JSON": "false",
-        "PEERLAB_GATEWAY_JWT_SECRET": PRODUCTION_JWT_SECRET, "PEERLAB_GATEWAY_LMS_INBOUND_SECRET": PRODUCTION_LMS_SECRET,
+        "PEERLAB_GATEWAY_ENVIRONMENT": "production",
+        "PEERLAB_GATEWAY_DATABASE_URL": settings.database_url,
+        "PEERLAB_GATEWAY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "PEERLAB_GATEWAY_RELAY_IN_PROCESS": "false",
+        "PEERLAB_GATEWAY_SUBSCRIPTIONS_ENABLED": "false",
+        "PEERLAB_GATEWAY_LOG_JSON": "false",
+        "PEERLAB_GATEWAY_JWT_SECRET": PRODUCTION_JWT_SECRET,
+        "PEERLAB_GATEWAY_LMS_INBOUND_SECRET": PRODUCTION_LMS_SECRET,
     }
     return spawn_service("peerlab.gateway.main:app", env=env, name="gateway-production", ready_timeout=60)
 
@@ -76,8 +84,10 @@ def test_a_2_to_the_24_fragment_bomb_is_refused_and_healthz_stays_up(production_
     try:
         with httpx.Client(timeout=60) as http:
             anonymous = [http.post(url + "/graphql", json={"query": bomb}) for _ in range(3)]
-            signed_in = [http.post(url + "/graphql", json={"query": bomb},
-                                   headers={"authorization": f"Bearer {token}"}) for _ in range(3)]
+            signed_in = [
+                http.post(url + "/graphql", json={"query": bomb}, headers={"authorization": f"Bearer {token}"})
+                for _ in range(3)
+            ]
             healthy_meanwhile = http.get(url + "/healthz")
     finally:
         stop.set()
@@ -97,8 +107,7 @@ def test_a_2_to_the_24_fragment_bomb_is_refused_and_healthz_stays_up(production_
 
 
 def test_deep_introspection_is_refused_and_the_standard_query_is_not(client, auth) -> None:
-    standard = client.post("/graphql", json={"query": get_introspection_query(descriptions=True)},
-                           headers=auth("s1"))
+    standard = client.post("/graphql", json={"query": get_introspection_query(descriptions=True)}, headers=auth("s1"))
     assert standard.status_code == 200 and standard.json()["data"]["__schema"]["queryType"]["name"] == "Query"
     deep = "{ __schema { types { " + "fields { type { " * 8 + "name" + " } }" * 8 + " } } }"
     refused = client.post("/graphql", json={"query": deep}, headers=auth("s1"))
@@ -140,6 +149,15 @@ def test_a_fragment_chain_deeper_than_the_stack_is_refused_not_crashed() -> None
     chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(1999))
     document = "{ ...F0 } " + chain + " fragment F1999 on Query { __typename }"
     with pytest.raises(QueryRefused) as refused:
-        check_query(document, Limits(max_tokens=100_000, max_cost=1000, max_depth=10, max_introspection_depth=15,
-                                     max_aliases=15, validation_budget_s=0.5))
+        check_query(
+            document,
+            Limits(
+                max_tokens=100_000,
+                max_cost=1000,
+                max_depth=10,
+                max_introspection_depth=15,
+                max_aliases=15,
+                validation_budget_s=0.5,
+            ),
+        )
     assert refused.value.code == "query_too_deep"

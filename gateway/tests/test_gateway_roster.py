@@ -48,8 +48,9 @@ def test_csv_import_enrols_publishes_and_is_idempotent(client, settings, auth) -
     assert len(_events(settings)) == 3
     # A file without Alan, with unenrol_missing, unenrols him.
     shorter = "\n".join(line for line in CSV.splitlines() if "Alan" not in line)
-    third = client.post("/v1/roster/import?unenrol_missing=true", content=shorter,
-                        headers={**admin, "content-type": "text/csv"})
+    third = client.post(
+        "/v1/roster/import?unenrol_missing=true", content=shorter, headers={**admin, "content-type": "text/csv"}
+    )
     assert third.json()["unenrolled"] == 1
     assert _events(settings)[-1].type == "roster.person_unenrolled.v1"
 
@@ -96,14 +97,20 @@ def _signed(settings, message: dict, msg_id: str | None = None) -> tuple[bytes, 
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     now = datetime.now(UTC)
     signature = Webhook(settings.lms_inbound_secret).sign(msg_id=msg_id, timestamp=now, data=body)
-    headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-               "webhook-signature": signature, "content-type": "application/json"}
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+    }
     return body.encode(), headers
 
 
 def test_lms_push_is_verified_and_applied_once(client, settings) -> None:
-    message = {"type": "person.enrolled",
-               "data": {"person_id": "s219999", "name": "Grace Hopper", "roles": ["student"], "programme": "msc"}}
+    message = {
+        "type": "person.enrolled",
+        "data": {"person_id": "s219999", "name": "Grace Hopper", "roles": ["student"], "programme": "msc"},
+    }
     body, headers = _signed(settings, message, "msg_fixed1")
     first = client.post("/v1/roster/lms", content=body, headers=headers)
     assert first.status_code == 200, first.text
@@ -127,8 +134,10 @@ def _person(client, auth, person_id: str) -> dict | None:
 
 def test_lms_push_cannot_grant_staff_roles_by_default(client, settings, auth) -> None:
     """The probe's push: enrol someone as admin + teacher. Refused whole; nothing written, no event."""
-    message = {"type": "person.enrolled",
-               "data": {"person_id": "mallory", "name": "Mallory", "roles": ["admin", "teacher"]}}
+    message = {
+        "type": "person.enrolled",
+        "data": {"person_id": "mallory", "name": "Mallory", "roles": ["admin", "teacher"]},
+    }
     body, headers = _signed(settings, message, "msg_staff1")
     refused = client.post("/v1/roster/lms", content=body, headers=headers)
     assert refused.status_code == 422, refused.text
@@ -152,8 +161,9 @@ def test_lms_push_cannot_change_or_unenrol_staff_by_default(client, settings, au
     assert client.post("/v1/roster/lms", content=body, headers=headers).json()["code"] == "staff_role_not_allowed"
     assert _person(client, auth, "t-ole")["roles"] == ["teacher"]
     # Students are the LMS's to manage.
-    body, headers = _signed(settings, {"type": "person.enrolled",
-                                       "data": {"person_id": "s1", "name": "Ada", "roles": ["student"]}})
+    body, headers = _signed(
+        settings, {"type": "person.enrolled", "data": {"person_id": "s1", "name": "Ada", "roles": ["student"]}}
+    )
     assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
 
 
@@ -164,8 +174,10 @@ def test_lms_push_grants_staff_roles_when_the_integration_allows_it(make_setting
 
     settings = make_settings(lms_may_grant_staff_roles=True)
     with TestClient(create_app(settings)) as client:
-        message = {"type": "person.enrolled",
-                   "data": {"person_id": "t-new", "name": "New Teacher", "roles": ["teacher", "admin"]}}
+        message = {
+            "type": "person.enrolled",
+            "data": {"person_id": "t-new", "name": "New Teacher", "roles": ["teacher", "admin"]},
+        }
         body, headers = _signed(settings, message)
         assert client.post("/v1/roster/lms", content=body, headers=headers).json()["outcome"] == "enrolled"
         assert _person(client, auth, "t-new")["roles"] == ["admin", "teacher"]

@@ -22,15 +22,21 @@ REAL_JWT = "a-real-secret-for-production-0123456789"
 REAL_LMS = "whsec_" + "cHJvZHVjdGlvbi1sbXMtc2VjcmV0LWZvci10ZXN0cw=="
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"jwt_secret": REAL_JWT}, "lms_inbound_secret"),
-    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": DEV_LMS_INBOUND_SECRET}, "lms_inbound_secret"),
-    ({"lms_inbound_secret": REAL_LMS}, "jwt_secret"),
-    ({"jwt_secret": DEV_JWT_SECRET, "lms_inbound_secret": REAL_LMS}, "jwt_secret"),
-    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "webhook_allow_private": True}, "webhook_allow_private"),
-    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_enabled": True}, "lti_private_key"),
-    ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_allow_http": True}, "lti_allow_http"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"jwt_secret": REAL_JWT}, "lms_inbound_secret"),
+        ({"jwt_secret": REAL_JWT, "lms_inbound_secret": DEV_LMS_INBOUND_SECRET}, "lms_inbound_secret"),
+        ({"lms_inbound_secret": REAL_LMS}, "jwt_secret"),
+        ({"jwt_secret": DEV_JWT_SECRET, "lms_inbound_secret": REAL_LMS}, "jwt_secret"),
+        (
+            {"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "webhook_allow_private": True},
+            "webhook_allow_private",
+        ),
+        ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_enabled": True}, "lti_private_key"),
+        ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_allow_http": True}, "lti_allow_http"),
+    ],
+)
 def test_production_refuses_development_secrets(overrides, field) -> None:
     with pytest.raises(ValidationError, match=field):
         GatewaySettings(environment="production", **overrides)
@@ -47,12 +53,18 @@ def test_lti_needs_a_real_rsa_key_in_production() -> None:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     def pem(key) -> str:
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
 
     real = pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    GatewaySettings(environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS, lti_enabled=True,
-                    lti_private_key=real)
+    GatewaySettings(
+        environment="production",
+        jwt_secret=REAL_JWT,
+        lms_inbound_secret=REAL_LMS,
+        lti_enabled=True,
+        lti_private_key=real,
+    )
     for bad in ("not a key", pem(ec.generate_private_key(ec.SECP256R1()))):
         with pytest.raises(ValidationError, match="lti_private_key"):
             GatewaySettings(environment="dev", lti_enabled=True, lti_private_key=bad)
@@ -66,8 +78,9 @@ def test_a_malformed_lms_secret_is_refused_everywhere() -> None:
 def _start(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PEERLAB_")}
     base.update({"PEERLAB_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path}/gw.db", **env})
-    return subprocess.run([sys.executable, "-c", "import peerlab.gateway.main"], env=base, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "import peerlab.gateway.main"], env=base, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_production_process_does_not_start_without_the_lms_secret(tmp_path) -> None:
@@ -80,12 +93,17 @@ def test_the_production_process_does_not_start_without_the_lms_secret(tmp_path) 
 
 
 def test_a_push_signed_with_the_published_secret_is_refused_in_production(make_settings) -> None:
-    settings = make_settings(environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS,
-                             webhook_allow_private=False)
+    settings = make_settings(
+        environment="production", jwt_secret=REAL_JWT, lms_inbound_secret=REAL_LMS, webhook_allow_private=False
+    )
     body = json.dumps({"type": "person.enrolled", "data": {"person_id": "s1", "name": "Ada", "roles": ["student"]}})
     msg_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(UTC)
-    headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())), "content-type": "application/json",
-               "webhook-signature": Webhook(DEV_LMS_INBOUND_SECRET).sign(msg_id=msg_id, timestamp=now, data=body)}
+    headers = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "content-type": "application/json",
+        "webhook-signature": Webhook(DEV_LMS_INBOUND_SECRET).sign(msg_id=msg_id, timestamp=now, data=body),
+    }
     with TestClient(create_app(settings)) as client:
         response = client.post("/v1/roster/lms", content=body, headers=headers)
     assert response.status_code == 401 and response.json()["code"] == "invalid_signature"

@@ -24,15 +24,27 @@ def _publish(bootstrap: str, *envelopes: Envelope) -> None:
 
 
 def _allocated(reviewer: str, token: str) -> Envelope:
-    event = ReviewAllocatedV1(allocation_id=f"al-{token}", round_id="r-lab-1", assignment_id="a-lab-1",
-                              submission_id="s-0001", reviewer_id=reviewer, task_token=token,
-                              due_at=datetime.now(UTC))
+    event = ReviewAllocatedV1(
+        allocation_id=f"al-{token}",
+        round_id="r-lab-1",
+        assignment_id="a-lab-1",
+        submission_id="s-0001",
+        reviewer_id=reviewer,
+        task_token=token,
+        due_at=datetime.now(UTC),
+    )
     return Envelope.wrap(event, source="review", subject=f"al-{token}", course_id="02456-2021")
 
 
 def _verdict(student: str, verdict: str) -> Envelope:
-    event = LabVerdictSetV1(student_id=student, assignment_id="a-lab-2", lab_number=2, verdict=verdict,
-                            set_by="t-ole", set_at=datetime.now(UTC))
+    event = LabVerdictSetV1(
+        student_id=student,
+        assignment_id="a-lab-2",
+        lab_number=2,
+        verdict=verdict,
+        set_by="t-ole",
+        set_at=datetime.now(UTC),
+    )
     return Envelope.wrap(event, source="review", subject=student, course_id="02456-2021")
 
 
@@ -55,8 +67,10 @@ def test_my_review_tasks_arrive_and_nobody_elses(live_client, token) -> None:
     client, settings = live_client
     ada, alan = f"s{uuid.uuid4().hex[:6]}", f"s{uuid.uuid4().hex[:6]}"
     query = "subscription { myReviewTaskAllocated { taskToken assignmentId dueAt } }"
-    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws_ada, \
-            client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws_alan:
+    with (
+        client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws_ada,
+        client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws_alan,
+    ):
         _subscribe(ws_ada, token(ada), query)
         _subscribe(ws_alan, token(alan), query)
         hub = client.app.state.services.hub
@@ -78,8 +92,11 @@ def test_my_lab_status_changes_arrive(live_client, token) -> None:
         _wait(lambda: client.app.state.services.hub.subscriber_count() == 1)
         _publish(settings.kafka_bootstrap, _verdict(other, "fail"), _verdict(ada, "pass"))
         message = ws.receive_json()
-        assert message["payload"]["data"]["myLabStatusChanged"] == {"labNumber": 2, "verdict": "PASS",
-                                                                     "origin": "teacher"}
+        assert message["payload"]["data"]["myLabStatusChanged"] == {
+            "labNumber": 2,
+            "verdict": "PASS",
+            "origin": "teacher",
+        }
 
 
 def test_a_socket_without_a_valid_token_is_refused(live_client) -> None:

@@ -31,8 +31,7 @@ SLOTS = """subscription($day: ID!, $last: String) { bookingSlotsChanged(examDayI
 def _publish(bootstrap: str, *envelopes: Envelope) -> None:
     producer = make_producer(bootstrap, client_id="test-replay")
     for envelope in envelopes:
-        producer.send(_topic(envelope), key=envelope.subject.encode(),
-                      value=envelope.to_bytes()).get(timeout=15)
+        producer.send(_topic(envelope), key=envelope.subject.encode(), value=envelope.to_bytes()).get(timeout=15)
     producer.close(timeout=5)
 
 
@@ -41,28 +40,50 @@ def _topic(envelope: Envelope) -> str:
 
 
 def _allocated(reviewer: str, token: str) -> Envelope:
-    event = ReviewAllocatedV1(allocation_id=f"al-{token}", round_id="r-lab-1", assignment_id="a-lab-1",
-                              submission_id="s-0001", reviewer_id=reviewer, task_token=token, due_at=datetime.now(UTC))
+    event = ReviewAllocatedV1(
+        allocation_id=f"al-{token}",
+        round_id="r-lab-1",
+        assignment_id="a-lab-1",
+        submission_id="s-0001",
+        reviewer_id=reviewer,
+        task_token=token,
+        due_at=datetime.now(UTC),
+    )
     return Envelope.wrap(event, source="review", subject=f"al-{token}", course_id="02456-2021")
 
 
 def _cancelled(reviewer: str, token: str) -> Envelope:
-    event = ReviewAllocationCancelledV1(allocation_id=f"al-{token}", round_id="r-lab-1", assignment_id="a-lab-1",
-                                        submission_id="s-0001", reviewer_id=reviewer, task_token=token,
-                                        reason="flagged", cancelled_at=datetime.now(UTC))
+    event = ReviewAllocationCancelledV1(
+        allocation_id=f"al-{token}",
+        round_id="r-lab-1",
+        assignment_id="a-lab-1",
+        submission_id="s-0001",
+        reviewer_id=reviewer,
+        task_token=token,
+        reason="flagged",
+        cancelled_at=datetime.now(UTC),
+    )
     return Envelope.wrap(event, source="review", subject=f"al-{token}", course_id="02456-2021")
 
 
 def _booked(group: str, *places: tuple[str, str, int]) -> Envelope:
-    event = ExamBookedV1(booking_id=f"b-{group}", group_id=group, slot_start=datetime.now(UTC),
-                         slot_end=datetime.now(UTC),
-                         slots=[SlotPlaces(slot_id=s, exam_day_id=d, free_places=n) for s, d, n in places])
+    event = ExamBookedV1(
+        booking_id=f"b-{group}",
+        group_id=group,
+        slot_start=datetime.now(UTC),
+        slot_end=datetime.now(UTC),
+        slots=[SlotPlaces(slot_id=s, exam_day_id=d, free_places=n) for s, d, n in places],
+    )
     return Envelope.wrap(event, source="scheduling", subject=group, course_id="02456-2021")
 
 
 def _unbooked(group: str, slot: str, day: str, free: int) -> Envelope:
-    event = ExamBookingCancelledV1(booking_id=f"b-{group}", group_id=group, cancelled_at=datetime.now(UTC),
-                                   slots=[SlotPlaces(slot_id=slot, exam_day_id=day, free_places=free)])
+    event = ExamBookingCancelledV1(
+        booking_id=f"b-{group}",
+        group_id=group,
+        cancelled_at=datetime.now(UTC),
+        slots=[SlotPlaces(slot_id=slot, exam_day_id=day, free_places=free)],
+    )
     return Envelope.wrap(event, source="scheduling", subject=group, course_id="02456-2021")
 
 
@@ -115,13 +136,16 @@ def test_a_reconnecting_client_gets_the_tasks_it_missed_and_only_its_own(live, t
         assert first["__typename"] == "TaskAllocated" and first["taskToken"] == "t-ada-1"
     _wait(lambda: hub.subscriber_count() == 0)
     # While Ada is away: her task is withdrawn, Alan gets one, she gets a new one.
-    _publish(settings.kafka_bootstrap, _cancelled(ada, "t-ada-1"), _allocated(alan, "t-alan-2"),
-             _allocated(ada, "t-ada-2"))
+    _publish(
+        settings.kafka_bootstrap, _cancelled(ada, "t-ada-1"), _allocated(alan, "t-alan-2"), _allocated(ada, "t-ada-2")
+    )
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         _open(ws, token(ada), TASKS, {"last": first["eventId"]})
         missed = [_next(ws, "myTasks"), _next(ws, "myTasks")]
         assert [(m["__typename"], m["taskToken"]) for m in missed] == [
-            ("TaskCancelled", "t-ada-1"), ("TaskAllocated", "t-ada-2")]
+            ("TaskCancelled", "t-ada-1"),
+            ("TaskAllocated", "t-ada-2"),
+        ]
         assert missed[0]["reason"] == "flagged"
         _publish(settings.kafka_bootstrap, _allocated(ada, "t-ada-3"))  # then live, nothing doubled
         assert _next(ws, "myTasks")["taskToken"] == "t-ada-3"
@@ -190,8 +214,9 @@ def test_booking_pages_see_free_places_of_their_day_and_catch_up(live, token) ->
         assert first["examDayId"] == day and first["slots"] == [{"slotId": "sl-1", "freePlaces": 1}]
         assert "g-1" not in str(first)  # no group ids on a page every student sees
     # A move from another day into this one, and a cancellation, while the page was closed.
-    _publish(settings.kafka_bootstrap, _booked("g-2", ("sl-1", day, 0), ("sl-x", other, 1)),
-             _unbooked("g-1", "sl-1", day, 1))
+    _publish(
+        settings.kafka_bootstrap, _booked("g-2", ("sl-1", day, 0), ("sl-x", other, 1)), _unbooked("g-1", "sl-1", day, 1)
+    )
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         _open(ws, token("s210002"), SLOTS, {"day": day, "last": first["eventId"]})
         assert _next(ws, "bookingSlotsChanged")["slots"] == [{"slotId": "sl-1", "freePlaces": 0}]

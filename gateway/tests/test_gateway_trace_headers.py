@@ -13,8 +13,9 @@ def test_calls_to_services_carry_the_current_trace(monkeypatch):
     monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     assert configure_tracing(ServiceSettings(environment="test", tracing_enabled=True)) is not None
-    client = ServiceClient(service="submissions", base_url="http://127.0.0.1:1", http=None, token="t",
-                           counter=CallCounter())
+    client = ServiceClient(
+        service="submissions", base_url="http://127.0.0.1:1", http=None, token="t", counter=CallCounter()
+    )
     with trace.get_tracer("test").start_as_current_span("graphql") as span:
         headers = client._headers()
     context = span.get_span_context()

@@ -22,7 +22,8 @@ def test_generated_client_models_are_current(service: str, tmp_path: Path) -> No
     codegen.generate(service, fresh)
     committed = codegen.MODELS_DIR / f"{service}.py"
     assert committed.read_text() == fresh.read_text(), (
-        f"clients/models/{service}.py is stale: run python -m peerlab.gateway.clients.codegen")
+        f"clients/models/{service}.py is stale: run python -m peerlab.gateway.clients.codegen"
+    )
 
 
 def _problem_codes(source_root: Path) -> set[str]:
@@ -34,11 +35,23 @@ def _problem_codes(source_root: Path) -> set[str]:
             continue
         tree = ast.parse(path.read_text())
         if path.name == "errors.py" and path.parent.name == "validation":
-            found |= {node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                      and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-                      and not node.targets[0].id.startswith("_")
-                      and node.targets[0].id not in {"PAGE_LIMIT_EXCEEDED", "PAGE_SIZE_MISMATCH", "SECTIONS_MISSING",
-                                                     "MISSING_CELL_IDS", "DUPLICATE_CELL_IDS", "EMPTY_NOTEBOOK"}}
+            found |= {
+                node.value.value
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+                and not node.targets[0].id.startswith("_")
+                and node.targets[0].id
+                not in {
+                    "PAGE_LIMIT_EXCEEDED",
+                    "PAGE_SIZE_MISMATCH",
+                    "SECTIONS_MISSING",
+                    "MISSING_CELL_IDS",
+                    "DUPLICATE_CELL_IDS",
+                    "EMPTY_NOTEBOOK",
+                }
+            }
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue

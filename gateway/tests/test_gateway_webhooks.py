@@ -23,16 +23,30 @@ from peerlab.gateway.service.dispatch import WebhookDispatcher
 
 def _received(n: int = 1) -> Envelope:
     event = SubmissionReceivedV1(
-        submission_id=f"s-{n:04d}", assignment_id="a-lab-1", assignment_kind="lab", lab_number=1,
-        owner_id="s210001", submitted_by="s210001", version=1, file_name="ada-lovelace-EXE.ipynb", size=1234,
-        sha256="ab" * 32, received_at=datetime.now(UTC),
+        submission_id=f"s-{n:04d}",
+        assignment_id="a-lab-1",
+        assignment_kind="lab",
+        lab_number=1,
+        owner_id="s210001",
+        submitted_by="s210001",
+        version=1,
+        file_name="ada-lovelace-EXE.ipynb",
+        size=1234,
+        sha256="ab" * 32,
+        received_at=datetime.now(UTC),
     )
     return Envelope.wrap(event, source="submissions", subject=f"s-{n:04d}", course_id="02456-2021")
 
 
 def _verdict() -> Envelope:
-    event = LabVerdictSetV1(student_id="s210001", assignment_id="a-lab-1", lab_number=1, verdict="pass",
-                            set_by="t-ole", set_at=datetime.now(UTC))
+    event = LabVerdictSetV1(
+        student_id="s210001",
+        assignment_id="a-lab-1",
+        lab_number=1,
+        verdict="pass",
+        set_by="t-ole",
+        set_at=datetime.now(UTC),
+    )
     return Envelope.wrap(event, source="review", subject="s210001", course_id="02456-2021")
 
 
@@ -42,8 +56,9 @@ class Harness:
     def __init__(self, client, settings, admin_headers) -> None:
         self.client, self.settings, self.admin = client, settings, admin_headers
         self.engine = make_engine(settings)
-        self.runner = ConsumerRunner(webhook_consumer_spec(settings), engine=self.engine,
-                                     bootstrap=settings.kafka_bootstrap)
+        self.runner = ConsumerRunner(
+            webhook_consumer_spec(settings), engine=self.engine, bootstrap=settings.kafka_bootstrap
+        )
         self.dispatcher = WebhookDispatcher(self.engine, settings)
 
     def register(self, url: str, **body) -> dict:
@@ -61,8 +76,11 @@ class Harness:
     def make_due(self) -> None:
         """Time travel: every pending delivery is due now (instead of waiting out the backoff)."""
         with unit_of_work(self.engine) as session:
-            session.execute(update(WebhookDelivery).where(WebhookDelivery.status == "pending")
-                            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.status == "pending")
+                .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
 
     def delivery_log(self, delivery_id: str) -> dict:
         return self.client.get(f"/v1/webhooks/deliveries/{delivery_id}", headers=self.admin).json()
@@ -148,7 +166,10 @@ def test_retries_keep_the_webhook_id_until_2xx(harness, receiver) -> None:
     log = harness.delivery_log(delivery.id)
     assert log["status"] == "succeeded"
     assert [(a["status_code"], a["outcome"]) for a in log["attempt_log"]] == [
-        (500, "http_error"), (302, "redirect"), (200, "success")]
+        (500, "http_error"),
+        (302, "redirect"),
+        (200, "success"),
+    ]
     assert all(a["duration_ms"] >= 0 for a in log["attempt_log"])
 
 
@@ -182,10 +203,13 @@ def test_event_type_filter(harness, receiver) -> None:
     harness.publish(_verdict())
     harness.dispatcher.run_once()
     assert [r["headers"]["webhook-id"] for r in receiver.requests] and len(receiver.requests) == 1
-    assert Webhook(endpoint["secret"]).verify(receiver.requests[0]["body"],
-                                              receiver.requests[0]["headers"])["type"] == "lab.verdict_set.v1"
-    bad = harness.client.post("/v1/webhooks/endpoints", json={"url": receiver.url, "event_types": ["nope.v1"]},
-                              headers=harness.admin)
+    assert (
+        Webhook(endpoint["secret"]).verify(receiver.requests[0]["body"], receiver.requests[0]["headers"])["type"]
+        == "lab.verdict_set.v1"
+    )
+    bad = harness.client.post(
+        "/v1/webhooks/endpoints", json={"url": receiver.url, "event_types": ["nope.v1"]}, headers=harness.admin
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "unknown_event_type"
 
 
@@ -202,8 +226,9 @@ def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> N
     since = datetime.now(UTC) - timedelta(minutes=1)
     with unit_of_work(harness.engine) as session:
         session.execute(update(WebhookDelivery).values(status="failed", next_attempt_at=None))
-    recovered = harness.client.post(f"/v1/webhooks/endpoints/{endpoint['id']}/recover",
-                                    json={"since": since.isoformat()}, headers=harness.admin)
+    recovered = harness.client.post(
+        f"/v1/webhooks/endpoints/{endpoint['id']}/recover", json={"since": since.isoformat()}, headers=harness.admin
+    )
     assert recovered.json() == {"queued": 1}
     harness.dispatcher.run_once()
     assert len(receiver.requests) == 3 and len({r["headers"]["webhook-id"] for r in receiver.requests}) == 1
@@ -211,8 +236,9 @@ def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> N
 
 def test_secret_rotation_signs_with_both_during_the_overlap(harness, receiver) -> None:
     endpoint = harness.register(receiver.url)
-    rotated = harness.client.post(f"/v1/webhooks/endpoints/{endpoint['id']}/rotate-secret", json={},
-                                  headers=harness.admin).json()
+    rotated = harness.client.post(
+        f"/v1/webhooks/endpoints/{endpoint['id']}/rotate-secret", json={}, headers=harness.admin
+    ).json()
     assert rotated["secret"] != endpoint["secret"] and rotated["previous_secret_until"]
     harness.publish(_received())
     harness.dispatcher.run_once()
@@ -252,8 +278,10 @@ def test_endpoint_failing_for_too_long_is_disabled(make_settings, receiver, auth
         receiver.default = (500, {}, 0.0)
         harness.publish(_received())
         harness.dispatcher.run_once()
-        assert harness.client.get(f"/v1/webhooks/endpoints/{endpoint['id']}",
-                                  headers=harness.admin).json()["enabled"] is True
+        assert (
+            harness.client.get(f"/v1/webhooks/endpoints/{endpoint['id']}", headers=harness.admin).json()["enabled"]
+            is True
+        )
         import time
 
         time.sleep(0.6)
@@ -265,11 +293,21 @@ def test_endpoint_failing_for_too_long_is_disabled(make_settings, receiver, auth
         harness.close()
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:9/hooks", "http://localhost/hooks", "http://[::1]/hooks", "http://10.1.2.3/x",
-    "http://192.168.0.10/x", "http://169.254.169.254/latest/meta-data", "http://172.16.5.4/x",
-    "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x", "ftp://example.org/x",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hooks",
+        "http://localhost/hooks",
+        "http://[::1]/hooks",
+        "http://10.1.2.3/x",
+        "http://192.168.0.10/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://172.16.5.4/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+        "ftp://example.org/x",
+    ],
+)
 def test_private_addresses_are_refused_at_registration(make_settings, auth, url) -> None:
     from fastapi.testclient import TestClient
 
@@ -291,7 +329,9 @@ def test_private_address_is_refused_at_delivery_too(make_settings, receiver, aut
     with TestClient(create_app(settings)) as client:
         harness = Harness(client, settings, auth("t-admin", "admin"))
         endpoint = harness.register(receiver.url)
-        harness.dispatcher = WebhookDispatcher(harness.engine, settings.model_copy(update={"webhook_allow_private": False}))
+        harness.dispatcher = WebhookDispatcher(
+            harness.engine, settings.model_copy(update={"webhook_allow_private": False})
+        )
         harness.publish(_received())
         harness.dispatcher.run_once()
         assert receiver.requests == []

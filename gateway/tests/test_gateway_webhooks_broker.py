@@ -14,11 +14,16 @@ from peerlab.gateway import worker
 
 def test_roster_change_reaches_the_lms_receiver_through_kafka(client, settings, auth, receiver) -> None:
     admin = auth("t-admin", "admin")
-    endpoint = client.post("/v1/webhooks/endpoints", headers=admin,
-                           json={"url": receiver.url, "event_types": ["roster.person_enrolled.v1"]}).json()
+    endpoint = client.post(
+        "/v1/webhooks/endpoints",
+        headers=admin,
+        json={"url": receiver.url, "event_types": ["roster.person_enrolled.v1"]},
+    ).json()
     marker = f"s{time.time_ns() % 10**9}"
     csv = f"id,name,roles,programme\n{marker},Test Person,student,msc\n"
-    assert client.post("/v1/roster/import", content=csv, headers={**admin, "content-type": "text/csv"}).status_code == 200
+    assert (
+        client.post("/v1/roster/import", content=csv, headers={**admin, "content-type": "text/csv"}).status_code == 200
+    )
     engine = make_engine(settings)
     stop = threading.Event()
     threads = worker.start(settings, engine, stop)

@@ -33,8 +33,13 @@ Effect = Table(
 
 def settings_for(database_url: str, bootstrap: str, **overrides) -> ServiceSettings:
     return ServiceSettings(
-        service_name="chassistest", environment="test", database_url=database_url,
-        kafka_bootstrap=bootstrap, relay_in_process=False, relay_poll_interval_s=0.02, **overrides,
+        service_name="chassistest",
+        environment="test",
+        database_url=database_url,
+        kafka_bootstrap=bootstrap,
+        relay_in_process=False,
+        relay_poll_interval_s=0.02,
+        **overrides,
     )
 
 
@@ -95,8 +100,13 @@ def produce_raw(bootstrap: str, topic: str, values: list[bytes]) -> None:
 
 
 def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 20) -> list:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=1000,
+    )
     records: list = []
     deadline = time.monotonic() + timeout_s
     while len(records) < expected and time.monotonic() < deadline:

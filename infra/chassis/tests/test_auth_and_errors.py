@@ -31,8 +31,13 @@ def conflicting() -> dict:
 
 @pytest.fixture
 def client(fresh_database_url, kafka_broker):
-    settings = ServiceSettings(service_name="authtest", environment="test", relay_in_process=False,
-                               database_url=fresh_database_url("auth"), kafka_bootstrap=kafka_broker.bootstrap)
+    settings = ServiceSettings(
+        service_name="authtest",
+        environment="test",
+        relay_in_process=False,
+        database_url=fresh_database_url("auth"),
+        kafka_bootstrap=kafka_broker.bootstrap,
+    )
     with TestClient(create_service_app(settings=settings, title="t", description="t", routers=[router])) as c:
         yield c
 

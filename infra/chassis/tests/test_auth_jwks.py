@@ -19,7 +19,8 @@ from peerlab.chassis.settings import ServiceSettings
 @pytest.fixture(scope="module")
 def keys():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048), rsa.generate_private_key(
-        public_exponent=65537, key_size=2048)
+        public_exponent=65537, key_size=2048
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,14 @@ def jwks_url(keys):
 
 def rs256(key, **claims) -> str:
     now = int(time.time())
-    base = {"sub": "s210001", "roles": ["student"], "iss": "https://idp.example", "aud": "peerlab",
-            "iat": now, "exp": now + 300}
+    base = {
+        "sub": "s210001",
+        "roles": ["student"],
+        "iss": "https://idp.example",
+        "aud": "peerlab",
+        "iat": now,
+        "exp": now + 300,
+    }
     return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": "k1"})
 
 
@@ -67,8 +74,12 @@ def test_token_signed_by_another_key_is_refused(keys, jwks_url):
 
 
 def test_hs256_token_is_refused_when_a_jwks_is_configured(jwks_url):
-    forged = jwt.encode({"sub": "x", "exp": int(time.time()) + 60, "aud": "peerlab", "iss": "https://idp.example"},
-                        "secret-" * 8, algorithm="HS256", headers={"kid": "k1"})
+    forged = jwt.encode(
+        {"sub": "x", "exp": int(time.time()) + 60, "aud": "peerlab", "iss": "https://idp.example"},
+        "secret-" * 8,
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(ProblemError):
         verify_token(forged, settings(jwks_url))
 

@@ -45,7 +45,7 @@ def pool_timeout() -> dict:
 
 @router.get("/too-many")
 def too_many() -> dict:
-    raise OperationalError("connect", {}, Exception('FATAL: sorry, too many clients already'))
+    raise OperationalError("connect", {}, Exception("FATAL: sorry, too many clients already"))
 
 
 @router.get("/locked")
@@ -59,8 +59,14 @@ def down() -> dict:
 
 
 def _app(url: str, **overrides):
-    values = dict(service_name="bp", environment="test", relay_in_process=False, database_url=url,
-                  kafka_bootstrap="127.0.0.1:9", log_json=False)
+    values = dict(
+        service_name="bp",
+        environment="test",
+        relay_in_process=False,
+        database_url=url,
+        kafka_bootstrap="127.0.0.1:9",
+        log_json=False,
+    )
     values.update(overrides)
     return create_service_app(settings=ServiceSettings(**values), title="t", description="t", routers=[router])
 
@@ -107,8 +113,13 @@ def test_a_burst_of_requests_queues_instead_of_timing_out_on_the_pool(fresh_data
     the session still held its connection, the freed threads went to requests that then waited
     for a connection, and the pool timed out: 500s."""
     _postgres_only(fresh_database_url)
-    app = _app(fresh_database_url("bpq"), database_pool_size=1, database_max_overflow=1,
-               database_pool_timeout_s=0.2, request_threads=2)
+    app = _app(
+        fresh_database_url("bpq"),
+        database_pool_size=1,
+        database_max_overflow=1,
+        database_pool_timeout_s=0.2,
+        request_threads=2,
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         statuses = _concurrent_gets(c, "/hold", 8)
     assert statuses == [200] * 8
@@ -117,8 +128,7 @@ def test_a_burst_of_requests_queues_instead_of_timing_out_on_the_pool(fresh_data
 def test_a_pool_that_runs_dry_is_back_pressure_not_500(fresh_database_url):
     """Units of work a route opens itself are not queued; when the pool runs dry they get 503."""
     _postgres_only(fresh_database_url)
-    app = _app(fresh_database_url("bpo"), database_pool_size=1, database_max_overflow=0,
-               database_pool_timeout_s=0.2)
+    app = _app(fresh_database_url("bpo"), database_pool_size=1, database_max_overflow=0, database_pool_timeout_s=0.2)
     with TestClient(app, raise_server_exceptions=False) as c:
         statuses = _concurrent_gets(c, "/hold-own", 4)
     assert 500 not in statuses

@@ -32,8 +32,9 @@ def test_timestamps_come_back_aware_utc_on_every_database(table_engine):
         conn.execute(insert(table).values(id=1, at=at))
         conn.execute(insert(table).values(id=2, at=datetime(2021, 9, 6, 22, 0)))  # naive: taken as UTC
         rows = dict(conn.execute(select(table.c.id, table.c.at)).all())
-        earlier = conn.execute(select(table.c.id).where(table.c.at < datetime(2021, 9, 6, 22, 30, tzinfo=UTC))
-                               .order_by(table.c.id))
+        earlier = conn.execute(
+            select(table.c.id).where(table.c.at < datetime(2021, 9, 6, 22, 30, tzinfo=UTC)).order_by(table.c.id)
+        )
         assert [row.id for row in earlier] == [1, 2]  # compared as instants, not as text in two offsets
     assert rows[1] == at and rows[1].tzinfo == UTC and rows[1].hour == 21
     assert rows[2] == datetime(2021, 9, 6, 22, 0, tzinfo=UTC)

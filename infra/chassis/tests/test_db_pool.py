@@ -26,8 +26,9 @@ def test_a_connection_terminated_by_the_server_is_not_handed_out_again(fresh_dat
         with outside.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
             for _ in range(200):  # bounded: until the server has let the backend go
-                gone = other.execute(text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid"),
-                                     {"pid": victim}).scalar_one()
+                gone = other.execute(
+                    text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid"), {"pid": victim}
+                ).scalar_one()
                 if gone:
                     break
                 time.sleep(0.05)

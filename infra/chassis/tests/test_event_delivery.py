@@ -18,8 +18,17 @@ from peerlab.chassis.worker import start_worker_threads
 from peerlab.contracts import Envelope, topics
 
 from chassis_testkit import (
-    effect_counts, enqueue_many, prepared_engine, produce_raw, read_all, received, record_effect,
-    run_in_thread, settings_for, unsent, wait_until,
+    effect_counts,
+    enqueue_many,
+    prepared_engine,
+    produce_raw,
+    read_all,
+    received,
+    record_effect,
+    run_in_thread,
+    settings_for,
+    unsent,
+    wait_until,
 )
 
 FAULTS = Path(__file__).parent / "faults"
@@ -36,8 +45,9 @@ def test_broker_down_events_wait_in_outbox_and_arrive_after_restart(make_kafka_b
     settings = settings_for(fresh_database_url("broker_down"), broker.bootstrap)
     engine = prepared_engine(settings)
     stop = threading.Event()
-    threads = start_worker_threads(settings=settings, engine=engine, stop=stop,
-                                   consumers=[spec("c-broker-down")], run_relay=True)
+    threads = start_worker_threads(
+        settings=settings, engine=engine, stop=stop, consumers=[spec("c-broker-down")], run_relay=True
+    )
     try:
         enqueue_many(engine, 5)
         assert wait_until(lambda: effect_counts(engine) == (5, 5), 30)
@@ -91,7 +101,9 @@ def test_consumer_killed_between_db_commit_and_offset_commit(make_kafka_broker, 
     group = "c-crash"
     crashed = subprocess.run(
         [sys.executable, str(FAULTS / "consumer_crash.py"), url, broker.bootstrap, topics.SUBMISSIONS, group, "5"],
-        timeout=120, capture_output=True, text=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
     )
     assert crashed.returncode == 9, crashed.stderr[-2000:]
     assert effect_counts(engine) == (5, 5), "five effects committed before the crash"
@@ -114,13 +126,16 @@ def test_relay_killed_mid_batch_loses_nothing(make_kafka_broker, fresh_database_
     enqueue_many(engine, 100)
     crashed = subprocess.run(
         [sys.executable, str(FAULTS / "relay_crash.py"), url, broker.bootstrap, "40"],
-        timeout=120, capture_output=True, text=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
     )
     assert crashed.returncode == 9, crashed.stderr[-2000:]
     assert unsent(engine) == 100, "the killed relay never marked its batch"
     stop = threading.Event()
-    threads = start_worker_threads(settings=settings, engine=engine, stop=stop,
-                                   consumers=[spec("c-relay-crash")], run_relay=True)
+    threads = start_worker_threads(
+        settings=settings, engine=engine, stop=stop, consumers=[spec("c-relay-crash")], run_relay=True
+    )
     try:
         assert wait_until(lambda: unsent(engine) == 0 and effect_counts(engine)[0] >= 100, 60)
         on_broker = read_all(broker.bootstrap, topics.SUBMISSIONS, 140)
@@ -145,8 +160,13 @@ def test_poison_message_goes_to_dead_letter_topic_and_consumer_goes_on(make_kafk
 
     good = [Envelope.wrap(received(i), source="t", subject=f"s-{i:05d}", course_id="c1").to_bytes() for i in range(4)]
     produce_raw(broker.bootstrap, topics.SUBMISSIONS, [good[0], b"\x00not json", good[1], good[2], good[3]])
-    consumer_spec = ConsumerSpec(name="c-poison", topics=[topics.SUBMISSIONS],
-                                 handlers={"submission.received.v1": picky}, max_attempts=3, backoff_s=0.01)
+    consumer_spec = ConsumerSpec(
+        name="c-poison",
+        topics=[topics.SUBMISSIONS],
+        handlers={"submission.received.v1": picky},
+        max_attempts=3,
+        backoff_s=0.01,
+    )
     runner = ConsumerRunner(consumer_spec, engine=engine, bootstrap=broker.bootstrap)
     stop, thread = run_in_thread(runner.run)
     try:
@@ -171,8 +191,9 @@ def test_two_relays_on_postgresql_publish_each_event_once(make_kafka_broker, fre
     engine = prepared_engine(settings)
     enqueue_many(engine, 600)
     stop = threading.Event()
-    threads = [t for _ in range(2) for t in start_worker_threads(settings=settings, engine=engine, stop=stop,
-                                                                  run_relay=True)]
+    threads = [
+        t for _ in range(2) for t in start_worker_threads(settings=settings, engine=engine, stop=stop, run_relay=True)
+    ]
     try:
         assert wait_until(lambda: unsent(engine) == 0, 60)
         # Ask for one more than expected: a duplicate would be found, none must be.

@@ -77,8 +77,9 @@ def _no_temp_files(store: FilesystemObjectStore) -> bool:
 
 
 def test_factory_builds_fs_store_from_settings(tmp_path):
-    settings = ServiceSettings(storage_backend="fs", storage_fs_root=str(tmp_path),
-                               storage_bucket="b", public_base_url="http://svc:8000/")
+    settings = ServiceSettings(
+        storage_backend="fs", storage_fs_root=str(tmp_path), storage_bucket="b", public_base_url="http://svc:8000/"
+    )
     s = make_object_store(settings)
     assert isinstance(s, FilesystemObjectStore)
     with pytest.raises(StorageUnavailable):
@@ -90,8 +91,9 @@ def test_factory_builds_fs_store_from_settings(tmp_path):
 
 def test_streamed_put_of_12_mb_records_size_and_sha256(store):
     body = GeneratedBody(12 * MiB)
-    obj = store.put_stream("subs/1/v1/big.bin", body, content_type="application/x-ipynb+json",
-                           metadata={"Owner": "s123456"})
+    obj = store.put_stream(
+        "subs/1/v1/big.bin", body, content_type="application/x-ipynb+json", metadata={"Owner": "s123456"}
+    )
     assert (obj.size, obj.sha256) == (12 * MiB, body.digest.hexdigest())
     assert store.stat(obj.key) == obj
     assert store.stat(obj.key).metadata == {"owner": "s123456"}
@@ -134,12 +136,18 @@ def test_read_copy_delete(store):
         store.copy("a/one", "c/three")
 
 
-@pytest.mark.parametrize("key", ["../escape", "/etc/passwd", "a/../../b", "a//b", "a/./b", "..",
-                                 "a\\..\\b", "C:/x", "", "nul\x00byte"])
+@pytest.mark.parametrize(
+    "key", ["../escape", "/etc/passwd", "a/../../b", "a//b", "a/./b", "..", "a\\..\\b", "C:/x", "", "nul\x00byte"]
+)
 def test_traversal_keys_are_refused(store, key):
-    for call in (lambda: store.put_bytes(key, b"x"), lambda: store.stat(key),
-                 lambda: store.delete(key), lambda: store.presigned_get(key, expires_s=5),
-                 lambda: store.presigned_put(key, expires_s=5), lambda: store.path_for(key)):
+    for call in (
+        lambda: store.put_bytes(key, b"x"),
+        lambda: store.stat(key),
+        lambda: store.delete(key),
+        lambda: store.presigned_get(key, expires_s=5),
+        lambda: store.presigned_put(key, expires_s=5),
+        lambda: store.path_for(key),
+    ):
         with pytest.raises(InvalidObjectKey):
             call()
     assert list(store.base.parent.iterdir()) == [store.base]
@@ -226,8 +234,9 @@ def test_tampered_expired_and_misused_tokens_are_refused(store, client, tmp_path
     other = _make_store(tmp_path / "objects", bucket="other")
     _assert_refused(client.get(other.presigned_get("secret/a", expires_s=60)))
     # another secret: refused
-    foreign = FilesystemObjectStore(tmp_path / "objects", bucket="peerlab",
-                                    public_base_url="http://testserver", signing_secret="other")
+    foreign = FilesystemObjectStore(
+        tmp_path / "objects", bucket="peerlab", public_base_url="http://testserver", signing_secret="other"
+    )
     _assert_refused(client.get(foreign.presigned_get("secret/a", expires_s=60)))
     assert store.read_bytes("secret/a", max_bytes=10) == b"A"
 
@@ -242,8 +251,7 @@ def test_presigned_url_expires(store, client):
 
 def test_12_mb_put_and_get_over_real_http(store, tmp_path):
     """Through uvicorn on loopback, so the PUT body arrives as a real chunked stream."""
-    config = uvicorn.Config(_app(store), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off")
+    config = uvicorn.Config(_app(store), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -262,12 +270,14 @@ def test_12_mb_put_and_get_over_real_http(store, tmp_path):
                 yield data
 
         with httpx.Client(timeout=30) as http:
-            put = http.put(store.presigned_put("http/big.bin", expires_s=60), content=chunks(),
-                           headers={"Content-Type": "application/zip"})
+            put = http.put(
+                store.presigned_put("http/big.bin", expires_s=60),
+                content=chunks(),
+                headers={"Content-Type": "application/zip"},
+            )
             assert put.status_code == 200
             obj = store.stat("http/big.bin")
-            assert (obj.size, obj.sha256, obj.content_type) == (
-                12 * MiB, body.digest.hexdigest(), "application/zip")
+            assert (obj.size, obj.sha256, obj.content_type) == (12 * MiB, body.digest.hexdigest(), "application/zip")
             digest = hashlib.sha256()
             with http.stream("GET", store.presigned_get("http/big.bin", expires_s=60)) as got:
                 assert got.status_code == 200
@@ -308,8 +318,7 @@ def test_storage_problem_handlers_map_errors(store):
         return store.read_bytes("big", max_bytes=10)
 
     problem = storage_unavailable_problem()
-    assert (problem.status, problem.code, problem.headers) == (
-        503, "storage_unavailable", {"Retry-After": "5"})
+    assert (problem.status, problem.code, problem.headers) == (503, "storage_unavailable", {"Retry-After": "5"})
     with TestClient(app) as c:
         assert c.get("/down").status_code == 503
         assert c.get("/down").json()["code"] == "storage_unavailable"

@@ -73,8 +73,9 @@ def moto():
 
 
 def _store(endpoint: str) -> S3ObjectStore:
-    return S3ObjectStore(endpoint, bucket=f"test-{uuid.uuid4().hex[:12]}", access_key="peerlab",
-                         secret_key="peerlab-secret")
+    return S3ObjectStore(
+        endpoint, bucket=f"test-{uuid.uuid4().hex[:12]}", access_key="peerlab", secret_key="peerlab-secret"
+    )
 
 
 @pytest.fixture
@@ -85,14 +86,18 @@ def store(moto) -> S3ObjectStore:
 
 
 def _open_multipart_uploads(moto: MotoS3Server, bucket: str) -> list:
-    s3 = boto3.client("s3", endpoint_url=moto.url, aws_access_key_id="peerlab",
-                      aws_secret_access_key="peerlab-secret", region_name="us-east-1")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto.url,
+        aws_access_key_id="peerlab",
+        aws_secret_access_key="peerlab-secret",
+        region_name="us-east-1",
+    )
     return s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
 
 
 def test_factory_builds_s3_store_from_settings(moto):
-    settings = ServiceSettings(storage_backend="s3", storage_s3_endpoint=moto.endpoint,
-                               storage_bucket="factory-bucket")
+    settings = ServiceSettings(storage_backend="s3", storage_s3_endpoint=moto.endpoint, storage_bucket="factory-bucket")
     s = make_object_store(settings)
     assert isinstance(s, S3ObjectStore) and s.bucket == "factory-bucket"
     s.ensure_bucket()
@@ -102,8 +107,9 @@ def test_factory_builds_s3_store_from_settings(moto):
 
 def test_multipart_put_of_12_mb_stream_records_size_and_sha256(store):
     body = GeneratedBody(12 * MiB)
-    obj = store.put_stream("subs/1/v1/big.bin", body, content_type="application/x-notebook",
-                           metadata={"Owner": "s123456"})
+    obj = store.put_stream(
+        "subs/1/v1/big.bin", body, content_type="application/x-notebook", metadata={"Owner": "s123456"}
+    )
     assert obj.size == 12 * MiB
     assert obj.sha256 == body.digest.hexdigest()
     # Multipart: S3's ETag of a 3-part upload ends in "-3" (5 + 5 + 2 MiB).
@@ -120,8 +126,9 @@ def test_multipart_put_of_12_mb_stream_records_size_and_sha256(store):
 def test_async_stream_of_12_mb_keeps_only_a_few_chunks_buffered(store):
     async def go():
         reader = AsyncBodyReader(max_chunks=4)
-        obj = await put_async_stream(store, "async/big.bin", async_chunks(12 * MiB),
-                                     content_type="application/octet-stream", reader=reader)
+        obj = await put_async_stream(
+            store, "async/big.bin", async_chunks(12 * MiB), content_type="application/octet-stream", reader=reader
+        )
         return obj, reader
 
     obj, reader = asyncio.run(go())
@@ -148,8 +155,7 @@ def test_async_max_bytes_stops_feeding_the_body(store, moto):
     async def go():
         reader = AsyncBodyReader()
         with pytest.raises(ObjectTooLarge):
-            await put_async_stream(store, "too/async.bin", async_chunks(12 * MiB),
-                                   max_bytes=6 * MiB, reader=reader)
+            await put_async_stream(store, "too/async.bin", async_chunks(12 * MiB), max_bytes=6 * MiB, reader=reader)
         return reader
 
     reader = asyncio.run(go())
@@ -238,8 +244,13 @@ def test_outage_raises_storage_unavailable():
     # How fast an outage is detected is pinned by the attempt count (test below), not by a clock.
     with pytest.raises(StorageUnavailable):
         s.ping()
-    for call in (lambda: s.stat("k"), lambda: s.read_bytes("k", max_bytes=100),
-                 lambda: s.put_bytes("k2", b"x"), lambda: s.delete("k"), s.ensure_bucket):
+    for call in (
+        lambda: s.stat("k"),
+        lambda: s.read_bytes("k", max_bytes=100),
+        lambda: s.put_bytes("k2", b"x"),
+        lambda: s.delete("k"),
+        s.ensure_bucket,
+    ):
         with pytest.raises(StorageUnavailable):
             call()
     with pytest.raises(StorageUnavailable):

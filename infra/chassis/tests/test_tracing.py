@@ -74,7 +74,9 @@ def test_trace_id_survives_the_broker_from_request_to_the_next_event(
             return [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CONSUMER]
 
         assert wait_until(lambda: effect_counts(engine) == (2, 2) and len(consumer_spans()) == 2, 60), (
-            effect_counts(engine), len(consumer_spans()))
+            effect_counts(engine),
+            len(consumer_spans()),
+        )
     finally:
         stop.set()
         for thread in threads:
@@ -110,7 +112,8 @@ def test_an_envelope_that_already_carries_a_trace_keeps_it(monkeypatch):
     tracing.configure_tracing(ServiceSettings(environment="test", tracing_enabled=True))
     given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     envelope = Envelope.wrap(received(3), source="t", subject="s", course_id="c1").model_copy(
-        update={"traceparent": given})
+        update={"traceparent": given}
+    )
     from opentelemetry import trace
 
     with trace.get_tracer("test").start_as_current_span("op"):
@@ -164,6 +167,11 @@ _DISABLED_SCRIPT = textwrap.dedent("""
 
 def test_tracing_disabled_installs_nothing_and_stamps_nothing():
     # A fresh interpreter: this test process may already hold the SDK provider of the tests above.
-    result = subprocess.run([sys.executable, "-c", _DISABLED_SCRIPT], capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", _DISABLED_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]

@@ -32,8 +32,7 @@ def test_lag_per_partition_is_end_offset_minus_committed(kafka_broker):
         assert sampler.sample() == {(group, topic, 0): 3}
     finally:
         sampler.close()
-    assert REGISTRY.get_sample_value("peerlab_consumer_lag",
-                                     {"consumer": group, "topic": topic, "partition": "0"}) == 3
+    assert REGISTRY.get_sample_value("peerlab_consumer_lag", {"consumer": group, "topic": topic, "partition": "0"}) == 3
 
 
 def test_a_group_that_never_committed_lags_by_everything(kafka_broker):
@@ -80,7 +79,11 @@ def test_handlers_are_timed_by_consumer_and_type():
     spec = ConsumerSpec(name=f"t-{uuid.uuid4().hex[:6]}", topics=["x"], handlers={"a.b.v1": lambda *a: calls.append(a)})
     wrapped = timed(spec)
     wrapped.handlers["a.b.v1"]("s", "e", "d")
-    assert calls == [("s", "e", "d")] and wrapped.name == spec.name and spec.handlers["a.b.v1"] is not wrapped.handlers["a.b.v1"]
+    assert (
+        calls == [("s", "e", "d")]
+        and wrapped.name == spec.name
+        and spec.handlers["a.b.v1"] is not wrapped.handlers["a.b.v1"]
+    )
     labels = {"consumer": spec.name, "type": "a.b.v1"}
     assert REGISTRY.get_sample_value("peerlab_event_handler_seconds_count", labels) == 1
 
@@ -92,12 +95,21 @@ def test_a_worker_with_a_metrics_port_serves_its_lag(kafka_broker, tmp_path):
 
     topic, group = f"w-{uuid.uuid4().hex[:8]}", f"wg-{uuid.uuid4().hex[:8]}"
     port = free_port()
-    settings = ServiceSettings(database_url=f"sqlite:///{tmp_path}/w.db", kafka_bootstrap=kafka_broker.bootstrap,
-                               worker_metrics_port=port, consumer_lag_interval_s=0.5)
+    settings = ServiceSettings(
+        database_url=f"sqlite:///{tmp_path}/w.db",
+        kafka_bootstrap=kafka_broker.bootstrap,
+        worker_metrics_port=port,
+        consumer_lag_interval_s=0.5,
+    )
     engine = make_engine(settings)
     stop = threading.Event()
-    threads = start_worker_threads(settings=settings, engine=engine, stop=stop, run_relay=False,
-                                   consumers=[ConsumerSpec(name=group, topics=[topic], handlers={})])
+    threads = start_worker_threads(
+        settings=settings,
+        engine=engine,
+        stop=stop,
+        run_relay=False,
+        consumers=[ConsumerSpec(name=group, topics=[topic], handlers={})],
+    )
     try:
         import time
 

@@ -26,18 +26,25 @@ def test_fresh_database_urls_are_distinct_and_usable(fresh_database_url):
 
 def test_databases_follow_peerlab_test_db_and_are_dropped_after_the_test(tmp_path):
     """Runs a small test session in a child pytest, then checks what it left behind."""
-    (tmp_path / "test_inner.py").write_text(textwrap.dedent('''
+    (tmp_path / "test_inner.py").write_text(
+        textwrap.dedent("""
         import os, pathlib
         def test_make(fresh_database_url):
             url = fresh_database_url("inner")
             pathlib.Path(os.environ["URL_OUT"]).write_text(url)
-    '''))
+    """)
+    )
     for backend in ("sqlite", "postgres"):
         out = tmp_path / f"url-{backend}.txt"
         env = {**os.environ, "PEERLAB_TEST_DB": backend, "URL_OUT": str(out)}
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               str(tmp_path / "test_inner.py")], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=240)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_inner.py")],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
         url = out.read_text() if out.exists() else ""
         if backend == "sqlite":
             assert done.returncode == 0, done.stdout + done.stderr
@@ -60,14 +67,16 @@ def test_unique_topic_prefix_names_the_test(unique_topic_prefix):
 
 
 def test_spawn_service_runs_an_app_and_stops_it_afterwards(spawn_service, tmp_path, monkeypatch):
-    (tmp_path / "echoapp.py").write_text(textwrap.dedent('''
+    (tmp_path / "echoapp.py").write_text(
+        textwrap.dedent("""
         import os
         async def app(scope, receive, send):
             if scope["type"] != "http":
                 return
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": os.environ["GREETING"].encode()})
-    '''))
+    """)
+    )
     proc = spawn_service("echoapp:app", env={"GREETING": "hej"}, cwd=tmp_path)
     with urllib.request.urlopen(proc.url + "/healthz", timeout=5) as resp:
         assert resp.read() == b"hej"

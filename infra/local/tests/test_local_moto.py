@@ -14,8 +14,9 @@ def test_put_and_get_an_object(s3_server):
     client = s3_server.minio_client()
     s3_server.ensure_bucket("peerlab-local-test")
     payload = b"notebook bytes" * 1000
-    client.put_object("peerlab-local-test", "a/b.ipynb", io.BytesIO(payload), len(payload),
-                      metadata={"x-amz-meta-owner": "alice"})
+    client.put_object(
+        "peerlab-local-test", "a/b.ipynb", io.BytesIO(payload), len(payload), metadata={"x-amz-meta-owner": "alice"}
+    )
     response = client.get_object("peerlab-local-test", "a/b.ipynb")
     try:
         assert response.read() == payload
@@ -34,8 +35,13 @@ def test_stop_and_start_on_the_same_port_starts_empty(tmp_path):
     try:
         server.ensure_bucket("before")
         server.stop()
-        fail_fast = Minio(server.endpoint, access_key="a", secret_key="b", secure=False,
-                          http_client=urllib3.PoolManager(retries=urllib3.Retry(total=0)))
+        fail_fast = Minio(
+            server.endpoint,
+            access_key="a",
+            secret_key="b",
+            secure=False,
+            http_client=urllib3.PoolManager(retries=urllib3.Retry(total=0)),
+        )
         with pytest.raises((MaxRetryError, OSError)):
             fail_fast.bucket_exists("before")
         server.start()

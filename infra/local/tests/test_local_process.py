@@ -9,14 +9,14 @@ import pytest
 from peerlab.local.ports import free_port, port_open
 from peerlab.local.process import ProcessFailed, ServiceProcess
 
-ASGI_APP = textwrap.dedent('''
+ASGI_APP = textwrap.dedent("""
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": scope["path"].encode()})
-''')
+""")
 
 
 @pytest.fixture
@@ -26,8 +26,9 @@ def app_dir(tmp_path):
 
 
 def test_uvicorn_app_becomes_ready_then_stops_on_sigterm(app_dir):
-    proc = ServiceProcess.uvicorn("tinyapp:app", port=free_port(), log_path=app_dir / "api.log",
-                                  cwd=app_dir, ready_timeout=30)
+    proc = ServiceProcess.uvicorn(
+        "tinyapp:app", port=free_port(), log_path=app_dir / "api.log", cwd=app_dir, ready_timeout=30
+    )
     with proc:
         assert proc.running
         with urllib.request.urlopen(proc.url + "/hello", timeout=5) as resp:
@@ -40,23 +41,29 @@ def test_uvicorn_app_becomes_ready_then_stops_on_sigterm(app_dir):
 
 
 def test_kill_is_a_hard_sigkill(app_dir):
-    proc = ServiceProcess.uvicorn("tinyapp:app", port=free_port(), log_path=app_dir / "api.log",
-                                  cwd=app_dir).start()
+    proc = ServiceProcess.uvicorn("tinyapp:app", port=free_port(), log_path=app_dir / "api.log", cwd=app_dir).start()
     assert proc.kill() == -signal.SIGKILL
     assert not proc.running
 
 
 def test_a_child_that_exits_early_fails_start_with_its_log(tmp_path):
-    proc = ServiceProcess([sys.executable, "-c", "print('boom from child'); raise SystemExit(3)"],
-                          log_path=tmp_path / "x.log", ready_url="http://127.0.0.1:9/none")
+    proc = ServiceProcess(
+        [sys.executable, "-c", "print('boom from child'); raise SystemExit(3)"],
+        log_path=tmp_path / "x.log",
+        ready_url="http://127.0.0.1:9/none",
+    )
     with pytest.raises(ProcessFailed, match="boom from child"):
         proc.start()
     assert proc.returncode == 3
 
 
 def test_readiness_wait_is_bounded_and_stops_the_child(tmp_path):
-    proc = ServiceProcess([sys.executable, "-c", "import time; time.sleep(60)"],
-                          log_path=tmp_path / "x.log", ready_check=lambda: False, ready_timeout=0.5)
+    proc = ServiceProcess(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        log_path=tmp_path / "x.log",
+        ready_check=lambda: False,
+        ready_timeout=0.5,
+    )
     with pytest.raises(ProcessFailed, match="not ready after 0.5s"):
         proc.start()
     assert not proc.running
@@ -64,14 +71,17 @@ def test_readiness_wait_is_bounded_and_stops_the_child(tmp_path):
 
 def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path):
     marker = tmp_path / "up"
-    code = ("import signal, time, pathlib; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-            f"pathlib.Path({str(marker)!r}).write_text('up'); time.sleep(60)")
-    proc = ServiceProcess([sys.executable, "-c", code], log_path=tmp_path / "x.log",
-                          ready_check=marker.exists, stop_timeout=0.5).start()
+    code = (
+        "import signal, time, pathlib; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"pathlib.Path({str(marker)!r}).write_text('up'); time.sleep(60)"
+    )
+    proc = ServiceProcess(
+        [sys.executable, "-c", code], log_path=tmp_path / "x.log", ready_check=marker.exists, stop_timeout=0.5
+    ).start()
     assert proc.stop() == -signal.SIGKILL
 
 
-HOLDING_TEST = textwrap.dedent('''
+HOLDING_TEST = textwrap.dedent("""
     import time
 
     def test_hold(s3_server, spawn_service):
@@ -79,7 +89,7 @@ HOLDING_TEST = textwrap.dedent('''
         with open({pids!r}, "w") as out:
             out.write(f"{{s3_server._proc.pid}} {{api.pid}}")
         time.sleep(300)
-''')
+""")
 
 
 def _alive(pid: int) -> bool:
@@ -102,8 +112,12 @@ def test_a_test_run_killed_with_sigterm_leaves_no_child_behind(app_dir, tmp_path
     pids_file = run_dir / "pids"
     (run_dir / "pytest.ini").write_text("[pytest]\n")
     (run_dir / "test_hold.py").write_text(HOLDING_TEST.format(app_dir=str(app_dir), pids=str(pids_file)))
-    run = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
-                           cwd=run_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
+        cwd=run_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 240
         while not pids_file.exists() or not pids_file.read_text():

@@ -39,7 +39,8 @@ def test_term_start_shifts_the_whole_course_by_whole_weeks():
     assert term["breaks"][0]["starts_on"] == "2026-12-21" and term["breaks"][0]["ends_on"] == "2026-12-25"
     assert term["report_due_on"] == "2027-03-09" and days["poster-2021"]["day"] == "2027-02-10"
     assert {k: v for k, v in term.items() if k not in ("first_monday", "breaks", "report_due_on")} == {
-        k: v for k, v in TERM.items() if k not in ("first_monday", "breaks", "report_due_on")}
+        k: v for k, v in TERM.items() if k not in ("first_monday", "breaks", "report_due_on")
+    }
     with pytest.raises(ValueError, match="not a Monday"):
         shifted_plan(date(2026, 11, 3))
 

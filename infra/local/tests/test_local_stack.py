@@ -21,7 +21,7 @@ from peerlab.local.stack import DevStack, StackFailed
 from rich.console import Console
 from typer.testing import CliRunner
 
-MAIN = '''
+MAIN = """
 import json, os
 async def app(scope, receive, send):
     if scope["type"] != "http":
@@ -29,22 +29,22 @@ async def app(scope, receive, send):
     body = json.dumps({k: v for k, v in os.environ.items() if k.startswith("PEERLAB_")}).encode()
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": body})
-'''
-MIGRATE = '''
+"""
+MIGRATE = """
 import os, pathlib, sys
 url = os.environ["PEERLAB_{NAME}_DATABASE_URL"]
 if os.environ.get("FAIL_MIGRATION"):
     sys.exit("migration refused")
 pathlib.Path(url.removeprefix("sqlite:///")).write_text("migrated")
-'''
-WORKER = '''
+"""
+WORKER = """
 import os, pathlib, signal, time
 root = pathlib.Path(os.environ["PEERLAB_{NAME}_STORAGE_FS_ROOT"])
 signal.signal(signal.SIGTERM, lambda *_: (root.joinpath("worker-stopped").write_text("ok"), exit(0)))
 root.joinpath("worker-started").write_text(str(os.getpid()))
 for _ in range(6000):
     time.sleep(0.05)
-'''
+"""
 
 
 @pytest.fixture
@@ -61,8 +61,11 @@ def fake_services(tmp_path, monkeypatch):
     (root / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path / "src"), os.environ.get("PYTHONPATH", "")]))
-    return [ServiceSpec("alpha", f"{pkg}.alpha"), ServiceSpec("beta", f"{pkg}.beta"),
-            ServiceSpec("gateway", f"{pkg}.gateway")]
+    return [
+        ServiceSpec("alpha", f"{pkg}.alpha"),
+        ServiceSpec("beta", f"{pkg}.beta"),
+        ServiceSpec("gateway", f"{pkg}.gateway"),
+    ]
 
 
 def _get_json(url):
@@ -73,8 +76,13 @@ def _get_json(url):
 def test_dev_stack_runs_migrations_apis_and_workers_then_stops_them(fake_services, tmp_path):
     data = tmp_path / "data"
     base = free_port()
-    stack = DevStack(data_dir=data, base_port=base, broker_port=free_port(), services=fake_services,
-                     console=Console(file=open(os.devnull, "w")))
+    stack = DevStack(
+        data_dir=data,
+        base_port=base,
+        broker_port=free_port(),
+        services=fake_services,
+        console=Console(file=open(os.devnull, "w")),
+    )
     stack.start()
     try:
         assert stack.urls == {"alpha": f"http://127.0.0.1:{base}", "gateway": f"http://127.0.0.1:{base + 2}"}
@@ -102,16 +110,20 @@ def test_dev_stack_runs_migrations_apis_and_workers_then_stops_them(fake_service
 def test_a_failed_migration_stops_what_was_started(fake_services, tmp_path, monkeypatch):
     monkeypatch.setenv("FAIL_MIGRATION", "1")
     broker_port = free_port()
-    stack = DevStack(data_dir=tmp_path / "data", base_port=free_port(), broker_port=broker_port,
-                     services=fake_services, console=Console(file=open(os.devnull, "w")))
+    stack = DevStack(
+        data_dir=tmp_path / "data",
+        base_port=free_port(),
+        broker_port=broker_port,
+        services=fake_services,
+        console=Console(file=open(os.devnull, "w")),
+    )
     with pytest.raises(StackFailed, match="migration refused"):
         stack.start()
     assert stack.broker is None and not port_open("127.0.0.1", broker_port)
 
 
 def test_token_command_prints_a_dev_jwt():
-    result = CliRunner().invoke(app, ["token", "--sub", "alice", "--role", "student", "--role", "ta",
-                                      "--ttl", "120"])
+    result = CliRunner().invoke(app, ["token", "--sub", "alice", "--role", "student", "--role", "ta", "--ttl", "120"])
     assert result.exit_code == 0, result.output
     claims = jwt.decode(result.output.strip(), DEV_JWT_SECRET, algorithms=["HS256"], audience="peerlab")
     assert claims["sub"] == "alice" and claims["roles"] == ["student", "ta"]
@@ -123,9 +135,22 @@ def test_dev_command_serves_until_sigint_then_stops_everything(fake_services, tm
     services = [arg for spec in fake_services for arg in ("--service", f"{spec.name}={spec.package}")]
     script = Path(sys.executable).parent / "peerlab"  # the installed console script
     proc = subprocess.Popen(
-        [str(script), "dev", "--data-dir", str(tmp_path / "d"),
-         "--base-port", str(base), "--broker-port", str(broker_port), "--no-seed", *services],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+        [
+            str(script),
+            "dev",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--base-port",
+            str(base),
+            "--broker-port",
+            str(broker_port),
+            "--no-seed",
+            *services,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)

@@ -74,13 +74,17 @@ def test_a_child_that_stays_up_gets_its_count_back():
 
 
 def test_a_real_process_that_keeps_dying_stops_the_stack(tmp_path):
-    proc = ServiceProcess([sys.executable, "-c", "import time; time.sleep(0.2); raise SystemExit(3)"],
-                          log_path=tmp_path / "dies.log", name="dies")
+    proc = ServiceProcess(
+        [sys.executable, "-c", "import time; time.sleep(0.2); raise SystemExit(3)"],
+        log_path=tmp_path / "dies.log",
+        name="dies",
+    )
     proc.start()
     said: list[str] = []
     sup = Supervisor(report=said.append, max_restarts=2, backoff_s=0.05)
-    sup.add(Child(proc.name, start=proc.start, alive=lambda: proc.running,
-                  describe=lambda: f"(exit {proc.returncode})"))
+    sup.add(
+        Child(proc.name, start=proc.start, alive=lambda: proc.running, describe=lambda: f"(exit {proc.returncode})")
+    )
     deadline = time.monotonic() + 30
     with pytest.raises(RestartsExhausted):
         while time.monotonic() < deadline:
@@ -93,8 +97,13 @@ def test_a_real_process_that_keeps_dying_stops_the_stack(tmp_path):
 @pytest.mark.slow
 def test_kill_9_of_the_dev_broker_restarts_it_with_its_events(tmp_path):
     out = io.StringIO()
-    stack = DevStack(data_dir=tmp_path / "dev", broker_port=free_port(), services=[],
-                     console=Console(file=out, width=200), restart_backoff_s=0.2)
+    stack = DevStack(
+        data_dir=tmp_path / "dev",
+        broker_port=free_port(),
+        services=[],
+        console=Console(file=out, width=200),
+        restart_backoff_s=0.2,
+    )
     stack.start()
     try:
         bootstrap = stack.broker.bootstrap
@@ -116,8 +125,13 @@ def test_kill_9_of_the_dev_broker_restarts_it_with_its_events(tmp_path):
         log = out.getvalue()
         assert "broker (tansu) died" in log and "broker (tansu) restarted" in log
 
-        consumer = KafkaConsumer("dev.probe", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                 enable_auto_commit=False, consumer_timeout_ms=10000)
+        consumer = KafkaConsumer(
+            "dev.probe",
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            consumer_timeout_ms=10000,
+        )
         values = sorted(m.value.decode() for m in consumer)
         consumer.close()
         assert values == [f"event-{i}" for i in range(5)]
@@ -126,8 +140,7 @@ def test_kill_9_of_the_dev_broker_restarts_it_with_its_events(tmp_path):
 
 
 def test_the_stack_reports_exhausted_restarts_as_stack_failed(tmp_path):
-    stack = DevStack(data_dir=tmp_path / "dev", services=[], console=Console(file=io.StringIO()),
-                     max_restarts=0)
+    stack = DevStack(data_dir=tmp_path / "dev", services=[], console=Console(file=io.StringIO()), max_restarts=0)
     stack.supervisor = Supervisor(report=lambda _: None, max_restarts=0)
     stack.supervisor.add(Child("x", start=lambda: None, alive=lambda: False))
     with pytest.raises(StackFailed, match="x died"):

@@ -10,8 +10,13 @@ from peerlab.local.launchers.tansu import kafka_metadata_ok
 
 def _consume(bootstrap: str, topic: str, group: str, expected: int) -> list[bytes]:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
-        enable_auto_commit=False, session_timeout_ms=6000, heartbeat_interval_ms=1000,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
         consumer_timeout_ms=15000,
     )
     values = []
@@ -27,8 +32,7 @@ def _consume(bootstrap: str, topic: str, group: str, expected: int) -> list[byte
 
 
 def _idempotent_producer(bootstrap: str) -> KafkaProducer:
-    return KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                         max_block_ms=10000)
+    return KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", max_block_ms=10000)
 
 
 def test_produce_and_consume_with_an_idempotent_producer_on_an_auto_created_topic(kafka_broker):
@@ -41,8 +45,7 @@ def test_produce_and_consume_with_an_idempotent_producer_on_an_auto_created_topi
         producer.close()
     assert [r.offset for r in records] == [0, 1, 2, 3, 4]  # one key, one partition, in order
     assert len({r.partition for r in records}) == 1
-    assert sorted(_consume(kafka_broker.bootstrap, topic, "g-auto", 5)) == [
-        b"v0", b"v1", b"v2", b"v3", b"v4"]
+    assert sorted(_consume(kafka_broker.bootstrap, topic, "g-auto", 5)) == [b"v0", b"v1", b"v2", b"v3", b"v4"]
 
 
 def test_admin_client_creates_a_topic_with_partitions(kafka_broker):

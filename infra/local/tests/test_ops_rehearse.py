@@ -18,8 +18,16 @@ from peerlab.local.ops import notebooks, rehearse
 
 def test_a_small_surge_is_accepted_and_nothing_is_lost(submissions, tmp_path):
     base_url, metrics = submissions
-    report = rehearse.run(base_url=base_url, students=10, concurrency=4, deadline_in=timedelta(minutes=5),
-                          metrics_urls=metrics, max_mb=1.0, seed=7, secret=DEV_JWT_SECRET)
+    report = rehearse.run(
+        base_url=base_url,
+        students=10,
+        concurrency=4,
+        deadline_in=timedelta(minutes=5),
+        metrics_urls=metrics,
+        max_mb=1.0,
+        seed=7,
+        secret=DEV_JWT_SECRET,
+    )
     assert (report.accepted, report.refused, report.failed, report.lost) == (10, 0, 0, 0), report
     assert set(report.latency_ms) == {"p50", "p90", "p99", "max", "mean"} and report.handins_per_s > 0
     assert report.metrics["unreachable /metrics"] == 0
@@ -27,12 +35,15 @@ def test_a_small_surge_is_accepted_and_nothing_is_lost(submissions, tmp_path):
     # The service agrees: ten current versions, one per synthetic student, with the bytes sent.
     teacher = mint_dev_token(sub="t", roles=["teacher"], secret=DEV_JWT_SECRET, ttl_s=60)
     owners = [f"rh{report.run_id}-{i:05d}" for i in range(10)]
-    listed = rehearse.listed_versions(httpx.Client(), base_url, report.assignment_id, token=teacher,
-                                      owners=owners, chunk=3)  # four requests: 3 + 3 + 3 + 1
+    listed = rehearse.listed_versions(
+        httpx.Client(), base_url, report.assignment_id, token=teacher, owners=owners, chunk=3
+    )  # four requests: 3 + 3 + 3 + 1
     assert sorted(listed) == owners
     api_metrics = httpx.get(metrics[0]).text
-    assert ('peerlab_http_requests_total{method="POST",route="/v1/assignments/{assignment_id}/submissions",'
-            'service="submissions",status="201"} 10.0') in api_metrics  # what the alerts and dashboard query
+    assert (
+        'peerlab_http_requests_total{method="POST",route="/v1/assignments/{assignment_id}/submissions",'
+        'service="submissions",status="201"} 10.0'
+    ) in api_metrics  # what the alerts and dashboard query
     lag = httpx.get(metrics[1]).text
     assert "peerlab_consumer_lag{" in lag and "peerlab_event_handler_seconds" in lag
 
@@ -62,13 +73,16 @@ def test_a_hand_in_the_service_does_not_list_counts_as_lost(submissions, monkeyp
 def test_a_wrong_secret_stops_at_the_teacher_and_a_late_hand_in_is_refused_with_its_code(submissions):
     base_url, _ = submissions
     with pytest.raises(httpx.HTTPStatusError):
-        rehearse.run(base_url=base_url, students=2, concurrency=2, max_mb=0.2, secret="wrong-secret-0123456789abcdef0123")
+        rehearse.run(
+            base_url=base_url, students=2, concurrency=2, max_mb=0.2, secret="wrong-secret-0123456789abcdef0123"
+        )
     teacher = mint_dev_token(sub="t", roles=["teacher"], secret=DEV_JWT_SECRET, ttl_s=60)
     with httpx.Client() as client:
         closed = rehearse.open_assignment(client, base_url, token=teacher, deadline_in=timedelta(seconds=-1))
         token = mint_dev_token(sub="late", roles=["student"], secret=DEV_JWT_SECRET, ttl_s=60)
-        outcome = rehearse.hand_in(client, base_url, closed, student="late", token=token,
-                                   body=notebooks.for_student(1, seed=1, max_mb=0.1))
+        outcome = rehearse.hand_in(
+            client, base_url, closed, student="late", token=token, body=notebooks.for_student(1, seed=1, max_mb=0.1)
+        )
     assert outcome.status == 409 and outcome.code == "deadline_passed"
 
 

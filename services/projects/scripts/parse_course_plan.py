@@ -22,16 +22,25 @@ SECTIONS = {2021: ("Project list 2021", "Extracurricular projects"), 2020: ("Pro
 # (year, number) -> (title, text that continues the broken title at the start of the description)
 TITLE_FIXES = {
     (2020, 22): ("Exploring the creative use of Deep Generative Models for live musical performance", "performance"),
-    (2020, 23): ("Graph pooling and unpooling in Graph Neural Network with its applications in graph "
-                 "classification, node clustering and image segmentation",
-                 "graph classification, node clustering and image segmentation."),
+    (2020, 23): (
+        "Graph pooling and unpooling in Graph Neural Network with its applications in graph "
+        "classification, node clustering and image segmentation",
+        "graph classification, node clustering and image segmentation.",
+    ),
 }
 DOMAIN_ORGANISATIONS = {
-    "dtu.dk": ("DTU", True), "student.dtu.dk": ("DTU", True),
-    "food.ku.dk": ("University of Copenhagen, KU FOOD", False), "cpr.ku.dk": ("University of Copenhagen", False),
-    "dbac.dk": ("COPSAC", False), "corti.ai": ("Corti", False), "deloitte.dk": ("Deloitte Consulting", False),
-    "cellari.io": ("Cellari", False), "omhu.com": ("Omhu", False), "danspeech.io": ("DanSpeech", False),
-    "hedia.co": ("Hedia", False), "beepanalytics.com": ("BeepAnalytics", False),
+    "dtu.dk": ("DTU", True),
+    "student.dtu.dk": ("DTU", True),
+    "food.ku.dk": ("University of Copenhagen, KU FOOD", False),
+    "cpr.ku.dk": ("University of Copenhagen", False),
+    "dbac.dk": ("COPSAC", False),
+    "corti.ai": ("Corti", False),
+    "deloitte.dk": ("Deloitte Consulting", False),
+    "cellari.io": ("Cellari", False),
+    "omhu.com": ("Omhu", False),
+    "danspeech.io": ("DanSpeech", False),
+    "hedia.co": ("Hedia", False),
+    "beepanalytics.com": ("BeepAnalytics", False),
     "woodsense.dk": ("Woodsense", False),
 }
 # Organisations named in the text next to a supervisor: (pattern, organisation, internal)
@@ -275,10 +284,12 @@ def fill_known_supervisors(catalogues: dict[int, list[dict]]) -> None:
             for person in project["supervisors"]:
                 if person["email"] is None and person["name"] in known:
                     other = known[person["name"]]
-                    person.update(email=other["email"], organisation=other["organisation"],
-                                  internal=other["internal"])
+                    person.update(email=other["email"], organisation=other["organisation"], internal=other["internal"])
                 elif person["organisation"] is None and colleagues:
-                    person["organisation"], person["internal"] = colleagues[0]["organisation"], colleagues[0]["internal"]
+                    person["organisation"], person["internal"] = (
+                        colleagues[0]["organisation"],
+                        colleagues[0]["internal"],
+                    )
 
 
 def parse(text: str) -> dict[int, list[dict]]:
@@ -299,8 +310,12 @@ def main(argv: list[str]) -> int:
     catalogues = parse(Path(argv[1]).read_text(encoding="utf-8"))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for year, projects in catalogues.items():
-        document = {"year": year, "course": "02456", "source": f"02456 course plan, project list {year}",
-                    "projects": projects}
+        document = {
+            "year": year,
+            "course": "02456",
+            "source": f"02456 course plan, project list {year}",
+            "projects": projects,
+        }
         path = OUT_DIR / f"catalogue-{year}.json"
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {path} ({len(projects)} projects)")

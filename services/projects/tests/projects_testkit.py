@@ -29,16 +29,28 @@ def migrate(url: str) -> None:
 
 def settings_for(url: str, **overrides) -> ProjectsSettings:
     """Deadlines in the future unless a test says otherwise (the rules compare with the real clock)."""
-    values = dict(database_url=url, kafka_bootstrap=NO_BROKER, relay_in_process=False, environment="test",
-                  log_json=False, log_level="WARNING", course_id=COURSE)
+    values = dict(
+        database_url=url,
+        kafka_bootstrap=NO_BROKER,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        course_id=COURSE,
+    )
     values.update(overrides)
     return ProjectsSettings(**values)
 
 
 def project_body(title: str, *, capacity: int | None = None, letters: str = "", own: bool = False) -> dict:
-    return {"title": title, "description": f"About {title}.", "capacity": capacity, "own_project": own,
-            "supervisors": [{"name": "Ada Lovelace", "email": "ada@dtu.dk", "organisation": "DTU", "internal": True}],
-            "subprojects": [{"letter": c, "title": f"{title} {c})"} for c in letters]}
+    return {
+        "title": title,
+        "description": f"About {title}.",
+        "capacity": capacity,
+        "own_project": own,
+        "supervisors": [{"name": "Ada Lovelace", "email": "ada@dtu.dk", "organisation": "DTU", "internal": True}],
+        "subprojects": [{"letter": c, "title": f"{title} {c})"} for c in letters],
+    }
 
 
 class ProjectsStack(ServiceStack):
@@ -48,11 +60,20 @@ class ProjectsStack(ServiceStack):
     source = "gateway"
     _dates_revision = 0
 
-    def enrol(self, *person_ids: str, programme: str = "msc", roles: tuple[str, ...] = ("student",),
-              eligibility: str | None = "eligible") -> None:
+    def enrol(
+        self,
+        *person_ids: str,
+        programme: str = "msc",
+        roles: tuple[str, ...] = ("student",),
+        eligibility: str | None = "eligible",
+    ) -> None:
         for person_id in person_ids:
-            self.feed(PersonEnrolledV1(person_id=person_id, roles=list(roles), programme=programme,
-                                       enrolled_at=datetime.now(UTC)), subject=person_id)
+            self.feed(
+                PersonEnrolledV1(
+                    person_id=person_id, roles=list(roles), programme=programme, enrolled_at=datetime.now(UTC)
+                ),
+                subject=person_id,
+            )
             if eligibility:
                 self.set_eligibility(person_id, eligibility)
 
@@ -60,18 +81,37 @@ class ProjectsStack(ServiceStack):
         return self.feed(PersonUnenrolledV1(person_id=person_id, unenrolled_at=datetime.now(UTC)), subject=person_id)
 
     def set_eligibility(self, person_id: str, status: str, *, at: datetime | None = None) -> str:
-        return self.feed(EligibilityChangedV1(student_id=person_id, status=status, labs_passed=6, labs_open=0,
-                                              threshold=6, changed_at=at or datetime.now(UTC)),
-                         subject=person_id, source="review")
+        return self.feed(
+            EligibilityChangedV1(
+                student_id=person_id,
+                status=status,
+                labs_passed=6,
+                labs_open=0,
+                threshold=6,
+                changed_at=at or datetime.now(UTC),
+            ),
+            subject=person_id,
+            source="review",
+        )
 
     def set_dates(self, *, selection: datetime = FUTURE, labs_end: datetime = FUTURE) -> str:
         """The course calendar publishes new dates (a higher revision each time)."""
         self._dates_revision += 1
-        dates = [DatedRule(key="selection", kind="deadline", label="Project selection", at=selection),
-                 DatedRule(key="labs-end", kind="deadline", label="End of the labs", at=labs_end)]
-        return self.feed(TermDatesChangedV1(revision=self._dates_revision, time_zone="Europe/Copenhagen",
-                                            changed_at=datetime.now(UTC), changed_by="t1", dates=dates),
-                         subject=COURSE, source="scheduling")
+        dates = [
+            DatedRule(key="selection", kind="deadline", label="Project selection", at=selection),
+            DatedRule(key="labs-end", kind="deadline", label="End of the labs", at=labs_end),
+        ]
+        return self.feed(
+            TermDatesChangedV1(
+                revision=self._dates_revision,
+                time_zone="Europe/Copenhagen",
+                changed_at=datetime.now(UTC),
+                changed_by="t1",
+                dates=dates,
+            ),
+            subject=COURSE,
+            source="scheduling",
+        )
 
 
 @contextmanager
@@ -80,6 +120,7 @@ def make_stack(url: str, *, migrated: bool = False, **overrides) -> Iterator[Pro
     if not migrated:
         migrate(url)
     settings = settings_for(url, **overrides)
-    with ProjectsStack(settings, create_app=create_app, consumer_spec=consumer_spec(settings),
-                       bootstrap=NO_BROKER) as built:
+    with ProjectsStack(
+        settings, create_app=create_app, consumer_spec=consumer_spec(settings), bootstrap=NO_BROKER
+    ) as built:
         yield built

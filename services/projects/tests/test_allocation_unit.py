@@ -22,8 +22,9 @@ def test_first_choices_when_capacity_allows():
 def test_capacity_pushes_a_group_to_its_second_choice_and_minimises_total_rank():
     groups = [GroupChoices("g1", ("a", "b")), GroupChoices("g2", ("a", "c")), GroupChoices("g3", ("a",))]
     for objective in ("rank_maximal", "min_sum"):
-        placed = {p.group_id: (p.project_id, p.rank)
-                  for p in allocate(groups, {"a": 1, "b": 1, "c": 1}, objective=objective)}
+        placed = {
+            p.group_id: (p.project_id, p.rank) for p in allocate(groups, {"a": 1, "b": 1, "c": 1}, objective=objective)
+        }
         assert placed == {"g1": ("b", 2), "g2": ("c", 2), "g3": ("a", 1)}  # only g3 has no other choice
 
 
@@ -64,8 +65,10 @@ def test_matches_brute_force_on_small_random_cases(seed):
     rng = random.Random(seed)
     projects = ["a", "b", "c", "d"][: rng.randint(1, 4)]
     capacity = {p: rng.randint(0, 2) for p in projects}
-    groups = [GroupChoices(f"g{i}", tuple(rng.sample(projects, rng.randint(1, len(projects)))))
-              for i in range(rng.randint(1, 5))]
+    groups = [
+        GroupChoices(f"g{i}", tuple(rng.sample(projects, rng.randint(1, len(projects)))))
+        for i in range(rng.randint(1, 5))
+    ]
     placed = allocate(groups, capacity, objective="min_sum")
     counts = {}
     for p in placed:
@@ -79,8 +82,10 @@ def test_matches_brute_force_on_small_random_cases(seed):
 
 # --- rank-maximal ---------------------------------------------------------------------------------
 ISSUE_CAPACITY = {"p0": 1, "p1": 1, "p2": 2, "p3": 1}
-ISSUE_GROUPS = [GroupChoices(f"g{i}", tuple(f"p{c}" for c in cs))
-                for i, cs in enumerate([[0, 3, 1, 2], [1, 2, 3, 0], [3, 1], [0, 1]])]
+ISSUE_GROUPS = [
+    GroupChoices(f"g{i}", tuple(f"p{c}" for c in cs))
+    for i, cs in enumerate([[0, 3, 1, 2], [1, 2, 3, 0], [3, 1], [0, 1]])
+]
 
 
 def test_the_default_is_rank_maximal_three_first_choices_where_min_sum_gives_two():
@@ -88,23 +93,35 @@ def test_the_default_is_rank_maximal_three_first_choices_where_min_sum_gives_two
     assert best.objective == "rank_maximal"
     assert best.profile == (3, 0, 0, 1) and best.unplaced == []
     assert {(p.group_id, p.project_id, p.rank) for p in best.placements} == {
-        ("g0", "p2", 4), ("g1", "p1", 1), ("g2", "p3", 1), ("g3", "p0", 1)}
+        ("g0", "p2", 4),
+        ("g1", "p1", 1),
+        ("g2", "p3", 1),
+        ("g3", "p0", 1),
+    }
     summed = solve(ISSUE_GROUPS, ISSUE_CAPACITY, objective="min_sum")
     assert summed.profile == (2, 2, 0, 0) and sum(p.rank for p in summed.placements) == 6  # the old answer
     assert [(p.group_id, p.project_id) for p in allocate(ISSUE_GROUPS, ISSUE_CAPACITY)] == [
-        (p.group_id, p.project_id) for p in best.placements]
+        (p.group_id, p.project_id) for p in best.placements
+    ]
 
 
 def test_rank_maximal_may_leave_a_group_out_that_min_sum_places_and_says_why():
-    groups = [GroupChoices("g1", ("a", "b")), GroupChoices("g2", ("z", "a")), GroupChoices("g3", ("z",)),
-              GroupChoices("g4", ("gone", "nowhere"))]
+    groups = [
+        GroupChoices("g1", ("a", "b")),
+        GroupChoices("g2", ("z", "a")),
+        GroupChoices("g3", ("z",)),
+        GroupChoices("g4", ("gone", "nowhere")),
+    ]
     capacity = {"a": 1, "b": 1, "z": 1, "gone": 0}
     best = solve(groups, capacity)
     assert best.profile == (2, 0) and {(u.group_id, u.reason) for u in best.unplaced} == {
-        ("g2", "choices_taken"), ("g4", "no_feasible_choice")}
+        ("g2", "choices_taken"),
+        ("g4", "no_feasible_choice"),
+    }
     summed = solve(groups, capacity, objective="min_sum")
     assert summed.profile == (1, 2) and [(u.group_id, u.reason) for u in summed.unplaced] == [
-        ("g4", "no_feasible_choice")]
+        ("g4", "no_feasible_choice")
+    ]
 
 
 def test_an_unknown_objective_is_refused():
@@ -114,8 +131,9 @@ def test_an_unknown_objective_is_refused():
 
 def _every_allocation(groups, capacity):
     """Yield the chosen project (or None) per group for every feasible allocation."""
-    options = [[None] + list(dict.fromkeys(p for p in g.project_ids if p in capacity and capacity[p] != 0))
-               for g in groups]
+    options = [
+        [None] + list(dict.fromkeys(p for p in g.project_ids if p in capacity and capacity[p] != 0)) for g in groups
+    ]
     for combo in itertools.product(*options):
         used = {}
         for p in combo:
@@ -144,8 +162,10 @@ def _brute_profiles(groups, capacity):
 def _random_case(rng):
     projects = [f"p{i}" for i in range(rng.randint(1, 5))]
     capacity = {p: rng.choice([0, 1, 1, 2, None]) if p == "p0" else rng.randint(0, 2) for p in projects}
-    groups = [GroupChoices(f"g{i}", tuple(rng.sample(projects, rng.randint(0, len(projects)))))
-              for i in range(rng.randint(1, 6))]
+    groups = [
+        GroupChoices(f"g{i}", tuple(rng.sample(projects, rng.randint(0, len(projects)))))
+        for i in range(rng.randint(1, 6))
+    ]
     return groups, capacity
 
 
@@ -188,7 +208,7 @@ def test_deep_rankings_stay_exact():
     must still be the greatest (every group gets its first choice when the firsts are distinct,
     and a single contested project goes to one group while the other gets its second)."""
     projects = [f"p{i:02d}" for i in range(60)]
-    groups = [GroupChoices(f"g{i:02d}", tuple(projects[i:i + 30])) for i in range(40)]
+    groups = [GroupChoices(f"g{i:02d}", tuple(projects[i : i + 30])) for i in range(40)]
     capacity = {p: 1 for p in projects}
     result = solve(groups, capacity)
     assert result.profile == (40,) + (0,) * 29

@@ -26,8 +26,9 @@ def test_allocation_respects_capacities_and_ranks(stack):
     client = stack.client()
     teacher = stack.auth("t1", "teacher")
     client.put("/v1/catalogues/2021/projects/1", json=project_body("Own", own=True), headers=teacher)
-    client.put("/v1/catalogues/2021/projects/2", json=project_body("Popular", capacity=2, letters="ab"),
-               headers=teacher)
+    client.put(
+        "/v1/catalogues/2021/projects/2", json=project_body("Popular", capacity=2, letters="ab"), headers=teacher
+    )
     client.put("/v1/catalogues/2021/projects/3", json=project_body("Other", capacity=1), headers=teacher)
     g = _groups(stack, client, 6)
     for gid in g[:4]:
@@ -59,16 +60,22 @@ def test_manual_assignment_within_capacity(stack):
     client.put("/v1/catalogues/2021/projects/3", json=project_body("Small", capacity=1, letters="a"), headers=teacher)
     g1, g2 = _groups(stack, client, 2)
     _choose(client, stack, g1, "p-2021-03")
-    first = client.put(f"/v1/groups/{g1}/assignment", json={"project_id": "p-2021-03", "subproject": "a"},
-                       headers=teacher)
+    first = client.put(
+        f"/v1/groups/{g1}/assignment", json={"project_id": "p-2021-03", "subproject": "a"}, headers=teacher
+    )
     assert first.status_code == 200 and first.json()["rank"] == 1 and first.json()["method"] == "manual"
-    again = client.put(f"/v1/groups/{g1}/assignment", json={"project_id": "p-2021-03", "subproject": "a"},
-                       headers=teacher)
+    again = client.put(
+        f"/v1/groups/{g1}/assignment", json={"project_id": "p-2021-03", "subproject": "a"}, headers=teacher
+    )
     assert again.status_code == 200 and len(stack.outbox(ASSIGNED)) == 1
     full = client.put(f"/v1/groups/{g2}/assignment", json={"project_id": "p-2021-03"}, headers=teacher)
     assert full.status_code == 409 and full.json()["code"] == "project_full"
-    assert client.put(f"/v1/groups/{g2}/assignment", json={"project_id": "p-2021-03"},
-                      headers=stack.auth("ta1", "ta")).status_code == 403
+    assert (
+        client.put(
+            f"/v1/groups/{g2}/assignment", json={"project_id": "p-2021-03"}, headers=stack.auth("ta1", "ta")
+        ).status_code
+        == 403
+    )
     mine = client.get(f"/v1/groups/{g1}/assignment", headers=stack.auth("s210000"))
     assert mine.status_code == 200 and mine.json()["project_id"] == "p-2021-03"
     assert stack.outbox(ASSIGNED)[0].data["subproject"] == "a"
@@ -82,14 +89,17 @@ def test_allocation_is_rank_maximal_by_default_and_reports_the_profile(stack):
     teacher = stack.auth("t1", "teacher")
     numbers = [2, 3, 4, 5]  # projects 0..3 of the probe
     for number, cap in zip(numbers, [1, 1, 2, 1], strict=True):
-        client.put(f"/v1/catalogues/2021/projects/{number}", json=project_body(f"P{number}", capacity=cap),
-                   headers=teacher)
+        client.put(
+            f"/v1/catalogues/2021/projects/{number}", json=project_body(f"P{number}", capacity=cap), headers=teacher
+        )
     client.put("/v1/catalogues/2021/projects/6", json=project_body("Taken", capacity=1), headers=teacher)
     g = _groups(stack, client, 6)
     for gid, picks in zip(g, [[0, 3, 1, 2], [1, 2, 3, 0], [3, 1], [0, 1]], strict=False):
         _choose(client, stack, gid, *[f"p-2021-{numbers[i]:02d}" for i in picks])
-    assert client.put(f"/v1/groups/{g[4]}/assignment", json={"project_id": "p-2021-06"},
-                      headers=teacher).status_code == 200
+    assert (
+        client.put(f"/v1/groups/{g[4]}/assignment", json={"project_id": "p-2021-06"}, headers=teacher).status_code
+        == 200
+    )
     _choose(client, stack, g[5], "p-2021-06")  # its only choice is already full
 
     summed = client.post("/v1/allocations", json={"dry_run": True, "objective": "min_sum"}, headers=teacher).json()

@@ -18,8 +18,10 @@ def test_bundled_catalogues_of_2021_and_2020():
     p2021 = dict(bundled_catalogue(2021))
     assert [s.letter for s in p2021[18].subprojects] == list("abcdefg")
     assert [(s.name, s.email) for s in p2021[18].supervisors] == [
-        ("Paolo Marcatili", "pamar@dtu.dk"), ("Ole Winther", "olwi@dtu.dk"),
-        ("Felix Pacheco Pastor", "felix.pastor@cpr.ku.dk")]
+        ("Paolo Marcatili", "pamar@dtu.dk"),
+        ("Ole Winther", "olwi@dtu.dk"),
+        ("Felix Pacheco Pastor", "felix.pastor@cpr.ku.dk"),
+    ]
     corti = p2021[5].supervisors[0]
     assert (corti.organisation, corti.internal) == ("Corti", False)
     p2020 = dict(bundled_catalogue(2020))
@@ -58,16 +60,24 @@ def test_put_project_creates_replaces_and_repeats_without_change(stack):
     assert created.status_code == 201 and created.json()["effective_capacity"] == 4
     same = client.put("/v1/catalogues/2021/projects/30", json=body, headers=teacher)
     assert same.status_code == 200 and same.json()["revision"] == 1
-    edited = {**body, "capacity": 2, "subprojects": [{"letter": "c", "title": "Only c)"}],
-              "supervisors": [{"name": "Grace Hopper", "organisation": "Navy", "internal": False}]}
+    edited = {
+        **body,
+        "capacity": 2,
+        "subprojects": [{"letter": "c", "title": "Only c)"}],
+        "supervisors": [{"name": "Grace Hopper", "organisation": "Navy", "internal": False}],
+    }
     changed = client.put("/v1/catalogues/2021/projects/30", json=edited, headers=teacher).json()
     assert changed["revision"] == 2 and changed["effective_capacity"] == 2
     assert [s["letter"] for s in changed["subprojects"]] == ["c"]
-    assert changed["supervisors"] == [{"name": "Grace Hopper", "email": None, "organisation": "Navy",
-                                       "internal": False}]
+    assert changed["supervisors"] == [
+        {"name": "Grace Hopper", "email": None, "organisation": "Navy", "internal": False}
+    ]
     assert client.put("/v1/catalogues/2021/projects/31", json=body, headers=stack.auth("ta1", "ta")).status_code == 403
-    dup = client.put("/v1/catalogues/2021/projects/32", json={**body, "subprojects": [
-        {"letter": "a", "title": "x"}, {"letter": "a", "title": "y"}]}, headers=teacher)
+    dup = client.put(
+        "/v1/catalogues/2021/projects/32",
+        json={**body, "subprojects": [{"letter": "a", "title": "x"}, {"letter": "a", "title": "y"}]},
+        headers=teacher,
+    )
     assert dup.status_code == 422 and dup.json()["code"] == "duplicate_subproject"
     assert client.delete("/v1/catalogues/2021/projects/30", headers=teacher).status_code == 204
     assert client.get("/v1/catalogues/2021/projects/30", headers=teacher).status_code == 404

@@ -75,8 +75,9 @@ def test_concurrent_joins_stop_at_the_maximum_size(pg_stack):
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:
-            groups.join_group(session, join_code=group.join_code, principal=_student(joiners[i]), policy=policy,
-                              now=now())
+            groups.join_group(
+                session, join_code=group.join_code, principal=_student(joiners[i]), policy=policy, now=now()
+            )
 
     results = _race(THREADS, work)
     assert results.count("ok") == 3 and results.count("group_full") == THREADS - 3

@@ -33,14 +33,16 @@ def test_staff_override_the_eligibility_gate_with_an_audited_reason(stack):
     assert _count(stack, GroupRow) == 0 and _count(stack, AuditEntryRow) == 0
 
     reason = "Lab 6 verdict is being corrected in review; the teacher confirmed 6 passed labs."
-    made = client.post("/v1/groups", json={**members, "override_eligibility": True, "override_reason": reason},
-                       headers=ta)
+    made = client.post(
+        "/v1/groups", json={**members, "override_eligibility": True, "override_reason": reason}, headers=ta
+    )
     assert made.status_code == 201, made.text
     group = made.json()
     assert group["state"] == "formed" and len(stack.outbox(FORMED)) == 1
     log = client.get("/v1/audit", headers=stack.auth("t1", "teacher")).json()
     assert [(e["action"], e["actor"], e["person_id"], e["group_id"], e["rule"], e["reason"]) for e in log] == [
-        ("eligibility_override", "ta1", "s210001", group["group_id"], "not_eligible", reason)]  # not s210002
+        ("eligibility_override", "ta1", "s210001", group["group_id"], "not_eligible", reason)
+    ]  # not s210002
     assert log[0]["created_at"]
 
     # after the labs end an undecided student needs the override too, also when added to a group
@@ -55,8 +57,11 @@ def test_staff_override_the_eligibility_gate_with_an_audited_reason(stack):
     assert [(e["rule"], e["reason"]) for e in mine] == [("eligibility_undecided", "Lab 8 verdict pending")]
 
     # the roster rule is not the eligibility gate: no override for someone not enrolled
-    outsider = client.put(f"/v1/groups/{group['group_id']}/members/s219999",
-                          json={"override_eligibility": True, "override_reason": "x"}, headers=ta)
+    outsider = client.put(
+        f"/v1/groups/{group['group_id']}/members/s219999",
+        json={"override_eligibility": True, "override_reason": "x"},
+        headers=ta,
+    )
     assert (outsider.status_code, outsider.json()["code"]) == (409, "not_on_roster")
     assert _count(stack, AuditEntryRow) == 2
 
@@ -65,8 +70,7 @@ def test_students_may_not_override_the_gate(stack):
     stack.enrol("s210001", eligibility="not_eligible")
     client = stack.client()
     student = stack.auth("s210001")
-    asked = client.post("/v1/groups", json={"override_eligibility": True, "override_reason": "please"},
-                        headers=student)
+    asked = client.post("/v1/groups", json={"override_eligibility": True, "override_reason": "please"}, headers=student)
     assert asked.status_code == 403
     plain = client.post("/v1/groups", json={}, headers=student)
     assert (plain.status_code, plain.json()["code"]) == (409, "not_eligible")

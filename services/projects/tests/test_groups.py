@@ -21,8 +21,9 @@ def test_a_group_forms_when_a_second_student_joins(stack):
     group = _found(client, stack)
     assert group["state"] == "forming" and [m["person_id"] for m in group["members"]] == ["s210001"]
     assert stack.outbox(FORMED) == []
-    joined = client.post("/v1/groups/join", json={"join_code": group["join_code"].lower()},
-                         headers=stack.auth("s210002"))
+    joined = client.post(
+        "/v1/groups/join", json={"join_code": group["join_code"].lower()}, headers=stack.auth("s210002")
+    )
     assert joined.status_code == 200 and joined.json()["state"] == "formed"
     formed = stack.outbox(FORMED)
     assert len(formed) == 1 and formed[0].subject == group["group_id"]
@@ -41,8 +42,10 @@ def test_one_group_per_student_and_a_maximum_size(stack):
     twice = client.post("/v1/groups", json={}, headers=stack.auth("s210001"))
     assert twice.status_code == 409 and twice.json()["code"] == "already_in_group"
     for who in ("s210002", "s210003"):
-        assert client.post("/v1/groups/join", json={"join_code": group["join_code"]},
-                           headers=stack.auth(who)).status_code == 200
+        assert (
+            client.post("/v1/groups/join", json={"join_code": group["join_code"]}, headers=stack.auth(who)).status_code
+            == 200
+        )
     full = client.post("/v1/groups/join", json={"join_code": group["join_code"]}, headers=stack.auth("s210004"))
     assert full.status_code == 409 and full.json()["code"] == "group_full"
     wrong = client.post("/v1/groups/join", json={"join_code": "NOPE1234"}, headers=stack.auth("s210004"))
@@ -56,12 +59,21 @@ def test_a_one_student_group_needs_a_teachers_exemption(stack):
     client = stack.client()
     group = _found(client, stack)
     gid = group["group_id"]
-    assert client.put(f"/v1/groups/{gid}/exemption", json={"exempt": True, "reason": "works abroad"},
-                      headers=stack.auth("ta1", "ta")).status_code == 403
+    assert (
+        client.put(
+            f"/v1/groups/{gid}/exemption",
+            json={"exempt": True, "reason": "works abroad"},
+            headers=stack.auth("ta1", "ta"),
+        ).status_code
+        == 403
+    )
     asking = client.post("/v1/groups", json={"exempt": True}, headers=stack.auth("s210002"))
     assert asking.status_code == 403
-    granted = client.put(f"/v1/groups/{gid}/exemption", json={"exempt": True, "reason": "works abroad"},
-                         headers=stack.auth("t1", "teacher"))
+    granted = client.put(
+        f"/v1/groups/{gid}/exemption",
+        json={"exempt": True, "reason": "works abroad"},
+        headers=stack.auth("t1", "teacher"),
+    )
     assert granted.status_code == 200 and granted.json()["state"] == "formed" and granted.json()["exempt"]
     assert [e.data["member_ids"] for e in stack.outbox(FORMED)] == [["s210001"]]
     withdrawn = client.put(f"/v1/groups/{gid}/exemption", json={"exempt": False}, headers=stack.auth("t1", "teacher"))
@@ -74,10 +86,17 @@ def test_staff_create_groups_with_members_and_exemption(stack):
     client = stack.client()
     pair = client.post("/v1/groups", json={"member_ids": ["s210001", "s210002"]}, headers=stack.auth("ta1", "ta"))
     assert pair.status_code == 201 and pair.json()["state"] == "formed"
-    assert client.post("/v1/groups", json={"member_ids": ["s210003"], "exempt": True},
-                       headers=stack.auth("ta1", "ta")).status_code == 403
-    solo = client.post("/v1/groups", json={"member_ids": ["s210003"], "exempt": True, "exemption_reason": "illness"},
-                       headers=stack.auth("t1", "teacher"))
+    assert (
+        client.post(
+            "/v1/groups", json={"member_ids": ["s210003"], "exempt": True}, headers=stack.auth("ta1", "ta")
+        ).status_code
+        == 403
+    )
+    solo = client.post(
+        "/v1/groups",
+        json={"member_ids": ["s210003"], "exempt": True, "exemption_reason": "illness"},
+        headers=stack.auth("t1", "teacher"),
+    )
     assert solo.status_code == 201 and solo.json()["state"] == "formed"
     listed = client.get("/v1/groups?state=formed", headers=stack.auth("ta1", "ta")).json()
     assert len(listed) == 2 and all(g["join_code"] for g in listed)
@@ -91,6 +110,7 @@ def test_roster_and_eligibility_gate(stack):
     stack.enrol("s210005", eligibility="undecided")
     client = stack.client()
     group = _found(client, stack)
+
     def join(who, c=client):
         return c.post("/v1/groups/join", json={"join_code": group["join_code"]}, headers=stack.auth(who))
 
@@ -122,8 +142,9 @@ def test_phd_students_mix_with_msc_and_do_not_present(stack):
 def test_leaving_and_unenrolling_change_the_group(stack):
     stack.enrol("s210001", "s210002", "s210003")
     client = stack.client()
-    group = client.post("/v1/groups", json={"member_ids": ["s210001", "s210002", "s210003"]},
-                        headers=stack.auth("t1", "teacher")).json()
+    group = client.post(
+        "/v1/groups", json={"member_ids": ["s210001", "s210002", "s210003"]}, headers=stack.auth("t1", "teacher")
+    ).json()
     gid = group["group_id"]
     left = client.post(f"/v1/groups/{gid}/leave", headers=stack.auth("s210003"))
     assert left.status_code == 200 and left.json()["state"] == "formed"

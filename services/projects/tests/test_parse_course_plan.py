@@ -46,20 +46,26 @@ def test_projects_subprojects_supervisors_and_links():
     assert own["requirements"].startswith("data and problem statement")
     active = p2021[2]
     assert [(s["letter"], s["title"]) for s in active["subprojects"]] == [
-        ("a", "Bayesian active learning"), ("b", "Investigate posterior collapse")]
+        ("a", "Bayesian active learning"),
+        ("b", "Investigate posterior collapse"),
+    ]
     assert active["description"].endswith("between applied and theoretical deep learning.")
-    assert active["links"] == [{"label": "https://arxiv.org/pdf/1703.02910.pdf",
-                                "url": "https://arxiv.org/pdf/1703.02910.pdf"}]
+    assert active["links"] == [
+        {"label": "https://arxiv.org/pdf/1703.02910.pdf", "url": "https://arxiv.org/pdf/1703.02910.pdf"}
+    ]
     assert [(s["name"], s["email"], s["organisation"], s["internal"]) for s in active["supervisors"]] == [
-        ("Frederik Boe Hüttel", "fbohy@dtu.dk", "DTU", True), ("Ann Other", None, "DTU", True)]
+        ("Frederik Boe Hüttel", "fbohy@dtu.dk", "DTU", True),
+        ("Ann Other", None, "DTU", True),
+    ]
     assert [s["name"] for s in p2021[3]["supervisors"]] == ["Paolo Marcatili", "Ole Winther", "Felix Pastor"]
 
 
 def test_2020_names_without_email_take_it_from_elsewhere_and_lists_are_parsed():
     catalogues = parser.parse(PLAN)
     p2020 = {p["number"]: p for p in catalogues[2020]}
-    assert p2020[1]["supervisors"] == [{"name": "Ole Winther", "email": "olwi@dtu.dk", "organisation": "DTU",
-                                        "internal": True}]
+    assert p2020[1]["supervisors"] == [
+        {"name": "Ole Winther", "email": "olwi@dtu.dk", "organisation": "DTU", "internal": True}
+    ]
     few = p2020[2]
     assert few["title"] == "Few-shot learning"
     assert few["requirements"] == "Good coding skills. Basics in VAEs."

@@ -11,20 +11,34 @@ LABS_END = datetime(2021, 11, 1, 22, 59, tzinfo=UTC)
 BEFORE, AFTER = LABS_END - timedelta(minutes=1), LABS_END
 
 
-@pytest.mark.parametrize(("status", "now", "expected"), [
-    ("eligible", BEFORE, None), ("eligible", AFTER, None),
-    ("undecided", BEFORE, None), (None, BEFORE, None),
-    ("undecided", AFTER, "eligibility_undecided"), (None, AFTER, "eligibility_undecided"),
-    ("not_eligible", BEFORE, "not_eligible"), ("not_eligible", AFTER, "not_eligible"),
-])
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        ("eligible", BEFORE, None),
+        ("eligible", AFTER, None),
+        ("undecided", BEFORE, None),
+        (None, BEFORE, None),
+        ("undecided", AFTER, "eligibility_undecided"),
+        (None, AFTER, "eligibility_undecided"),
+        ("not_eligible", BEFORE, "not_eligible"),
+        ("not_eligible", AFTER, "not_eligible"),
+    ],
+)
 def test_eligibility_gate(status, now, expected):
     assert eligibility_refusal(status, now=now, labs_end=LABS_END) == expected
 
 
-@pytest.mark.parametrize(("count", "exempt", "expected"), [
-    (0, False, "dissolved"), (0, True, "dissolved"), (1, False, "forming"), (1, True, "formed"),
-    (2, False, "formed"), (4, False, "formed"),
-])
+@pytest.mark.parametrize(
+    ("count", "exempt", "expected"),
+    [
+        (0, False, "dissolved"),
+        (0, True, "dissolved"),
+        (1, False, "forming"),
+        (1, True, "formed"),
+        (2, False, "formed"),
+        (4, False, "formed"),
+    ],
+)
 def test_group_state_needs_two_members_or_an_exemption(count, exempt, expected):
     assert group_state(count, exempt=exempt, min_size=2) == expected
 

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.dialect_sensitive  # deadlines compared with stored dat
 def _setup(stack, client):
     teacher = stack.auth("t1", "teacher")
     for number, letters in ((1, ""), (2, "ab"), (3, "")):
-        client.put(f"/v1/catalogues/2021/projects/{number}", json=project_body(f"P{number}", letters=letters),
-                   headers=teacher)
+        client.put(
+            f"/v1/catalogues/2021/projects/{number}", json=project_body(f"P{number}", letters=letters), headers=teacher
+        )
     client.put("/v1/catalogues/2020/projects/2", json=project_body("Old"), headers=teacher)
     stack.enrol("s210001", "s210002", "s210003")
     return client.post("/v1/groups", json={"member_ids": ["s210001", "s210002"]}, headers=teacher).json()["group_id"]
@@ -67,6 +68,7 @@ def test_the_selection_deadline_follows_the_calendar_and_older_revisions_are_ign
     from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 
     client = stack.client()
+
     def window():
         return client.get("/v1/selection-window", headers=stack.auth("s1")).json()
 
@@ -74,10 +76,18 @@ def test_the_selection_deadline_follows_the_calendar_and_older_revisions_are_ign
     later = datetime.now(UTC) + timedelta(days=3)
 
     def publish(revision: int, at: datetime, event_id: str | None = None) -> str:
-        return stack.feed(TermDatesChangedV1(
-            revision=revision, time_zone="Europe/Copenhagen", changed_at=datetime.now(UTC), changed_by="t1",
-            dates=[DatedRule(key="selection", kind="deadline", label="Project selection", at=at)]),
-            subject="02456-2021", source="scheduling", event_id=event_id)
+        return stack.feed(
+            TermDatesChangedV1(
+                revision=revision,
+                time_zone="Europe/Copenhagen",
+                changed_at=datetime.now(UTC),
+                changed_by="t1",
+                dates=[DatedRule(key="selection", kind="deadline", label="Project selection", at=at)],
+            ),
+            subject="02456-2021",
+            source="scheduling",
+            event_id=event_id,
+        )
 
     assert publish(5, later, event_id="dates-5") == "handled"
     assert window()["deadline"] == later.isoformat().replace("+00:00", "Z")

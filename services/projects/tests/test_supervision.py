@@ -14,23 +14,45 @@ CHANGED = "group.supervisors_changed.v1"
 
 
 def _project(title: str, *supervisors: tuple[str, str | None]) -> dict:
-    return {"title": title, "description": "", "supervisors": [
-        {"name": name, "email": email, "organisation": "DTU", "internal": True} for name, email in supervisors]}
+    return {
+        "title": title,
+        "description": "",
+        "supervisors": [
+            {"name": name, "email": email, "organisation": "DTU", "internal": True} for name, email in supervisors
+        ],
+    }
 
 
 def _enrol_staff(stack, person_id: str, email: str | None, *roles: str, event_id: str | None = None) -> str:
-    return stack.feed(PersonEnrolledV1(person_id=person_id, roles=list(roles or ("supervisor",)), email=email,
-                                       enrolled_at=datetime.now(UTC)), subject=person_id, event_id=event_id)
+    return stack.feed(
+        PersonEnrolledV1(
+            person_id=person_id, roles=list(roles or ("supervisor",)), email=email, enrolled_at=datetime.now(UTC)
+        ),
+        subject=person_id,
+        event_id=event_id,
+    )
 
 
 def _setup(stack):
     """Project 4 (two co-supervisors, by e-mail), project 5 (carl); group A on 4, group B on 5."""
     client = stack.client()
     teacher = stack.auth("t1", "teacher")
-    assert client.put("/v1/catalogues/2021/projects/4", headers=teacher, json=_project(
-        "Representations", ("Bo Li", "blia@dtu.dk"), ("Tommy Alstrøm", "tsal@dtu.dk"))).status_code == 201
-    assert client.put("/v1/catalogues/2021/projects/5", headers=teacher, json=_project(
-        "Speech", ("Carl", "carl@dtu.dk"), ("Nameless external", None))).status_code == 201
+    assert (
+        client.put(
+            "/v1/catalogues/2021/projects/4",
+            headers=teacher,
+            json=_project("Representations", ("Bo Li", "blia@dtu.dk"), ("Tommy Alstrøm", "tsal@dtu.dk")),
+        ).status_code
+        == 201
+    )
+    assert (
+        client.put(
+            "/v1/catalogues/2021/projects/5",
+            headers=teacher,
+            json=_project("Speech", ("Carl", "carl@dtu.dk"), ("Nameless external", None)),
+        ).status_code
+        == 201
+    )
     _enrol_staff(stack, "blia", "BLIA@dtu.dk")
     _enrol_staff(stack, "tsal", "tsal@dtu.dk", "supervisor", "ta")
     _enrol_staff(stack, "carl", "carl@dtu.dk")
@@ -38,8 +60,10 @@ def _setup(stack):
     a = client.post("/v1/groups", json={"member_ids": ["s1", "s2"]}, headers=teacher).json()["group_id"]
     b = client.post("/v1/groups", json={"member_ids": ["s3", "s4"]}, headers=teacher).json()["group_id"]
     for gid, pid in ((a, "p-2021-04"), (b, "p-2021-05")):
-        assert client.put(f"/v1/groups/{gid}/assignment", json={"project_id": pid},
-                          headers=teacher).status_code in (200, 201)
+        assert client.put(f"/v1/groups/{gid}/assignment", json={"project_id": pid}, headers=teacher).status_code in (
+            200,
+            201,
+        )
     return client, a, b
 
 
@@ -56,8 +80,9 @@ def test_co_supervisors_matched_by_email_see_their_group_and_nothing_else(stack)
     assert group["project_title"] == "Representations" and "join_code" not in group
     co = client.get("/v1/supervision/groups", headers=stack.auth("tsal", "supervisor", "ta"))
     assert [g["group_id"] for g in co.json()] == sorted([a, b])  # a TA is staff: every supervised group, by id
-    co_own = client.get("/v1/supervision/groups", params={"supervisor_id": "tsal"},
-                        headers=stack.auth("tsal", "supervisor", "ta"))
+    co_own = client.get(
+        "/v1/supervision/groups", params={"supervisor_id": "tsal"}, headers=stack.auth("tsal", "supervisor", "ta")
+    )
     assert [g["group_id"] for g in co_own.json()] == [a]
     projects = client.get("/v1/supervision/projects", headers=stack.auth("blia", "supervisor")).json()
     assert [(p["project_id"], p["group_ids"]) for p in projects] == [("p-2021-04", [a])]
@@ -85,29 +110,47 @@ def test_a_student_with_a_supervisors_email_supervises_nothing(stack):
 def test_comments_reach_the_groups_members_only(stack):
     client, a, b = _setup(stack)
     blia = stack.auth("blia", "supervisor")
-    made = client.post(f"/v1/supervision/groups/{a}/comments", headers=blia, json={
-        "decision": "changes_requested", "text": "Narrow the scope.", "submission_id": "sub-1", "version": 1})
+    made = client.post(
+        f"/v1/supervision/groups/{a}/comments",
+        headers=blia,
+        json={"decision": "changes_requested", "text": "Narrow the scope.", "submission_id": "sub-1", "version": 1},
+    )
     assert made.status_code == 201, made.text
-    client.post(f"/v1/supervision/groups/{a}/comments", headers=stack.auth("tsal", "supervisor"),
-                json={"decision": "approved", "text": "Fine now."})
+    client.post(
+        f"/v1/supervision/groups/{a}/comments",
+        headers=stack.auth("tsal", "supervisor"),
+        json={"decision": "approved", "text": "Fine now."},
+    )
     for member in ("s1", "s2"):
         seen = client.get(f"/v1/groups/{a}/comments", headers=stack.auth(member))
         assert seen.status_code == 200
         assert [(c["author_id"], c["decision"]) for c in seen.json()] == [
-            ("blia", "changes_requested"), ("tsal", "approved")]
+            ("blia", "changes_requested"),
+            ("tsal", "approved"),
+        ]
     assert client.get(f"/v1/groups/{a}/comments", headers=stack.auth("s3")).status_code == 404  # other group
     assert client.get(f"/v1/groups/{a}/comments", headers=stack.auth("s9")).status_code == 404  # no group
     assert client.get(f"/v1/groups/{a}/comments", headers=stack.auth("carl", "supervisor")).status_code == 404
     assert client.get(f"/v1/groups/{a}/comments", headers=stack.auth("blia", "supervisor")).status_code == 200
     # nobody else writes one
     body = {"decision": "approved", "text": "x"}
-    assert client.post(f"/v1/supervision/groups/{a}/comments", headers=stack.auth("carl", "supervisor"),
-                       json=body).status_code == 404
+    assert (
+        client.post(
+            f"/v1/supervision/groups/{a}/comments", headers=stack.auth("carl", "supervisor"), json=body
+        ).status_code
+        == 404
+    )
     assert client.post(f"/v1/supervision/groups/{a}/comments", headers=stack.auth("s1"), json=body).status_code == 403
-    assert client.post(f"/v1/supervision/groups/{a}/comments", headers=stack.auth("ta9", "ta"),
-                       json=body).status_code == 403
-    assert client.post(f"/v1/supervision/groups/{a}/comments", headers=blia,
-                       json={"decision": "maybe", "text": "x"}).status_code == 422
+    assert (
+        client.post(f"/v1/supervision/groups/{a}/comments", headers=stack.auth("ta9", "ta"), json=body).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/v1/supervision/groups/{a}/comments", headers=blia, json={"decision": "maybe", "text": "x"}
+        ).status_code
+        == 422
+    )
     assert len(client.get(f"/v1/groups/{a}/comments", headers=stack.auth("s1")).json()) == 2
 
 
@@ -121,8 +164,11 @@ def test_staff_link_adds_a_supervisor_without_email_and_removing_it_takes_access
     linked = client.put("/v1/supervisor-links/ext1/p-2021-05", headers=teacher)
     assert linked.status_code == 201
     assert client.put("/v1/supervisor-links/ext1/p-2021-05", headers=teacher).status_code == 200  # idempotent
-    assert stack.outbox(CHANGED)[-1].data == {**stack.outbox(CHANGED)[-1].data, "group_id": b,
-                                              "supervisor_ids": ["carl", "ext1"]}
+    assert stack.outbox(CHANGED)[-1].data == {
+        **stack.outbox(CHANGED)[-1].data,
+        "group_id": b,
+        "supervisor_ids": ["carl", "ext1"],
+    }
     assert client.get(f"/v1/supervision/groups/{b}", headers=stack.auth("ext1", "supervisor")).status_code == 200
     assert client.delete("/v1/supervisor-links/ext1/p-2021-05", headers=teacher).status_code == 204
     assert stack.outbox(CHANGED)[-1].data["supervisor_ids"] == ["carl"]
@@ -141,14 +187,21 @@ def test_roster_changes_move_supervision_and_redelivery_changes_nothing(stack):
     assert stack.outbox(CHANGED)[-1].data["group_id"] == b and stack.outbox(CHANGED)[-1].data["supervisor_ids"] == []
     assert client.get(f"/v1/supervision/groups/{b}", headers=stack.auth("carl", "supervisor")).status_code == 404
     # the teacher fixes the catalogue: he is back
-    client.put("/v1/catalogues/2021/projects/5", headers=stack.auth("t1", "teacher"),
-               json=_project("Speech", ("Carl", "carl.other@dtu.dk")))
+    client.put(
+        "/v1/catalogues/2021/projects/5",
+        headers=stack.auth("t1", "teacher"),
+        json=_project("Speech", ("Carl", "carl.other@dtu.dk")),
+    )
     assert stack.outbox(CHANGED)[-1].data["supervisor_ids"] == ["carl"]
     # unenrolled supervisors stop supervising
     from peerlab.contracts.events.roster import PersonUnenrolledV1
+
     stack.feed(PersonUnenrolledV1(person_id="blia", unenrolled_at=datetime.now(UTC)), subject="blia")
-    assert stack.outbox(CHANGED)[-1].data == {**stack.outbox(CHANGED)[-1].data, "group_id": a,
-                                              "supervisor_ids": ["tsal"]}
+    assert stack.outbox(CHANGED)[-1].data == {
+        **stack.outbox(CHANGED)[-1].data,
+        "group_id": a,
+        "supervisor_ids": ["tsal"],
+    }
     # a student's enrolment never recomputes anything
     before = len(stack.outbox(CHANGED))
     stack.enrol("s20")
@@ -176,8 +229,9 @@ def test_concurrent_changes_of_one_projects_supervisors_publish_a_list_with_both
     _enrol_staff(stack, "dana", "dana@dtu.dk")
     teacher = Principal(sub="t1", roles=frozenset({Role.TEACHER}))
     first = Session(stack.engine, expire_on_commit=False)
-    supervision.put_link(first, course_id=COURSE, person_id="ext1", project_id="p-2021-05", principal=teacher,
-                         now=datetime.now(UTC))
+    supervision.put_link(
+        first, course_id=COURSE, person_id="ext1", project_id="p-2021-05", principal=teacher, now=datetime.now(UTC)
+    )
     errors = []
 
     def second() -> None:
@@ -186,8 +240,9 @@ def test_concurrent_changes_of_one_projects_supervisors_publish_a_list_with_both
                 body = ProjectPut(**_project("Speech", ("Carl", "carl@dtu.dk"), ("Dana", "dana@dtu.dk")))
                 catalogue.put_project(session, year=2021, number=5, body=body, now=datetime.now(UTC))
                 session.flush()
-                supervision.refresh_projects(session, course_id=COURSE, project_ids=["p-2021-05"],
-                                             now=datetime.now(UTC))
+                supervision.refresh_projects(
+                    session, course_id=COURSE, project_ids=["p-2021-05"], now=datetime.now(UTC)
+                )
                 session.commit()
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

@@ -59,7 +59,11 @@ def fill_exists(ids: list[str], k: int, group_of: dict[str, object], kept: set[t
     if min(out_need.values()) < 0 or min(in_need.values()) < 0:
         return False
     allowed = {
-        a: [b for b in ids if a != b and (a, b) not in kept and (group_of.get(a) is None or group_of.get(a) != group_of.get(b))]
+        a: [
+            b
+            for b in ids
+            if a != b and (a, b) not in kept and (group_of.get(a) is None or group_of.get(a) != group_of.get(b))
+        ]
         for a in ids
     }
     load = Counter()  # assigned reviews per reviewee

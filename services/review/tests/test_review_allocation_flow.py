@@ -13,7 +13,12 @@ from review_testkit import closed, enrolled, hand_in, lab_assignment, new_event_
 from peerlab.review.allocation import verify
 from peerlab.review.service import allocating
 from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, ReviewRow, RoundRow, SubmissionRow, TeacherItemRow,
+    AllocationRow,
+    AllocationRunRow,
+    ReviewRow,
+    RoundRow,
+    SubmissionRow,
+    TeacherItemRow,
 )
 
 pytestmark = pytest.mark.dialect_sensitive  # one allocation per close: constraints and locking
@@ -58,11 +63,15 @@ def test_close_allocates_exactly_k_for_on_time_hand_ins_only(stack):
     for e in events:
         row = by_id[e.data["allocation_id"]]
         assert (e.data["reviewer_id"], e.data["submission_id"], e.data["task_token"]) == (
-            row.reviewer_id, row.submission_id, row.task_token)
+            row.reviewer_id,
+            row.submission_id,
+            row.task_token,
+        )
         assert e.data["lab_number"] == 1 and e.subject == row.id
     expected_due = deadline + timedelta(days=7)
     dues = {datetime.fromisoformat(e.data["due_at"]) for e in events}
     assert len(dues) == 1 and abs((dues.pop() - expected_due).total_seconds()) < 1
+
 
 def test_exclusion_groups_configured_by_a_teacher_are_respected(stack):
     deadline = now() - timedelta(minutes=1)
@@ -71,8 +80,9 @@ def test_exclusion_groups_configured_by_a_teacher_are_respected(stack):
     stack.feed(lab_assignment(1, deadline=deadline))
     client = stack.client()
     teacher = stack.auth("teacher-ole", "teacher")
-    resp = client.post("/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": groups, "seed": "fixed"},
-                       headers=teacher)
+    resp = client.post(
+        "/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": groups, "seed": "fixed"}, headers=teacher
+    )
     assert resp.status_code == 200, resp.text  # the round existed (created with the assignment): updated
     assert resp.json()["exclusion_groups"] == [sorted(g) for g in groups]
     for s in people:
@@ -96,12 +106,13 @@ def test_four_hundred_submitters_with_random_groups_of_one_to_four(stack):
     groups, i = [], 0
     while i < len(shuffled):
         size = rng.randint(1, 4)
-        groups.append(shuffled[i:i + size])
+        groups.append(shuffled[i : i + size])
         i += size
     stack.feed(lab_assignment(1, deadline=deadline))
     client = stack.client()
-    resp = client.post("/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": groups},
-                       headers=stack.auth("t", "teacher"))
+    resp = client.post(
+        "/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": groups}, headers=stack.auth("t", "teacher")
+    )
     assert resp.status_code == 200
     stack.feed(closed(1, people, deadline=deadline))
     group_of = {m: gi for gi, g in enumerate(groups) for m in g}
@@ -158,19 +169,23 @@ def test_a_teacher_fixes_a_failed_round_and_reruns_it(stack):
     stack.feed(lab_assignment(1, deadline=deadline))
     client = stack.client()
     teacher = stack.auth("t", "teacher")
-    created = client.post("/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": [people[:4]]},
-                          headers=teacher).json()
+    created = client.post(
+        "/v1/rounds", json={"assignment_id": "a-lab-1", "exclusion_groups": [people[:4]]}, headers=teacher
+    ).json()
     stack.feed(closed(1, people, deadline=deadline))
     assert _round(stack).status == "allocation_failed"
-    assert client.patch(f"/v1/rounds/{created['id']}", json={"exclusion_groups": [people[:2]]},
-                        headers=teacher).status_code == 200
+    assert (
+        client.patch(
+            f"/v1/rounds/{created['id']}", json={"exclusion_groups": [people[:2]]}, headers=teacher
+        ).status_code
+        == 200
+    )
     run = client.post(f"/v1/rounds/{created['id']}/allocate", headers=teacher)
     assert run.status_code == 200, run.text
     assert (run.json()["outcome"], run.json()["run_no"], run.json()["added"]) == ("allocated", 2, 18)
     assert _round(stack).status == "allocated"
     verify(_active_pairs(stack), people, k=3, groups={people[0]: "g", people[1]: "g"})
-    assert client.post(f"/v1/rounds/{created['id']}/allocate",
-                       headers=stack.auth("s", "student")).status_code == 403
+    assert client.post(f"/v1/rounds/{created['id']}/allocate", headers=stack.auth("s", "student")).status_code == 403
 
 
 def test_duplicate_close_events_allocate_once(stack):
@@ -225,8 +240,15 @@ def test_the_claim_row_refuses_a_second_first_run_that_raced_past_the_check(stac
     with stack.session() as s:
         round_row = s.query(RoundRow).one()
         with pytest.raises(IntegrityError):
-            allocating.run_allocation(s, round_row=round_row, trigger="assignment_closed", triggered_by="B",
-                                      course_id="c", now=now(), run_no=1)
+            allocating.run_allocation(
+                s,
+                round_row=round_row,
+                trigger="assignment_closed",
+                triggered_by="B",
+                course_id="c",
+                now=now(),
+                run_no=1,
+            )
         s.rollback()
     assert stack.count(AllocationRunRow) == 1
     assert stack.count(AllocationRow) == 24
@@ -252,14 +274,23 @@ def test_a_rerun_keeps_started_and_finished_reviews_and_fills_the_gaps(stack):
     # two reviews are under way: one submitted, one drafted (neither touches the victim)
     started = [a for a in allocations if victim not in (a.reviewer_id, a.reviewee_id)][:2]
     body = {"scores": {"overall": 4}, "answers": {"strengths": "clear", "improvements": "plots"}}
-    r = client.post(f"/v1/tasks/{started[0].task_token}/review/submit", json=body,
-                    headers=stack.auth(started[0].reviewer_id))
+    r = client.post(
+        f"/v1/tasks/{started[0].task_token}/review/submit", json=body, headers=stack.auth(started[0].reviewer_id)
+    )
     assert r.status_code == 200, r.text
-    assert client.put(f"/v1/tasks/{started[1].task_token}/review", json={"scores": {"overall": 2}},
-                      headers=stack.auth(started[1].reviewer_id)).status_code == 200
+    assert (
+        client.put(
+            f"/v1/tasks/{started[1].task_token}/review",
+            json={"scores": {"overall": 2}},
+            headers=stack.auth(started[1].reviewer_id),
+        ).status_code
+        == 200
+    )
     # the victim's hand-in is flagged by its three reviewers and leaves the review
     for a in [a for a in allocations if a.reviewee_id == victim]:
-        resp = client.post(f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"}, headers=stack.auth(a.reviewer_id))
+        resp = client.post(
+            f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"}, headers=stack.auth(a.reviewer_id)
+        )
         assert resp.status_code == 200, resp.text
     with stack.session() as s:
         assert s.get(SubmissionRow, f"s-1-{victim}").withdrawn_from_review is True

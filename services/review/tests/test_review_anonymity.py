@@ -14,22 +14,44 @@ from peerlab.review.models import AllocationRow
 from peerlab.review.schemas import STUDENT_RESPONSE_MODELS
 
 STUDENT_ROUTES = {
-    ("GET", "/v1/me/tasks"), ("GET", "/v1/tasks/{token}"), ("PUT", "/v1/tasks/{token}/review"),
-    ("POST", "/v1/tasks/{token}/review/submit"), ("POST", "/v1/tasks/{token}/flag"),
-    ("GET", "/v1/me/reviews"), ("PUT", "/v1/reviews/{review_id}/reaction"), ("POST", "/v1/reviews/{review_id}/flag"),
-    ("GET", "/v1/me/labs"), ("GET", "/v1/me/eligibility"), ("GET", "/v1/students/{student_id}/labs"),
-    ("GET", "/v1/lab-status"), ("GET", "/v1/eligibility"), ("GET", "/v1/labs/{lab_number}/round"),
+    ("GET", "/v1/me/tasks"),
+    ("GET", "/v1/tasks/{token}"),
+    ("PUT", "/v1/tasks/{token}/review"),
+    ("POST", "/v1/tasks/{token}/review/submit"),
+    ("POST", "/v1/tasks/{token}/flag"),
+    ("GET", "/v1/me/reviews"),
+    ("PUT", "/v1/reviews/{review_id}/reaction"),
+    ("POST", "/v1/reviews/{review_id}/flag"),
+    ("GET", "/v1/me/labs"),
+    ("GET", "/v1/me/eligibility"),
+    ("GET", "/v1/students/{student_id}/labs"),
+    ("GET", "/v1/lab-status"),
+    ("GET", "/v1/eligibility"),
+    ("GET", "/v1/labs/{lab_number}/round"),
     ("GET", "/v1/submissions/{submission_id}"),
 }
-IDENTITY_FIELDS = {"reviewer_id", "reviewee_id", "owner_id", "submission_id", "allocation_id", "flagged_by",
-                   "set_by", "submitted_by", "resolved_by"}
+IDENTITY_FIELDS = {
+    "reviewer_id",
+    "reviewee_id",
+    "owner_id",
+    "submission_id",
+    "allocation_id",
+    "flagged_by",
+    "set_by",
+    "submitted_by",
+    "resolved_by",
+}
 FULL = {"scores": {"overall": 4}, "answers": {"strengths": "ok", "improvements": "more tests"}}
 
 
 def _routes(app):
     """Every operation of the app, from its OpenAPI document (which lists every /v1 route)."""
-    return {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops
-            if path.startswith("/v1")}
+    return {
+        (method.upper(), path)
+        for path, ops in app.openapi()["paths"].items()
+        for method in ops
+        if path.startswith("/v1")
+    }
 
 
 def _fields(model: type[BaseModel], seen=None) -> set[str]:
@@ -114,20 +136,36 @@ def test_no_student_facing_response_names_the_other_side(stack):
         call(p, "PUT", "/v1/tasks/{token}/review", f"/v1/tasks/{first}/review", json={"scores": {"overall": 3}})
         call(p, "POST", "/v1/tasks/{token}/review/submit", f"/v1/tasks/{first}/review/submit", json=FULL)
         if i == 0:
-            call(p, "POST", "/v1/tasks/{token}/flag", f"/v1/tasks/{tasks[1]['task_token']}/flag",
-                 json={"reason": "wrong_lab"})
+            call(
+                p,
+                "POST",
+                "/v1/tasks/{token}/flag",
+                f"/v1/tasks/{tasks[1]['task_token']}/flag",
+                json={"reason": "wrong_lab"},
+            )
     # authors read, rate and flag what they received
     teacher = stack.auth("staff-xq7", "teacher")
-    client.put(f"/v1/students/{people[2]}/labs/1/verdict", json={"verdict": "fail", "comment": "see me"},
-               headers=teacher)
+    client.put(
+        f"/v1/students/{people[2]}/labs/1/verdict", json={"verdict": "fail", "comment": "see me"}, headers=teacher
+    )
     for i, p in enumerate(people):
         received = call(p, "GET", "/v1/me/reviews", "/v1/me/reviews")
         for r in received:
-            call(p, "PUT", "/v1/reviews/{review_id}/reaction", f"/v1/reviews/{r['review_id']}/reaction",
-                 json={"helpfulness": 4})
+            call(
+                p,
+                "PUT",
+                "/v1/reviews/{review_id}/reaction",
+                f"/v1/reviews/{r['review_id']}/reaction",
+                json={"helpfulness": 4},
+            )
         if i == 1 and received:
-            call(p, "POST", "/v1/reviews/{review_id}/flag", f"/v1/reviews/{received[0]['review_id']}/flag",
-                 json={"reason": "inappropriate"})
+            call(
+                p,
+                "POST",
+                "/v1/reviews/{review_id}/flag",
+                f"/v1/reviews/{received[0]['review_id']}/flag",
+                json={"reason": "inappropriate"},
+            )
         call(p, "GET", "/v1/me/labs", "/v1/me/labs")
         call(p, "GET", "/v1/me/eligibility", "/v1/me/eligibility")
         call(p, "GET", "/v1/students/{student_id}/labs", f"/v1/students/{p}/labs")

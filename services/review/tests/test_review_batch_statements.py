@@ -25,21 +25,34 @@ def course(stack):
     for allocation in allocations:
         with stack.session() as s:
             token = s.get(AllocationRow, allocation["id"]).task_token
-        assert client.post(f"/v1/tasks/{token}/review/submit", json=FULL,
-                           headers=stack.auth(allocation["reviewer_id"])).status_code == 200
+        assert (
+            client.post(
+                f"/v1/tasks/{token}/review/submit", json=FULL, headers=stack.auth(allocation["reviewer_id"])
+            ).status_code
+            == 200
+        )
     reviews = [r["id"] for r in client.get(f"/v1/rounds/{rounds[0]}/reviews", headers=staff).json()]
-    return {"client": client, "staff": staff, "people": people, "rounds": rounds, "reviews": reviews,
-            "submissions": [f"s-{lab}-{p}" for lab in (1, 2) for p in people]}
+    return {
+        "client": client,
+        "staff": staff,
+        "people": people,
+        "rounds": rounds,
+        "reviews": reviews,
+        "submissions": [f"s-{lab}-{p}" for lab in (1, 2) for p in people],
+    }
 
 
-@pytest.mark.parametrize(("path", "param", "ids"), [
-    ("/v1/rounds", "ids", "rounds"),
-    ("/v1/reviews", "ids", "reviews"),
-    ("/v1/submissions", "ids", "submissions"),
-    ("/v1/lab-status", "student_ids", "people"),
-    ("/v1/eligibility", "student_ids", "people"),
-    ("/v1/audit", "student_ids", "people"),
-])
+@pytest.mark.parametrize(
+    ("path", "param", "ids"),
+    [
+        ("/v1/rounds", "ids", "rounds"),
+        ("/v1/reviews", "ids", "reviews"),
+        ("/v1/submissions", "ids", "submissions"),
+        ("/v1/lab-status", "student_ids", "people"),
+        ("/v1/eligibility", "student_ids", "people"),
+        ("/v1/audit", "student_ids", "people"),
+    ],
+)
 def test_a_batch_read_costs_the_same_statements_for_one_id_as_for_all(course, path, param, ids):
     wanted = course[ids]
     assert len(wanted) >= 2

@@ -34,16 +34,20 @@ def test_a_flag_cancels_the_task_it_replaces(stack):
     [event] = stack.outbox(CANCELLED)
     assert event.subject == a.id  # the key of review.allocated.v1 too: one partition, in order
     assert {k: event.data[k] for k in ("allocation_id", "submission_id", "reviewer_id", "task_token", "reason")} == {
-        "allocation_id": a.id, "submission_id": a.submission_id, "reviewer_id": a.reviewer_id,
-        "task_token": a.task_token, "reason": "flagged",
+        "allocation_id": a.id,
+        "submission_id": a.submission_id,
+        "reviewer_id": a.reviewer_id,
+        "task_token": a.task_token,
+        "reason": "flagged",
     }
     with stack.session() as s:
         round_row = s.get(RoundRow, a.round_id)
     assert (event.data["round_id"], event.data["assignment_id"]) == (round_row.id, round_row.assignment_id)
     assert _status(stack, a.id) == "flagged"
     # the replacement is granted as usual; a refused second flag publishes nothing more
-    assert [e.data["task_token"] for e in stack.outbox("review.allocated.v1")
-            if e.data["replaces_allocation_id"] == a.id] == [receipt.json()["replacement_task_token"]]
+    assert [
+        e.data["task_token"] for e in stack.outbox("review.allocated.v1") if e.data["replaces_allocation_id"] == a.id
+    ] == [receipt.json()["replacement_task_token"]]
     again = client.post(f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"}, headers=stack.auth(a.reviewer_id))
     assert again.status_code == 409
     assert len(stack.outbox(CANCELLED)) == 1
@@ -60,13 +64,24 @@ def test_withdrawal_after_three_flags_cancels_the_unfinished_tasks_and_a_rerun_i
         on_victim = [a for a in _allocations(stack) if a.reviewee_id == victim]
         assert len(on_victim) == 5
         finished, drafting, flaggers = on_victim[0], on_victim[1], on_victim[2:]
-        assert client.post(f"/v1/tasks/{finished.task_token}/review/submit", json=FULL,
-                           headers=stack.auth(finished.reviewer_id)).status_code == 200
-        assert client.put(f"/v1/tasks/{drafting.task_token}/review", json={"scores": {"overall": 2}},
-                          headers=stack.auth(drafting.reviewer_id)).status_code == 200
+        assert (
+            client.post(
+                f"/v1/tasks/{finished.task_token}/review/submit", json=FULL, headers=stack.auth(finished.reviewer_id)
+            ).status_code
+            == 200
+        )
+        assert (
+            client.put(
+                f"/v1/tasks/{drafting.task_token}/review",
+                json={"scores": {"overall": 2}},
+                headers=stack.auth(drafting.reviewer_id),
+            ).status_code
+            == 200
+        )
         for a in flaggers:
-            resp = client.post(f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"},
-                               headers=stack.auth(a.reviewer_id))
+            resp = client.post(
+                f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"}, headers=stack.auth(a.reviewer_id)
+            )
             assert resp.status_code == 200, resp.text
 
         reasons = {e.data["allocation_id"]: e.data["reason"] for e in stack.outbox(CANCELLED)}

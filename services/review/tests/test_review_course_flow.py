@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 
 from review_testkit import (
-    closed, enrolled, hand_in, lab_assignment, now, students, withdrawal,
+    closed,
+    enrolled,
+    hand_in,
+    lab_assignment,
+    now,
+    students,
+    withdrawal,
 )
 
 from peerlab.review.models import AllocationRow, SubmissionRow
@@ -53,8 +59,9 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
         deadline = deadlines[n]
         stack.feed(lab_assignment(n, deadline=deadline))
         if n == 5:
-            resp = client.post("/v1/rounds", json={"assignment_id": "a-lab-5", "peer_grading_required": True},
-                               headers=teacher)
+            resp = client.post(
+                "/v1/rounds", json={"assignment_id": "a-lab-5", "peer_grading_required": True}, headers=teacher
+            )
             assert resp.status_code == 200 and resp.json()["peer_grading_required"] is True
         handers = [p for p in people if p not in missing[n] and p not in late[n]]
         for p in handers:
@@ -74,8 +81,9 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
 
         if n == 4:  # s38's and s39's hand-ins are empty: each of their reviewers flags them
             for a in [a for a in lab_tasks if a.reviewee_id in (s[38], s[39])]:
-                r = client.post(f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"},
-                                headers=stack.auth(a.reviewer_id))
+                r = client.post(
+                    f"/v1/tasks/{a.task_token}/flag", json={"reason": "empty"}, headers=stack.auth(a.reviewer_id)
+                )
                 assert r.status_code == 200, r.text
         if n in (1, 4, 5):
             lazy = {s[0], s[1], s[2], s[25]} if n == 5 else set()
@@ -84,8 +92,7 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
                     continue
                 for t in client.get("/v1/me/tasks", headers=stack.auth(p)).json():
                     if t["lab_number"] == n and t["state"] == "todo":
-                        r = client.post(f"/v1/tasks/{t['task_token']}/review/submit", json=FULL,
-                                        headers=stack.auth(p))
+                        r = client.post(f"/v1/tasks/{t['task_token']}/review/submit", json=FULL, headers=stack.auth(p))
                         assert r.status_code == 200, r.text
 
     # authors see their three reviews of lab 1, and nobody's name
@@ -100,8 +107,9 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
     # teachers judge: s35 and s36 fail labs 1-3
     for p in (s[35], s[36]):
         for n in (1, 2, 3):
-            r = client.put(f"/v1/students/{p}/labs/{n}/verdict", json={"verdict": "fail", "comment": "incomplete"},
-                           headers=teacher)
+            r = client.put(
+                f"/v1/students/{p}/labs/{n}/verdict", json={"verdict": "fail", "comment": "incomplete"}, headers=teacher
+            )
             assert r.status_code == 200
     # both resubmit one lab to the teacher (never to peers)
     stack.feed(hand_in(s[35], 1, at=now(), kind="resubmission"))
@@ -110,21 +118,32 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
 
     # every review window ends: no news is a pass (lab 5: only for those who reviewed)
     with stack.session() as session:
-        judged = window.close_ended_windows(session, settings=stack.settings, course_id="c",
-                                            now=deadlines[8] + timedelta(days=8))
+        judged = window.close_ended_windows(
+            session, settings=stack.settings, course_id="c", now=deadlines[8] + timedelta(days=8)
+        )
         session.commit()
     assert judged > 0
-    assert client.put(f"/v1/students/{s[35]}/labs/1/verdict", json={"verdict": "pass", "comment": "good"},
-                      headers=teacher).json()["origin"] == "resubmission"
-    assert client.put(f"/v1/students/{s[36]}/labs/2/verdict", json={"verdict": "fail", "comment": "still not"},
-                      headers=teacher).json()["origin"] == "resubmission"
+    assert (
+        client.put(
+            f"/v1/students/{s[35]}/labs/1/verdict", json={"verdict": "pass", "comment": "good"}, headers=teacher
+        ).json()["origin"]
+        == "resubmission"
+    )
+    assert (
+        client.put(
+            f"/v1/students/{s[36]}/labs/2/verdict", json={"verdict": "fail", "comment": "still not"}, headers=teacher
+        ).json()["origin"]
+        == "resubmission"
+    )
+
     def withdrawn_items(student):
         items = client.get("/v1/teacher/queue", headers=teacher).json()
         return [i for i in items if i["kind"] == "submission_withdrawn" and i["student_id"] == student]
 
     assert [i["resolved_at"] for i in withdrawn_items(s[38])] == [None]
-    client.put(f"/v1/students/{s[38]}/labs/4/verdict", json={"verdict": "pass", "comment": "ok on inspection"},
-               headers=teacher)
+    client.put(
+        f"/v1/students/{s[38]}/labs/4/verdict", json={"verdict": "pass", "comment": "ok on inspection"}, headers=teacher
+    )
     assert withdrawn_items(s[38]) == []  # the verdict it waited for closed the item
 
     expected = {p: "eligible" for p in people}
@@ -135,7 +154,18 @@ def test_forty_students_eight_labs_reviews_verdicts_and_eligibility(stack):
     assert {e["student_id"]: e["status"] for e in batch} == expected
     passed = {e["student_id"]: e["labs_passed"] for e in batch}
     assert [passed[p] for p in (s[0], s[3], s[25], s[26], s[30], s[33], s[35], s[36], s[37], s[38], s[39])] == [
-        7, 8, 5, 6, 5, 5, 6, 5, 0, 8, 5]
+        7,
+        8,
+        5,
+        6,
+        5,
+        5,
+        6,
+        5,
+        0,
+        8,
+        5,
+    ]
 
     labs = client.get("/v1/lab-status", params={"student_ids": f"{s[0]},{s[33]},{s[39]}"}, headers=teacher).json()
     assert labs[s[0]][4]["status"] == "failed" and labs[s[0]][4]["verdict_origin"] == "default_pass"

@@ -10,9 +10,19 @@ STATUSES = ["not_handed_in", "pending", "passed", "failed", "resubmitted"]
 
 
 def _states(entries):
-    return [LabState(student_id="s", lab_number=i + 1, assignment=None, status=status, hand_in=None, late=False,
-                     verdict=None, open=status in ("pending", "resubmitted") or (status == "not_handed_in" and not_closed))
-            for i, (status, not_closed) in enumerate(entries)]
+    return [
+        LabState(
+            student_id="s",
+            lab_number=i + 1,
+            assignment=None,
+            status=status,
+            hand_in=None,
+            late=False,
+            verdict=None,
+            open=status in ("pending", "resubmitted") or (status == "not_handed_in" and not_closed),
+        )
+        for i, (status, not_closed) in enumerate(entries)
+    ]
 
 
 labs = st.lists(st.tuples(st.sampled_from(STATUSES), st.booleans()), min_size=1, max_size=12)
@@ -42,8 +52,16 @@ def test_passing_an_open_lab_never_makes_a_student_less_eligible(entries, thresh
         return
     i = data.draw(st.sampled_from(open_ones))
     before = decide("s", states, threshold=threshold).status
-    states[i] = LabState(student_id="s", lab_number=i + 1, assignment=None, status="passed", hand_in=None,
-                         late=False, verdict=None, open=False)
+    states[i] = LabState(
+        student_id="s",
+        lab_number=i + 1,
+        assignment=None,
+        status="passed",
+        hand_in=None,
+        late=False,
+        verdict=None,
+        open=False,
+    )
     after = decide("s", states, threshold=threshold).status
     assert rank[after] >= rank[before]
     if before == "not_eligible":  # passed + open is unchanged, so the verdict against stands

@@ -39,9 +39,16 @@ def _wait(condition, timeout: float = 60.0) -> None:
 
 
 def _read_topic(bootstrap: str, topic: str, expected: int, timeout_ms: int = 20000) -> list[Envelope]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{new_event_id()[:8]}",
-                             auto_offset_reset="earliest", enable_auto_commit=False, session_timeout_ms=6000,
-                             heartbeat_interval_ms=1000, consumer_timeout_ms=timeout_ms)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{new_event_id()[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        consumer_timeout_ms=timeout_ms,
+    )
     out = []
     try:
         for message in consumer:
@@ -57,8 +64,9 @@ def _run(stack, specs, engines, *, relay: bool):
     stop = threading.Event()
     threads = []
     for i, (spec, engine) in enumerate(zip(specs, engines, strict=True)):
-        threads += start_worker_threads(settings=stack.settings, engine=engine, stop=stop, consumers=[spec],
-                                        run_relay=relay and i == 0)
+        threads += start_worker_threads(
+            settings=stack.settings, engine=engine, stop=stop, consumers=[spec], run_relay=relay and i == 0
+        )
     return stop, threads
 
 
@@ -75,9 +83,12 @@ def test_events_from_the_broker_are_applied_once_and_allocations_are_relayed(mak
         people = students(10)
         wrap = stack.envelope
         received = [wrap(hand_in(p, 1, at=deadline - timedelta(hours=1)), subject=f"s-1-{p}") for p in people]
-        envelopes = [wrap(lab_assignment(1, deadline=deadline), subject="a-lab-1"), *received,
-                     received[0],  # the same envelope (same id) delivered twice
-                     wrap(closed(1, people, deadline=deadline), subject="a-lab-1")]
+        envelopes = [
+            wrap(lab_assignment(1, deadline=deadline), subject="a-lab-1"),
+            *received,
+            received[0],  # the same envelope (same id) delivered twice
+            wrap(closed(1, people, deadline=deadline), subject="a-lab-1"),
+        ]
         _publish(broker.bootstrap, envelopes)
         stop, threads = _run(stack, [consumer_spec(stack.settings)], [stack.engine], relay=True)
         try:
@@ -100,8 +111,14 @@ def test_two_workers_handling_the_same_close_concurrently_allocate_once(make_kaf
         wrap = stack.envelope
         close = closed(1, people, deadline=deadline)
         # the close arrives twice under two ids (e.g. a re-emitted event), each seen by two worker groups
-        _publish(broker.bootstrap, [wrap(lab_assignment(1, deadline=deadline), subject="a-lab-1"),
-                                    wrap(close, subject="a-lab-1"), wrap(close, subject="a-lab-1")])
+        _publish(
+            broker.bootstrap,
+            [
+                wrap(lab_assignment(1, deadline=deadline), subject="a-lab-1"),
+                wrap(close, subject="a-lab-1"),
+                wrap(close, subject="a-lab-1"),
+            ],
+        )
         spec = consumer_spec(stack.settings)
         specs = [dataclasses.replace(spec, name="review-a"), dataclasses.replace(spec, name="review-b")]
         engines = [stack.engine, make_engine(stack.settings)]

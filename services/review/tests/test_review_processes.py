@@ -19,9 +19,13 @@ def test_worker_and_api_processes(make_kafka_broker, fresh_database_url, spawn_s
     broker = make_kafka_broker()
     url = fresh_database_url("review_processes")
     migrate(url)
-    env = {"PEERLAB_REVIEW_DATABASE_URL": url, "PEERLAB_REVIEW_KAFKA_BOOTSTRAP": broker.bootstrap,
-           "PEERLAB_REVIEW_RELAY_IN_PROCESS": "false", "PEERLAB_REVIEW_ENVIRONMENT": "test",
-           "PEERLAB_REVIEW_LOG_JSON": "false"}
+    env = {
+        "PEERLAB_REVIEW_DATABASE_URL": url,
+        "PEERLAB_REVIEW_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "PEERLAB_REVIEW_RELAY_IN_PROCESS": "false",
+        "PEERLAB_REVIEW_ENVIRONMENT": "test",
+        "PEERLAB_REVIEW_LOG_JSON": "false",
+    }
     spawn_service([sys.executable, "-m", "peerlab.review.worker"], env=env, name="review-worker")
     api = spawn_service("peerlab.review.main:app", env=env, name="review-api")
 

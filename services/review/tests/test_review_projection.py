@@ -4,7 +4,13 @@ from datetime import timedelta
 
 import pytest
 from review_testkit import (
-    closed, enrolled, hand_in, lab_assignment, now, resubmission_assignment, withdrawal,
+    closed,
+    enrolled,
+    hand_in,
+    lab_assignment,
+    now,
+    resubmission_assignment,
+    withdrawal,
 )
 
 from peerlab.chassis.inbox import InboxEntry
@@ -24,14 +30,21 @@ def test_a_received_submission_is_recorded_via_the_inbox_and_readable_through_th
     assert own.status_code == 200, own.text
     body = own.json()
     assert (body["owner_id"], body["assignment_id"], body["version"], body["on_time"]) == (
-        "s210001", "a-lab-1", 1, True)
-    staff = client.get("/v1/submissions", params={"ids": f"{data.submission_id},nope"},
-                       headers=stack.auth("ta-1", "ta"))
+        "s210001",
+        "a-lab-1",
+        1,
+        True,
+    )
+    staff = client.get(
+        "/v1/submissions", params={"ids": f"{data.submission_id},nope"}, headers=stack.auth("ta-1", "ta")
+    )
     assert [s["submission_id"] for s in staff.json()] == [data.submission_id]
     other = client.get(f"/v1/submissions/{data.submission_id}", headers=stack.auth("s210002"))
     assert other.status_code == 404
-    assert client.get("/v1/submissions", params={"ids": data.submission_id},
-                      headers=stack.auth("s210002")).status_code == 403
+    assert (
+        client.get("/v1/submissions", params={"ids": data.submission_id}, headers=stack.auth("s210002")).status_code
+        == 403
+    )
 
 
 def test_duplicate_delivery_has_one_effect(stack):

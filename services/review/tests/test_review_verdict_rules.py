@@ -34,18 +34,27 @@ def test_passing_a_lab_that_was_not_handed_in_needs_an_explicit_audited_override
 
     assert refused(people[6], {"verdict": "pass", "without_hand_in": True}) == (422, "override_reason_required")
     assert refused(people[6], {"verdict": "pass", "without_hand_in": True, "override_reason": "  "}) == (
-        422, "override_reason_required")
+        422,
+        "override_reason_required",
+    )
     assert refused(people[6], {"verdict": "fail", "without_hand_in": True, "override_reason": "x"}) == (
-        422, "override_only_for_pass")
+        422,
+        "override_only_for_pass",
+    )
     assert refused(people[0], {"verdict": "pass", "without_hand_in": True, "override_reason": "x"}) == (
-        409, "handed_in")
+        409,
+        "handed_in",
+    )
     assert refused(people[6], {"verdict": "pass", "override_reason": "x"}) == (422, "unexpected_override_reason")
     assert stack.count(VerdictRow) == 0 and stack.count(AuditEntryRow) == 0
     assert stack.outbox("lab.verdict_set.v1") == []
 
     reason = "Hospitalised in week 1 (certificate on file); the exercise was shown in class."
-    ok = client.put(url.format(people[6]), json={"verdict": "pass", "comment": "see audit", "without_hand_in": True,
-                                                 "override_reason": reason}, headers=teacher)
+    ok = client.put(
+        url.format(people[6]),
+        json={"verdict": "pass", "comment": "see audit", "without_hand_in": True, "override_reason": reason},
+        headers=teacher,
+    )
     assert ok.status_code == 200, ok.text
     assert (ok.json()["verdict"], ok.json()["origin"], ok.json()["reason"]) == ("pass", "teacher", "without_hand_in")
     lab, elig = _lab(client, stack, people[6], 1)
@@ -58,7 +67,8 @@ def test_passing_a_lab_that_was_not_handed_in_needs_an_explicit_audited_override
 
     entries = client.get("/v1/audit", params={"student_ids": people[6]}, headers=stack.auth("ta-1", "ta")).json()
     assert [(e["action"], e["actor"], e["student_id"], e["lab_number"], e["reason"]) for e in entries] == [
-        ("pass_without_hand_in", "teacher-ole", people[6], 1, reason)]
+        ("pass_without_hand_in", "teacher-ole", people[6], 1, reason)
+    ]
     assert entries[0]["created_at"]
     assert client.get("/v1/audit", params={"student_ids": people[0]}, headers=teacher).json() == []
     assert len(client.get("/v1/audit", headers=teacher).json()) == 1
@@ -106,5 +116,7 @@ def test_verdicts_for_unknown_or_unenrolled_students_are_refused(stack):
     gone = client.put(f"/v1/students/{people[2]}/labs/1/verdict", json={"verdict": "pass"}, headers=teacher)
     assert (gone.status_code, gone.json()["code"]) == (409, "student_not_enrolled")
     assert stack.count(VerdictRow) == 0
-    assert client.put(f"/v1/students/{people[3]}/labs/1/verdict", json={"verdict": "pass"},
-                      headers=teacher).status_code == 200
+    assert (
+        client.put(f"/v1/students/{people[3]}/labs/1/verdict", json={"verdict": "pass"}, headers=teacher).status_code
+        == 200
+    )

@@ -40,11 +40,15 @@ def test_a_verdict_by_a_student_is_403_and_by_a_ta_only_when_allowed(stack):
     assert lenient.put(url, json=body, headers=stack.auth("ta-1", "ta")).status_code == 200
     ok = client.put(url, json={"verdict": "pass", "comment": "fine"}, headers=stack.auth("teacher-ole", "teacher"))
     assert ok.status_code == 200 and ok.json()["origin"] == "teacher" and ok.json()["set_by"] == "teacher-ole"
-    assert client.put("/v1/students/s210000/labs/9/verdict", json=body,
-                      headers=stack.auth("t", "teacher")).status_code == 422
+    assert (
+        client.put("/v1/students/s210000/labs/9/verdict", json=body, headers=stack.auth("t", "teacher")).status_code
+        == 422
+    )
     events = stack.outbox("lab.verdict_set.v1")
     assert [(e.data["verdict"], e.data["set_by"], e.subject) for e in events] == [
-        ("fail", "ta-1", "s210000"), ("pass", "teacher-ole", "s210000")]
+        ("fail", "ta-1", "s210000"),
+        ("pass", "teacher-ole", "s210000"),
+    ]
 
 
 def test_no_news_is_a_pass_when_the_window_ends(stack):
@@ -53,8 +57,12 @@ def test_no_news_is_a_pass_when_the_window_ends(stack):
     run_lab(stack, 1, people[:6], deadline=deadline, late=[people[6]])  # people[7] never hands in
     client = stack.client()
     teacher = stack.auth("t", "teacher")
-    assert client.put(f"/v1/students/{people[0]}/labs/1/verdict", json={"verdict": "fail", "comment": "empty"},
-                      headers=teacher).status_code == 200
+    assert (
+        client.put(
+            f"/v1/students/{people[0]}/labs/1/verdict", json={"verdict": "fail", "comment": "empty"}, headers=teacher
+        ).status_code
+        == 200
+    )
     assert _statuses(client, stack, people[1])[1] == "pending"
 
     judged = _close_windows(stack)
@@ -63,7 +71,8 @@ def test_no_news_is_a_pass_when_the_window_ends(stack):
         verdicts = {(v.student_id, v.origin, v.verdict, v.reason) for v in s.query(VerdictRow)}
         assert s.query(RoundRow).one().window_closed_at is not None
     assert verdicts == {(people[0], "teacher", "fail", None)} | {
-        (p, "default_pass", "pass", "no_news_is_a_pass") for p in people[1:6]}
+        (p, "default_pass", "pass", "no_news_is_a_pass") for p in people[1:6]
+    }
     assert _statuses(client, stack, people[0])[1] == "failed"
     assert _statuses(client, stack, people[1])[1] == "passed"
     assert _statuses(client, stack, people[6])[1] == "not_handed_in"
@@ -71,8 +80,9 @@ def test_no_news_is_a_pass_when_the_window_ends(stack):
     assert _close_windows(stack) == 0  # once per round
     assert len(stack.outbox("lab.verdict_set.v1")) == 6
     # a teacher may still fail a default pass afterwards: the latest verdict wins
-    client.put(f"/v1/students/{people[1]}/labs/1/verdict", json={"verdict": "fail", "comment": "copied"},
-               headers=teacher)
+    client.put(
+        f"/v1/students/{people[1]}/labs/1/verdict", json={"verdict": "fail", "comment": "copied"}, headers=teacher
+    )
     assert _statuses(client, stack, people[1])[1] == "failed"
 
 
@@ -81,8 +91,11 @@ def test_a_round_requiring_peer_grading_fails_those_who_did_not_review(stack):
     people = students(6)
     stack.feed(lab_assignment(1, deadline=deadline))
     client = stack.client()
-    client.post("/v1/rounds", json={"assignment_id": "a-lab-1", "peer_grading_required": True},
-                headers=stack.auth("t", "teacher"))
+    client.post(
+        "/v1/rounds",
+        json={"assignment_id": "a-lab-1", "peer_grading_required": True},
+        headers=stack.auth("t", "teacher"),
+    )
     for p in people:
         stack.feed(hand_in(p, 1, at=deadline - timedelta(hours=1)))
     stack.feed(closed(1, people, deadline=deadline))
@@ -90,8 +103,10 @@ def test_a_round_requiring_peer_grading_fails_those_who_did_not_review(stack):
     with stack.session() as s:
         mine = s.query(AllocationRow).filter(AllocationRow.reviewer_id == diligent).all()
     for a in mine:
-        assert client.post(f"/v1/tasks/{a.task_token}/review/submit", json=FULL,
-                           headers=stack.auth(diligent)).status_code == 200
+        assert (
+            client.post(f"/v1/tasks/{a.task_token}/review/submit", json=FULL, headers=stack.auth(diligent)).status_code
+            == 200
+        )
     _close_windows(stack, at=deadline + timedelta(days=7, minutes=1))
     with stack.session() as s:
         outcome = {v.student_id: (v.verdict, v.reason) for v in s.query(VerdictRow)}
@@ -109,8 +124,9 @@ def test_a_resubmission_verdict_overrides_the_fail(stack):
     assert _statuses(client, stack, people[0])[1] == "failed"
     stack.feed(hand_in(people[0], 1, at=now(), kind="resubmission"))
     assert _statuses(client, stack, people[0])[1] == "resubmitted"
-    resp = client.put(f"/v1/students/{people[0]}/labs/1/verdict", json={"verdict": "pass", "comment": "good now"},
-                      headers=teacher)
+    resp = client.put(
+        f"/v1/students/{people[0]}/labs/1/verdict", json={"verdict": "pass", "comment": "good now"}, headers=teacher
+    )
     assert resp.json()["origin"] == "resubmission"
     assert _statuses(client, stack, people[0])[1] == "passed"
     with stack.session() as s:
@@ -136,14 +152,20 @@ def test_eligibility_is_published_only_when_it_changes(fresh_database_url):
         _close_windows(stack, at=base + timedelta(days=15))  # labs 1 and 2 pass by default
         changed = stack.outbox("eligibility.changed.v1")
         assert sorted((x.data["student_id"], x.data["status"]) for x in changed[1:]) == [
-            (a, "eligible"), (c, "eligible"), (d, "eligible"), (e, "eligible")]
+            (a, "eligible"),
+            (c, "eligible"),
+            (d, "eligible"),
+            (e, "eligible"),
+        ]
         client = stack.client()
         teacher = stack.auth("t", "teacher")
         client.put(f"/v1/students/{a}/labs/1/verdict", json={"verdict": "fail"}, headers=teacher)  # 1 + 1 open
         client.put(f"/v1/students/{a}/labs/3/verdict", json={"verdict": "fail"}, headers=teacher)  # 1 + 0 open
         client.put(f"/v1/students/{c}/labs/1/verdict", json={"verdict": "pass"}, headers=teacher)  # no change
-        tail = [(x.data["student_id"], x.data["status"], x.data["labs_passed"], x.data["labs_open"])
-                for x in stack.outbox("eligibility.changed.v1")[5:]]
+        tail = [
+            (x.data["student_id"], x.data["status"], x.data["labs_passed"], x.data["labs_open"])
+            for x in stack.outbox("eligibility.changed.v1")[5:]
+        ]
         assert tail == [(a, "undecided", 1, 1), (a, "not_eligible", 1, 0)]
         mine = client.get("/v1/me/eligibility", headers=stack.auth(d)).json()
         assert (mine["status"], mine["labs_passed"], mine["labs_open"], mine["threshold"]) == ("eligible", 2, 1, 2)
@@ -156,8 +178,9 @@ def test_the_worker_runs_the_window_end_rule_periodically(stack):
     run_lab(stack, 1, students(5), deadline=now() - timedelta(days=7, minutes=5))
     settings = stack.settings.model_copy(update={"window_job_interval_s": 0.1})
     stop = threading.Event()
-    threads = start_worker_threads(settings=settings, engine=stack.engine, stop=stop,
-                                   periodic=[window_job(settings)], run_relay=False)
+    threads = start_worker_threads(
+        settings=settings, engine=stack.engine, stop=stop, periodic=[window_job(settings)], run_relay=False
+    )
     try:
         deadline = time.monotonic() + 20
         while stack.count(VerdictRow) < 5 and time.monotonic() < deadline:

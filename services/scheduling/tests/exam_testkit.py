@@ -30,12 +30,25 @@ class ExamKit:
         return self.runner.handle_message(raw, stop=threading.Event())
 
     def person(self, person_id: str, programme: str = "msc", name: str | None = None, email: str | None = None) -> None:
-        self._feed(PersonEnrolledV1(person_id=person_id, roles=["student"], programme=programme, name=name,
-                                    email=email, enrolled_at=datetime.now(UTC)), person_id)
+        self._feed(
+            PersonEnrolledV1(
+                person_id=person_id,
+                roles=["student"],
+                programme=programme,
+                name=name,
+                email=email,
+                enrolled_at=datetime.now(UTC),
+            ),
+            person_id,
+        )
 
     def project(self, group_id: str, emails: list[str]) -> None:
-        self._feed(ProjectAssignedV1(group_id=group_id, project_id="p-2021-05", supervisor_emails=emails,
-                                     assigned_at=datetime.now(UTC)), group_id)
+        self._feed(
+            ProjectAssignedV1(
+                group_id=group_id, project_id="p-2021-05", supervisor_emails=emails, assigned_at=datetime.now(UTC)
+            ),
+            group_id,
+        )
 
     def exam_day(self, day_id: str = DAY, **overrides) -> None:
         r = self.client.put(f"{BASE}/exam-days/{day_id}", json=future_poster_day(**overrides), headers=self.staff)
@@ -46,13 +59,19 @@ class ExamKit:
             self.person(m, "phd" if m in phd else "msc", name=f"Student {m}")
         self.stack.feed_group(group_id, members)
         if hhmm:
-            r = self.client.put(f"{BASE}/groups/{group_id}/booking", json={"slot_id": slot_of(DAY, hhmm)},
-                                headers=self.staff)
+            r = self.client.put(
+                f"{BASE}/groups/{group_id}/booking", json={"slot_id": slot_of(DAY, hhmm)}, headers=self.staff
+            )
             assert r.status_code in (200, 201), r.text
 
     def examiner(self, person_id: str, windows: list[tuple[str, str]], email: str | None = None):
-        body = {"name": f"Examiner {person_id}", "email": email, "availability": [
-            {"exam_day_id": DAY, "starts_at": local_time(a), "ends_at": local_time(b)} for a, b in windows]}
+        body = {
+            "name": f"Examiner {person_id}",
+            "email": email,
+            "availability": [
+                {"exam_day_id": DAY, "starts_at": local_time(a), "ends_at": local_time(b)} for a, b in windows
+            ],
+        }
         return self.client.put(f"{BASE}/examiners/{person_id}", json=body, headers=self.staff)
 
     def plan(self):

@@ -30,8 +30,15 @@ TERM_2021 = {
     "breaks": [{"starts_on": "2021-10-18", "ends_on": "2021-10-22", "label": "Fall break"}],
 }
 POSTER_DAY = {
-    "kind": "poster", "title": "Poster session", "day": "2021-12-08", "start": "09:00", "end": "17:00",
-    "time_zone": "Europe/Copenhagen", "location": "SkyLab", "slot_minutes": 30, "slot_capacity": 2,
+    "kind": "poster",
+    "title": "Poster session",
+    "day": "2021-12-08",
+    "start": "09:00",
+    "end": "17:00",
+    "time_zone": "Europe/Copenhagen",
+    "location": "SkyLab",
+    "slot_minutes": 30,
+    "slot_capacity": 2,
 }
 
 FUTURE_DAY = date.today() + timedelta(days=40)  # the slot rules compare with the real clock
@@ -50,8 +57,15 @@ def migrate(url: str) -> None:
 
 
 def settings_for(url: str, **overrides) -> SchedulingSettings:
-    values = dict(database_url=url, kafka_bootstrap=NO_BROKER, relay_in_process=False, environment="test",
-                  log_json=False, log_level="WARNING", course_id=COURSE)
+    values = dict(
+        database_url=url,
+        kafka_bootstrap=NO_BROKER,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        course_id=COURSE,
+    )
     values.update(overrides)
     return SchedulingSettings(**values)
 
@@ -62,11 +76,21 @@ class SchedulingStack(ServiceStack):
 
     source = "projects"
 
-    def feed_group(self, group_id: str, members: list[str], *, at: datetime | None = None, formed: bool = True,
-                   event_id: str | None = None) -> str:
+    def feed_group(
+        self,
+        group_id: str,
+        members: list[str],
+        *,
+        at: datetime | None = None,
+        formed: bool = True,
+        event_id: str | None = None,
+    ) -> str:
         at = at or datetime.now(UTC)
-        data = (GroupFormedV1(group_id=group_id, member_ids=members, formed_at=at) if formed
-                else GroupChangedV1(group_id=group_id, member_ids=members, changed_at=at))
+        data = (
+            GroupFormedV1(group_id=group_id, member_ids=members, formed_at=at)
+            if formed
+            else GroupChangedV1(group_id=group_id, member_ids=members, changed_at=at)
+        )
         return self.feed(data, subject=group_id, event_id=event_id)
 
     def client(self, clock: Callable[[], datetime] | None = None, **overrides) -> TestClient:
@@ -79,6 +103,5 @@ def make_stack(url: str, *, migrated: bool = False, **overrides) -> Iterator[Sch
     if not migrated:
         migrate(url)
     settings = settings_for(url, **overrides)
-    with SchedulingStack(settings, create_app=create_app, consumer_spec=consumer_spec(),
-                         bootstrap=NO_BROKER) as built:
+    with SchedulingStack(settings, create_app=create_app, consumer_spec=consumer_spec(), bootstrap=NO_BROKER) as built:
         yield built

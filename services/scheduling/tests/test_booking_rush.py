@@ -40,13 +40,17 @@ _SECRET = None
 
 
 async def _rush(base_url: str, slot: str, groups: int) -> list[tuple[int, str]]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=120,
-                                 limits=httpx.Limits(max_connections=groups, max_keepalive_connections=0)) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=120, limits=httpx.Limits(max_connections=groups, max_keepalive_connections=0)
+    ) as client:
+
         async def book(i: int) -> tuple[int, str]:
-            response = await client.put(f"/v1/courses/{COURSE}/groups/g-{i}/booking", json={"slot_id": slot},
-                                        headers=_token(f"s{i:06d}"))
+            response = await client.put(
+                f"/v1/courses/{COURSE}/groups/g-{i}/booking", json={"slot_id": slot}, headers=_token(f"s{i:06d}")
+            )
             code = response.json().get("code", "") if response.status_code >= 400 else ""
             return response.status_code, code
+
         return await asyncio.gather(*(book(i) for i in range(groups)))
 
 
@@ -58,13 +62,21 @@ def test_a_rush_on_one_slot_books_exactly_its_capacity(database_url, spawn_servi
         _SECRET = stack.settings.jwt_secret
         for i in range(groups):
             stack.feed_group(f"g-{i}", [f"s{i:06d}"])
-        env = {"PEERLAB_SCHEDULING_DATABASE_URL": database_url, "PEERLAB_SCHEDULING_ENVIRONMENT": "test",
-               "PEERLAB_SCHEDULING_RELAY_IN_PROCESS": "false", "PEERLAB_SCHEDULING_KAFKA_BOOTSTRAP": "127.0.0.1:9",
-               "PEERLAB_SCHEDULING_COURSE_ID": COURSE, "PEERLAB_SCHEDULING_LOG_LEVEL": "WARNING"}
+        env = {
+            "PEERLAB_SCHEDULING_DATABASE_URL": database_url,
+            "PEERLAB_SCHEDULING_ENVIRONMENT": "test",
+            "PEERLAB_SCHEDULING_RELAY_IN_PROCESS": "false",
+            "PEERLAB_SCHEDULING_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+            "PEERLAB_SCHEDULING_COURSE_ID": COURSE,
+            "PEERLAB_SCHEDULING_LOG_LEVEL": "WARNING",
+        }
         api = spawn_service("peerlab.scheduling.main:app", env=env, name="scheduling-rush")
-        created = httpx.put(f"{api.url}/v1/courses/{COURSE}/exam-days/poster-2021",
-                            json=future_poster_day(slot_capacity=CAPACITY), headers=_token("t1", "teacher"),
-                            timeout=30)
+        created = httpx.put(
+            f"{api.url}/v1/courses/{COURSE}/exam-days/poster-2021",
+            json=future_poster_day(slot_capacity=CAPACITY),
+            headers=_token("t1", "teacher"),
+            timeout=30,
+        )
         assert created.status_code in (200, 201), created.text
         slot = slot_of("poster-2021", "1000")
 

@@ -42,11 +42,13 @@ def test_weeks_endpoint_gives_the_monday_of_each_counted_week(stack):
 def test_a_term_that_breaks_the_rules_is_refused(stack):
     client = stack.client()
     teacher = stack.auth("t1", "teacher")
-    tuesday = client.put(f"/v1/courses/{COURSE}/term", json={**TERM_2021, "first_monday": "2021-08-31"},
-                         headers=teacher)
+    tuesday = client.put(
+        f"/v1/courses/{COURSE}/term", json={**TERM_2021, "first_monday": "2021-08-31"}, headers=teacher
+    )
     assert tuesday.status_code == 422
-    bad_zone = client.put(f"/v1/courses/{COURSE}/term", json={**TERM_2021, "time_zone": "Nowhere/Town"},
-                          headers=teacher)
+    bad_zone = client.put(
+        f"/v1/courses/{COURSE}/term", json={**TERM_2021, "time_zone": "Nowhere/Town"}, headers=teacher
+    )
     assert bad_zone.status_code == 422 and bad_zone.json()["code"] == "invalid_calendar"
 
 

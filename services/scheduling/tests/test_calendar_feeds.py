@@ -17,8 +17,11 @@ def test_a_feed_is_read_without_a_token_holds_the_own_booking_and_can_be_replace
     client.put(f"/v1/courses/{COURSE}/term", json=TERM_2021, headers=teacher)
     client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json=future_poster_day(), headers=teacher)
     stack.feed_group("g-1", ["s210001", "s210002"])
-    booked = client.put(f"/v1/courses/{COURSE}/groups/g-1/booking", json={"slot_id": slot_of("poster-2021", "0930")},
-                        headers=stack.auth("s210001"))
+    booked = client.put(
+        f"/v1/courses/{COURSE}/groups/g-1/booking",
+        json={"slot_id": slot_of("poster-2021", "0930")},
+        headers=stack.auth("s210001"),
+    )
     assert booked.status_code == 201, booked.text
 
     assert client.post(f"/v1/courses/{COURSE}/me/calendar-feed").status_code == 401

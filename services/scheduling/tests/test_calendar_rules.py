@@ -9,14 +9,29 @@ from peerlab.scheduling import calendar_rules as rules
 pytestmark = pytest.mark.dialect_sensitive  # datetimes and time zones
 
 FALL_2021 = rules.TermRule(
-    first_monday=date(2021, 8, 30), counted_weeks=13, time_zone="Europe/Copenhagen", lab_weeks=8,
+    first_monday=date(2021, 8, 30),
+    counted_weeks=13,
+    time_zone="Europe/Copenhagen",
+    lab_weeks=8,
     sessions=(rules.SessionTime(0, time(13), time(17)),),
     breaks=(rules.Break(date(2021, 10, 18), date(2021, 10, 22), "Fall break"),),
 )
 
-MONDAYS_2021 = [date(2021, 8, 30), date(2021, 9, 6), date(2021, 9, 13), date(2021, 9, 20), date(2021, 9, 27),
-                date(2021, 10, 4), date(2021, 10, 11), date(2021, 10, 25), date(2021, 11, 1), date(2021, 11, 8),
-                date(2021, 11, 15), date(2021, 11, 22), date(2021, 11, 29)]
+MONDAYS_2021 = [
+    date(2021, 8, 30),
+    date(2021, 9, 6),
+    date(2021, 9, 13),
+    date(2021, 9, 20),
+    date(2021, 9, 27),
+    date(2021, 10, 4),
+    date(2021, 10, 11),
+    date(2021, 10, 25),
+    date(2021, 11, 1),
+    date(2021, 11, 8),
+    date(2021, 11, 15),
+    date(2021, 11, 22),
+    date(2021, 11, 29),
+]
 
 
 def test_counted_weeks_of_fall_2021_skip_the_fall_break():
@@ -39,10 +54,14 @@ def test_sessions_are_13_to_17_copenhagen_across_daylight_saving():
 
 def test_a_week_counts_while_one_teaching_day_is_outside_the_breaks():
     rule = rules.TermRule(
-        first_monday=date(2021, 8, 30), counted_weeks=3, time_zone="Europe/Copenhagen",
+        first_monday=date(2021, 8, 30),
+        counted_weeks=3,
+        time_zone="Europe/Copenhagen",
         sessions=(rules.SessionTime(0, time(13), time(17)), rules.SessionTime(3, time(9), time(12))),
-        breaks=(rules.Break(date(2021, 9, 6), date(2021, 9, 6), "holiday Monday"),
-                rules.Break(date(2021, 9, 13), date(2021, 9, 19), "whole week")),
+        breaks=(
+            rules.Break(date(2021, 9, 6), date(2021, 9, 6), "holiday Monday"),
+            rules.Break(date(2021, 9, 13), date(2021, 9, 19), "whole week"),
+        ),
     )
     weeks = rules.counted_weeks(rule)
     assert [w.monday for w in weeks] == [date(2021, 8, 30), date(2021, 9, 6), date(2021, 9, 20)]
@@ -61,7 +80,12 @@ def test_invalid_terms_are_refused():
         rules.counted_weeks(rules.TermRule(date(2021, 8, 31), 13, "Europe/Copenhagen", FALL_2021.sessions))
     with pytest.raises(rules.CalendarError, match="time zone"):
         rules.counted_weeks(rules.TermRule(date(2021, 8, 30), 13, "Mars/Olympus", FALL_2021.sessions))
-    endless = rules.TermRule(date(2021, 8, 30), 3, "Europe/Copenhagen", FALL_2021.sessions,
-                             breaks=(rules.Break(date(2021, 9, 1), date(2040, 1, 1)),))
+    endless = rules.TermRule(
+        date(2021, 8, 30),
+        3,
+        "Europe/Copenhagen",
+        FALL_2021.sessions,
+        breaks=(rules.Break(date(2021, 9, 1), date(2040, 1, 1)),),
+    )
     with pytest.raises(rules.CalendarError, match="skip more than"):
         rules.counted_weeks(endless)

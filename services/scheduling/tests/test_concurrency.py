@@ -57,8 +57,11 @@ def _race(count: int, work) -> list[str]:
 
 def _setup(stack, *, capacity: int) -> None:
     client = stack.client()
-    client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json=future_poster_day(slot_capacity=capacity),
-               headers=stack.auth("t1", "teacher"))
+    client.put(
+        f"/v1/courses/{COURSE}/exam-days/poster-2021",
+        json=future_poster_day(slot_capacity=capacity),
+        headers=stack.auth("t1", "teacher"),
+    )
     for i in range(THREADS):
         stack.feed_group(f"g-{i}", [f"s2100{i:02d}", f"s2101{i:02d}"])
 
@@ -69,8 +72,14 @@ def test_a_slot_never_takes_more_groups_than_its_capacity(pg_stack):
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:
-            bookings.book(session, course_id=COURSE, group_id=f"g-{i}", slot_id=slot,
-                          principal=Principal(sub=f"s2100{i:02d}", roles=frozenset({Role.STUDENT})), now=now())
+            bookings.book(
+                session,
+                course_id=COURSE,
+                group_id=f"g-{i}",
+                slot_id=slot,
+                principal=Principal(sub=f"s2100{i:02d}", roles=frozenset({Role.STUDENT})),
+                now=now(),
+            )
 
     results = _race(THREADS, work)
     assert results.count("ok") == 3 and results.count("slot_full") == THREADS - 3
@@ -82,13 +91,18 @@ def test_a_slot_never_takes_more_groups_than_its_capacity(pg_stack):
 
 def test_a_group_racing_for_several_slots_ends_with_one(pg_stack):
     _setup(pg_stack, capacity=5)
-    slots = [slot_of("poster-2021", hhmm) for hhmm in ("0900", "0930", "1000", "1030", "1100", "1130", "1200",
-                                                        "1230")]
+    slots = [slot_of("poster-2021", hhmm) for hhmm in ("0900", "0930", "1000", "1030", "1100", "1130", "1200", "1230")]
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:
-            bookings.book(session, course_id=COURSE, group_id="g-0", slot_id=slots[i],
-                          principal=Principal(sub="s210000", roles=frozenset({Role.STUDENT})), now=now())
+            bookings.book(
+                session,
+                course_id=COURSE,
+                group_id="g-0",
+                slot_id=slots[i],
+                principal=Principal(sub="s210000", roles=frozenset({Role.STUDENT})),
+                now=now(),
+            )
 
     results = _race(THREADS, work)
     assert results.count("ok") >= 1
@@ -105,8 +119,14 @@ def test_free_prints_stop_at_the_quota(pg_stack):
 
     def work(i: int) -> None:
         with unit_of_work(pg_stack.engine) as session:
-            printing.request_print(session, course_id=COURSE, group_id=f"g-{i}", quota=5, now=now(),
-                                   principal=Principal(sub=f"s2100{i:02d}", roles=frozenset({Role.STUDENT})))
+            printing.request_print(
+                session,
+                course_id=COURSE,
+                group_id=f"g-{i}",
+                quota=5,
+                now=now(),
+                principal=Principal(sub=f"s2100{i:02d}", roles=frozenset({Role.STUDENT})),
+            )
 
     results = _race(THREADS, work)
     assert results.count("ok") == 5 and results.count("print_quota_exhausted") == THREADS - 5

@@ -28,8 +28,14 @@ class Clock:
 
 
 def _rule_2021() -> TermRule:
-    return TermRule(first_monday=date(2021, 8, 30), counted_weeks=13, lab_weeks=8, time_zone="Europe/Copenhagen",
-                    sessions=(SessionTime(0, time(13), time(17)),), breaks=(Break(date(2021, 10, 18), date(2021, 10, 22)),))
+    return TermRule(
+        first_monday=date(2021, 8, 30),
+        counted_weeks=13,
+        lab_weeks=8,
+        time_zone="Europe/Copenhagen",
+        sessions=(SessionTime(0, time(13), time(17)),),
+        breaks=(Break(date(2021, 10, 18), date(2021, 10, 22)),),
+    )
 
 
 def test_the_2021_plan_dates_follow_from_the_term():
@@ -47,11 +53,15 @@ def test_the_2021_plan_dates_follow_from_the_term():
 
 
 def test_a_short_term_leaves_out_the_weeks_it_does_not_have():
-    rule = TermRule(first_monday=date(2021, 8, 30), counted_weeks=6, lab_weeks=3, time_zone="Europe/Copenhagen",
-                    sessions=(SessionTime(0, time(13), time(17)),))
+    rule = TermRule(
+        first_monday=date(2021, 8, 30),
+        counted_weeks=6,
+        lab_weeks=3,
+        time_zone="Europe/Copenhagen",
+        sessions=(SessionTime(0, time(13), time(17)),),
+    )
     keys = [d.key for d in derive(rule, deadline_time=time(23, 59), report_due_on=date(2021, 12, 1))]
-    assert keys == ["lab-1", "lab-2", "lab-3", "labs-end", "presentations-internal", "presentations-external",
-                    "report"]
+    assert keys == ["lab-1", "lab-2", "lab-3", "labs-end", "presentations-internal", "presentations-external", "report"]
 
 
 def _dates(client, headers) -> dict[str, dict]:
@@ -68,13 +78,17 @@ def test_moving_the_fall_break_moves_what_is_ahead_and_nothing_that_passed(stack
     client = stack.client(clock=clock)
     teacher = stack.auth("t1", "teacher")
     assert client.put(TERM, json=TERM_2021, headers=teacher).status_code == 201
-    assert client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json=POSTER_DAY, headers=teacher).status_code == 201
+    assert (
+        client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json=POSTER_DAY, headers=teacher).status_code == 201
+    )
     before = _dates(client, teacher)
     assert before["poster"]["at"] == "2021-12-08T08:00:00Z" and before["exam-poster-2021"]["kind"] == "event"
 
     # 20 October, in the break: it becomes two weeks long and the report is due a day later.
     clock.at = datetime(2021, 10, 20, 8, tzinfo=UTC)
-    assert client.put(TERM, json=_with_break("2021-10-29", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    assert (
+        client.put(TERM, json=_with_break("2021-10-29", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    )
     after = _dates(client, teacher)
     for key in ("lab-1", "lab-6", "selection", "presentations-external"):
         assert after[key]["at"] == before[key]["at"] and after[key]["sequence"] == 0, key
@@ -87,7 +101,9 @@ def test_moving_the_fall_break_moves_what_is_ahead_and_nothing_that_passed(stack
 
     # 2 November: lab 7 (due 1 Nov) has passed. A third break week moves lab 8 again, never lab 7.
     clock.at = datetime(2021, 11, 2, 8, tzinfo=UTC)
-    assert client.put(TERM, json=_with_break("2021-11-05", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    assert (
+        client.put(TERM, json=_with_break("2021-11-05", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    )
     last_dates = _dates(client, teacher)
     assert last_dates["lab-7"]["at"] == "2021-11-01T22:59:00Z" and last_dates["lab-7"]["passed"] is True
     assert last_dates["lab-8"]["at"] == "2021-11-15T22:59:00Z" and last_dates["lab-8"]["sequence"] == 2
@@ -95,11 +111,16 @@ def test_moving_the_fall_break_moves_what_is_ahead_and_nothing_that_passed(stack
     changes = client.get(f"/v1/courses/{COURSE}/calendar/date-changes", headers=teacher).json()
     assert [c["key"] for c in changes if c["key"] == "lab-7"] == ["lab-7"]  # moved once, never after it passed
     lab8 = [c for c in changes if c["key"] == "lab-8"]
-    assert lab8[0] == {"key": "lab-8", "old_at": "2021-11-01T22:59:00Z", "new_at": "2021-11-08T22:59:00Z",
-                       "revision": 3, "changed_by": "t1", "changed_at": "2021-10-20T08:00:00Z"}
+    assert lab8[0] == {
+        "key": "lab-8",
+        "old_at": "2021-11-01T22:59:00Z",
+        "new_at": "2021-11-08T22:59:00Z",
+        "revision": 3,
+        "changed_by": "t1",
+        "changed_at": "2021-10-20T08:00:00Z",
+    }
     assert lab8[1]["old_at"] == "2021-11-08T22:59:00Z" and lab8[1]["new_at"] == "2021-11-15T22:59:00Z"
-    assert client.get(f"/v1/courses/{COURSE}/calendar/date-changes",
-                      headers=stack.auth("s210001")).status_code == 403
+    assert client.get(f"/v1/courses/{COURSE}/calendar/date-changes", headers=stack.auth("s210001")).status_code == 403
 
     published = [TermDatesChangedV1.model_validate(e.data) for e in stack.outbox("term.dates_changed.v1")]
     assert [p.revision for p in published] == [1, 2, 3, 4]  # term, poster day, two moves
@@ -108,7 +129,9 @@ def test_moving_the_fall_break_moves_what_is_ahead_and_nothing_that_passed(stack
     assert {d.key: d.at for d in published[3].dates}["lab-7"] == datetime(2021, 11, 1, 22, 59, tzinfo=UTC)
 
     # The same term again: nothing written, nothing published.
-    assert client.put(TERM, json=_with_break("2021-11-05", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    assert (
+        client.put(TERM, json=_with_break("2021-11-05", report_due_on="2022-01-05"), headers=teacher).status_code == 200
+    )
     assert len(stack.outbox("term.dates_changed.v1")) == 4
 
 
@@ -119,8 +142,9 @@ def test_the_feed_carries_deadlines_with_stable_uids_and_a_rising_sequence(stack
     client.put(TERM, json=TERM_2021, headers=teacher)
 
     def deadlines() -> dict[str, icalendar.Event]:
-        cal = icalendar.Calendar.from_ical(client.get(f"/v1/courses/{COURSE}/calendar.ics",
-                                                      headers=stack.auth("s210001")).content)
+        cal = icalendar.Calendar.from_ical(
+            client.get(f"/v1/courses/{COURSE}/calendar.ics", headers=stack.auth("s210001")).content
+        )
         return {str(e["uid"]): e for e in cal.walk("VEVENT") if "-deadline-" in str(e["uid"])}
 
     first = deadlines()

@@ -2,8 +2,12 @@
 
 from scheduling_testkit import COURSE, POSTER_DAY
 
-ROOM = {"name": "Building 303A, east auditorium", "capacity": 120, "slack_channel": "#room-b303a-hoest",
-        "zoom_url": "https://zoom.example.org/j/1"}
+ROOM = {
+    "name": "Building 303A, east auditorium",
+    "capacity": 120,
+    "slack_channel": "#room-b303a-hoest",
+    "zoom_url": "https://zoom.example.org/j/1",
+}
 
 
 def test_rooms_are_put_by_building_room_id(stack):
@@ -16,7 +20,9 @@ def test_rooms_are_put_by_building_room_id(stack):
     client.put(f"/v1/courses/{COURSE}/rooms/B303A-A042", json=no_zoom, headers=stack.auth("ta1", "ta"))
     rooms = client.get(f"/v1/courses/{COURSE}/rooms", headers=student).json()
     assert [(r["room_id"], r["capacity"], r["zoom_url"]) for r in rooms] == [
-        ("B303A-A042", 60, None), ("B303A-HOEST", 120, "https://zoom.example.org/j/1")]
+        ("B303A-A042", 60, None),
+        ("B303A-HOEST", 120, "https://zoom.example.org/j/1"),
+    ]
     bad = client.put(f"/v1/courses/{COURSE}/rooms/B303A-A048", json={"capacity": 0}, headers=teacher)
     assert bad.status_code == 422
     assert client.delete(f"/v1/courses/{COURSE}/rooms/B303A-A042", headers=teacher).status_code == 204
@@ -50,14 +56,17 @@ def test_a_booked_slot_may_not_vanish_or_shrink_below_its_bookings(stack):
     for group in ("g-1", "g-2"):
         r = client.put(f"/v1/courses/{COURSE}/groups/{group}/booking", json={"slot_id": slot}, headers=teacher)
         assert r.status_code == 201, r.text
-    hourly = client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "slot_minutes": 60},
-                        headers=teacher)
+    hourly = client.put(
+        f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "slot_minutes": 60}, headers=teacher
+    )
     assert hourly.status_code == 409 and hourly.json()["code"] == "slot_has_bookings"
-    smaller = client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "slot_capacity": 1},
-                         headers=teacher)
+    smaller = client.put(
+        f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "slot_capacity": 1}, headers=teacher
+    )
     assert smaller.status_code == 409 and smaller.json()["code"] == "capacity_below_bookings"
-    shorter = client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "end": "12:00"},
-                         headers=teacher)
+    shorter = client.put(
+        f"/v1/courses/{COURSE}/exam-days/poster-2021", json={**POSTER_DAY, "end": "12:00"}, headers=teacher
+    )
     assert shorter.status_code == 200 and shorter.json()["slots"] == 6
     view = client.get(f"/v1/courses/{COURSE}/exam-days/poster-2021/slots", headers=teacher).json()
     booked = [s for s in view if s["slot_id"] == slot][0]
@@ -71,7 +80,9 @@ def test_extra_exam_date_is_a_separate_day(stack):
     client.put(f"/v1/courses/{COURSE}/exam-days/poster-2021", json=POSTER_DAY, headers=teacher)
     client.put(f"/v1/courses/{COURSE}/exam-days/extra-2021", json=extra, headers=teacher)
     days = client.get(f"/v1/courses/{COURSE}/exam-days", headers=stack.auth("s210001")).json()
-    assert [(d["exam_day_id"], d["kind"], d["slots"]) for d in days] == [("poster-2021", "poster", 16),
-                                                                         ("extra-2021", "extra", 6)]
+    assert [(d["exam_day_id"], d["kind"], d["slots"]) for d in days] == [
+        ("poster-2021", "poster", 16),
+        ("extra-2021", "extra", 6),
+    ]
     too_short = client.put(f"/v1/courses/{COURSE}/exam-days/x", json={**POSTER_DAY, "end": "09:20"}, headers=teacher)
     assert too_short.status_code == 422 and too_short.json()["code"] == "no_slots"

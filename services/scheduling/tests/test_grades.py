@@ -32,8 +32,9 @@ def _visitors(kit) -> list[str]:
 
 
 def _grade(kit, examiner: str, student: str, grade):
-    return kit.client.put(f"{BASE}/students/{student}/grade", json={"grade": grade},
-                          headers=kit.stack.auth(examiner, "examiner"))
+    return kit.client.put(
+        f"{BASE}/students/{student}/grade", json={"grade": grade}, headers=kit.stack.auth(examiner, "examiner")
+    )
 
 
 def _report(kit, group: str, examiners: list[str]):
@@ -132,4 +133,7 @@ def test_students_see_their_own_grade_only_after_release_and_the_registrar_gets_
     assert rows == [["student_id", "name", "grade"], ["s1", "Student s1", "12"], ["s2", "Student s2", "02"]]
     assert kit.client.get(f"{BASE}/grades.csv", headers=s1).status_code == 403
     staff_list = kit.client.get(f"{BASE}/grades", headers=kit.staff).json()
-    assert [(g["student_id"], g["grade"], len(g["proposals"])) for g in staff_list] == [("s1", "12", 2), ("s2", "02", 2)]
+    assert [(g["student_id"], g["grade"], len(g["proposals"])) for g in staff_list] == [
+        ("s1", "12", 2),
+        ("s2", "02", 2),
+    ]

@@ -11,10 +11,13 @@ def test_print_quota_is_first_come_first_served(stack):
     assert first.status_code == 201 and first.json()["position"] == 1
     again = client.put(f"/v1/courses/{COURSE}/groups/g-1/print-request", headers=stack.auth("s210011"))
     assert again.status_code == 200 and again.json()["position"] == 1
-    assert client.put(f"/v1/courses/{COURSE}/groups/g-2/print-request",
-                      headers=stack.auth("s210001")).status_code == 403
-    assert client.put(f"/v1/courses/{COURSE}/groups/g-2/print-request",
-                      headers=stack.auth("s210002")).json()["position"] == 2
+    assert (
+        client.put(f"/v1/courses/{COURSE}/groups/g-2/print-request", headers=stack.auth("s210001")).status_code == 403
+    )
+    assert (
+        client.put(f"/v1/courses/{COURSE}/groups/g-2/print-request", headers=stack.auth("s210002")).json()["position"]
+        == 2
+    )
     late = client.put(f"/v1/courses/{COURSE}/groups/g-3/print-request", headers=stack.auth("s210003"))
     assert late.status_code == 409 and late.json()["code"] == "print_quota_exhausted"
     quota = client.get(f"/v1/courses/{COURSE}/print-quota", headers=stack.auth("s210003")).json()

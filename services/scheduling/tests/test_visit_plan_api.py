@@ -31,8 +31,10 @@ def test_plan_publish_and_who_sees_what(kit):
     kit.group("g-2", ["s4", "s5", "p6"], "0900", phd=("p6",))
     kit.group("g-3", ["s7", "s8"], "0930")
     kit.project("g-1", ["E1@dtu.dk"])  # the catalogue names e1 as g-1's supervisor
-    assert kit.client.put(f"{BASE}/groups/g-3/supervisors", json={"supervisor_ids": ["e2"]},
-                          headers=kit.staff).status_code == 200
+    assert (
+        kit.client.put(f"{BASE}/groups/g-3/supervisors", json={"supervisor_ids": ["e2"]}, headers=kit.staff).status_code
+        == 200
+    )
     for eid in ("e1", "e2", "e3"):
         assert kit.examiner(eid, [("09:00", "10:00")], email=f"{eid}@dtu.dk").status_code == 200
 
@@ -81,8 +83,7 @@ def test_plan_publish_and_who_sees_what(kit):
 
 def test_all_phd_groups_neither_book_nor_are_visited(kit):
     kit.group("g-phd", ["p1", "p2"], None, phd=("p1", "p2"))
-    refused = kit.client.put(f"{BASE}/groups/g-phd/booking", json={"slot_id": slot_of(DAY, "0900")},
-                             headers=kit.staff)
+    refused = kit.client.put(f"{BASE}/groups/g-phd/booking", json={"slot_id": slot_of(DAY, "0900")}, headers=kit.staff)
     assert refused.status_code == 409 and refused.json()["code"] == "group_does_not_present"
     kit.group("g-1", ["s1", "s2"], "0900")
     kit.examiner("e1", [("09:00", "12:00")])
@@ -93,9 +94,15 @@ def test_all_phd_groups_neither_book_nor_are_visited(kit):
 def test_availability_must_lie_in_the_exam_day(kit):
     bad = kit.examiner("e1", [("07:00", "10:00")])
     assert bad.status_code == 422 and bad.json()["code"] == "window_outside_exam_day"
-    unknown = kit.client.put(f"{BASE}/examiners/e1", json={"availability": [
-        {"exam_day_id": "nope", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T10:00:00Z"}]},
-        headers=kit.staff)
+    unknown = kit.client.put(
+        f"{BASE}/examiners/e1",
+        json={
+            "availability": [
+                {"exam_day_id": "nope", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T10:00:00Z"}
+            ]
+        },
+        headers=kit.staff,
+    )
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_exam_day"
 
 
@@ -127,6 +134,7 @@ def test_replanning_after_an_examiner_drops_out_keeps_the_other_visits(kit):
 
     draft = kit.plan().json()
     assert draft["revision"] == 2
+
     def key(v):
         return v["group_id"], v["examiner_id"], v["starts_at"]
 
@@ -146,8 +154,12 @@ def test_the_extra_exam_date_is_planned_the_same_way(kit):
     kit.group("g-1", ["s1", "s2"], None)
     slot = slot_of("extra-2021", "1000")
     assert kit.client.put(f"{BASE}/groups/g-1/booking", json={"slot_id": slot}, headers=kit.staff).status_code == 201
-    body = {"name": "E", "availability": [
-        {"exam_day_id": "extra-2021", "starts_at": local_time("09:00"), "ends_at": local_time("12:00")}]}
+    body = {
+        "name": "E",
+        "availability": [
+            {"exam_day_id": "extra-2021", "starts_at": local_time("09:00"), "ends_at": local_time("12:00")}
+        ],
+    }
     for eid in ("e1", "e2"):
         assert kit.client.put(f"{BASE}/examiners/{eid}", json=body, headers=kit.staff).status_code == 200
     plan = kit.client.post(f"{BASE}/exam-days/extra-2021/plan", headers=kit.staff)

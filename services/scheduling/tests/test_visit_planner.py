@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerlab.scheduling.visit_planner import (
-    ExaminerAvailability, GroupNeed, PlanInfeasible, PlanProblem, Visit, solve, still_possible, violations,
+    ExaminerAvailability,
+    GroupNeed,
+    PlanInfeasible,
+    PlanProblem,
+    Visit,
+    solve,
+    still_possible,
+    violations,
 )
 
 SLOT = 30
@@ -31,8 +38,9 @@ def instances(draw, *, max_groups: int = 8, max_examiners: int = 5):
         a = draw(st.integers(0, n_slots * SLOT - 10))
         b = draw(st.integers(a + 10, n_slots * SLOT))
         avail.append(ExaminerAvailability(eid, ((540 + a, 540 + b),)))
-    return PlanProblem(groups=tuple(groups), examiners=tuple(avail), k=draw(st.integers(1, 2)),
-                       gap=draw(st.integers(0, 2)))
+    return PlanProblem(
+        groups=tuple(groups), examiners=tuple(avail), k=draw(st.integers(1, 2)), gap=draw(st.integers(0, 2))
+    )
 
 
 def _check(problem: PlanProblem, visits: list[Visit]) -> None:
@@ -78,8 +86,13 @@ def test_replanning_after_an_examiner_drops_out_keeps_every_visit_still_possible
     except PlanInfeasible:
         return
     gone = data.draw(st.sampled_from([e.examiner_id for e in problem.examiners]))
-    after = PlanProblem(groups=problem.groups, examiners=tuple(e for e in problem.examiners if e.examiner_id != gone),
-                        k=problem.k, gap=problem.gap, previous=tuple(first.visits))
+    after = PlanProblem(
+        groups=problem.groups,
+        examiners=tuple(e for e in problem.examiners if e.examiner_id != gone),
+        k=problem.k,
+        gap=problem.gap,
+        previous=tuple(first.visits),
+    )
     try:
         second = solve(after, time_limit_s=LIMIT)
     except PlanInfeasible:
@@ -98,10 +111,15 @@ def test_replanning_after_an_examiner_drops_out_keeps_every_visit_still_possible
 def test_conflicts_name_the_slot_the_groups_and_the_missing_minutes():
     # one examiner, k = 2: each group in the 09:00 slot lacks one visit of 6 minutes
     problem = PlanProblem(
-        groups=(GroupNeed("g1", "s0900", 540, 570, 6), GroupNeed("g2", "s0900", 540, 570, 6),
-                GroupNeed("g3", "s0930", 570, 600, 6, frozenset({"e2"}))),
+        groups=(
+            GroupNeed("g1", "s0900", 540, 570, 6),
+            GroupNeed("g2", "s0900", 540, 570, 6),
+            GroupNeed("g3", "s0930", 570, 600, 6, frozenset({"e2"})),
+        ),
         examiners=(ExaminerAvailability("e1", ((540, 600),)), ExaminerAvailability("e2", ((570, 600),))),
-        k=2, gap=1)
+        k=2,
+        gap=1,
+    )
     with pytest.raises(PlanInfeasible) as caught:
         solve(problem, time_limit_s=LIMIT)
     by_slot = {c.slot_id: c for c in caught.value.conflicts}
@@ -127,7 +145,9 @@ def test_out_of_time_without_a_plan_is_a_timeout_not_an_empty_report(monkeypatch
     real = vp._solver
     monkeypatch.setattr(vp, "_solver", lambda limit, seed, workers: _no_time(real(limit, seed, workers)))
     groups = tuple(GroupNeed(f"g{i}", f"s{i % 8}", 540 + 30 * (i % 8), 570 + 30 * (i % 8), 6) for i in range(40))
-    problem = PlanProblem(groups=groups, examiners=tuple(ExaminerAvailability(f"e{i}", ((540, 780),)) for i in range(6)))
+    problem = PlanProblem(
+        groups=groups, examiners=tuple(ExaminerAvailability(f"e{i}", ((540, 780),)) for i in range(6))
+    )
     with pytest.raises(vp.PlanTimeout):
         solve(problem, time_limit_s=LIMIT, first_plan=False)
 

@@ -34,17 +34,27 @@ def notebook_bytes(cells: int = 3, *, extra_text: str = "", minor: int = 5, pad:
     """A valid nbformat 4 notebook; ``pad`` adds a text output of that many characters."""
     out = []
     for i in range(cells):
-        cell: dict[str, Any] = {"cell_type": "code", "execution_count": i + 1, "metadata": {},
-                                "outputs": [{"output_type": "stream", "name": "stdout", "text": f"{i}\n{extra_text}"}],
-                                "source": f"print({i})"}
+        cell: dict[str, Any] = {
+            "cell_type": "code",
+            "execution_count": i + 1,
+            "metadata": {},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": f"{i}\n{extra_text}"}],
+            "source": f"print({i})",
+        }
         if minor >= 5:
             cell["id"] = f"c{i}"
         out.append(cell)
     if pad:
         out[0]["outputs"].append({"output_type": "stream", "name": "stdout", "text": "x" * pad})
-    nb = {"cells": out, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                                     "authors": [{"name": "Student Name"}]},
-          "nbformat": 4, "nbformat_minor": minor}
+    nb = {
+        "cells": out,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "authors": [{"name": "Student Name"}],
+        },
+        "nbformat": 4,
+        "nbformat_minor": minor,
+    }
     return json.dumps(nb).encode()
 
 
@@ -60,8 +70,13 @@ class Stack(ServiceStack):
     def __init__(self, settings: SubmissionsSettings) -> None:
         super().__init__(settings, create_app=create_app)
         self.client: TestClient = ServiceStack.client(self)  # one app per stack: the attribute, not the factory
-        self.minio = Minio(settings.storage_s3_endpoint, access_key=settings.storage_s3_access_key,
-                           secret_key=settings.storage_s3_secret_key, secure=False, region=settings.storage_s3_region)
+        self.minio = Minio(
+            settings.storage_s3_endpoint,
+            access_key=settings.storage_s3_access_key,
+            secret_key=settings.storage_s3_secret_key,
+            secure=False,
+            region=settings.storage_s3_region,
+        )
         self.bucket = settings.storage_bucket
         self.tokens: dict[str, str] = {}
 
@@ -77,12 +92,23 @@ class Stack(ServiceStack):
         return self.auth("teacher-1", "teacher")
 
     # --- assignments ----------------------------------------------------------------------
-    def assignment(self, assignment_id: str | None = None, *, kind: str = "lab", opens_in_s: float = -3600,
-                   deadline_in_s: float = 3600, **extra: Any) -> dict:
+    def assignment(
+        self,
+        assignment_id: str | None = None,
+        *,
+        kind: str = "lab",
+        opens_in_s: float = -3600,
+        deadline_in_s: float = 3600,
+        **extra: Any,
+    ) -> dict:
         now = datetime.now(UTC)
-        body = {"kind": kind, "title": f"{kind} {assignment_id or ''}".strip(),
-                "opens_at": iso(now + timedelta(seconds=opens_in_s)),
-                "deadline": iso(now + timedelta(seconds=deadline_in_s)), **extra}
+        body = {
+            "kind": kind,
+            "title": f"{kind} {assignment_id or ''}".strip(),
+            "opens_at": iso(now + timedelta(seconds=opens_in_s)),
+            "deadline": iso(now + timedelta(seconds=deadline_in_s)),
+            **extra,
+        }
         if assignment_id:
             body["id"] = assignment_id
         r = self.client.post("/v1/assignments", json=body, headers=self.teacher)
@@ -90,12 +116,21 @@ class Stack(ServiceStack):
         return r.json()
 
     # --- hand-ins ------------------------------------------------------------------------
-    def hand_in(self, assignment_id: str, student: str, data: bytes, name: str = "week1-EXE.ipynb",
-                headers: dict | None = None, **params: Any):
-        return self.client.post(f"/v1/assignments/{assignment_id}/submissions", content=data,
-                                params={"file_name": name, **params},
-                                headers={**self.auth(student), "Content-Type": "application/octet-stream",
-                                         **(headers or {})})
+    def hand_in(
+        self,
+        assignment_id: str,
+        student: str,
+        data: bytes,
+        name: str = "week1-EXE.ipynb",
+        headers: dict | None = None,
+        **params: Any,
+    ):
+        return self.client.post(
+            f"/v1/assignments/{assignment_id}/submissions",
+            content=data,
+            params={"file_name": name, **params},
+            headers={**self.auth(student), "Content-Type": "application/octet-stream", **(headers or {})},
+        )
 
     # --- inspection ------------------------------------------------------------------------
     def objects(self, prefix: str = "") -> list[str]:
@@ -111,10 +146,17 @@ def make_settings(fresh_database_url, s3_server, kafka_broker, tmp_path: Path) -
             overrides["database_url"] = fresh_database_url("submissions", package=PACKAGE)
         values: dict[str, Any] = dict(
             kafka_bootstrap=kafka_broker.bootstrap,
-            relay_in_process=False, environment="test", storage_backend="s3",
-            storage_s3_endpoint=s3_server.endpoint, storage_s3_access_key=s3_server.access_key,
-            storage_s3_secret_key=s3_server.secret_key, storage_bucket=f"t-{uuid.uuid4().hex[:16]}",
-            data_dir=str(tmp_path / "data"), log_json=False, database_pool_size=5, close_grace_s=0,
+            relay_in_process=False,
+            environment="test",
+            storage_backend="s3",
+            storage_s3_endpoint=s3_server.endpoint,
+            storage_s3_access_key=s3_server.access_key,
+            storage_s3_secret_key=s3_server.secret_key,
+            storage_bucket=f"t-{uuid.uuid4().hex[:16]}",
+            data_dir=str(tmp_path / "data"),
+            log_json=False,
+            database_pool_size=5,
+            close_grace_s=0,
             validation_warm_up=False,  # a worker starts on the first hand-in of the tests that validate
         )
         values.update(overrides)
@@ -229,17 +271,22 @@ class CalendarFeed:
     def plan_2021_labs(self) -> dict[str, tuple[str, str]]:
         return dict(PLAN_2021_LABS)
 
-    def deliver(self, data: Any, *, source: str = "scheduling", subject: str = "02456-2021",
-                event_id: str | None = None) -> str:
+    def deliver(
+        self, data: Any, *, source: str = "scheduling", subject: str = "02456-2021", event_id: str | None = None
+    ) -> str:
         import threading
 
         from peerlab.chassis.consumer import ConsumerRunner
         from peerlab.submissions.events.handlers import consumer_spec
 
-        runner = ConsumerRunner(consumer_spec(clock=lambda: self.now), engine=self.stack.client.app.state.engine,
-                                bootstrap=self.stack.settings.kafka_bootstrap)
-        raw = Envelope.wrap(data, source=source, subject=subject, course_id=self.stack.settings.course_id,
-                            event_id=event_id).to_bytes()
+        runner = ConsumerRunner(
+            consumer_spec(clock=lambda: self.now),
+            engine=self.stack.client.app.state.engine,
+            bootstrap=self.stack.settings.kafka_bootstrap,
+        )
+        raw = Envelope.wrap(
+            data, source=source, subject=subject, course_id=self.stack.settings.course_id, event_id=event_id
+        ).to_bytes()
         return runner.handle_message(raw, stop=threading.Event())
 
     def dates(self, revision: int, dates: dict[str, tuple[str, str | None]], *, event_id: str | None = None) -> str:
@@ -247,17 +294,27 @@ class CalendarFeed:
         from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 
         event = TermDatesChangedV1(
-            revision=revision, time_zone="Europe/Copenhagen", changed_at=self.now, changed_by="t1",
-            dates=[DatedRule(key=k, kind="deadline", label=k, at=at, opens_at=opens) for k, (at, opens) in dates.items()])
+            revision=revision,
+            time_zone="Europe/Copenhagen",
+            changed_at=self.now,
+            changed_by="t1",
+            dates=[
+                DatedRule(key=k, kind="deadline", label=k, at=at, opens_at=opens) for k, (at, opens) in dates.items()
+            ],
+        )
         return self.deliver(event, event_id=event_id)
 
 
 # The 2021 plan's lab dates as scheduling derives them (Monday of week k+1, 23:59 Copenhagen).
 PLAN_2021_LABS = {
-    "lab-1": ("2021-09-06T21:59:00Z", "2021-08-30T11:00:00Z"), "lab-2": ("2021-09-13T21:59:00Z", "2021-09-06T11:00:00Z"),
-    "lab-3": ("2021-09-20T21:59:00Z", "2021-09-13T11:00:00Z"), "lab-4": ("2021-09-27T21:59:00Z", "2021-09-20T11:00:00Z"),
-    "lab-5": ("2021-10-04T21:59:00Z", "2021-09-27T11:00:00Z"), "lab-6": ("2021-10-11T21:59:00Z", "2021-10-04T11:00:00Z"),
-    "lab-7": ("2021-10-25T21:59:00Z", "2021-10-11T11:00:00Z"), "lab-8": ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z"),
+    "lab-1": ("2021-09-06T21:59:00Z", "2021-08-30T11:00:00Z"),
+    "lab-2": ("2021-09-13T21:59:00Z", "2021-09-06T11:00:00Z"),
+    "lab-3": ("2021-09-20T21:59:00Z", "2021-09-13T11:00:00Z"),
+    "lab-4": ("2021-09-27T21:59:00Z", "2021-09-20T11:00:00Z"),
+    "lab-5": ("2021-10-04T21:59:00Z", "2021-09-27T11:00:00Z"),
+    "lab-6": ("2021-10-11T21:59:00Z", "2021-10-04T11:00:00Z"),
+    "lab-7": ("2021-10-25T21:59:00Z", "2021-10-11T11:00:00Z"),
+    "lab-8": ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z"),
 }
 
 

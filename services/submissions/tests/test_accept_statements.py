@@ -16,8 +16,11 @@ IGNORED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")  
 
 
 def _stage(stack, data: bytes) -> str:
-    ticket = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth("s1"), json={
-        "file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    ticket = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth("s1"),
+        json={"file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    )
     assert ticket.status_code == 201, ticket.text
     return ticket.json()["upload_id"]
 
@@ -31,10 +34,18 @@ def _accept_counting(stack, upload_id: str, data: bytes) -> tuple[list[str], Ver
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
+
     def accept(session):
         statements.clear()  # a retried SQLite transaction ("database is locked") counts once
-        return handins.accept_upload(session, upload_id=upload_id, file_name="lab-EXE.ipynb", size=len(data),
-                                     sha256=hashlib.sha256(data).hexdigest(), warnings=[], close_grace_s=0)
+        return handins.accept_upload(
+            session,
+            upload_id=upload_id,
+            file_name="lab-EXE.ipynb",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            warnings=[],
+            close_grace_s=0,
+        )
 
     try:  # the way a hand-in runs it: its own transaction, retried while SQLite is locked
         _, _, version = stack.client.portal.call(in_transaction, engine, accept)

@@ -21,10 +21,14 @@ def deliver(stack, event, subject="x"):
     would (real database, inbox)."""
     import threading
 
-    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
-                            bootstrap=stack.settings.kafka_bootstrap)
-    raw = event if isinstance(event, bytes) else Envelope.wrap(
-        event, source="test", subject=subject, course_id=stack.settings.course_id).to_bytes()
+    runner = ConsumerRunner(
+        consumer_spec(), engine=stack.client.app.state.engine, bootstrap=stack.settings.kafka_bootstrap
+    )
+    raw = (
+        event
+        if isinstance(event, bytes)
+        else Envelope.wrap(event, source="test", subject=subject, course_id=stack.settings.course_id).to_bytes()
+    )
     return runner.handle_message(raw, stop=threading.Event())
 
 
@@ -58,9 +62,11 @@ def test_a_student_cannot_overwrite_another_students_hand_in(stack, make_noteboo
 def test_presigned_paths_are_bound_to_their_owner(stack, make_notebook):
     stack.assignment("lab-1", lab_number=1)
     data = make_notebook()
-    ticket = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth("alice"),
-                               json={"file_name": "a-EXE.ipynb", "size": len(data),
-                                     "sha256": hashlib.sha256(data).hexdigest()}).json()
+    ticket = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth("alice"),
+        json={"file_name": "a-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).json()
     assert httpx.put(ticket["url"], content=data).status_code == 200
     # Bob cannot confirm (and so cannot take over) Alice's upload.
     stolen = stack.client.post(f"/v1/uploads/{ticket['upload_id']}/confirm", headers=stack.auth("bob"))
@@ -93,18 +99,41 @@ def test_group_members_share_a_group_hand_in_and_others_do_not(stack, make_pdf):
 
 def test_reviewer_gets_only_an_anonymised_copy_of_an_allocated_submission(stack):
     stack.assignment("lab-1", lab_number=1)
-    nb = {"cells": [{"cell_type": "code", "id": "x1", "execution_count": 1,
-                     "metadata": {"executionInfo": {"user": {"displayName": "Alice Student"}}},
-                     "outputs": [{"output_type": "stream", "name": "stderr",
-                                  "text": "File /home/alice/lab1.py, C:\\Users\\alice\\x, /Users/alice/y"}],
-                     "source": "import torch"}],
-          "metadata": {"authors": [{"name": "Alice Student"}], "kernelspec": {"name": "python3",
-                       "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "x1",
+                "execution_count": 1,
+                "metadata": {"executionInfo": {"user": {"displayName": "Alice Student"}}},
+                "outputs": [
+                    {
+                        "output_type": "stream",
+                        "name": "stderr",
+                        "text": "File /home/alice/lab1.py, C:\\Users\\alice\\x, /Users/alice/y",
+                    }
+                ],
+                "source": "import torch",
+            }
+        ],
+        "metadata": {
+            "authors": [{"name": "Alice Student"}],
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     sid = stack.hand_in("lab-1", "alice", json.dumps(nb).encode(), name="alice-EXE.ipynb").json()["submission"]["id"]
     other = stack.hand_in("lab-1", "carol", json.dumps(nb).encode()).json()["submission"]["id"]
-    event = ReviewAllocatedV1(allocation_id="al-1", round_id="r-1", assignment_id="lab-1", submission_id=sid,
-                              reviewer_id="bob", task_token="k3J9xQ", due_at=datetime.now(UTC))
+    event = ReviewAllocatedV1(
+        allocation_id="al-1",
+        round_id="r-1",
+        assignment_id="lab-1",
+        submission_id=sid,
+        reviewer_id="bob",
+        task_token="k3J9xQ",
+        due_at=datetime.now(UTC),
+    )
     raw = Envelope.wrap(event, source="review", subject=sid, course_id=stack.settings.course_id).to_bytes()
     assert deliver(stack, raw) == "handled"
     assert deliver(stack, raw) == "duplicate"  # redelivery is harmless

@@ -19,22 +19,37 @@ def _raw(stack, event: EventData, subject: str) -> bytes:
 
 
 def _deliver(stack, raw: bytes) -> str:
-    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
-                            bootstrap=stack.settings.kafka_bootstrap)
+    runner = ConsumerRunner(
+        consumer_spec(), engine=stack.client.app.state.engine, bootstrap=stack.settings.kafka_bootstrap
+    )
     return runner.handle_message(raw, stop=threading.Event())
 
 
 def _allocated(allocation_id: str, submission_id: str, reviewer: str, token: str) -> ReviewAllocatedV1:
-    return ReviewAllocatedV1(allocation_id=allocation_id, round_id="r-1", assignment_id="lab-1",
-                             submission_id=submission_id, reviewer_id=reviewer, task_token=token,
-                             due_at=datetime.now(UTC))
+    return ReviewAllocatedV1(
+        allocation_id=allocation_id,
+        round_id="r-1",
+        assignment_id="lab-1",
+        submission_id=submission_id,
+        reviewer_id=reviewer,
+        task_token=token,
+        due_at=datetime.now(UTC),
+    )
 
 
-def _cancelled(allocation_id: str, submission_id: str, reviewer: str, token: str,
-               reason: str = "flagged") -> ReviewAllocationCancelledV1:
-    return ReviewAllocationCancelledV1(allocation_id=allocation_id, round_id="r-1", assignment_id="lab-1",
-                                       submission_id=submission_id, reviewer_id=reviewer, task_token=token,
-                                       reason=reason, cancelled_at=datetime.now(UTC))
+def _cancelled(
+    allocation_id: str, submission_id: str, reviewer: str, token: str, reason: str = "flagged"
+) -> ReviewAllocationCancelledV1:
+    return ReviewAllocationCancelledV1(
+        allocation_id=allocation_id,
+        round_id="r-1",
+        assignment_id="lab-1",
+        submission_id=submission_id,
+        reviewer_id=reviewer,
+        task_token=token,
+        reason=reason,
+        cancelled_at=datetime.now(UTC),
+    )
 
 
 def _copy(stack, submission_id: str, reviewer: str):

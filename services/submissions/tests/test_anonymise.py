@@ -17,15 +17,17 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4 + b"/home/s1
 
 
 def student_notebook() -> nbformat.NotebookNode:
-    nb = new_notebook(metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (s123456)", "language": "python"},
-        "language_info": {"name": "python", "version": "3.9.7", "secret": "x"},
-        "authors": [{"name": "Jane Student"}],
-        "colab": {"name": "lab3.ipynb", "provenance": [{"user": "jane@gmail.com"}]},
-        "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"a": {"owner": "jane"}}}},
-        "vscode": {"interpreter": {"hash": "f00d"}},
-        "accelerator": "GPU",
-    })
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (s123456)", "language": "python"},
+            "language_info": {"name": "python", "version": "3.9.7", "secret": "x"},
+            "authors": [{"name": "Jane Student"}],
+            "colab": {"name": "lab3.ipynb", "provenance": [{"user": "jane@gmail.com"}]},
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"a": {"owner": "jane"}}}},
+            "vscode": {"interpreter": {"hash": "f00d"}},
+            "accelerator": "GPU",
+        }
+    )
     code = new_code_cell(
         "df = pd.read_csv('/home/jane/data.csv')\nopen(r'C:\\Users\\Jane\\x.txt')",
         execution_count=3,
@@ -34,21 +36,32 @@ def student_notebook() -> nbformat.NotebookNode:
             "tags": ["solution"],
             "jupyter": {"outputs_hidden": True, "owner": "jane"},
             "execution": {"iopub.status.busy": "2021-09-06T10:00:00.123Z"},
-            "executionInfo": {"user": {"displayName": "Jane Student", "userId": "0420"},
-                              "user_tz": -120, "timestamp": 1630922400000},
+            "executionInfo": {
+                "user": {"displayName": "Jane Student", "userId": "0420"},
+                "user_tz": -120,
+                "timestamp": 1630922400000,
+            },
             "colab": {"base_uri": "https://localhost:8080/"},
             "outputId": "b2c3",
             "id": "colab-cell-id",
         },
         outputs=[
             new_output("stream", name="stderr", text="/Users/jane.doe/miniconda3/lib/site.py:1: Warning\n"),
-            new_output("error", ename="FileNotFoundError", evalue="no file",
-                       traceback=["File \x1b[0;32m/home/jane/lab.py\x1b[0m, line 3"]),
-            new_output("execute_result", execution_count=3, data={
-                "text/plain": "'C:\\\\Users\\\\Jane\\\\x.txt'",
-                "application/json": {"path": "c:/users/jane/x.txt"},
-                "image/png": PNG,
-            }),
+            new_output(
+                "error",
+                ename="FileNotFoundError",
+                evalue="no file",
+                traceback=["File \x1b[0;32m/home/jane/lab.py\x1b[0m, line 3"],
+            ),
+            new_output(
+                "execute_result",
+                execution_count=3,
+                data={
+                    "text/plain": "'C:\\\\Users\\\\Jane\\\\x.txt'",
+                    "application/json": {"path": "c:/users/jane/x.txt"},
+                    "image/png": PNG,
+                },
+            ),
         ],
     )
     notes = new_markdown_cell("Jane Student, s123456, s123456@student.dtu.dk\n\nHPC: /zhome/ab/c/s123456/lab")
@@ -80,7 +93,9 @@ def test_notebook_metadata_keeps_only_the_kernel() -> None:
 def test_cell_metadata_keeps_display_flags_only_and_ids_are_renumbered() -> None:
     _, nb, _ = anonymise(student_notebook())
     assert nb["cells"][1]["metadata"] == {
-        "collapsed": False, "tags": ["solution"], "jupyter": {"outputs_hidden": True},
+        "collapsed": False,
+        "tags": ["solution"],
+        "jupyter": {"outputs_hidden": True},
     }
     assert [cell["id"] for cell in nb["cells"]] == ["cell-0", "cell-1"]
 
@@ -122,11 +137,18 @@ def test_the_result_is_still_a_valid_notebook() -> None:
 
 def test_colab_minor_zero_notebooks_stay_valid_without_ids() -> None:
     colab = {
-        "nbformat": 4, "nbformat_minor": 0,
+        "nbformat": 4,
+        "nbformat_minor": 0,
         "metadata": {"colab": {"name": "lab.ipynb"}, "kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "cells": [{"cell_type": "code", "execution_count": 1, "source": ["print(1)"],
-                   "metadata": {"id": "x1", "executionInfo": {"user": {"displayName": "Jane"}}},
-                   "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]}],
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "source": ["print(1)"],
+                "metadata": {"id": "x1", "executionInfo": {"user": {"displayName": "Jane"}}},
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+            }
+        ],
     }
     _, nb, text = anonymise(colab)
     assert "id" not in nb["cells"][0]

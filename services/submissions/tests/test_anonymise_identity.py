@@ -28,14 +28,32 @@ def _copy(nb: dict, person: Person, **kw) -> bytes:
 
 
 def test_the_probe_case_a_mailto_link_with_the_first_name() -> None:
-    nb = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "source": "show()",
-                     "outputs": [{"output_type": "display_data", "metadata": {}, "data": {
-                         "text/html": "<a href='mailto:yolanda.smith@example.com'>Yolanda</a>"}}]}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "a",
+                "metadata": {},
+                "source": "show()",
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/html": "<a href='mailto:yolanda.smith@example.com'>Yolanda</a>"},
+                    }
+                ],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     copy = _copy(nb, YOLANDA)
     assert leaks(copy, YOLANDA) == []
-    assert json.loads(copy)["cells"][0]["outputs"][0]["data"]["text/html"] == \
-        "<a href='mailto:anon@example.org'>anon</a>"
+    assert (
+        json.loads(copy)["cells"][0]["outputs"][0]["data"]["text/html"] == "<a href='mailto:anon@example.org'>anon</a>"
+    )
 
 
 def test_every_place_of_a_seeded_notebook_is_clean_and_the_copy_stays_valid() -> None:
@@ -53,7 +71,7 @@ def test_every_place_of_a_seeded_notebook_is_clean_and_the_copy_stays_valid() ->
     assert code["cell_type"] == "code" and code["outputs"][0]["name"] == "stdout"
     assert code["outputs"][0]["text"] == ["Hello anon\n", "anon!\n"]
     assert code["outputs"][1]["data"]["text/html"].startswith("<p>By <a href='mailto:anon@example.org'>anon</a>")
-    assert "<li title=\"anon\">anon</li>" in code["outputs"][1]["data"]["text/html"]
+    assert '<li title="anon">anon</li>' in code["outputs"][1]["data"]["text/html"]
     assert code["outputs"][4]["traceback"][0] == "\x1b[0;31manon\x1b[0m"
     # images keep their pixels; other binary data and what does not parse is removed, with a note
     kept_png = base64.b64decode(code["outputs"][1]["data"]["image/png"])
@@ -70,13 +88,22 @@ def test_minor_zero_notebooks_are_cleaned_too() -> None:
     validate_notebook(copy)
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("Yolanda", "anon"), ("YOLANDA smith", "anon"), ("yolanda.smith@example.com", "anon@example.org"),
-    ("mail yolanda.smith please", "mail anon please"), ("S210001", "anon"), ("yolanda_smith2", "anon_anon2"),
-    ("YolandaSmith", "anon"), ("'Yolanda'", "'anon'"), ("print('x\\nYolanda')", "print('x\\nanon')"),
-    # letter boundaries: a name inside a longer word stays
-    ("Smithsonian Yolandas", "Smithsonian Yolandas"),
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Yolanda", "anon"),
+        ("YOLANDA smith", "anon"),
+        ("yolanda.smith@example.com", "anon@example.org"),
+        ("mail yolanda.smith please", "mail anon please"),
+        ("S210001", "anon"),
+        ("yolanda_smith2", "anon_anon2"),
+        ("YolandaSmith", "anon"),
+        ("'Yolanda'", "'anon'"),
+        ("print('x\\nYolanda')", "print('x\\nanon')"),
+        # letter boundaries: a name inside a longer word stays
+        ("Smithsonian Yolandas", "Smithsonian Yolandas"),
+    ],
+)
 def test_identity_matching(text: str, masked: str) -> None:
     assert mask_text(text, IdentityMask(YOLANDA.identities())) == masked
 
@@ -101,8 +128,11 @@ def test_png_metadata_chunks_are_dropped_and_the_image_stays_well_formed() -> No
     assert clean is not None and b"Yolanda" not in clean and b"yolanda" not in clean
     kinds, pos = [], 8
     while pos < len(clean):
-        length, kind = struct.unpack(">I4s", clean[pos:pos + 8])
-        assert zlib.crc32(clean[pos + 4:pos + 8 + length]) == struct.unpack(">I", clean[pos + 8 + length:pos + 12 + length])[0]
+        length, kind = struct.unpack(">I4s", clean[pos : pos + 8])
+        assert (
+            zlib.crc32(clean[pos + 4 : pos + 8 + length])
+            == struct.unpack(">I", clean[pos + 8 + length : pos + 12 + length])[0]
+        )
         kinds.append(kind)
         pos += 12 + length
     assert kinds == [b"IHDR", b"IDAT", b"IEND"]
@@ -127,8 +157,10 @@ _name = st.text(alphabet=LETTERS, min_size=3, max_size=10).map(str.title)
 _CASES = (str, str.lower, str.upper, str.title, str.swapcase)
 _REFERENCE = Person("s999999", "Qxqzv", "Zqvxq", "qxqzv.zqvxq@example.net")
 _REFERENCE_COPY = _copy(seeded_notebook(_REFERENCE), _REFERENCE)
-_REFERENCE_TEXT = " ".join([_REFERENCE_COPY.decode().casefold()] + [
-    b.decode("utf-8", "replace").casefold() for b in decoded_strings(json.loads(_REFERENCE_COPY))])
+_REFERENCE_TEXT = " ".join(
+    [_REFERENCE_COPY.decode().casefold()]
+    + [b.decode("utf-8", "replace").casefold() for b in decoded_strings(json.loads(_REFERENCE_COPY))]
+)
 
 
 @st.composite
@@ -136,8 +168,9 @@ def people(draw: st.DrawFn) -> Person:
     first, last = draw(_name), draw(_name)
     number = "s" + draw(st.text(alphabet="0123456789", min_size=6, max_size=6))
     domain = draw(st.sampled_from(["student.dtu.dk", "gmail.com", "example.org"]))
-    email = draw(st.sampled_from([f"{first}.{last}@{domain}", f"{first}{last[0]}@{domain}",
-                                  f"{number}@student.dtu.dk"])).lower()
+    email = draw(
+        st.sampled_from([f"{first}.{last}@{domain}", f"{first}{last[0]}@{domain}", f"{number}@student.dtu.dk"])
+    ).lower()
     return Person(number, first, last, email)
 
 
@@ -157,8 +190,9 @@ def test_a_group_copy_masks_every_member() -> None:
     other = Person("s210002", "Bartholomew", "Jones", "bj@example.org")
     nb = seeded_notebook(YOLANDA)
     nb["cells"][0]["source"] += f"\nwith {other.full} ({other.person_id}, {other.email})"
-    copy = anonymise_notebook(json.dumps(nb).encode(), token="t",
-                              identities=YOLANDA.identities() + other.identities())[1]
+    copy = anonymise_notebook(json.dumps(nb).encode(), token="t", identities=YOLANDA.identities() + other.identities())[
+        1
+    ]
     assert leaks(copy, YOLANDA) == [] and leaks(copy, other) == []
 
 

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.dialect_sensitive  # datetimes round-trip through the d
 
 
 def _body(**extra):
-    return {"kind": "lab", "title": "Lab 1", "lab_number": 1, "opens_at": "2021-08-30T13:00:00+02:00",
-            "deadline": "2021-09-06T23:59:00+02:00", **extra}
+    return {
+        "kind": "lab",
+        "title": "Lab 1",
+        "lab_number": 1,
+        "opens_at": "2021-08-30T13:00:00+02:00",
+        "deadline": "2021-09-06T23:59:00+02:00",
+        **extra,
+    }
 
 
 def test_teacher_creates_lab_with_deadline_in_utc_and_local_time(stack):
@@ -50,7 +56,9 @@ def test_put_is_idempotent_and_publishes_only_changes(stack):
 
 def test_patch_edits_and_checks_times(stack):
     stack.client.put("/v1/assignments/lab-1", json=_body(), headers=stack.teacher)
-    r = stack.client.patch("/v1/assignments/lab-1", json={"deadline": "2021-09-07T23:59:00+02:00"}, headers=stack.teacher)
+    r = stack.client.patch(
+        "/v1/assignments/lab-1", json={"deadline": "2021-09-07T23:59:00+02:00"}, headers=stack.teacher
+    )
     assert r.status_code == 200 and r.json()["deadline"] == "2021-09-07T21:59:00Z"
     bad = stack.client.patch("/v1/assignments/lab-1", json={"deadline": "2021-08-01T00:00:00Z"}, headers=stack.teacher)
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_deadline"
@@ -61,18 +69,21 @@ def test_patch_edits_and_checks_times(stack):
 
 
 def test_kinds_defaults_and_resubmission_link(stack):
-    report = stack.client.post("/v1/assignments", json=_body(kind="report", title="Final report", lab_number=None),
-                               headers=stack.teacher).json()
+    report = stack.client.post(
+        "/v1/assignments", json=_body(kind="report", title="Final report", lab_number=None), headers=stack.teacher
+    ).json()
     assert report["owner_type"] == "group" and report["file_rules"]["require_repository_url"] is True
     assert report["file_rules"]["soft_max_pages"] == 6
     orphan = stack.client.post("/v1/assignments", json=_body(kind="resubmission"), headers=stack.teacher)
     assert orphan.status_code == 422
     stack.client.put("/v1/assignments/lab-1", json=_body(), headers=stack.teacher)
-    resub = stack.client.post("/v1/assignments", json=_body(kind="resubmission", resubmits_assignment_id="lab-1"),
-                              headers=stack.teacher)
+    resub = stack.client.post(
+        "/v1/assignments", json=_body(kind="resubmission", resubmits_assignment_id="lab-1"), headers=stack.teacher
+    )
     assert resub.status_code == 201 and resub.json()["resubmits_assignment_id"] == "lab-1"
-    rules = stack.client.post("/v1/assignments", json=_body(kind="poster", file_rules={"max_bytes": 1000}),
-                              headers=stack.teacher).json()["file_rules"]
+    rules = stack.client.post(
+        "/v1/assignments", json=_body(kind="poster", file_rules={"max_bytes": 1000}), headers=stack.teacher
+    ).json()["file_rules"]
     assert rules["max_bytes"] == 1000 and rules["max_pages"] == 1
 
 
@@ -107,7 +118,9 @@ def test_deadline_cannot_move_after_the_assignment_closed(stack):
         session.commit()
     r = stack.client.patch("/v1/assignments/lab-1", json={"deadline": "2030-01-01T00:00:00Z"}, headers=stack.teacher)
     assert r.status_code == 409 and r.json()["code"] == "assignment_closed"
-    assert stack.client.patch("/v1/assignments/lab-1", json={"title": "renamed"}, headers=stack.teacher).status_code == 200
+    assert (
+        stack.client.patch("/v1/assignments/lab-1", json={"title": "renamed"}, headers=stack.teacher).status_code == 200
+    )
     assert stack.client.get("/v1/assignments/lab-1", headers=stack.auth("s1")).json()["closed"] is True
     with stack.session() as session:
         assert session.get(Assignment, "lab-1").deadline == datetime(2021, 9, 6, 21, 59, tzinfo=UTC)

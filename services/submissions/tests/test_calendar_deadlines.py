@@ -19,8 +19,12 @@ LAB7 = ("2021-10-25T21:59:00Z", "2021-10-11T11:00:00Z")
 LAB8 = ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z")
 SYNOPSIS = ("2021-11-08T22:59:00Z", "2021-10-15T21:59:00Z")
 REPORT = ("2022-01-04T22:59:00Z", "2021-11-01T12:00:00Z")
-MOVED = {"lab-7": ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z"), "lab-8": ("2021-11-08T22:59:00Z", LAB8[1]),
-         "synopsis": ("2021-11-15T22:59:00Z", SYNOPSIS[1]), "report": ("2022-01-05T22:59:00Z", REPORT[1])}
+MOVED = {
+    "lab-7": ("2021-11-01T22:59:00Z", "2021-10-25T11:00:00Z"),
+    "lab-8": ("2021-11-08T22:59:00Z", LAB8[1]),
+    "synopsis": ("2021-11-15T22:59:00Z", SYNOPSIS[1]),
+    "report": ("2022-01-05T22:59:00Z", REPORT[1]),
+}
 
 
 def _link(stack, assignment_id: str, kind: str, key: str, **extra):
@@ -33,8 +37,13 @@ def _deadline(stack, assignment_id: str) -> str:
 
 
 def _setup(stack, calendar_feed):
-    first = {"lab-6": ("2021-10-11T21:59:00Z", "2021-10-04T11:00:00Z"), "lab-7": LAB7, "lab-8": LAB8,
-             "synopsis": SYNOPSIS, "report": REPORT}
+    first = {
+        "lab-6": ("2021-10-11T21:59:00Z", "2021-10-04T11:00:00Z"),
+        "lab-7": LAB7,
+        "lab-8": LAB8,
+        "synopsis": SYNOPSIS,
+        "report": REPORT,
+    }
     assert calendar_feed.dates(1, first) == "handled"
     for number in (6, 7, 8):
         assert _link(stack, f"lab-{number}", "lab", f"lab-{number}", lab_number=number).status_code == 201
@@ -52,14 +61,23 @@ def test_linked_deadlines_follow_the_calendar_and_passed_ones_stay(stack, calend
     assert calendar_feed.dates(2, moved, event_id="rev-2") == "handled"
     assert _deadline(stack, "lab-6") == "2021-10-11T21:59:00Z"
     assert {k: _deadline(stack, k) for k in ("lab-7", "lab-8", "synopsis", "report")} == {
-        k: v[0] for k, v in MOVED.items()}
+        k: v[0] for k, v in MOVED.items()
+    }
     # lab 7 opened on 11 Oct: an assignment already open keeps its opening
     assert stack.client.get("/v1/assignments/lab-7", headers=stack.teacher).json()["opens_at"] == LAB7[1]
     assert len(stack.outbox("assignment.upserted.v1")) == upserts + 4
 
     audit = stack.client.get("/v1/assignments/lab-8/deadline-changes", headers=stack.teacher).json()
-    assert audit == [{"date_key": "lab-8", "old_deadline": LAB8[0], "new_deadline": MOVED["lab-8"][0], "revision": 2,
-                      "changed_by": "t1", "changed_at": "2021-10-20T08:00:00Z"}]
+    assert audit == [
+        {
+            "date_key": "lab-8",
+            "old_deadline": LAB8[0],
+            "new_deadline": MOVED["lab-8"][0],
+            "revision": 2,
+            "changed_by": "t1",
+            "changed_at": "2021-10-20T08:00:00Z",
+        }
+    ]
     assert stack.client.get("/v1/assignments/lab-8/deadline-changes", headers=stack.auth("s1")).status_code == 403
 
     # The same event again (inbox), the same revision under another id, an older revision: nothing changes.
@@ -87,11 +105,15 @@ def test_deadlines_of_linked_assignments_come_only_from_the_calendar(stack, cale
     unknown = _link(stack, "synopsis", "synopsis", "synopsis")
     assert (unknown.status_code, unknown.json()["code"]) == (409, "calendar_date_unknown")
     _setup(stack, calendar_feed)
-    patched = stack.client.patch("/v1/assignments/report", json={"deadline": "2022-02-01T00:00:00Z"},
-                                 headers=stack.teacher)
+    patched = stack.client.patch(
+        "/v1/assignments/report", json={"deadline": "2022-02-01T00:00:00Z"}, headers=stack.teacher
+    )
     assert (patched.status_code, patched.json()["code"]) == (409, "deadline_from_calendar")
-    both = stack.client.put("/v1/assignments/report", headers=stack.teacher, json={
-        "kind": "report", "title": "r", "date_key": "report", "deadline": "2022-02-01T00:00:00Z"})
+    both = stack.client.put(
+        "/v1/assignments/report",
+        headers=stack.teacher,
+        json={"kind": "report", "title": "r", "date_key": "report", "deadline": "2022-02-01T00:00:00Z"},
+    )
     assert both.status_code == 422
     again = _link(stack, "report", "report", "report")  # the seeder's re-PUT changes nothing
     assert again.status_code == 200 and again.json()["revision"] == 1

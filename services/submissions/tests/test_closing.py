@@ -38,8 +38,14 @@ def test_closed_event_carries_final_versions_and_is_emitted_once(stack, make_not
         assert close_due(session, close_grace_s=0, now=deadline) == []
     events = stack.outbox("assignment.closed.v1")
     assert len(events) == 1
-    assert events[0].data["final_submissions"] == [{
-        "owner_id": "s1", "submission_id": final["submission"]["id"], "version": 2, "sha256": final["version"]["sha256"]}]
+    assert events[0].data["final_submissions"] == [
+        {
+            "owner_id": "s1",
+            "submission_id": final["submission"]["id"],
+            "version": 2,
+            "sha256": final["version"]["sha256"],
+        }
+    ]
     stack.client.app.dependency_overrides[request_now] = lambda: deadline + timedelta(seconds=1)
     late = stack.hand_in("lab-1", "s3", make_notebook())
     assert (late.status_code, late.json()["code"]) == (409, "deadline_passed")

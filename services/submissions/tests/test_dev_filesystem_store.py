@@ -29,8 +29,11 @@ def test_streamed_and_presigned_hand_ins_on_the_filesystem_store(fs_stack, make_
     fetched = stack.client.get(_path(link["url"]))
     assert fetched.status_code == 200 and fetched.content == first
     second = make_notebook(cells=2)
-    ticket = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth("s1"), json={
-        "file_name": "v2-EXE.ipynb", "size": len(second), "sha256": hashlib.sha256(second).hexdigest()}).json()
+    ticket = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth("s1"),
+        json={"file_name": "v2-EXE.ipynb", "size": len(second), "sha256": hashlib.sha256(second).hexdigest()},
+    ).json()
     assert stack.client.put(_path(ticket["url"]), content=second).status_code == 200
     confirmed = stack.client.post(f"/v1/uploads/{ticket['upload_id']}/confirm", headers=stack.auth("s1"))
     assert confirmed.status_code == 201, confirmed.text

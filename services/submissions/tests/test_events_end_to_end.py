@@ -43,8 +43,14 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
     engine = stack.client.app.state.engine
     ensure_topics(kafka_broker.bootstrap, [topics.SUBMISSIONS, topics.REVIEW, topics.PROJECTS, topics.ROSTER])
     stop = threading.Event()
-    threads = start_worker_threads(settings=settings, engine=engine, stop=stop, consumers=[consumer_spec()],
-                                   periodic=periodic_jobs(settings), run_relay=True)
+    threads = start_worker_threads(
+        settings=settings,
+        engine=engine,
+        stop=stop,
+        consumers=[consumer_spec()],
+        periodic=periodic_jobs(settings),
+        run_relay=True,
+    )
     try:
         lab = stack.assignment("lab-1", lab_number=1)
         stack.assignment("resub-1", kind="resubmission", resubmits_assignment_id="lab-1", deadline_in_s=86400)
@@ -54,8 +60,9 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
 
         # review's verdict arrives over the broker and opens the resubmission door for s2
         producer = make_producer(kafka_broker.bootstrap)
-        verdict = LabVerdictSetV1(student_id="s2", assignment_id="lab-1", lab_number=1, verdict="fail",
-                                  set_by="t", set_at=datetime.now(UTC))
+        verdict = LabVerdictSetV1(
+            student_id="s2", assignment_id="lab-1", lab_number=1, verdict="fail", set_by="t", set_at=datetime.now(UTC)
+        )
         envelope = Envelope.wrap(verdict, source="review", subject="s2", course_id=course)
         producer.send(topics.REVIEW, key=b"s2", value=envelope.to_bytes()).get(timeout=15)
         producer.close()
@@ -67,9 +74,15 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
         movable_clock.move_to(datetime.fromisoformat(lab["deadline"]))
         _wait(lambda: stack.outbox("assignment.closed.v1"), timeout=20)
 
-        consumer = KafkaConsumer(topics.SUBMISSIONS, bootstrap_servers=kafka_broker.bootstrap,
-                                 group_id=f"e2e-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest",
-                                 enable_auto_commit=False, session_timeout_ms=6000, heartbeat_interval_ms=1000)
+        consumer = KafkaConsumer(
+            topics.SUBMISSIONS,
+            bootstrap_servers=kafka_broker.bootstrap,
+            group_id=f"e2e-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+        )
         seen: list[Envelope] = []
 
         def all_arrived():
@@ -78,8 +91,11 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
                     env = Envelope.from_bytes(record.value)
                     if env.course_id == course:
                         seen.append(env)
-            return any(e.type == "assignment.closed.v1" for e in seen) and \
-                sum(e.type == "submission.received.v1" for e in seen) >= 3
+            return (
+                any(e.type == "assignment.closed.v1" for e in seen)
+                and sum(e.type == "submission.received.v1" for e in seen) >= 3
+            )
+
         _wait(all_arrived, timeout=40, interval=0)
         consumer.close()
     finally:
@@ -94,7 +110,8 @@ def test_worker_relays_consumes_and_closes_once(open_stack, make_notebook, kafka
     assert kinds["assignment.closed.v1"] == 1
     closed = next(e for e in seen if e.type == "assignment.closed.v1")
     assert closed.subject == "lab-1"
-    assert closed.data["final_submissions"] == [{"owner_id": "s1", "submission_id": kept["submission"]["id"],
-                                                 "version": 1, "sha256": kept["version"]["sha256"]}]
+    assert closed.data["final_submissions"] == [
+        {"owner_id": "s1", "submission_id": kept["submission"]["id"], "version": 1, "sha256": kept["version"]["sha256"]}
+    ]
     received = [e for e in seen if e.type == "submission.received.v1"]
     assert {e.data["owner_id"] for e in received} == {"s1", "s2"}

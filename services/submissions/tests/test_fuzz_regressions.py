@@ -12,19 +12,28 @@ def test_a_version_number_out_of_range_is_refused_before_the_database(stack, mak
     for what in ("download", "receipt"):
         for version in ("31643878157", "99999999999999999999999", "0"):
             for headers in (stack.auth("s210001"), stack.teacher):
-                response = stack.client.get(f"/v1/submissions/{submission_id}/versions/{version}/{what}",
-                                            headers=headers)
+                response = stack.client.get(
+                    f"/v1/submissions/{submission_id}/versions/{version}/{what}", headers=headers
+                )
                 assert response.status_code == 422, (what, version, response.text)
                 assert response.headers["content-type"].startswith("application/problem+json")
                 assert response.json()["code"] == "validation_error"
-        assert stack.client.get(f"/v1/submissions/{submission_id}/versions/1/{what}",
-                                headers=stack.auth("s210001")).status_code == 200
+        assert (
+            stack.client.get(
+                f"/v1/submissions/{submission_id}/versions/1/{what}", headers=stack.auth("s210001")
+            ).status_code
+            == 200
+        )
 
 
 def test_an_assignment_time_out_of_any_course_year_is_a_422(stack) -> None:
     """A deadline near year 1 (or 9999) with an offset could not be converted to UTC (OverflowError: 500)."""
-    body = {"kind": "lab", "title": "HTTP request latency", "opens_at": "2000-01-01T00:01:02Z",
-            "deadline": "0001-01-01T00:00:01.0+00:01"}
+    body = {
+        "kind": "lab",
+        "title": "HTTP request latency",
+        "opens_at": "2000-01-01T00:01:02Z",
+        "deadline": "0001-01-01T00:00:01.0+00:01",
+    }
     for method, path, payload in (
         ("PUT", "/v1/assignments/code", body),
         ("POST", "/v1/assignments", {**body, "deadline": "9999-12-31T23:59:59-01:00"}),
@@ -34,7 +43,8 @@ def test_an_assignment_time_out_of_any_course_year_is_a_422(stack) -> None:
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "invalid_time"
     stack.assignment("lab-1", lab_number=1)
-    response = stack.client.patch("/v1/assignments/lab-1", json={"opens_at": "0001-01-01T00:00:00+00:01"},
-                                  headers=stack.teacher)
+    response = stack.client.patch(
+        "/v1/assignments/lab-1", json={"opens_at": "0001-01-01T00:00:00+00:01"}, headers=stack.teacher
+    )
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid_time"

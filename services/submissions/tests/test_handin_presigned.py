@@ -15,9 +15,15 @@ from peerlab.submissions.service.janitor import sweep_stale_uploads
 
 
 def _ticket(stack, data, *, student="s1", name="lab-EXE.ipynb", sha=None, size=None):
-    return stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth(student), json={
-        "file_name": name, "size": size if size is not None else len(data),
-        "sha256": sha or hashlib.sha256(data).hexdigest()})
+    return stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth(student),
+        json={
+            "file_name": name,
+            "size": size if size is not None else len(data),
+            "sha256": sha or hashlib.sha256(data).hexdigest(),
+        },
+    )
 
 
 def test_presigned_upload_then_confirm_is_accepted_like_a_stream(stack, make_notebook):
@@ -48,14 +54,18 @@ def test_the_url_cannot_change_an_accepted_hand_in(stack, make_notebook):
     data, other = make_notebook(cells=2), make_notebook(cells=7)
     t = _ticket(stack, data).json()
     httpx.put(t["url"], content=data)
-    sid = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1")).json()["submission"]["id"]
+    sid = stack.client.post(f"/v1/uploads/{t['upload_id']}/confirm", headers=stack.auth("s1")).json()["submission"][
+        "id"
+    ]
     assert httpx.put(t["url"], content=other).status_code == 200  # the URL has not expired yet
     link = stack.client.get(f"/v1/submissions/{sid}/versions/1/download", headers=stack.auth("s1")).json()
     assert httpx.get(link["url"]).content == data
     # once the URL has expired the janitor removes what it wrote
     engine, store = stack.client.app.state.engine, stack.client.app.state.runtime.store
     with unit_of_work(engine) as session:
-        session.execute(update(Upload).where(Upload.id == t["upload_id"]).values(expires_at=now() - timedelta(minutes=1)))
+        session.execute(
+            update(Upload).where(Upload.id == t["upload_id"]).values(expires_at=now() - timedelta(minutes=1))
+        )
     with unit_of_work(engine) as session:
         assert sweep_stale_uploads(session, store=store, stale_after_s=3600) == 1
     with unit_of_work(engine) as session:

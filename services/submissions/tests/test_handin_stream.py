@@ -33,8 +33,12 @@ def test_streamed_notebook_is_accepted_with_receipt_version_object_and_event(sta
 def test_multipart_upload_with_one_file_is_accepted(stack, make_notebook):
     stack.assignment("lab-2", lab_number=2)
     data = make_notebook(cells=5)
-    r = stack.client.post("/v1/assignments/lab-2/submissions", files={"file": ("lab2-EXE.ipynb", data, "application/json")},
-                          data={"comment": "hello"}, headers=stack.auth("s210002"))
+    r = stack.client.post(
+        "/v1/assignments/lab-2/submissions",
+        files={"file": ("lab2-EXE.ipynb", data, "application/json")},
+        data={"comment": "hello"},
+        headers=stack.auth("s210002"),
+    )
     assert r.status_code == 201, r.text
     assert r.json()["version"]["file_name"] == "lab2-EXE.ipynb"
     assert r.json()["version"]["size"] == len(data)

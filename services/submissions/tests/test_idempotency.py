@@ -38,8 +38,9 @@ def test_concurrent_retries_with_one_key_make_one_version_and_leave_no_orphan(st
     stack.assignment("lab-1", lab_number=1)
     data = make_notebook(cells=8)
     with ThreadPoolExecutor(4) as pool:
-        responses = list(pool.map(lambda _: stack.hand_in("lab-1", "s1", data, headers={"Idempotency-Key": "same"}),
-                                  range(4)))
+        responses = list(
+            pool.map(lambda _: stack.hand_in("lab-1", "s1", data, headers={"Idempotency-Key": "same"}), range(4))
+        )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["version"]["id"] for r in responses}) == 1
     assert stack.count(Version) == 1 and len(stack.outbox("submission.received.v1")) == 1
@@ -51,15 +52,21 @@ def test_a_client_that_lost_the_response_finds_its_hand_in(stack, make_notebook)
     sent = stack.hand_in("lab-1", "s1", make_notebook()).json()
     found = stack.client.get("/v1/submissions", params={"assignment_id": "lab-1"}, headers=stack.auth("s1")).json()
     assert found["items"][0]["versions"][0]["sha256"] == sent["version"]["sha256"]
-    receipt = stack.client.get(f"/v1/submissions/{sent['submission']['id']}/versions/1/receipt", headers=stack.auth("s1"))
+    receipt = stack.client.get(
+        f"/v1/submissions/{sent['submission']['id']}/versions/1/receipt", headers=stack.auth("s1")
+    )
     assert receipt.json() == sent["receipt"]
 
 
 # --- the key's fingerprint covers the file's bytes (probe finding "Hardening" 1) ---------------
 
+
 def _multipart(stack, student, data, *, name="week1-EXE.ipynb", key="k"):
-    return stack.client.post("/v1/assignments/lab-1/submissions", files={"file": (name, data)},
-                             headers={**stack.auth(student), "Idempotency-Key": key})
+    return stack.client.post(
+        "/v1/assignments/lab-1/submissions",
+        files={"file": (name, data)},
+        headers={**stack.auth(student), "Idempotency-Key": key},
+    )
 
 
 def test_the_same_key_with_another_file_is_refused_and_keeps_nothing_of_it(stack, make_notebook):
@@ -87,8 +94,9 @@ def test_the_same_key_with_another_file_is_refused_and_keeps_nothing_of_it(stack
     assert form.status_code == 201 and form.json() == accepted.json()
     assert (_multipart(stack, "s1", second, key="k-1").status_code,) == (422,)
     # an empty or unnamed body under a used key is not the accepted file either
-    assert stack.hand_in("lab-1", "s1", b"", headers={"Idempotency-Key": "k-1"}).json()["code"] == \
-        "idempotency_key_reused"
+    assert (
+        stack.hand_in("lab-1", "s1", b"", headers={"Idempotency-Key": "k-1"}).json()["code"] == "idempotency_key_reused"
+    )
     assert stack.count(Version) == 1 and len(stack.objects()) == 1
 
 
@@ -96,8 +104,9 @@ def test_concurrent_hand_ins_of_different_files_under_one_key_keep_exactly_one(s
     stack.assignment("lab-1", lab_number=1)
     files = [make_notebook(cells=n) for n in (2, 3, 4, 5)]
     with ThreadPoolExecutor(4) as pool:
-        responses = list(pool.map(lambda d: stack.hand_in("lab-1", "s1", d, headers={"Idempotency-Key": "race"}),
-                                  files))
+        responses = list(
+            pool.map(lambda d: stack.hand_in("lab-1", "s1", d, headers={"Idempotency-Key": "race"}), files)
+        )
     won = [r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers]
     assert len(won) == 1, [r.status_code for r in responses]
     assert all(r.json()["code"] == "idempotency_key_reused" for r in responses if r is not won[0])
@@ -109,8 +118,11 @@ def test_concurrent_hand_ins_of_different_files_under_one_key_keep_exactly_one(s
 
 
 def _ticket(stack, data, *, student="s1", name="lab-EXE.ipynb"):
-    r = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth(student), json={
-        "file_name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    r = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth(student),
+        json={"file_name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -168,10 +180,15 @@ def test_a_confirmation_that_lost_the_key_race_keeps_the_accepted_copy(stack, ma
     with stack.session() as session:
         upload = session.get(Upload, t["upload_id"])
         record = session.get(IdempotencyRecord, ("s1", "c-race"))
-        staged = StagedUpload(upload_id=upload.id, object_key=f"versions/lab-1/{upload.id}",
-                              rules=rules_of(session.get(Assignment, "lab-1")), staging_key=upload.object_key)
-        acceptance = Acceptance(principal=Principal("s1", frozenset({Role.STUDENT})), idem_key="c-race",
-                                fingerprint=record.fingerprint)
+        staged = StagedUpload(
+            upload_id=upload.id,
+            object_key=f"versions/lab-1/{upload.id}",
+            rules=rules_of(session.get(Assignment, "lab-1")),
+            staging_key=upload.object_key,
+        )
+        acceptance = Acceptance(
+            principal=Principal("s1", frozenset({Role.STUDENT})), idem_key="c-race", fingerprint=record.fingerprint
+        )
         file_name = upload.file_name
 
     async def lose():  # what the loser runs after both passed the begin step and read the bytes

@@ -19,8 +19,11 @@ def test_stale_staged_objects_are_removed_and_accepted_ones_kept(stack, make_not
     stack.assignment("lab-1", lab_number=1)
     kept = stack.hand_in("lab-1", "s1", make_notebook()).json()
     data = make_notebook(cells=2)
-    ticket = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth("s2"), json={
-        "file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}).json()
+    ticket = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth("s2"),
+        json={"file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).json()
     assert httpx.put(ticket["url"], content=data).status_code == 200  # uploaded, never confirmed
     assert len(stack.objects()) == 2
     engine = stack.client.app.state.engine
@@ -28,8 +31,9 @@ def test_stale_staged_objects_are_removed_and_accepted_ones_kept(stack, make_not
     with unit_of_work(engine) as session:
         assert sweep_stale_uploads(session, store=store, stale_after_s=3600) == 0  # too young yet
     with unit_of_work(engine) as session:  # as if it had been staged two hours ago
-        session.execute(update(Upload).where(Upload.id == ticket["upload_id"])
-                        .values(created_at=now() - timedelta(hours=2)))
+        session.execute(
+            update(Upload).where(Upload.id == ticket["upload_id"]).values(created_at=now() - timedelta(hours=2))
+        )
     with unit_of_work(engine) as session:
         assert sweep_stale_uploads(session, store=store, stale_after_s=3600) == 1
     with unit_of_work(engine) as session:

@@ -25,8 +25,14 @@ UPSERTED = "assignment.upserted.v1"
 
 
 def _body(n: int | None = 1, **extra):
-    return {"kind": "lab", "title": f"Lab {n}", "lab_number": n, "opens_at": "2021-08-30T13:00:00+02:00",
-            "deadline": "2021-09-06T23:59:00+02:00", **extra}
+    return {
+        "kind": "lab",
+        "title": f"Lab {n}",
+        "lab_number": n,
+        "opens_at": "2021-08-30T13:00:00+02:00",
+        "deadline": "2021-09-06T23:59:00+02:00",
+        **extra,
+    }
 
 
 def _taken(response) -> None:
@@ -42,7 +48,9 @@ def _labs(stack) -> dict[str, int | None]:
 
 
 def test_a_second_lab_with_a_taken_number_is_refused_on_create_and_put(stack):
-    assert stack.client.post("/v1/assignments", json={"id": "lab-1", **_body(1)}, headers=stack.teacher).status_code == 201
+    assert (
+        stack.client.post("/v1/assignments", json={"id": "lab-1", **_body(1)}, headers=stack.teacher).status_code == 201
+    )
     _taken(stack.client.post("/v1/assignments", json={"id": "other-1", **_body(1)}, headers=stack.teacher))
     _taken(stack.client.post("/v1/assignments", json=_body(1), headers=stack.teacher))  # server-chosen id
     _taken(stack.client.put("/v1/assignments/other-1", json=_body(1), headers=stack.teacher))
@@ -70,23 +78,33 @@ def test_renumbering_by_put_or_patch_is_refused_onto_a_taken_number(stack):
     same = stack.client.patch("/v1/assignments/lab-1", json={"lab_number": 1}, headers=stack.teacher)
     assert same.status_code == 200  # its own number
     # number 2 is free again
-    assert stack.client.post("/v1/assignments", json={"id": "lab-2b", **_body(2)}, headers=stack.teacher).status_code == 201
+    assert (
+        stack.client.post("/v1/assignments", json={"id": "lab-2b", **_body(2)}, headers=stack.teacher).status_code
+        == 201
+    )
     assert _labs(stack) == {"lab-1": 1, "lab-2": 3, "lab-2b": 2}
 
 
 def test_resubmissions_other_kinds_and_unnumbered_labs_are_not_affected(stack):
     stack.client.put("/v1/assignments/lab-1", json=_body(1), headers=stack.teacher)
     for rid in ("resub-1", "resub-1b"):
-        r = stack.client.put(f"/v1/assignments/{rid}", json=_body(1, kind="resubmission", resubmits_assignment_id="lab-1"),
-                             headers=stack.teacher)
+        r = stack.client.put(
+            f"/v1/assignments/{rid}",
+            json=_body(1, kind="resubmission", resubmits_assignment_id="lab-1"),
+            headers=stack.teacher,
+        )
         assert r.status_code == 201, r.text
         assert r.json()["lab_number"] == 1 and r.json()["resubmits_assignment_id"] == "lab-1"
     for aid in ("draft-a", "draft-b"):
         assert stack.client.put(f"/v1/assignments/{aid}", json=_body(None), headers=stack.teacher).status_code == 201
-    assert stack.client.put("/v1/assignments/report", json=_body(None, kind="report"),
-                            headers=stack.teacher).status_code == 201
+    assert (
+        stack.client.put("/v1/assignments/report", json=_body(None, kind="report"), headers=stack.teacher).status_code
+        == 201
+    )
     # a resubmission may be renumbered onto a lab's number; the lab keeps it
-    assert stack.client.patch("/v1/assignments/resub-1", json={"lab_number": 1}, headers=stack.teacher).status_code == 200
+    assert (
+        stack.client.patch("/v1/assignments/resub-1", json={"lab_number": 1}, headers=stack.teacher).status_code == 200
+    )
     assert _labs(stack) == {"lab-1": 1, "draft-a": None, "draft-b": None}
 
 
@@ -99,8 +117,19 @@ def test_seeding_refuses_a_lab_number_a_teacher_used_under_another_id(stack, cal
 
 def _row(assignment_id: str, *, course_id: str, kind: str = "lab", lab_number: int | None = 1) -> Assignment:
     at = datetime(2021, 9, 1, tzinfo=UTC)
-    return Assignment(id=assignment_id, course_id=course_id, kind=kind, lab_number=lab_number, title=assignment_id,
-                      owner_type="student", opens_at=at, deadline=at, file_rules={}, created_at=at, updated_at=at)
+    return Assignment(
+        id=assignment_id,
+        course_id=course_id,
+        kind=kind,
+        lab_number=lab_number,
+        title=assignment_id,
+        owner_type="student",
+        opens_at=at,
+        deadline=at,
+        file_rules={},
+        created_at=at,
+        updated_at=at,
+    )
 
 
 def test_the_index_holds_labs_only_per_course(stack):
@@ -108,8 +137,13 @@ def test_the_index_holds_labs_only_per_course(stack):
     course = stack.settings.course_id
     engine = stack.client.app.state.engine
     with unit_of_work(engine) as session:
-        session.add_all([_row("lab-1", course_id=course), _row("resub-1", course_id=course, kind="resubmission"),
-                         _row("lab-1-elsewhere", course_id="another-course")])
+        session.add_all(
+            [
+                _row("lab-1", course_id=course),
+                _row("resub-1", course_id=course, kind="resubmission"),
+                _row("lab-1-elsewhere", course_id="another-course"),
+            ]
+        )
     with Session(engine) as session:
         session.add(_row("lab-1-again", course_id=course))
         with pytest.raises(IntegrityError):

@@ -20,8 +20,11 @@ def test_storage_down_refuses_hand_ins_with_503_and_keeps_nothing(open_stack, ma
     stack = open_stack(storage_s3_endpoint=s3.endpoint)
     stack.assignment("lab-1", lab_number=1)
     data = make_notebook()
-    ticket = stack.client.post("/v1/assignments/lab-1/uploads", headers=stack.auth("s1"), json={
-        "file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}).json()
+    ticket = stack.client.post(
+        "/v1/assignments/lab-1/uploads",
+        headers=stack.auth("s1"),
+        json={"file_name": "lab-EXE.ipynb", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).json()
     assert httpx.put(ticket["url"], content=data).status_code == 200
     s3.stop()
     r = stack.hand_in("lab-1", "s1", data)
@@ -54,7 +57,8 @@ def test_database_down_refuses_with_503(open_stack, make_pg_server, make_noteboo
 
 
 def test_database_lost_mid_upload_refuses_with_503_and_removes_the_object(
-        make_settings, make_pg_server, spawn_service, env_for, make_notebook, request):
+    make_settings, make_pg_server, spawn_service, env_for, make_notebook, request
+):
     """Over uvicorn: the upload begins (database up), the database stops while the body streams,
     the accept fails: 503, and the staged object is removed."""
     if request.getfixturevalue("pg_server") is None:
@@ -65,9 +69,20 @@ def test_database_lost_mid_upload_refuses_with_503_and_removes_the_object(
     teacher = {"Authorization": "Bearer " + mint_dev_token(sub="t", roles=["teacher"], secret=settings.jwt_secret)}
     student = {"Authorization": "Bearer " + mint_dev_token(sub="s1", roles=["student"], secret=settings.jwt_secret)}
     now = datetime.now(UTC)
-    assert httpx.post(f"{service.url}/v1/assignments", headers=teacher, json={
-        "id": "lab-1", "kind": "lab", "title": "Lab 1", "opens_at": (now - timedelta(hours=1)).isoformat(),
-        "deadline": (now + timedelta(hours=1)).isoformat()}).status_code == 201
+    assert (
+        httpx.post(
+            f"{service.url}/v1/assignments",
+            headers=teacher,
+            json={
+                "id": "lab-1",
+                "kind": "lab",
+                "title": "Lab 1",
+                "opens_at": (now - timedelta(hours=1)).isoformat(),
+                "deadline": (now + timedelta(hours=1)).isoformat(),
+            },
+        ).status_code
+        == 201
+    )
     data = make_notebook(cells=30)
     half_sent, release = threading.Event(), threading.Event()
 
@@ -75,12 +90,21 @@ def test_database_lost_mid_upload_refuses_with_503_and_removes_the_object(
         yield data[: len(data) // 2]
         half_sent.set()
         release.wait(30)
-        yield data[len(data) // 2:]
+        yield data[len(data) // 2 :]
 
     result = {}
-    sender = threading.Thread(target=lambda: result.setdefault("r", httpx.post(
-        f"{service.url}/v1/assignments/lab-1/submissions", params={"file_name": "lab-EXE.ipynb"},
-        headers={**student, "Content-Type": "application/octet-stream"}, content=body(), timeout=60)))
+    sender = threading.Thread(
+        target=lambda: result.setdefault(
+            "r",
+            httpx.post(
+                f"{service.url}/v1/assignments/lab-1/submissions",
+                params={"file_name": "lab-EXE.ipynb"},
+                headers={**student, "Content-Type": "application/octet-stream"},
+                content=body(),
+                timeout=60,
+            ),
+        )
+    )
     sender.start()
     assert half_sent.wait(30)
     time.sleep(0.3)  # the begin transaction has committed; the body is streaming
@@ -90,6 +114,10 @@ def test_database_lost_mid_upload_refuses_with_503_and_removes_the_object(
     r = result["r"]
     assert (r.status_code, r.json()["code"]) == (503, "database_unavailable"), r.text
     assert "retry-after" in r.headers
-    minio = Minio(settings.storage_s3_endpoint, access_key=settings.storage_s3_access_key,
-                  secret_key=settings.storage_s3_secret_key, secure=False)
+    minio = Minio(
+        settings.storage_s3_endpoint,
+        access_key=settings.storage_s3_access_key,
+        secret_key=settings.storage_s3_secret_key,
+        secure=False,
+    )
     assert list(minio.list_objects(settings.storage_bucket, recursive=True)) == []

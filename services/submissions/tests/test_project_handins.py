@@ -17,16 +17,31 @@ REPO = "https://github.com/dtu-students/dreaming-cats"
 def _group(calendar_feed, group_id: str, members: dict[str, str]) -> None:
     now = datetime.now(UTC)
     for person, programme in members.items():
-        assert calendar_feed.deliver(PersonEnrolledV1(person_id=person, roles=["student"], programme=programme,
-                                                      enrolled_at=now), source="gateway", subject=person) == "handled"
-    assert calendar_feed.deliver(GroupFormedV1(group_id=group_id, member_ids=list(members), formed_at=now),
-                                 source="projects", subject=group_id) == "handled"
+        assert (
+            calendar_feed.deliver(
+                PersonEnrolledV1(person_id=person, roles=["student"], programme=programme, enrolled_at=now),
+                source="gateway",
+                subject=person,
+            )
+            == "handled"
+        )
+    assert (
+        calendar_feed.deliver(
+            GroupFormedV1(group_id=group_id, member_ids=list(members), formed_at=now),
+            source="projects",
+            subject=group_id,
+        )
+        == "handled"
+    )
 
 
 def test_a_synopsis_reaches_the_supervisors_with_the_groups_project(stack, calendar_feed, make_text_pdf):
     _group(calendar_feed, "g-1", {"alice": "msc", "bob": "msc"})
-    calendar_feed.deliver(ProjectAssignedV1(group_id="g-1", project_id="p-2021-05", assigned_at=datetime.now(UTC)),
-                          source="projects", subject="g-1")
+    calendar_feed.deliver(
+        ProjectAssignedV1(group_id="g-1", project_id="p-2021-05", assigned_at=datetime.now(UTC)),
+        source="projects",
+        subject="g-1",
+    )
     stack.assignment("synopsis", kind="synopsis")
     r = stack.hand_in("synopsis", "alice", make_text_pdf(SYNOPSIS_TEXT), name="synopsis.pdf")
     assert r.status_code == 201, r.text
@@ -34,8 +49,12 @@ def test_a_synopsis_reaches_the_supervisors_with_the_groups_project(stack, calen
     events = stack.outbox("synopsis.received.v1")
     assert len(events) == 1 and events[0].subject == "g-1"
     assert {k: events[0].data[k] for k in ("group_id", "project_id", "submission_id", "version", "warnings")} == {
-        "group_id": "g-1", "project_id": "p-2021-05", "submission_id": r.json()["submission"]["id"], "version": 1,
-        "warnings": []}
+        "group_id": "g-1",
+        "project_id": "p-2021-05",
+        "submission_id": r.json()["submission"]["id"],
+        "version": 1,
+        "warnings": [],
+    }
 
     thin = stack.hand_in("synopsis", "bob", make_text_pdf("Dreaming cats\nMotivation\nwhy"), name="synopsis.pdf")
     assert thin.status_code == 201  # missing sections are warnings, not refusals

@@ -13,15 +13,23 @@ from peerlab.submissions.events.handlers import consumer_spec
 
 
 def _deliver(stack, event):
-    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
-                            bootstrap=stack.settings.kafka_bootstrap)
+    runner = ConsumerRunner(
+        consumer_spec(), engine=stack.client.app.state.engine, bootstrap=stack.settings.kafka_bootstrap
+    )
     raw = Envelope.wrap(event, source="review", subject="x", course_id=stack.settings.course_id).to_bytes()
     assert runner.handle_message(raw, stop=threading.Event()) == "handled"
 
 
 def _verdict(student, verdict, at):
-    return LabVerdictSetV1(student_id=student, assignment_id="lab-1", lab_number=1, verdict=verdict,
-                           origin="teacher", set_by="teacher-1", set_at=at)
+    return LabVerdictSetV1(
+        student_id=student,
+        assignment_id="lab-1",
+        lab_number=1,
+        verdict=verdict,
+        origin="teacher",
+        set_by="teacher-1",
+        set_at=at,
+    )
 
 
 def test_only_a_failed_student_may_resubmit_and_only_teachers_read_it(stack, make_notebook):
@@ -44,8 +52,18 @@ def test_only_a_failed_student_may_resubmit_and_only_teachers_read_it(stack, mak
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("ta-1", "ta")).status_code == 404
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("failed")).status_code == 200
     # even a (wrongly) allocated peer gets nothing
-    _deliver(stack, ReviewAllocatedV1(allocation_id="al-9", round_id="r", assignment_id="resub-1", submission_id=sid,
-                                      reviewer_id="peer", task_token="tok", due_at=now))
+    _deliver(
+        stack,
+        ReviewAllocatedV1(
+            allocation_id="al-9",
+            round_id="r",
+            assignment_id="resub-1",
+            submission_id=sid,
+            reviewer_id="peer",
+            task_token="tok",
+            due_at=now,
+        ),
+    )
     assert stack.client.get(f"/v1/submissions/{sid}/anonymised", headers=stack.auth("peer")).status_code == 403
 
 

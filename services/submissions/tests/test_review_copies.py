@@ -19,29 +19,54 @@ IDENTIFYING = ("Alice Student", "/home/alice", "Users\\\\alice", "alice@student.
 
 
 def _deliver(stack, event) -> None:
-    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
-                            bootstrap=stack.settings.kafka_bootstrap)
+    runner = ConsumerRunner(
+        consumer_spec(), engine=stack.client.app.state.engine, bootstrap=stack.settings.kafka_bootstrap
+    )
     raw = Envelope.wrap(event, source="review", subject="x", course_id=stack.settings.course_id).to_bytes()
     assert runner.handle_message(raw, stop=threading.Event()) == "handled"
 
 
-def _allocate(stack, *, submission_id: str, reviewer: str, token: str, assignment_id: str = "lab-1",
-              allocation_id: str = "al-1") -> None:
-    _deliver(stack, ReviewAllocatedV1(allocation_id=allocation_id, round_id="r-1", assignment_id=assignment_id,
-                                      submission_id=submission_id, reviewer_id=reviewer, task_token=token,
-                                      due_at=datetime.now(UTC) + timedelta(days=7)))
+def _allocate(
+    stack, *, submission_id: str, reviewer: str, token: str, assignment_id: str = "lab-1", allocation_id: str = "al-1"
+) -> None:
+    _deliver(
+        stack,
+        ReviewAllocatedV1(
+            allocation_id=allocation_id,
+            round_id="r-1",
+            assignment_id=assignment_id,
+            submission_id=submission_id,
+            reviewer_id=reviewer,
+            task_token=token,
+            due_at=datetime.now(UTC) + timedelta(days=7),
+        ),
+    )
 
 
 def _alices_notebook() -> bytes:
-    cell = {"cell_type": "code", "id": "x1", "execution_count": 1,
-            "metadata": {"executionInfo": {"user": {"displayName": "Alice Student"}}},
-            "outputs": [{"output_type": "stream", "name": "stderr",
-                         "text": "File /home/alice/lab1.py, C:\\Users\\alice\\x (s214321, alice@student.dtu.dk)"}],
-            "source": "import torch"}
-    nb = {"cells": [cell], "metadata": {"authors": [{"name": "Alice Student"}],
-                                        "kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                       "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    cell = {
+        "cell_type": "code",
+        "id": "x1",
+        "execution_count": 1,
+        "metadata": {"executionInfo": {"user": {"displayName": "Alice Student"}}},
+        "outputs": [
+            {
+                "output_type": "stream",
+                "name": "stderr",
+                "text": "File /home/alice/lab1.py, C:\\Users\\alice\\x (s214321, alice@student.dtu.dk)",
+            }
+        ],
+        "source": "import torch",
+    }
+    nb = {
+        "cells": [cell],
+        "metadata": {
+            "authors": [{"name": "Alice Student"}],
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return json.dumps(nb).encode()
 
 
@@ -68,7 +93,7 @@ def test_the_reviewer_holding_the_token_gets_an_anonymised_copy_and_others_get_4
         assert secret not in response.text, secret
     fetched = httpx.get(link["url"], timeout=10)
     assert fetched.status_code == 200
-    assert f'EXE_{TOKEN}.ipynb' in fetched.headers.get("content-disposition", "")
+    assert f"EXE_{TOKEN}.ipynb" in fetched.headers.get("content-disposition", "")
     for secret in IDENTIFYING:
         assert secret not in fetched.text, secret
     notebook = json.loads(fetched.text)
@@ -102,8 +127,18 @@ def test_no_copy_of_a_resubmission_or_a_withdrawn_hand_in(stack, make_notebook):
     now = datetime.now(UTC)
     stack.assignment("lab-1", lab_number=1, opens_in_s=-7200, deadline_in_s=-3600)
     stack.assignment("resub-1", kind="resubmission", resubmits_assignment_id="lab-1")
-    _deliver(stack, LabVerdictSetV1(student_id="alice", assignment_id="lab-1", lab_number=1, verdict="fail",
-                                    origin="teacher", set_by="teacher-1", set_at=now))
+    _deliver(
+        stack,
+        LabVerdictSetV1(
+            student_id="alice",
+            assignment_id="lab-1",
+            lab_number=1,
+            verdict="fail",
+            origin="teacher",
+            set_by="teacher-1",
+            set_at=now,
+        ),
+    )
     resub = stack.hand_in("resub-1", "alice", make_notebook()).json()["submission"]["id"]
     _allocate(stack, submission_id=resub, reviewer="bob", token="resub-token", assignment_id="resub-1")
     for who in (stack.auth("bob"), stack.auth("ta-1", "ta"), stack.teacher):
@@ -112,8 +147,9 @@ def test_no_copy_of_a_resubmission_or_a_withdrawn_hand_in(stack, make_notebook):
     stack.assignment("lab-2", lab_number=2)
     sid = stack.hand_in("lab-2", "carol", make_notebook()).json()["submission"]["id"]
     assert stack.client.post(f"/v1/submissions/{sid}/withdraw", headers=stack.auth("carol")).status_code == 200
-    _allocate(stack, submission_id=sid, reviewer="bob", token="withdrawn-token", assignment_id="lab-2",
-              allocation_id="al-2")
+    _allocate(
+        stack, submission_id=sid, reviewer="bob", token="withdrawn-token", assignment_id="lab-2", allocation_id="al-2"
+    )
     assert stack.client.get("/v1/review-copies/withdrawn-token", headers=stack.auth("bob")).status_code == 404
     assert stack.objects("anonymised/") == []
 
@@ -131,20 +167,32 @@ def test_the_copy_masks_every_group_members_roster_and_token_names_and_image_met
     yolanda = Person("s210001", "Yolanda", "Smith", "yolanda.smith@example.com")
     bart = Person("s210002", "Bartholomew", "Jones", "bjones@example.org")
     now = datetime.now(UTC)
-    _deliver(stack, PersonEnrolledV1(person_id=yolanda.person_id, roles=["student"], enrolled_at=now,
-                                     name=yolanda.full, email=yolanda.email))
-    _deliver(stack, PersonEnrolledV1(person_id=bart.person_id, roles=["student"], enrolled_at=now,
-                                     name=bart.full, email=bart.email))
+    _deliver(
+        stack,
+        PersonEnrolledV1(
+            person_id=yolanda.person_id, roles=["student"], enrolled_at=now, name=yolanda.full, email=yolanda.email
+        ),
+    )
+    _deliver(
+        stack,
+        PersonEnrolledV1(
+            person_id=bart.person_id, roles=["student"], enrolled_at=now, name=bart.full, email=bart.email
+        ),
+    )
     _deliver(stack, GroupFormedV1(group_id="g-7", member_ids=[yolanda.person_id, bart.person_id], formed_at=now))
     stack.assignment("lab-1", lab_number=1, owner_type="group")
     nb = seeded_notebook(yolanda)
     nb["cells"][0]["source"] += f"\nwith {bart.full} ({bart.person_id}, {bart.email}), aka Yoyo Smythe"
     # Yolanda's token carries a name the roster does not know
-    token = mint_dev_token(sub=yolanda.person_id, roles=["student"], secret=stack.settings.jwt_secret,
-                           name="Yoyo Smythe")
-    accepted = stack.client.post("/v1/assignments/lab-1/submissions", content=json.dumps(nb).encode(),
-                                 params={"file_name": "lab1-EXE.ipynb"},
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
+    token = mint_dev_token(
+        sub=yolanda.person_id, roles=["student"], secret=stack.settings.jwt_secret, name="Yoyo Smythe"
+    )
+    accepted = stack.client.post(
+        "/v1/assignments/lab-1/submissions",
+        content=json.dumps(nb).encode(),
+        params={"file_name": "lab1-EXE.ipynb"},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
+    )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["submission"]["owner_id"] == "g-7"
     _allocate(stack, submission_id=accepted.json()["submission"]["id"], reviewer="s219999", token=TOKEN)
@@ -155,7 +203,8 @@ def test_the_copy_masks_every_group_members_roster_and_token_names_and_image_met
     assert leaks(copy, yolanda) == [] and leaks(copy, bart) == []
     assert "yoyo" not in copy.decode().lower() and "smythe" not in copy.decode().lower()
     assert json.loads(copy)["cells"][1]["outputs"][1]["data"]["text/html"].startswith(
-        "<p>By <a href='mailto:anon@example.org'>anon</a>")
+        "<p>By <a href='mailto:anon@example.org'>anon</a>"
+    )
 
 
 def test_a_name_learnt_after_the_copy_was_made_is_masked_on_the_next_request(stack):
@@ -170,8 +219,16 @@ def test_a_name_learnt_after_the_copy_was_made_is_masked_on_the_next_request(sta
     _allocate(stack, submission_id=sid, reviewer="bob", token=TOKEN)
     first = httpx.get(stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()["url"]).text
     assert "Zelda" in first  # nothing named her yet: not in the roster, no name in her token
-    _deliver(stack, PersonEnrolledV1(person_id="s214321", roles=["student"], enrolled_at=datetime.now(UTC),
-                                     name="Zelda Quorn", email="zq@example.org"))
+    _deliver(
+        stack,
+        PersonEnrolledV1(
+            person_id="s214321",
+            roles=["student"],
+            enrolled_at=datetime.now(UTC),
+            name="Zelda Quorn",
+            email="zq@example.org",
+        ),
+    )
     again = stack.client.get(f"/v1/review-copies/{TOKEN}", headers=stack.auth("bob")).json()
     second = httpx.get(again["url"]).text
     assert "zelda" not in second.lower() and "quorn" not in second.lower()
@@ -180,6 +237,7 @@ def test_a_name_learnt_after_the_copy_was_made_is_masked_on_the_next_request(sta
     # unchanged identities: the stored copy is served as it is
     with stack.session() as session:
         from peerlab.submissions.models import ReviewCopy
+
         made_at = session.get(ReviewCopy, f"anonymised/{TOKEN}/v1.r2").made_at
     stack.client.get(f"/v1/submissions/{sid}/anonymised", headers=stack.auth("bob"))
     with stack.session() as session:

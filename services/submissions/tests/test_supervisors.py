@@ -21,10 +21,12 @@ REPO = "https://github.com/group/project"
 
 
 def deliver(stack, event, *, event_id: str | None = None) -> str:
-    runner = ConsumerRunner(consumer_spec(), engine=stack.client.app.state.engine,
-                            bootstrap=stack.settings.kafka_bootstrap)
-    raw = Envelope.wrap(event, source="test", subject="x", course_id=stack.settings.course_id,
-                        event_id=event_id).to_bytes()
+    runner = ConsumerRunner(
+        consumer_spec(), engine=stack.client.app.state.engine, bootstrap=stack.settings.kafka_bootstrap
+    )
+    raw = Envelope.wrap(
+        event, source="test", subject="x", course_id=stack.settings.course_id, event_id=event_id
+    ).to_bytes()
     return runner.handle_message(raw, stop=threading.Event())
 
 
@@ -34,17 +36,26 @@ def _hand_ins(stack, make_pdf) -> dict[str, dict]:
     now = datetime.now(UTC)
     deliver(stack, GroupFormedV1(group_id="g-1", member_ids=["alice", "bob"], formed_at=now))
     deliver(stack, GroupFormedV1(group_id="g-2", member_ids=["carol"], formed_at=now))
-    deliver(stack, GroupSupervisorsChangedV1(group_id="g-1", project_id="p-2021-04", supervisor_ids=["sup-a", "co-a"],
-                                             changed_at=now))
-    deliver(stack, GroupSupervisorsChangedV1(group_id="g-2", project_id="p-2021-05", supervisor_ids=["sup-b"],
-                                             changed_at=now))
+    deliver(
+        stack,
+        GroupSupervisorsChangedV1(
+            group_id="g-1", project_id="p-2021-04", supervisor_ids=["sup-a", "co-a"], changed_at=now
+        ),
+    )
+    deliver(
+        stack,
+        GroupSupervisorsChangedV1(group_id="g-2", project_id="p-2021-05", supervisor_ids=["sup-b"], changed_at=now),
+    )
     stack.assignment("synopsis", kind="synopsis")
     stack.assignment("report", kind="report")
     stack.assignment("poster", kind="poster")
     out = {}
     for group, student in (("g-1", "alice"), ("g-2", "carol")):
-        for kind, data in (("synopsis", make_pdf(1)), ("report", make_pdf(3, url=REPO)),
-                           ("poster", make_pdf(1, size=(1684, 2384)))):
+        for kind, data in (
+            ("synopsis", make_pdf(1)),
+            ("report", make_pdf(3, url=REPO)),
+            ("poster", make_pdf(1, size=(1684, 2384))),
+        ):
             r = stack.hand_in(kind, student, data, name=f"{kind}.pdf")
             assert r.status_code == 201, r.text
             out[f"{group}/{kind}"] = r.json()["submission"]
@@ -72,8 +83,9 @@ def test_a_supervisor_reads_their_groups_synopsis_and_report_only(stack, make_pd
         assert stack.client.get(f"/v1/submissions/{sid}", headers=sup).status_code == 404, key
         assert stack.client.get(f"/v1/submissions/{sid}/versions/1/download", headers=sup).status_code == 404
     assert stack.client.get("/v1/submissions", params={"owner_ids": "g-2"}, headers=sup).json()["items"] == []
-    assert stack.client.get("/v1/submissions", params={"ids": subs["g-2/report"]["id"]},
-                            headers=sup).json()["items"] == []
+    assert (
+        stack.client.get("/v1/submissions", params={"ids": subs["g-2/report"]["id"]}, headers=sup).json()["items"] == []
+    )
     # the person id alone is not enough: the supervisor role is required
     sid = subs["g-1/synopsis"]["id"]
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("sup-a")).status_code == 404
@@ -85,8 +97,9 @@ def test_supervisor_events_are_idempotent_and_a_late_older_list_changes_nothing(
     subs = _hand_ins(stack, make_pdf)
     sid = subs["g-1/report"]["id"]
     later = datetime.now(UTC) + timedelta(minutes=1)
-    event = GroupSupervisorsChangedV1(group_id="g-1", project_id="p-2021-04", supervisor_ids=["sup-new"],
-                                      changed_at=later)
+    event = GroupSupervisorsChangedV1(
+        group_id="g-1", project_id="p-2021-04", supervisor_ids=["sup-new"], changed_at=later
+    )
     assert deliver(stack, event, event_id="ev-1") == "handled"
     assert deliver(stack, event, event_id="ev-1") == "duplicate"
     assert deliver(stack, event, event_id="ev-1-replayed") == "handled"  # same content again: same rows
@@ -95,8 +108,9 @@ def test_supervisor_events_are_idempotent_and_a_late_older_list_changes_nothing(
         assert [r.supervisor_id for r in rows] == ["sup-new"]
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("sup-a", "supervisor")).status_code == 404
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("sup-new", "supervisor")).status_code == 200
-    older = GroupSupervisorsChangedV1(group_id="g-1", supervisor_ids=["sup-a"],
-                                      changed_at=later - timedelta(seconds=30))
+    older = GroupSupervisorsChangedV1(
+        group_id="g-1", supervisor_ids=["sup-a"], changed_at=later - timedelta(seconds=30)
+    )
     assert deliver(stack, older) == "handled"
     assert stack.client.get(f"/v1/submissions/{sid}", headers=stack.auth("sup-a", "supervisor")).status_code == 404
     emptied = GroupSupervisorsChangedV1(group_id="g-1", supervisor_ids=[], changed_at=later + timedelta(seconds=1))
@@ -114,8 +128,7 @@ def test_an_external_read_link_works_without_login_until_revoked_or_expired(stac
         body = {"expires_at": (clock["now"] + timedelta(days=7)).isoformat(), "note": "for Dr. External"}
         assert stack.client.post(url, json=body, headers=stack.auth("alice")).status_code == 403
         assert stack.client.post(url, json=body, headers=stack.auth("sup-a", "supervisor")).status_code == 403
-        assert stack.client.post("/v1/groups/g-404/external-links", json=body,
-                                 headers=stack.teacher).status_code == 404
+        assert stack.client.post("/v1/groups/g-404/external-links", json=body, headers=stack.teacher).status_code == 404
         past = {"expires_at": (clock["now"] - timedelta(seconds=1)).isoformat()}
         assert stack.client.post(url, json=past, headers=stack.teacher).json()["code"] == "expiry_in_past"
         made = stack.client.post(url, json=body, headers=stack.teacher)
@@ -137,12 +150,14 @@ def test_an_external_read_link_works_without_login_until_revoked_or_expired(stac
         revoked = stack.client.post(f"/v1/external-links/{link['id']}/revoke", headers=stack.teacher)
         assert revoked.status_code == 200 and revoked.json()["active"] is False
         assert stack.client.get(link["path"]).status_code == 404
-        assert stack.client.post(f"/v1/external-links/{link['id']}/revoke",
-                                 headers=stack.auth("alice")).status_code == 403
+        assert (
+            stack.client.post(f"/v1/external-links/{link['id']}/revoke", headers=stack.auth("alice")).status_code == 403
+        )
 
         # expired: works until the instant before, not at it
-        second = stack.client.post(url, json={"expires_at": (clock["now"] + timedelta(hours=1)).isoformat()},
-                                   headers=stack.teacher).json()
+        second = stack.client.post(
+            url, json={"expires_at": (clock["now"] + timedelta(hours=1)).isoformat()}, headers=stack.teacher
+        ).json()
         clock["now"] += timedelta(minutes=59)
         assert stack.client.get(second["path"]).status_code == 200
         clock["now"] += timedelta(minutes=1)

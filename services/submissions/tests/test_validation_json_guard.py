@@ -15,8 +15,7 @@ from peerlab.submissions.validation import json_guard
 tricky_text = st.text(alphabet=st.sampled_from('[]{},"\\:/aé€\n\t\x00'), max_size=12)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | tricky_text,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(tricky_text, children, max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(tricky_text, children, max_size=4),
     max_leaves=40,
 )
 

@@ -25,16 +25,22 @@ from peerlab.submissions.validation import (
 
 
 def notebook(**metadata: Any) -> nbformat.NotebookNode:
-    nb = new_notebook(metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-        **metadata,
-    })
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+            **metadata,
+        }
+    )
     nb.cells = [
         new_markdown_cell("# Lab 3"),
-        new_code_cell("print('hi')", execution_count=1, outputs=[
-            new_output("stream", name="stdout", text="hi\n"),
-        ]),
+        new_code_cell(
+            "print('hi')",
+            execution_count=1,
+            outputs=[
+                new_output("stream", name="stdout", text="hi\n"),
+            ],
+        ),
         new_raw_cell("raw"),
     ]
     return nb
@@ -62,13 +68,18 @@ def test_a_valid_notebook_passes_with_a_report() -> None:
 
 def test_colab_style_minor_zero_notebooks_pass() -> None:
     nb = {
-        "nbformat": 4, "nbformat_minor": 0,
+        "nbformat": 4,
+        "nbformat_minor": 0,
         "metadata": {"colab": {"name": "lab.ipynb", "provenance": []}, "accelerator": "GPU"},
-        "cells": [{
-            "cell_type": "code", "execution_count": 2, "source": ["x = 1"],
-            "metadata": {"id": "abc", "colab": {"base_uri": "https://localhost/"}},
-            "outputs": [],
-        }],
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 2,
+                "source": ["x = 1"],
+                "metadata": {"id": "abc", "colab": {"base_uri": "https://localhost/"}},
+                "outputs": [],
+            }
+        ],
     }
     report = validate_notebook(as_bytes(nb))
     assert report.nbformat_minor == 0
@@ -173,7 +184,10 @@ def test_a_50_mb_base64_output_is_too_large() -> None:
     found = failure(data, NotebookLimits(max_bytes=64 * 1024 * 1024))
     assert (found.code, found.status) == ("too_large", 413)
     assert found.details == {
-        "limit": "max_output_bytes", "max": 10 * 1024 * 1024, "cell": 1, "output": 1,
+        "limit": "max_output_bytes",
+        "max": 10 * 1024 * 1024,
+        "cell": 1,
+        "output": 1,
     }
 
 
@@ -254,11 +268,17 @@ def test_an_empty_notebook_passes_with_a_warning() -> None:
 
 def test_validation_agrees_with_nbformat_on_valid_notebooks() -> None:
     nb = notebook()
-    nb.cells.append(new_code_cell("1/0", execution_count=2, outputs=[
-        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=["tb"]),
-        new_output("execute_result", data={"text/plain": "1"}, execution_count=2),
-        new_output("display_data", data={"text/html": "<b>x</b>", "application/json": {"a": [1]}}),
-    ]))
+    nb.cells.append(
+        new_code_cell(
+            "1/0",
+            execution_count=2,
+            outputs=[
+                new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=["tb"]),
+                new_output("execute_result", data={"text/plain": "1"}, execution_count=2),
+                new_output("display_data", data={"text/html": "<b>x</b>", "application/json": {"a": [1]}}),
+            ],
+        )
+    )
     nbformat.validate(nb)  # the reference implementation accepts it ...
     assert validate_notebook(as_bytes(nb)).output_count == 4  # ... and so do we
 
@@ -275,7 +295,8 @@ MUTATIONS = {
     "stream-without-name": lambda nb: nb["cells"][1]["outputs"][0].pop("name"),
     "unknown-output-type": lambda nb: nb["cells"][1]["outputs"][0].update(output_type="tweet"),
     "bad-mime-key": lambda nb: nb["cells"][1]["outputs"].append(
-        {"output_type": "display_data", "data": {"not a mime": "x"}, "metadata": {}}),
+        {"output_type": "display_data", "data": {"not a mime": "x"}, "metadata": {}}
+    ),
     "kernelspec-without-name": lambda nb: nb["metadata"]["kernelspec"].pop("name"),
     "cell-id-with-space": lambda nb: nb["cells"][0].update(id="a b"),
     "tags-not-list": lambda nb: nb["cells"][0]["metadata"].update(tags="x"),

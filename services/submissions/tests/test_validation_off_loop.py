@@ -106,9 +106,9 @@ def test_a_bug_in_the_worker_is_an_error_not_a_verdict() -> None:
 
 def test_concurrent_calls_share_a_bounded_pool() -> None:
     async def body(pool: ValidatorPool) -> list[Any]:
-        return await asyncio.gather(*(
-            validate_notebook_off_loop(notebook_bytes(n), timeout_s=60, pool=pool) for n in range(1, 6)
-        ))
+        return await asyncio.gather(
+            *(validate_notebook_off_loop(notebook_bytes(n), timeout_s=60, pool=pool) for n in range(1, 6))
+        )
 
     reports = with_pool(body, max_workers=2)
     assert [r.cell_count for r in reports] == [1, 2, 3, 4, 5]
@@ -132,8 +132,11 @@ def test_a_whole_upload_can_be_validated_off_loop() -> None:
 
     async def body(pool: ValidatorPool) -> Any:
         return await validate_upload_off_loop(
-            kind_rules=default_rules_for("synopsis"), file_name="synopsis.pdf",
-            data=buffer.getvalue(), timeout_s=30, pool=pool,
+            kind_rules=default_rules_for("synopsis"),
+            file_name="synopsis.pdf",
+            data=buffer.getvalue(),
+            timeout_s=30,
+            pool=pool,
         )
 
     result = with_pool(body)

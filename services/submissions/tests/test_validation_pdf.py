@@ -219,6 +219,9 @@ def test_missing_synopsis_sections_are_warnings_not_refusals() -> None:
 
 def test_the_synopsis_rules_look_for_the_five_sections() -> None:
     assert default_rules_for("synopsis").required_sections == SYNOPSIS
-    result = validate_upload(kind_rules=default_rules_for("synopsis"), file_name="synopsis.pdf",
-                             data=text_pdf("Title\nMotivation\nBackground\nMilestones\nReferences"))
+    result = validate_upload(
+        kind_rules=default_rules_for("synopsis"),
+        file_name="synopsis.pdf",
+        data=text_pdf("Title\nMotivation\nBackground\nMilestones\nReferences"),
+    )
     assert result.warnings == ()

@@ -86,7 +86,7 @@ def test_the_declared_content_type_plays_no_part() -> None:
     # validate_upload takes no content type at all: a client claiming
     # "application/x-ipynb+json" for PDF bytes is judged on the bytes alone.
     assert sniff_kind(PDF_BYTES) == "pdf"
-    assert sniff_kind(b"  \n{\"cells\": []}") == "json"
+    assert sniff_kind(b'  \n{"cells": []}') == "json"
     assert sniff_kind(b"\xef\xbb\xbf[1]") == "json"
     assert sniff_kind(b"MZ\x90\x00 a windows executable") == "unknown"
     assert sniff_kind(b"junk before the header %PDF-1.7") == "pdf"
@@ -144,7 +144,7 @@ def test_rules_are_data_that_round_trips_and_is_checked() -> None:
 
 def feed_all(guard: StreamGuard, data: bytes, chunk: int) -> None:
     for start in range(0, len(data), chunk):
-        guard.feed(data[start:start + chunk])
+        guard.feed(data[start : start + chunk])
 
 
 def test_stream_guard_hashes_and_counts_incrementally() -> None:

@@ -64,8 +64,15 @@ def test_hand_in_outside_the_window_is_refused(stack, make_notebook, nothing_kep
     late = stack.hand_in("past", "s1", make_notebook())
     assert (early.status_code, early.json()["code"]) == (409, "not_open")
     assert (late.status_code, late.json()["code"]) == (409, "deadline_passed")
-    assert stack.client.post("/v1/assignments/nope/submissions", content=b"{}", params={"file_name": "a-EXE.ipynb"},
-                             headers=stack.auth("s1")).status_code == 404
+    assert (
+        stack.client.post(
+            "/v1/assignments/nope/submissions",
+            content=b"{}",
+            params={"file_name": "a-EXE.ipynb"},
+            headers=stack.auth("s1"),
+        ).status_code
+        == 404
+    )
     teacher = stack.hand_in("future", "s1", make_notebook(), headers=stack.teacher)
     assert teacher.status_code in (403, 409)
     nothing_kept(stack)

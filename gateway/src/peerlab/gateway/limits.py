@@ -20,13 +20,26 @@ class BodyTooLarge(Exception):
 
 
 async def _problem(send: Send, status: int, code: str, detail: str) -> None:
-    body = json.dumps({
-        "type": f"https://peerlab.dev/problems/{code}", "title": code.replace("_", " ").capitalize(),
-        "status": status, "code": code, "detail": detail,
-    }).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    body = json.dumps(
+        {
+            "type": f"https://peerlab.dev/problems/{code}",
+            "title": code.replace("_", " ").capitalize(),
+            "status": status,
+            "code": code,
+            "detail": detail,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -90,8 +103,14 @@ class RequestLimits:
 def media_type(content_type: str | None) -> tuple[str, str]:
     """``(media type, charset)`` of a Content-Type header, lower-cased; the charset defaults to utf-8."""
     kind, _, params = (content_type or "").partition(";")
-    charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in params.split(";")
-                    if p.strip().lower().startswith("charset=")), "utf-8")
+    charset = next(
+        (
+            p.split("=", 1)[1].strip().strip('"').lower()
+            for p in params.split(";")
+            if p.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
     return kind.strip().lower(), charset
 
 

@@ -64,6 +64,12 @@ def jwks(pem: str, kid: str) -> dict:
 def client_assertion(pem: str, kid: str, *, client_id: str, token_url: str, lifetime_s: int = 300) -> str:
     """The signed JWT a tool presents at the platform's token endpoint (``client_credentials``)."""
     now = int(time.time())
-    claims = {"iss": client_id, "sub": client_id, "aud": token_url, "iat": now, "exp": now + lifetime_s,
-              "jti": uuid.uuid4().hex}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_url,
+        "iat": now,
+        "exp": now + lifetime_s,
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, private_key(pem), algorithm="RS256", headers={"kid": kid})

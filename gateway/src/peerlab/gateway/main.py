@@ -30,21 +30,29 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.router.routes.extend(graphql_routes(settings))
     app.state.backend_calls = CallCounter()
-    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes,
-                       larger={"/v1/roster/import": settings.max_roster_file_bytes})
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_request_bytes,
+        larger={"/v1/roster/import": settings.max_roster_file_bytes},
+    )
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
-            http = make_http_client(timeout_s=settings.backend_timeout_s,
-                                    max_connections=settings.backend_max_connections)
+            http = make_http_client(
+                timeout_s=settings.backend_timeout_s, max_connections=settings.backend_max_connections
+            )
             hub = None
             if settings.subscriptions_enabled:
-                hub = SubscriptionHub(settings.kafka_bootstrap, queue_size=settings.subscription_queue_size,
-                                      max_replay=settings.subscription_max_replay).start()
-            app.state.services = AppServices(settings=settings, engine=app.state.engine, http=http,
-                                             counter=app.state.backend_calls, hub=hub)
+                hub = SubscriptionHub(
+                    settings.kafka_bootstrap,
+                    queue_size=settings.subscription_queue_size,
+                    max_replay=settings.subscription_max_replay,
+                ).start()
+            app.state.services = AppServices(
+                settings=settings, engine=app.state.engine, http=http, counter=app.state.backend_calls, hub=hub
+            )
             try:
                 yield
             finally:

@@ -36,8 +36,9 @@ NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
 FRONT_END = Path(__file__).parent / "static" / "overview.html"
 DEFAULT_MANIFEST = Path(__file__).parent / "operations.json"
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-_SCRIPT = re.compile(r'<script type="application/graphql" data-operation="([A-Za-z_][A-Za-z0-9_]*)">(.*?)</script>',
-                     re.DOTALL)
+_SCRIPT = re.compile(
+    r'<script type="application/graphql" data-operation="([A-Za-z_][A-Za-z0-9_]*)">(.*?)</script>', re.DOTALL
+)
 
 
 def sha256_hex(query: str) -> str:
@@ -88,8 +89,14 @@ def registered_operations(settings: Any) -> dict[str, str]:
 class PersistedQueries:
     """Resolves the query text of a request (APQ cache or the registered operations)."""
 
-    def __init__(self, *, apq: bool = True, cache_size: int = 1000, registered: dict[str, str] | None = None,
-                 registered_only: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        apq: bool = True,
+        cache_size: int = 1000,
+        registered: dict[str, str] | None = None,
+        registered_only: bool = False,
+    ) -> None:
         if registered_only and registered is None:
             raise ValueError("registered_only needs a manifest of registered operations")
         self.apq = apq
@@ -169,8 +176,11 @@ class RegisteredOperationsOnly(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if sha256_hex(context.query or "") not in self.registered:
-            context.pre_execution_errors = [GraphQLError(
-                "This gateway runs only registered operations.", extensions={"code": "operation_not_registered"})]
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "This gateway runs only registered operations.", extensions={"code": "operation_not_registered"}
+                )
+            ]
         yield
 
 
@@ -195,8 +205,11 @@ def extract_operations(sources: list[Path]) -> list[Operation]:
 
 
 def manifest_json(operations: list[Operation]) -> str:
-    data = {"format": MANIFEST_FORMAT, "version": 1,
-            "operations": [{"id": op.id, "name": op.name, "type": op.type, "body": op.body} for op in operations]}
+    data = {
+        "format": MANIFEST_FORMAT,
+        "version": 1,
+        "operations": [{"id": op.id, "name": op.name, "type": op.type, "body": op.body} for op in operations],
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

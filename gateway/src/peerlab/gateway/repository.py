@@ -45,7 +45,12 @@ def get_enrolments(session: Session, *, course_id: str, person_ids: Sequence[str
 
 
 def list_roster(
-    session: Session, *, course_id: str, role: str | None = None, after: str | None = None, limit: int = 100,
+    session: Session,
+    *,
+    course_id: str,
+    role: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
     active_only: bool = True,
 ) -> list[tuple[Person, Enrolment]]:
     """Enrolled people ordered by id, keyset-paginated by ``after``."""
@@ -62,8 +67,12 @@ def list_roster(
         query = query.where(Person.id > after)
     if role is not None:
         query = query.where(
-            or_(Enrolment.roles == role, Enrolment.roles.like(f"{role},%"),
-                Enrolment.roles.like(f"%,{role}"), Enrolment.roles.like(f"%,{role},%"))
+            or_(
+                Enrolment.roles == role,
+                Enrolment.roles.like(f"{role},%"),
+                Enrolment.roles.like(f"%,{role}"),
+                Enrolment.roles.like(f"%,{role},%"),
+            )
         )
     return [(p, e) for p, e in session.execute(query).all()]
 

@@ -25,8 +25,9 @@ Printable = AfterValidator(_printable)
 class PersonUpdate(BaseModel):
     name: Annotated[str, Printable] = Field(min_length=1, max_length=300)
     email: Annotated[str, Printable] | None = Field(default=None, max_length=320)
-    roles: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=lambda: ["student"], min_length=1,
-                                                              max_length=10)
+    roles: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=lambda: ["student"], min_length=1, max_length=10
+    )
     programme: Programme | None = None
 
 

@@ -60,14 +60,16 @@ class GatewaySettings(ServiceSettings):
         default=False, description="Run only the operations of the manifest (by hash or text); refuse the rest."
     )
     graphql_operation_manifest: str | None = Field(
-        default=None, description="Apollo persisted-query manifest of the registered operations (default: the "
-                                  "one generated from the course page, shipped with the gateway)."
+        default=None,
+        description="Apollo persisted-query manifest of the registered operations (default: the "
+        "one generated from the course page, shipped with the gateway).",
     )
     max_request_bytes: int = Field(default=64 * 1024, description="Largest accepted request body (JSON).")
     max_roster_file_bytes: int = Field(default=2 * 1024 * 1024, description="Largest roster CSV upload.")
     subscription_queue_size: int = 100
     subscription_max_replay: int = Field(
-        default=1000, description="Records a reconnecting subscription may be replayed from Kafka; further back: resync."
+        default=1000,
+        description="Records a reconnecting subscription may be replayed from Kafka; further back: resync.",
     )
     subscriptions_enabled: bool = Field(
         default=True, description="Run the Kafka fan-out for GraphQL subscriptions in this process."
@@ -84,13 +86,16 @@ class GatewaySettings(ServiceSettings):
     lti_enabled: bool = Field(default=False, description="Serve LTI login, launch, JWKS and run grade passback.")
     lti_private_key: str = Field(default=DEV_LTI_PRIVATE_KEY, description="The tool's RSA private key (PEM).")
     lti_key_id: str = "peerlab-lti-1"
-    lti_base_url: str = Field(default="http://127.0.0.1:8080", description="This gateway's public address "
-                              "(the launch URL the platform posts to is <base>/v1/lti/launch).")
+    lti_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="This gateway's public address (the launch URL the platform posts to is <base>/v1/lti/launch).",
+    )
     lti_launch_redirect_url: str = Field(default="/", description="Where a verified launch sends the browser.")
     lti_state_ttl_s: float = Field(default=600.0, description="How long a login's state and nonce stay usable.")
     lti_person_id_from: Literal["lis_person_sourcedid", "user_id"] = Field(
         default="lis_person_sourcedid",
-        description="Which platform field is the roster person id (the student number on DTU Learn).")
+        description="Which platform field is the roster person id (the student number on DTU Learn).",
+    )
     lti_allow_http: bool = Field(default=False, description="Accept http:// platform URLs (dev and tests only).")
     lti_passback_max_attempts: int = 8
     lti_passback_interval_s: float = 1.0
@@ -126,7 +131,9 @@ class GatewaySettings(ServiceSettings):
     def _refuse_gateway_dev_secrets_in_production(self) -> GatewaySettings:
         if self.environment == Environment.PRODUCTION:
             if self.lms_inbound_secret == DEV_LMS_INBOUND_SECRET:
-                raise ValueError("lms_inbound_secret is the development default; set PEERLAB_GATEWAY_LMS_INBOUND_SECRET")
+                raise ValueError(
+                    "lms_inbound_secret is the development default; set PEERLAB_GATEWAY_LMS_INBOUND_SECRET"
+                )
             if self.webhook_allow_private:
                 raise ValueError("webhook_allow_private is for dev and tests only")
             if self.lti_allow_http:
@@ -139,7 +146,9 @@ class GatewaySettings(ServiceSettings):
             try:
                 private_key(self.lti_private_key)
             except (ValueError, TypeError) as exc:
-                raise ValueError("lti_private_key must be an unencrypted RSA private key (PEM), 2048 bits or more") from exc
+                raise ValueError(
+                    "lti_private_key must be an unencrypted RSA private key (PEM), 2048 bits or more"
+                ) from exc
         return self
 
     @property

@@ -22,11 +22,16 @@ log = logging.getLogger("peerlab.gateway.worker")
 
 
 def passback_job(settings: GatewaySettings) -> PeriodicJob:
-    client = PlatformClient(private_key=settings.lti_private_key, key_id=settings.lti_key_id,
-                            timeout_s=settings.lti_timeout_s)
-    return PeriodicJob(name="lti-passback", interval_s=settings.lti_passback_interval_s,
-                       run=lambda session: passback.deliver_due(session, client=client,
-                                                                max_attempts=settings.lti_passback_max_attempts))
+    client = PlatformClient(
+        private_key=settings.lti_private_key, key_id=settings.lti_key_id, timeout_s=settings.lti_timeout_s
+    )
+    return PeriodicJob(
+        name="lti-passback",
+        interval_s=settings.lti_passback_interval_s,
+        run=lambda session: passback.deliver_due(
+            session, client=client, max_attempts=settings.lti_passback_max_attempts
+        ),
+    )
 
 
 def start(settings: GatewaySettings, engine: Engine, stop: threading.Event) -> list[threading.Thread]:
@@ -35,8 +40,7 @@ def start(settings: GatewaySettings, engine: Engine, stop: threading.Event) -> l
     if settings.lti_enabled:  # AGS grade passback: verdicts and released grades to the LMS gradebook
         consumers.append(passback.consumer_spec(settings.course_id))
         periodic.append(passback_job(settings))
-    threads = start_worker_threads(settings=settings, engine=engine, stop=stop, consumers=consumers,
-                                   periodic=periodic)
+    threads = start_worker_threads(settings=settings, engine=engine, stop=stop, consumers=consumers, periodic=periodic)
     dispatcher = WebhookDispatcher(engine, settings)
     thread = threading.Thread(target=dispatcher.run, args=(stop,), name="webhook-dispatch", daemon=True)
     thread.start()

@@ -16,7 +16,8 @@ url, bootstrap, topic, group, crash_after = sys.argv[1], sys.argv[2], sys.argv[3
 settings = ServiceSettings(service_name="chassistest", environment="test", database_url=url, kafka_bootstrap=bootstrap)
 runner = ConsumerRunner(
     ConsumerSpec(name=group, topics=[topic], handlers={"submission.received.v1": record_effect}),
-    engine=make_engine(settings), bootstrap=bootstrap,
+    engine=make_engine(settings),
+    bootstrap=bootstrap,
 )
 handled = 0
 real_handle = runner.handle_message

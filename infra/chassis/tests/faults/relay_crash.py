@@ -10,8 +10,9 @@ from peerlab.chassis.db import make_engine
 from peerlab.chassis.settings import ServiceSettings
 
 url, bootstrap, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
-settings = ServiceSettings(service_name="chassistest", environment="test", database_url=url,
-                           kafka_bootstrap=bootstrap, relay_batch_size=batch)
+settings = ServiceSettings(
+    service_name="chassistest", environment="test", database_url=url, kafka_bootstrap=bootstrap, relay_batch_size=batch
+)
 relay = build_relay(make_engine(settings), settings)
 
 

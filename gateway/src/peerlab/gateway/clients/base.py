@@ -21,8 +21,9 @@ from prometheus_client import Counter
 from peerlab.chassis.observability import CORRELATION_HEADER, current_correlation_id
 from peerlab.chassis.tracing import inject_headers
 
-BACKEND_CALLS = Counter("peerlab_gateway_backend_calls_total", "Calls from the gateway to services",
-                        ["service", "method", "route"])
+BACKEND_CALLS = Counter(
+    "peerlab_gateway_backend_calls_total", "Calls from the gateway to services", ["service", "method", "route"]
+)
 
 
 class CallCounter:
@@ -63,8 +64,12 @@ class CallBudget:
     def spend(self, service: str) -> None:
         self.used += 1
         if self.used > self.limit:
-            raise BackendError(service, 429, "too_many_backend_calls",
-                               f"This request needs more than {self.limit} calls to the services; ask for less.")
+            raise BackendError(
+                service,
+                429,
+                "too_many_backend_calls",
+                f"This request needs more than {self.limit} calls to the services; ask for less.",
+            )
 
 
 class BackendError(Exception):
@@ -86,11 +91,17 @@ class BackendError(Exception):
 
 def make_http_client(*, timeout_s: float, max_connections: int) -> aiohttp.ClientSession:
     """The process's pooled client (call inside the event loop; close with ``await client.close()``)."""
-    connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=max_connections,
-                                     keepalive_timeout=30, ttl_dns_cache=300)
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s),
-                                 trust_env=False, json_serialize=lambda value: orjson.dumps(value).decode(),
-                                 auto_decompress=True, raise_for_status=False)
+    connector = aiohttp.TCPConnector(
+        limit=max_connections, limit_per_host=max_connections, keepalive_timeout=30, ttl_dns_cache=300
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=timeout_s),
+        trust_env=False,
+        json_serialize=lambda value: orjson.dumps(value).decode(),
+        auto_decompress=True,
+        raise_for_status=False,
+    )
 
 
 def _query(params: dict[str, Any] | None) -> list[tuple[str, str]] | None:
@@ -121,8 +132,16 @@ def _field_of(problem: dict) -> str | None:
 class ServiceClient:
     """Calls one service as the current caller (their token), counting each call."""
 
-    def __init__(self, *, service: str, base_url: str, http: aiohttp.ClientSession, token: str | None,
-                 counter: CallCounter, budget: CallBudget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        base_url: str,
+        http: aiohttp.ClientSession,
+        token: str | None,
+        counter: CallCounter,
+        budget: CallBudget | None = None,
+    ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.http = http
@@ -139,9 +158,16 @@ class ServiceClient:
             headers[CORRELATION_HEADER] = correlation
         return inject_headers(headers)
 
-    async def request(self, method: str, route: str, *, path_params: dict[str, Any] | None = None,
-                      params: dict[str, Any] | None = None, json: Any = None,
-                      headers: dict[str, str] | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        path_params: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         """``route`` is a template such as ``/v1/submissions/{id}``; returns the decoded JSON (or None)."""
         path = route.format(**{k: quote(str(v), safe="") for k, v in (path_params or {}).items()})
         if self.budget is not None:
@@ -153,13 +179,20 @@ class ServiceClient:
             body = orjson.dumps(json)
             all_headers["content-type"] = "application/json"
         try:
-            async with self.http.request(method, self.base_url + path, params=_query(params), data=body,
-                                         headers=all_headers, allow_redirects=False) as response:
+            async with self.http.request(
+                method,
+                self.base_url + path,
+                params=_query(params),
+                data=body,
+                headers=all_headers,
+                allow_redirects=False,
+            ) as response:
                 status, reason = response.status, response.reason
                 content = await response.read()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise BackendError(self.service, 503, "service_unavailable",
-                               f"{self.service} is unavailable ({exc.__class__.__name__})") from exc
+            raise BackendError(
+                self.service, 503, "service_unavailable", f"{self.service} is unavailable ({exc.__class__.__name__})"
+            ) from exc
         if status >= 400:
             try:
                 problem = orjson.loads(content)
@@ -167,8 +200,13 @@ class ServiceClient:
                 problem = {}
             if not isinstance(problem, dict):
                 problem = {}
-            raise BackendError(self.service, status, str(problem.get("code") or "error"),
-                               str(problem.get("detail") or reason or status), field=_field_of(problem))
+            raise BackendError(
+                self.service,
+                status,
+                str(problem.get("code") or "error"),
+                str(problem.get("detail") or reason or status),
+                field=_field_of(problem),
+            )
         if status == 204 or not content:
             return None
         return orjson.loads(content)

@@ -15,10 +15,22 @@ SERVICES = ("projects", "scheduling")
 MODELS_DIR = Path(__file__).parent / "models"
 REPO_ROOT = Path(__file__).resolve().parents[5]
 OPTIONS = (
-    "--input-file-type", "openapi", "--output-model-type", "pydantic_v2.BaseModel",
-    "--target-python-version", "3.11", "--use-standard-collections", "--use-union-operator",
-    "--field-constraints", "--collapse-root-models", "--enum-field-as-literal", "all",
-    "--disable-timestamp", "--formatters", "black", "isort",
+    "--input-file-type",
+    "openapi",
+    "--output-model-type",
+    "pydantic_v2.BaseModel",
+    "--target-python-version",
+    "3.11",
+    "--use-standard-collections",
+    "--use-union-operator",
+    "--field-constraints",
+    "--collapse-root-models",
+    "--enum-field-as-literal",
+    "all",
+    "--disable-timestamp",
+    "--formatters",
+    "black",
+    "isort",
 )
 
 
@@ -28,8 +40,14 @@ def spec_of(service: str) -> Path:
 
 def generate(service: str, output: Path) -> None:
     """Write the models of ``service``'s OpenAPI document to ``output``."""
-    command = [Path(sys.executable).parent / "datamodel-codegen", "--input", spec_of(service),
-               "--output", output, *OPTIONS]
+    command = [
+        Path(sys.executable).parent / "datamodel-codegen",
+        "--input",
+        spec_of(service),
+        "--output",
+        output,
+        *OPTIONS,
+    ]
     subprocess.run([str(c) for c in command], check=True, capture_output=True, text=True)
 
 

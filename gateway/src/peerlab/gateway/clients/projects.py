@@ -61,8 +61,12 @@ class ProjectsClient:
         return one(m.GroupPublic, await self.client.get(MY_GROUP))
 
     async def found_group(self, *, body: dict[str, Any]) -> m.GroupPublic:
-        return one(m.GroupPublic, await self.client.post(GROUPS, json=m.GroupCreate.model_validate(body).model_dump(
-            mode="json", exclude_unset=True)))
+        return one(
+            m.GroupPublic,
+            await self.client.post(
+                GROUPS, json=m.GroupCreate.model_validate(body).model_dump(mode="json", exclude_unset=True)
+            ),
+        )
 
     async def join_group(self, *, join_code: str) -> m.GroupPublic:
         return one(m.GroupPublic, await self.client.post(JOIN, json={"join_code": join_code}))
@@ -72,16 +76,21 @@ class ProjectsClient:
 
     async def add_member(self, *, group_id: str, person_id: str, override_reason: str | None) -> m.GroupPublic:
         body = {"override_eligibility": True, "override_reason": override_reason} if override_reason else {}
-        return one(m.GroupPublic, await self.client.put(MEMBER, path_params={**_group(group_id), "person_id": person_id},
-                                                        json=body))
+        return one(
+            m.GroupPublic,
+            await self.client.put(MEMBER, path_params={**_group(group_id), "person_id": person_id}, json=body),
+        )
 
     async def remove_member(self, *, group_id: str, person_id: str) -> m.GroupPublic:
-        return one(m.GroupPublic, await self.client.delete(MEMBER, path_params={**_group(group_id),
-                                                                                "person_id": person_id}))
+        return one(
+            m.GroupPublic, await self.client.delete(MEMBER, path_params={**_group(group_id), "person_id": person_id})
+        )
 
     async def set_exemption(self, *, group_id: str, exempt: bool, reason: str | None) -> m.GroupPublic:
-        return one(m.GroupPublic, await self.client.put(EXEMPTION, path_params=_group(group_id),
-                                                        json={"exempt": exempt, "reason": reason}))
+        return one(
+            m.GroupPublic,
+            await self.client.put(EXEMPTION, path_params=_group(group_id), json={"exempt": exempt, "reason": reason}),
+        )
 
     # --- selection and allocation ----------------------------------------------------------
     async def selection_window(self) -> m.SelectionWindow:
@@ -98,8 +107,9 @@ class ProjectsClient:
         return one(m.SelectionPublic, await self.client.put(SELECTION, path_params=_group(group_id), json=body))
 
     async def allocate(self, *, dry_run: bool, objective: str) -> m.AllocationResult:
-        return one(m.AllocationResult, await self.client.post(ALLOCATIONS, json={"dry_run": dry_run,
-                                                                                 "objective": objective}))
+        return one(
+            m.AllocationResult, await self.client.post(ALLOCATIONS, json={"dry_run": dry_run, "objective": objective})
+        )
 
     async def assignments(self) -> list[m.AssignmentPublic]:
         return many(m.AssignmentPublic, await self.client.get(ASSIGNMENTS))
@@ -108,9 +118,14 @@ class ProjectsClient:
         return one(m.AssignmentPublic, await self.client.get(GROUP_ASSIGNMENT, path_params=_group(group_id)))
 
     async def assign(self, *, group_id: str, project_id: str, subproject: str | None) -> m.AssignmentPublic:
-        return one(m.AssignmentPublic, await self.client.put(GROUP_ASSIGNMENT, path_params=_group(group_id),
-                                                             json={"project_id": project_id,
-                                                                   "subproject": subproject}))
+        return one(
+            m.AssignmentPublic,
+            await self.client.put(
+                GROUP_ASSIGNMENT,
+                path_params=_group(group_id),
+                json={"project_id": project_id, "subproject": subproject},
+            ),
+        )
 
     # --- supervision -----------------------------------------------------------------------
     async def supervised_groups(self) -> list[m.SupervisedGroup]:
@@ -122,9 +137,12 @@ class ProjectsClient:
     async def comments(self, *, group_id: str) -> list[m.CommentPublic]:
         return many(m.CommentPublic, await self.client.get(COMMENTS, path_params=_group(group_id)))
 
-    async def add_comment(self, *, group_id: str, decision: str, text: str, submission_id: str | None,
-                          version: int | None) -> m.CommentPublic:
-        body = m.CommentCreate.model_validate({"decision": decision, "text": text, "submission_id": submission_id,
-                                               "version": version}).model_dump(mode="json")
-        return one(m.CommentPublic, await self.client.post(SUPERVISION_COMMENTS, path_params=_group(group_id),
-                                                           json=body))
+    async def add_comment(
+        self, *, group_id: str, decision: str, text: str, submission_id: str | None, version: int | None
+    ) -> m.CommentPublic:
+        body = m.CommentCreate.model_validate(
+            {"decision": decision, "text": text, "submission_id": submission_id, "version": version}
+        ).model_dump(mode="json")
+        return one(
+            m.CommentPublic, await self.client.post(SUPERVISION_COMMENTS, path_params=_group(group_id), json=body)
+        )

@@ -51,28 +51,36 @@ class ReviewClient:
         return await self.client.get(LAB_ROUND, path_params={"lab_number": lab_number})
 
     async def save_review(self, *, task_token: str, scores: dict, answers: dict) -> dict[str, Any]:
-        return await self.client.put(TASK_REVIEW, path_params={"task_token": task_token},
-                                     json={"scores": scores, "answers": answers})
+        return await self.client.put(
+            TASK_REVIEW, path_params={"task_token": task_token}, json={"scores": scores, "answers": answers}
+        )
 
     async def submit_review(self, *, task_token: str, scores: dict, answers: dict) -> dict[str, Any]:
-        return await self.client.post(TASK_SUBMIT, path_params={"task_token": task_token},
-                                      json={"scores": scores, "answers": answers})
+        return await self.client.post(
+            TASK_SUBMIT, path_params={"task_token": task_token}, json={"scores": scores, "answers": answers}
+        )
 
     async def react(self, *, review_id: str, helpfulness: int, comment: str) -> dict[str, Any]:
-        return await self.client.put(REACTION, path_params={"review_id": review_id},
-                                     json={"helpfulness": helpfulness, "comment": comment})
+        return await self.client.put(
+            REACTION, path_params={"review_id": review_id}, json={"helpfulness": helpfulness, "comment": comment}
+        )
 
     async def flag_submission(self, *, task_token: str, reason: str, comment: str) -> dict[str, Any]:
-        return await self.client.post(TASK_FLAG, path_params={"task_token": task_token},
-                                      json={"reason": reason, "comment": comment})
+        return await self.client.post(
+            TASK_FLAG, path_params={"task_token": task_token}, json={"reason": reason, "comment": comment}
+        )
 
     async def flag_review(self, *, review_id: str, reason: str, comment: str) -> dict[str, Any]:
-        return await self.client.post(REVIEW_FLAG, path_params={"review_id": review_id},
-                                      json={"reason": reason, "comment": comment})
+        return await self.client.post(
+            REVIEW_FLAG, path_params={"review_id": review_id}, json={"reason": reason, "comment": comment}
+        )
 
     async def set_verdict(self, *, student_id: str, lab_number: int, verdict: str, comment: str) -> dict[str, Any]:
-        return await self.client.put(VERDICT, path_params={"student_id": student_id, "lab_number": lab_number},
-                                     json={"verdict": verdict, "comment": comment})
+        return await self.client.put(
+            VERDICT,
+            path_params={"student_id": student_id, "lab_number": lab_number},
+            json={"verdict": verdict, "comment": comment},
+        )
 
     async def lab_overview(self, *, lab_number: int) -> dict[str, Any]:
         return await self.client.get(LAB_OVERVIEW, path_params={"lab_number": lab_number})

@@ -64,8 +64,10 @@ class SchedulingClient:
         return one(m.BookingPublic, await self.client.get(BOOKING, path_params=self._p(group_id=group_id)))
 
     async def book(self, *, group_id: str, slot_id: str) -> m.BookingPublic:
-        return one(m.BookingPublic, await self.client.put(BOOKING, path_params=self._p(group_id=group_id),
-                                                          json={"slot_id": slot_id}))
+        return one(
+            m.BookingPublic,
+            await self.client.put(BOOKING, path_params=self._p(group_id=group_id), json={"slot_id": slot_id}),
+        )
 
     async def cancel_booking(self, *, group_id: str) -> None:
         await self.client.delete(BOOKING, path_params=self._p(group_id=group_id))
@@ -102,12 +104,16 @@ class SchedulingClient:
         return one(m.GradePublic, await self.client.get(GRADE, path_params=self._p(student_id=student_id)))
 
     async def propose_grade(self, *, student_id: str, grade: str) -> m.GradePublic:
-        return one(m.GradePublic, await self.client.put(GRADE, path_params=self._p(student_id=student_id),
-                                                        json={"grade": grade}))
+        return one(
+            m.GradePublic,
+            await self.client.put(GRADE, path_params=self._p(student_id=student_id), json={"grade": grade}),
+        )
 
     async def settle_grade(self, *, student_id: str, grade: str) -> m.GradePublic:
-        return one(m.GradePublic, await self.client.put(FINAL_GRADE, path_params=self._p(student_id=student_id),
-                                                        json={"grade": grade}))
+        return one(
+            m.GradePublic,
+            await self.client.put(FINAL_GRADE, path_params=self._p(student_id=student_id), json={"grade": grade}),
+        )
 
     async def release_grades(self) -> m.ReleasePublic:
         return one(m.ReleasePublic, await self.client.post(RELEASE, path_params=self._p()))

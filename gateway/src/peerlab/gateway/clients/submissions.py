@@ -34,11 +34,16 @@ class SubmissionsClient:
     async def submissions_of_owners(self, owner_ids: list[str]) -> list[dict[str, Any]]:
         return (await self.client.get(SUBMISSIONS, params={"owner_ids": ",".join(owner_ids)}))["items"]
 
-    async def start_upload(self, *, assignment_id: str, file_name: str, size: int, sha256: str,
-                           idempotency_key: str | None = None) -> dict[str, Any]:
+    async def start_upload(
+        self, *, assignment_id: str, file_name: str, size: int, sha256: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         headers = {"idempotency-key": idempotency_key} if idempotency_key else None
-        return await self.client.post(UPLOADS, path_params={"assignment_id": assignment_id},
-                                      json={"file_name": file_name, "size": size, "sha256": sha256}, headers=headers)
+        return await self.client.post(
+            UPLOADS,
+            path_params={"assignment_id": assignment_id},
+            json={"file_name": file_name, "size": size, "sha256": sha256},
+            headers=headers,
+        )
 
     async def confirm_upload(self, *, upload_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"idempotency-key": idempotency_key} if idempotency_key else None

@@ -61,8 +61,14 @@ class _Subscriber:
 class SubscriptionHub:
     """Register per-user queues; a Kafka thread delivers matching events to them."""
 
-    def __init__(self, bootstrap: str, *, queue_size: int = 100, max_replay: int = 1000,
-                 topic_names: tuple[str, ...] = (topics.REVIEW, topics.SCHEDULING)) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        queue_size: int = 100,
+        max_replay: int = 1000,
+        topic_names: tuple[str, ...] = (topics.REVIEW, topics.SCHEDULING),
+    ) -> None:
         self.bootstrap = bootstrap
         self.queue_size = queue_size
         self.max_replay = max_replay
@@ -81,8 +87,9 @@ class SubscriptionHub:
             if isinstance(item, Delivery):
                 yield item.envelope
 
-    async def follow(self, key: str, types: set[str], *,
-                     after: Positions | None = None) -> AsyncIterator[Delivery | Resync]:
+    async def follow(
+        self, key: str, types: set[str], *, after: Positions | None = None
+    ) -> AsyncIterator[Delivery | Resync]:
         """Events for ``key`` of ``types``, each with its stream position. With ``after`` (a position
         a client saw) first what it missed, read again from Kafka, or a ``Resync`` when that is out of
         reach; then live. A subscriber too slow for its queue gets a ``Resync`` at its last position
@@ -110,14 +117,16 @@ class SubscriptionHub:
                 if not self._subscribers[key]:
                     del self._subscribers[key]
 
-    async def _catch_up(self, key: str, types: set[str], after: Positions,
-                        live_from: Positions) -> AsyncIterator[Delivery | Resync]:
+    async def _catch_up(
+        self, key: str, types: set[str], after: Positions, live_from: Positions
+    ) -> AsyncIterator[Delivery | Resync]:
         plan = replay_plan(after, live_from, max_replay=self.max_replay)
         if isinstance(plan, Resync):
             yield plan
             return
-        found, reason = await asyncio.to_thread(read_range, self.bootstrap, plan, live_from,
-                                                lambda env: key in recipients(env) and env.type in types)
+        found, reason = await asyncio.to_thread(
+            read_range, self.bootstrap, plan, live_from, lambda env: key in recipients(env) and env.type in types
+        )
         if reason is not None:
             yield Resync(reason=reason, positions=live_from)
             return
@@ -187,8 +196,13 @@ class SubscriptionHub:
 
     def _make_consumer(self) -> KafkaConsumer:
         ensure_topics(self.bootstrap, list(self.topic_names))
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="gateway-fanout",
-                                 group_id=None, enable_auto_commit=False, request_timeout_ms=30000)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            client_id="gateway-fanout",
+            group_id=None,
+            enable_auto_commit=False,
+            request_timeout_ms=30000,
+        )
         partitions = []
         for topic in self.topic_names:
             for partition in sorted(consumer.partitions_for_topic(topic) or ()):
@@ -205,8 +219,9 @@ class SubscriptionHub:
         return consumer
 
     def start(self) -> SubscriptionHub:
-        self._thread = threading.Thread(target=self._consume, args=(self._make_consumer,), name="gateway-fanout",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._consume, args=(self._make_consumer,), name="gateway-fanout", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -13,11 +13,19 @@ SOURCE = "gateway"
 
 
 def person_enrolled(
-    session: Session, *, course_id: str, person_id: str, roles: list[str], programme: str | None, at: datetime,
-    name: str | None = None, email: str | None = None,
+    session: Session,
+    *,
+    course_id: str,
+    person_id: str,
+    roles: list[str],
+    programme: str | None,
+    at: datetime,
+    name: str | None = None,
+    email: str | None = None,
 ) -> None:
-    event = PersonEnrolledV1(person_id=person_id, roles=roles, programme=programme, enrolled_at=at, name=name,
-                             email=email)
+    event = PersonEnrolledV1(
+        person_id=person_id, roles=roles, programme=programme, enrolled_at=at, name=name, email=email
+    )
     enqueue(session, event, source=SOURCE, subject=person_id, course_id=course_id)
 
 

@@ -50,15 +50,19 @@ def decode_positions(event_id: str) -> Positions:
     """The positions of an event id; ValueError when it is not one this gateway wrote."""
     if len(event_id) > MAX_EVENT_ID_CHARS or not event_id.startswith(_PREFIX):
         raise ValueError("not an event id")
-    body = event_id[len(_PREFIX):]
+    body = event_id[len(_PREFIX) :]
     try:
         items = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not an event id") from exc
     positions: Positions = {}
     for item in items if isinstance(items, list) else [None]:
-        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in item[1:])):
+        if not (
+            isinstance(item, list)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in item[1:])
+        ):
             raise ValueError("not an event id")
         positions[(item[0], item[1])] = item[2]
     return positions
@@ -74,15 +78,21 @@ def replay_plan(after: Positions, live_from: Positions, *, max_replay: int) -> P
     return dict(after)
 
 
-def read_range(bootstrap: str, start: Positions, end: Positions, wanted: Callable[[Envelope], bool], *,
-               timeout_s: float = 15.0) -> tuple[list[Delivery], str | None]:
+def read_range(
+    bootstrap: str, start: Positions, end: Positions, wanted: Callable[[Envelope], bool], *, timeout_s: float = 15.0
+) -> tuple[list[Delivery], str | None]:
     """Records from ``start`` up to (not including) ``end`` that are ``wanted``, each with the position
     after it; ``(…, reason)`` when the range cannot be read (``too_old``: gone by retention)."""
     todo = {tp: offset for tp, offset in start.items() if offset < end[tp]}
     if not todo:
         return [], None
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="gateway-replay", group_id=None,
-                             enable_auto_commit=False, request_timeout_ms=30000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        client_id="gateway-replay",
+        group_id=None,
+        enable_auto_commit=False,
+        request_timeout_ms=30000,
+    )
     try:
         parts = {tp: TopicPartition(*tp) for tp in todo}
         consumer.assign(list(parts.values()))

@@ -44,8 +44,11 @@ from strawberry.schema.schema import validate_document
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 
 REFUSED = Counter("peerlab_gateway_graphql_refused_total", "GraphQL documents refused before execution", ["code"])
-COST = Histogram("peerlab_gateway_graphql_cost", "Expanded field count of accepted GraphQL operations",
-                 buckets=(5, 10, 25, 50, 100, 250, 500, 1000, 2500))
+COST = Histogram(
+    "peerlab_gateway_graphql_cost",
+    "Expanded field count of accepted GraphQL operations",
+    buckets=(5, 10, 25, 50, 100, 250, 500, 1000, 2500),
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,12 @@ class Measure:
 
     def __add__(self, other: Measure) -> Measure:
         """Siblings: costs and aliases add up, depths take the deeper one."""
-        return Measure(self.cost + other.cost, max(self.depth, other.depth),
-                       max(self.introspection_depth, other.introspection_depth), self.aliases + other.aliases)
+        return Measure(
+            self.cost + other.cost,
+            max(self.depth, other.depth),
+            max(self.introspection_depth, other.introspection_depth),
+            self.aliases + other.aliases,
+        )
 
 
 class QueryRefused(Exception):
@@ -138,8 +145,12 @@ def measure(document: DocumentNode) -> tuple[Measure, int]:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             m = measurer.selection_set(definition.selection_set, False)
-            worst = Measure(max(worst.cost, m.cost), max(worst.depth, m.depth),
-                            max(worst.introspection_depth, m.introspection_depth), max(worst.aliases, m.aliases))
+            worst = Measure(
+                max(worst.cost, m.cost),
+                max(worst.depth, m.depth),
+                max(worst.introspection_depth, m.introspection_depth),
+                max(worst.aliases, m.aliases),
+            )
     return worst, measurer.walked
 
 
@@ -148,23 +159,38 @@ def enforce(document: DocumentNode, limits: Limits) -> Measure:
     try:
         m, _ = measure(document)
     except RecursionError as exc:  # a fragment chain longer than the interpreter's stack (a large token limit)
-        raise QueryRefused("query_too_deep", "The document nests fragments too deeply to measure.",
-                           maxDepth=limits.max_depth) from exc
+        raise QueryRefused(
+            "query_too_deep", "The document nests fragments too deeply to measure.", maxDepth=limits.max_depth
+        ) from exc
     if m.cost > limits.max_cost:
-        raise QueryRefused("query_too_complex",
-                           f"The operation selects {m.cost} fields with its fragments expanded; at most "
-                           f"{limits.max_cost} are allowed.", cost=m.cost, maxCost=limits.max_cost)
+        raise QueryRefused(
+            "query_too_complex",
+            f"The operation selects {m.cost} fields with its fragments expanded; at most "
+            f"{limits.max_cost} are allowed.",
+            cost=m.cost,
+            maxCost=limits.max_cost,
+        )
     if m.depth > limits.max_depth:
-        raise QueryRefused("query_too_deep", f"The operation nests {m.depth} levels; at most {limits.max_depth}.",
-                           depth=m.depth, maxDepth=limits.max_depth)
+        raise QueryRefused(
+            "query_too_deep",
+            f"The operation nests {m.depth} levels; at most {limits.max_depth}.",
+            depth=m.depth,
+            maxDepth=limits.max_depth,
+        )
     if m.introspection_depth > limits.max_introspection_depth:
-        raise QueryRefused("introspection_too_deep",
-                           f"The introspection nests {m.introspection_depth} levels; at most "
-                           f"{limits.max_introspection_depth}.", depth=m.introspection_depth,
-                           maxDepth=limits.max_introspection_depth)
+        raise QueryRefused(
+            "introspection_too_deep",
+            f"The introspection nests {m.introspection_depth} levels; at most {limits.max_introspection_depth}.",
+            depth=m.introspection_depth,
+            maxDepth=limits.max_introspection_depth,
+        )
     if m.aliases > limits.max_aliases:
-        raise QueryRefused("too_many_aliases", f"The operation uses {m.aliases} aliases; at most {limits.max_aliases}.",
-                           aliases=m.aliases, maxAliases=limits.max_aliases)
+        raise QueryRefused(
+            "too_many_aliases",
+            f"The operation uses {m.aliases} aliases; at most {limits.max_aliases}.",
+            aliases=m.aliases,
+            maxAliases=limits.max_aliases,
+        )
     return m
 
 
@@ -179,8 +205,11 @@ def check_query(query: str | None, limits: Limits) -> None:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLSyntaxError as exc:
         if "tokens" in exc.message:
-            refusal = QueryRefused("too_many_tokens", f"The document has more than {limits.max_tokens} tokens.",
-                                   maxTokens=limits.max_tokens)
+            refusal = QueryRefused(
+                "too_many_tokens",
+                f"The document has more than {limits.max_tokens} tokens.",
+                maxTokens=limits.max_tokens,
+            )
             REFUSED.labels(refusal.code).inc()
             raise refusal from exc
         return

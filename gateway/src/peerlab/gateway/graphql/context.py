@@ -107,8 +107,14 @@ class GatewayContext(BaseContext):
 
     # --- backends --------------------------------------------------------------------------
     def _client(self, service: str, base_url: str) -> ServiceClient:
-        return ServiceClient(service=service, base_url=base_url, http=self.services.http, token=self.token,
-                             counter=self.services.counter, budget=self.call_budget)
+        return ServiceClient(
+            service=service,
+            base_url=base_url,
+            http=self.services.http,
+            token=self.token,
+            counter=self.services.counter,
+            budget=self.call_budget,
+        )
 
     @cached_property
     def submissions(self) -> SubmissionsClient:
@@ -128,8 +134,9 @@ class GatewayContext(BaseContext):
     @cached_property
     def scheduling(self) -> SchedulingClient:
         self.user()
-        return SchedulingClient(self._client("scheduling", self.settings.scheduling_url),
-                                course_id=self.settings.course_id)
+        return SchedulingClient(
+            self._client("scheduling", self.settings.scheduling_url), course_id=self.settings.course_id
+        )
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -56,19 +56,20 @@ class CourseLoaders:
         projects, scheduling = (lambda: context.projects), (lambda: context.scheduling)
         self.group = self._per_group(lambda: projects().groups(), lambda k: projects().group(group_id=k))
         self.selection = self._per_group(lambda: projects().selections(), lambda k: projects().selection(group_id=k))
-        self.assignment = self._per_group(lambda: projects().assignments(),
-                                          lambda k: projects().assignment(group_id=k))
+        self.assignment = self._per_group(lambda: projects().assignments(), lambda k: projects().assignment(group_id=k))
         self.booking = self._per_group(lambda: scheduling().bookings(), lambda k: scheduling().booking(group_id=k))
-        self.print_request = self._per_group(lambda: scheduling().print_requests(),
-                                             lambda k: scheduling().print_request(group_id=k))
+        self.print_request = self._per_group(
+            lambda: scheduling().print_requests(), lambda k: scheduling().print_request(group_id=k)
+        )
         self.project = DataLoader(self._projects, max_batch_size=MAX_BATCH)
 
     @property
     def is_staff(self) -> bool:
         return self.context.user().is_staff
 
-    def _per_group(self, every: Callable[[], Awaitable[Sequence[Any]]],
-                   one: Callable[[str], Awaitable[Any]]) -> DataLoader:
+    def _per_group(
+        self, every: Callable[[], Awaitable[Sequence[Any]]], one: Callable[[str], Awaitable[Any]]
+    ) -> DataLoader:
         async def load(group_ids: list[str]) -> list[Any]:
             if self.is_staff:
                 rows = await call(every())

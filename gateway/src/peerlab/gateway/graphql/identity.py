@@ -35,9 +35,12 @@ class Person:
     def from_row(cls, person: PersonRow, enrolment: Enrolment | None) -> Person:
         active = bool(enrolment and enrolment.active)
         return cls(
-            id=strawberry.ID(person.id), name=person.name,
+            id=strawberry.ID(person.id),
+            name=person.name,
             programme=Programme(person.programme) if person.programme else None,
-            roles=enrolment.roles.split(",") if active else [], enrolled=active, _email=person.email,
+            roles=enrolment.roles.split(",") if active else [],
+            enrolled=active,
+            _email=person.email,
         )
 
     def _guard(self, info: Info) -> None:

@@ -18,9 +18,13 @@ from peerlab.gateway.graphql.submissions import _dt
 TASK_TYPES = frozenset({"review.allocated.v1", "review.allocation_cancelled.v1"})
 
 
-@strawberry.type(name="Resync", description=(
-    "What you missed is out of reach (reason: too_old, unknown_position, too_slow, replay_timeout): reload "
-    "your state, then go on from eventId. After too_slow the stream ends: subscribe again with eventId."))
+@strawberry.type(
+    name="Resync",
+    description=(
+        "What you missed is out of reach (reason: too_old, unknown_position, too_slow, replay_timeout): reload "
+        "your state, then go on from eventId. After too_slow the stream ends: subscribe again with eventId."
+    ),
+)
 class ResyncSignal:
     event_id: str
     reason: str
@@ -78,8 +82,9 @@ def _resync(item: Resync) -> ResyncSignal:
 
 def _task(item: Delivery) -> TaskAllocated | TaskCancelled:
     data, event_id = item.envelope.data, encode_positions(item.positions)
-    common = dict(event_id=event_id, task_token=data["task_token"], round_id=data["round_id"],
-                  assignment_id=data["assignment_id"])
+    common = dict(
+        event_id=event_id, task_token=data["task_token"], round_id=data["round_id"], assignment_id=data["assignment_id"]
+    )
     if item.envelope.type == "review.allocated.v1":
         return TaskAllocated(**common, due_at=_dt(data["due_at"]))
     return TaskCancelled(**common, reason=data["reason"], cancelled_at=_dt(data["cancelled_at"]))
@@ -88,20 +93,27 @@ def _task(item: Delivery) -> TaskAllocated | TaskCancelled:
 def _slots(item: Delivery, exam_day_id: str) -> BookingSlotsChanged:
     data = item.envelope.data
     return BookingSlotsChanged(
-        event_id=encode_positions(item.positions), exam_day_id=exam_day_id,
-        slots=[SlotFreePlaces(slot_id=s["slot_id"], free_places=s["free_places"])
-               for s in data["slots"] if s["exam_day_id"] == exam_day_id],
-        changed_at=item.envelope.time)
+        event_id=encode_positions(item.positions),
+        exam_day_id=exam_day_id,
+        slots=[
+            SlotFreePlaces(slot_id=s["slot_id"], free_places=s["free_places"])
+            for s in data["slots"]
+            if s["exam_day_id"] == exam_day_id
+        ],
+        changed_at=item.envelope.time,
+    )
 
 
-async def my_tasks(hub: SubscriptionHub, user_id: str,
-                   last_event_id: str | None) -> AsyncGenerator[TaskAllocated | TaskCancelled | ResyncSignal, None]:
+async def my_tasks(
+    hub: SubscriptionHub, user_id: str, last_event_id: str | None
+) -> AsyncGenerator[TaskAllocated | TaskCancelled | ResyncSignal, None]:
     async for item in hub.follow(person_key(user_id), set(TASK_TYPES), after=_after(last_event_id)):
         yield _resync(item) if isinstance(item, Resync) else _task(item)
 
 
-async def booking_slots(hub: SubscriptionHub, exam_day_id: str,
-                        last_event_id: str | None) -> AsyncGenerator[BookingSlotsChanged | ResyncSignal, None]:
+async def booking_slots(
+    hub: SubscriptionHub, exam_day_id: str, last_event_id: str | None
+) -> AsyncGenerator[BookingSlotsChanged | ResyncSignal, None]:
     if not 0 < len(exam_day_id) <= 64:
         raise GatewayError("invalid_exam_day_id", "examDayId must be 1 to 64 characters.")
     async for item in hub.follow(exam_day_key(exam_day_id), set(BOOKING_TYPES), after=_after(last_event_id)):

@@ -32,14 +32,16 @@ class Me:
         return paginate_list([Submission.from_api(r) for r in rows], first=first, after=after)
 
     @strawberry.field
-    async def review_tasks(self, info: Info, first: int | None = None,
-                           after: str | None = None) -> Connection[ReviewTask]:
+    async def review_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ReviewTask]:
         rows = await _call(info.context.review.my_tasks())
         return paginate_list([ReviewTask.from_api(r) for r in rows], first=first, after=after)
 
     @strawberry.field(description="Submitted reviews of the caller's hand-ins.")
-    async def received_reviews(self, info: Info, first: int | None = None,
-                               after: str | None = None) -> Connection[Review]:
+    async def received_reviews(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Review]:
         rows = await _call(info.context.review.my_reviews())
         return paginate_list([Review.from_api(r) for r in rows], first=first, after=after)
 

@@ -154,15 +154,20 @@ class CoreMutation:
     @guarded
     async def start_hand_in(self, info: Info, input: StartHandInInput) -> StartHandInPayload:
         row = await info.context.submissions.start_upload(
-            assignment_id=str(input.assignment_id), file_name=input.file_name, size=input.size,
-            sha256=input.sha256, idempotency_key=input.idempotency_key)
+            assignment_id=str(input.assignment_id),
+            file_name=input.file_name,
+            size=input.size,
+            sha256=input.sha256,
+            idempotency_key=input.idempotency_key,
+        )
         return StartHandInPayload(upload=UploadTicket.from_api(row))
 
     @strawberry.mutation(description="Confirm an uploaded hand-in: checked, validated, accepted with a receipt.")
     @guarded
     async def confirm_hand_in(self, info: Info, input: ConfirmHandInInput) -> HandInPayload:
-        row = await info.context.submissions.confirm_upload(upload_id=str(input.upload_id),
-                                                            idempotency_key=input.idempotency_key)
+        row = await info.context.submissions.confirm_upload(
+            upload_id=str(input.upload_id), idempotency_key=input.idempotency_key
+        )
         return HandInPayload(
             submission=Submission.from_api(row["submission"]),
             version=SubmissionVersion.from_api(row["version"], submission_id=row["submission"]["id"]),
@@ -174,55 +179,67 @@ class CoreMutation:
     @guarded
     async def withdraw_hand_in(self, info: Info, submission_id: strawberry.ID) -> WithdrawPayload:
         row = await info.context.submissions.withdraw(submission_id=str(submission_id))
-        return WithdrawPayload(submission=Submission.from_api(row["submission"]),
-                               withdrawn_version=row.get("withdrawn_version"))
+        return WithdrawPayload(
+            submission=Submission.from_api(row["submission"]), withdrawn_version=row.get("withdrawn_version")
+        )
 
     @strawberry.mutation(description="Save a draft of a review.")
     @guarded
     async def save_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
         scores, answers = _review_body(input)
-        row = await info.context.review.save_review(task_token=str(input.task_token), scores=scores,
-                                                    answers=answers)
+        row = await info.context.review.save_review(task_token=str(input.task_token), scores=scores, answers=answers)
         return ReviewPayload(task=ReviewTask.from_api(row))
 
     @strawberry.mutation(description="Submit a review (within the review window).")
     @guarded
     async def submit_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
         scores, answers = _review_body(input)
-        row = await info.context.review.submit_review(task_token=str(input.task_token), scores=scores,
-                                                      answers=answers)
+        row = await info.context.review.submit_review(task_token=str(input.task_token), scores=scores, answers=answers)
         return ReviewPayload(task=ReviewTask.from_api(row))
 
     @strawberry.mutation(description="Rate the helpfulness of a review of your hand-in.")
     @guarded
     async def react_to_review(self, info: Info, input: ReactInput) -> ReactPayload:
-        row = await info.context.review.react(review_id=str(input.review_id), helpfulness=input.helpfulness,
-                                              comment=input.comment)
+        row = await info.context.review.react(
+            review_id=str(input.review_id), helpfulness=input.helpfulness, comment=input.comment
+        )
         return ReactPayload(reaction=Reaction.from_api(row))
 
     @strawberry.mutation(description="Flag the submission of one of your review tasks (empty, wrong lab, ...).")
     @guarded
     async def flag_submission(self, info: Info, input: FlagSubmissionInput) -> FlagPayload:
-        row = await info.context.review.flag_submission(task_token=str(input.task_token),
-                                                        reason=_enum_value(input.reason), comment=input.comment)
-        return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
-                                            replacement_task_token=row.get("replacement_task_token")))
+        row = await info.context.review.flag_submission(
+            task_token=str(input.task_token), reason=_enum_value(input.reason), comment=input.comment
+        )
+        return FlagPayload(
+            flag=FlagReceipt(
+                recorded=row.get("recorded", True), replacement_task_token=row.get("replacement_task_token")
+            )
+        )
 
     @strawberry.mutation(description="Flag a review of your hand-in as inappropriate; teachers are told.")
     @guarded
     async def flag_review(self, info: Info, input: FlagReviewInput) -> FlagPayload:
-        row = await info.context.review.flag_review(review_id=str(input.review_id),
-                                                    reason=_enum_value(input.reason), comment=input.comment)
-        return FlagPayload(flag=FlagReceipt(recorded=row.get("recorded", True),
-                                            replacement_task_token=row.get("replacement_task_token")))
+        row = await info.context.review.flag_review(
+            review_id=str(input.review_id), reason=_enum_value(input.reason), comment=input.comment
+        )
+        return FlagPayload(
+            flag=FlagReceipt(
+                recorded=row.get("recorded", True), replacement_task_token=row.get("replacement_task_token")
+            )
+        )
 
     @strawberry.mutation(description="Teachers: pass or fail a student's lab, with a comment.")
     @guarded
     async def set_verdict(self, info: Info, input: SetVerdictInput) -> VerdictPayload:
         if not info.context.user().is_staff:
             raise forbidden("Only teachers may set verdicts.")
-        row = await info.context.review.set_verdict(student_id=str(input.student_id), lab_number=input.lab_number,
-                                                    verdict=_enum_value(input.verdict), comment=input.comment)
+        row = await info.context.review.set_verdict(
+            student_id=str(input.student_id),
+            lab_number=input.lab_number,
+            verdict=_enum_value(input.verdict),
+            comment=input.comment,
+        )
         return VerdictPayload(verdict=Verdict.from_api(row))
 
 

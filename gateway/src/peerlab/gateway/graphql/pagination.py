@@ -69,13 +69,16 @@ def paginate_list(items: Sequence[T], *, first: int | None, after: str | None) -
     size = page_size(first)
     raw = decode_cursor(after, "o")
     start = int(raw) + 1 if raw is not None and raw.isdigit() else 0
-    window = items[start:start + size]
+    window = items[start : start + size]
     edges = [Edge(cursor=encode_cursor("o", start + i), node=node) for i, node in enumerate(window)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=start + size < len(items), has_previous_page=start > 0,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=start + size < len(items),
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         total_count=len(items),
     )
 
@@ -87,7 +90,10 @@ def keyset_page(nodes: list[T], keys: list[str], *, size: int, has_previous: boo
     edges = [Edge(cursor=encode_cursor("k", key), node=node) for node, key in zip(nodes, keys, strict=True)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=more, has_previous_page=has_previous,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=more,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
     )

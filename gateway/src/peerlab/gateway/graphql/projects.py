@@ -35,6 +35,7 @@ def _root(value: Any) -> Any:
 
 # --- catalogue ---------------------------------------------------------------------------------
 
+
 @strawberry.type
 class Supervisor:
     name: str
@@ -74,13 +75,23 @@ class Project:
     @classmethod
     def from_api(cls, row: pm.ProjectPublic) -> Project:
         return cls(
-            id=strawberry.ID(row.project_id), year=row.year, number=row.number, title=row.title,
-            description=row.description or "", requirements=_root(row.requirements),
-            capacity=row.effective_capacity, own_project=bool(row.own_project), slack_channel=_root(row.slack_channel),
-            subprojects=[Subproject(letter=_root(s.letter), title=s.title, description=s.description or "")
-                         for s in row.subprojects or []],
-            supervisors=[Supervisor(name=s.name, email=_root(s.email), organisation=_root(s.organisation),
-                                    internal=s.internal) for s in row.supervisors or []],
+            id=strawberry.ID(row.project_id),
+            year=row.year,
+            number=row.number,
+            title=row.title,
+            description=row.description or "",
+            requirements=_root(row.requirements),
+            capacity=row.effective_capacity,
+            own_project=bool(row.own_project),
+            slack_channel=_root(row.slack_channel),
+            subprojects=[
+                Subproject(letter=_root(s.letter), title=s.title, description=s.description or "")
+                for s in row.subprojects or []
+            ],
+            supervisors=[
+                Supervisor(name=s.name, email=_root(s.email), organisation=_root(s.organisation), internal=s.internal)
+                for s in row.supervisors or []
+            ],
             links=[ProjectLink(label=link.label, url=link.url) for link in row.links or []],
         )
 
@@ -89,13 +100,21 @@ class Project:
         return any(s.internal is False for s in self.supervisors)
 
     def matches(self, words: list[str]) -> bool:
-        text = " ".join([self.title, self.description, self.requirements or "",
-                         *(s.name for s in self.supervisors), *(s.organisation or "" for s in self.supervisors)])
+        text = " ".join(
+            [
+                self.title,
+                self.description,
+                self.requirements or "",
+                *(s.name for s in self.supervisors),
+                *(s.organisation or "" for s in self.supervisors),
+            ]
+        )
         text = text.casefold()
         return all(word in text for word in words)
 
-    @strawberry.field(description="Staff: places left (capacity minus groups assigned); null for others "
-                                  "or when unlimited.")
+    @strawberry.field(
+        description="Staff: places left (capacity minus groups assigned); null for others or when unlimited."
+    )
     async def free_places(self, info: Info) -> int | None:
         if self.capacity is None or not info.context.user().is_staff:
             return None
@@ -109,8 +128,9 @@ class ProjectOrigin(Enum):
     EXTERNAL = "external"
 
 
-async def search_projects(info: Info, *, year: int | None, search: str | None, origin: ProjectOrigin | None,
-                          with_free_places: bool | None) -> list[Project]:
+async def search_projects(
+    info: Info, *, year: int | None, search: str | None, origin: ProjectOrigin | None, with_free_places: bool | None
+) -> list[Project]:
     """The catalogue of ``year`` (default: the selection window's), filtered: every word of ``search``
     in the title, description, requirements or a supervisor's name; internal/external by the
     supervisors; with free places (staff: the assignments are theirs to see)."""
@@ -127,8 +147,9 @@ async def search_projects(info: Info, *, year: int | None, search: str | None, o
         if not info.context.user().is_staff:
             raise forbidden("Only staff may filter by free places (the assignments are theirs to see).")
         counts = await loaders.assigned_counts()
-        projects = [p for p in projects
-                    if (p.capacity is None or p.capacity > counts.get(str(p.id), 0)) == with_free_places]
+        projects = [
+            p for p in projects if (p.capacity is None or p.capacity > counts.get(str(p.id), 0)) == with_free_places
+        ]
     return projects
 
 
@@ -140,6 +161,7 @@ async def load_project(info: Info, project_id: str | None) -> Project | None:
 
 
 # --- groups ------------------------------------------------------------------------------------
+
 
 @strawberry.enum
 class GroupState(Enum):
@@ -157,8 +179,12 @@ class GroupMember:
 
     @classmethod
     def from_api(cls, row: pm.MemberPublic) -> GroupMember:
-        return cls(person_id=strawberry.ID(row.person_id), programme=row.programme, eligibility=row.eligibility,
-                   presents_poster=row.presents_poster)
+        return cls(
+            person_id=strawberry.ID(row.person_id),
+            programme=row.programme,
+            eligibility=row.eligibility,
+            presents_poster=row.presents_poster,
+        )
 
     @strawberry.field(description="The member's roster entry (e-mail for themself and staff only).")
     async def person(self, info: Info) -> Person | None:
@@ -185,10 +211,15 @@ class Selection:
 
     @classmethod
     def from_api(cls, row: pm.SelectionPublic) -> Selection:
-        return cls(group_id=strawberry.ID(row.group_id), submitted_at=row.submitted_at,
-                   submitted_by=strawberry.ID(row.submitted_by),
-                   choices=[Choice(rank=i + 1, project_id=strawberry.ID(c.project_id), subproject=_root(c.subproject))
-                            for i, c in enumerate(row.choices)])
+        return cls(
+            group_id=strawberry.ID(row.group_id),
+            submitted_at=row.submitted_at,
+            submitted_by=strawberry.ID(row.submitted_by),
+            choices=[
+                Choice(rank=i + 1, project_id=strawberry.ID(c.project_id), subproject=_root(c.subproject))
+                for i, c in enumerate(row.choices)
+            ],
+        )
 
 
 @strawberry.enum
@@ -208,9 +239,14 @@ class ProjectAssignment:
 
     @classmethod
     def from_api(cls, row: pm.AssignmentPublic) -> ProjectAssignment:
-        return cls(group_id=strawberry.ID(row.group_id), project_id=strawberry.ID(row.project_id),
-                   subproject=row.subproject, rank=row.rank, method=AssignmentMethod(row.method),
-                   assigned_at=row.assigned_at)
+        return cls(
+            group_id=strawberry.ID(row.group_id),
+            project_id=strawberry.ID(row.project_id),
+            subproject=row.subproject,
+            rank=row.rank,
+            method=AssignmentMethod(row.method),
+            assigned_at=row.assigned_at,
+        )
 
     @strawberry.field
     async def project(self, info: Info) -> Project | None:
@@ -230,9 +266,16 @@ class Group:
 
     @classmethod
     def from_api(cls, row: pm.GroupPublic) -> Group:
-        return cls(id=strawberry.ID(row.group_id), name=row.name, state=GroupState(row.state), exempt=row.exempt,
-                   exemption_reason=row.exemption_reason, formed_at=row.formed_at, join_code=row.join_code,
-                   members=[GroupMember.from_api(m) for m in row.members])
+        return cls(
+            id=strawberry.ID(row.group_id),
+            name=row.name,
+            state=GroupState(row.state),
+            exempt=row.exempt,
+            exemption_reason=row.exemption_reason,
+            formed_at=row.formed_at,
+            join_code=row.join_code,
+            members=[GroupMember.from_api(m) for m in row.members],
+        )
 
     @strawberry.field(description="The ranked choices (members and staff).")
     async def selection(self, info: Info) -> Selection | None:
@@ -288,6 +331,7 @@ async def my_group(info: Info) -> Group | None:
 
 # --- selection window and allocation ------------------------------------------------------------
 
+
 @strawberry.type
 class SelectionWindow:
     catalogue_year: int
@@ -299,8 +343,14 @@ class SelectionWindow:
 
     @classmethod
     def from_api(cls, row: pm.SelectionWindow) -> SelectionWindow:
-        return cls(catalogue_year=row.catalogue_year, deadline=row.deadline, open=row.open,
-                   max_choices=row.max_choices, min_group_size=row.min_group_size, max_group_size=row.max_group_size)
+        return cls(
+            catalogue_year=row.catalogue_year,
+            deadline=row.deadline,
+            open=row.open,
+            max_choices=row.max_choices,
+            min_group_size=row.min_group_size,
+            max_group_size=row.max_group_size,
+        )
 
 
 @strawberry.enum
@@ -344,16 +394,21 @@ class AllocationResult:
     @classmethod
     def from_api(cls, row: pm.AllocationResult) -> AllocationResult:
         return cls(
-            dry_run=row.dry_run, objective=AllocationObjective(row.objective) if row.objective else None,
+            dry_run=row.dry_run,
+            objective=AllocationObjective(row.objective) if row.objective else None,
             by_rank=[RankCount(rank=i + 1, groups=n) for i, n in enumerate(row.profile.by_rank)],
-            unassigned_count=row.profile.unassigned, assigned=[ProjectAssignment.from_api(a) for a in row.assigned],
-            unassigned=[UnassignedGroup(group_id=strawberry.ID(u.group_id), reason=UnassignedReason(u.reason))
-                        for u in row.unassigned_reasons or []],
+            unassigned_count=row.profile.unassigned,
+            assigned=[ProjectAssignment.from_api(a) for a in row.assigned],
+            unassigned=[
+                UnassignedGroup(group_id=strawberry.ID(u.group_id), reason=UnassignedReason(u.reason))
+                for u in row.unassigned_reasons or []
+            ],
             without_choices=[strawberry.ID(g) for g in row.without_choices],
         )
 
 
 # --- supervision -------------------------------------------------------------------------------
+
 
 @strawberry.enum
 class CommentDecision(Enum):
@@ -375,10 +430,16 @@ class SupervisorComment:
 
     @classmethod
     def from_api(cls, row: pm.CommentPublic) -> SupervisorComment:
-        return cls(id=strawberry.ID(row.id), group_id=strawberry.ID(row.group_id),
-                   author_id=strawberry.ID(row.author_id), decision=CommentDecision(row.decision), text=row.text,
-                   submission_id=strawberry.ID(row.submission_id) if row.submission_id else None,
-                   version=row.version, created_at=row.created_at)
+        return cls(
+            id=strawberry.ID(row.id),
+            group_id=strawberry.ID(row.group_id),
+            author_id=strawberry.ID(row.author_id),
+            decision=CommentDecision(row.decision),
+            text=row.text,
+            submission_id=strawberry.ID(row.submission_id) if row.submission_id else None,
+            version=row.version,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type
@@ -393,18 +454,24 @@ class SupervisedGroup:
 
     @classmethod
     def from_api(cls, row: pm.SupervisedGroup) -> SupervisedGroup:
-        return cls(id=strawberry.ID(row.group_id), name=row.name, state=GroupState(row.state),
-                   project_id=strawberry.ID(row.project_id) if row.project_id else None, subproject=row.subproject,
-                   members=[GroupMember.from_api(m) for m in row.members],
-                   supervisor_ids=[strawberry.ID(s) for s in row.supervisor_ids])
+        return cls(
+            id=strawberry.ID(row.group_id),
+            name=row.name,
+            state=GroupState(row.state),
+            project_id=strawberry.ID(row.project_id) if row.project_id else None,
+            subproject=row.subproject,
+            members=[GroupMember.from_api(m) for m in row.members],
+            supervisor_ids=[strawberry.ID(s) for s in row.supervisor_ids],
+        )
 
     @strawberry.field
     async def project(self, info: Info) -> Project | None:
         return await load_project(info, str(self.project_id) if self.project_id else None)
 
     @strawberry.field(description="The group's hand-ins the supervisor may read (synopsis, report).")
-    async def hand_ins(self, info: Info) -> list[Annotated[Submission, strawberry.lazy(
-            "peerlab.gateway.graphql.submissions")]]:
+    async def hand_ins(
+        self, info: Info
+    ) -> list[Annotated[Submission, strawberry.lazy("peerlab.gateway.graphql.submissions")]]:
         from peerlab.gateway.graphql.submissions import Submission
 
         rows = await info.context.loaders.submissions_of_owner.load(str(self.id))
@@ -434,8 +501,16 @@ class Supervising:
     @strawberry.field
     async def projects(self, info: Info) -> list[SupervisedProject]:
         rows = await call(info.context.projects.supervised_projects())
-        return [SupervisedProject(project_id=strawberry.ID(r.project_id), title=r.title, year=r.year, number=r.number,
-                                  group_ids=[strawberry.ID(g) for g in r.group_ids]) for r in rows]
+        return [
+            SupervisedProject(
+                project_id=strawberry.ID(r.project_id),
+                title=r.title,
+                year=r.year,
+                number=r.number,
+                group_ids=[strawberry.ID(g) for g in r.group_ids],
+            )
+            for r in rows
+        ]
 
     @strawberry.field
     async def groups(self, info: Info) -> list[SupervisedGroup]:
@@ -443,6 +518,7 @@ class Supervising:
 
 
 # --- mutations ---------------------------------------------------------------------------------
+
 
 @strawberry.type
 class GroupPayload:
@@ -501,57 +577,80 @@ class ProjectsMutation:
     async def leave_group(self, info: Info, group_id: strawberry.ID) -> GroupPayload:
         return _group_payload(await info.context.projects.leave_group(group_id=str(group_id)))
 
-    @strawberry.mutation(description="Staff: put a student in a group (a reason lets them past the eligibility "
-                                     "gate, audited).")
+    @strawberry.mutation(
+        description="Staff: put a student in a group (a reason lets them past the eligibility gate, audited)."
+    )
     @guarded
-    async def add_group_member(self, info: Info, group_id: strawberry.ID, person_id: strawberry.ID,
-                               override_reason: str | None = None) -> GroupPayload:
-        return _group_payload(await info.context.projects.add_member(
-            group_id=str(group_id), person_id=str(person_id), override_reason=override_reason))
+    async def add_group_member(
+        self, info: Info, group_id: strawberry.ID, person_id: strawberry.ID, override_reason: str | None = None
+    ) -> GroupPayload:
+        return _group_payload(
+            await info.context.projects.add_member(
+                group_id=str(group_id), person_id=str(person_id), override_reason=override_reason
+            )
+        )
 
     @strawberry.mutation(description="Staff: take a student out of a group.")
     @guarded
     async def remove_group_member(self, info: Info, group_id: strawberry.ID, person_id: strawberry.ID) -> GroupPayload:
-        return _group_payload(await info.context.projects.remove_member(group_id=str(group_id),
-                                                                        person_id=str(person_id)))
+        return _group_payload(
+            await info.context.projects.remove_member(group_id=str(group_id), person_id=str(person_id))
+        )
 
     @strawberry.mutation(description="Teachers: allow (or withdraw) a group below the minimum size.")
     @guarded
-    async def set_group_exemption(self, info: Info, group_id: strawberry.ID, exempt: bool,
-                                  reason: str | None = None) -> GroupPayload:
-        return _group_payload(await info.context.projects.set_exemption(group_id=str(group_id), exempt=exempt,
-                                                                        reason=reason))
+    async def set_group_exemption(
+        self, info: Info, group_id: strawberry.ID, exempt: bool, reason: str | None = None
+    ) -> GroupPayload:
+        return _group_payload(
+            await info.context.projects.set_exemption(group_id=str(group_id), exempt=exempt, reason=reason)
+        )
 
     @strawberry.mutation(description="Replace your group's ranked project choices (best first) until the deadline.")
     @guarded
     async def rank_projects(self, info: Info, group_id: strawberry.ID, choices: list[ChoiceInput]) -> SelectionPayload:
         row = await info.context.projects.put_selection(
-            group_id=str(group_id), choices=[{"project_id": str(c.project_id), "subproject": c.subproject}
-                                             for c in choices])
+            group_id=str(group_id),
+            choices=[{"project_id": str(c.project_id), "subproject": c.subproject} for c in choices],
+        )
         return SelectionPayload(selection=Selection.from_api(row))
 
-    @strawberry.mutation(description="Teachers: allocate projects to the groups by their choices (dryRun: "
-                                     "only show the result).")
+    @strawberry.mutation(
+        description="Teachers: allocate projects to the groups by their choices (dryRun: only show the result)."
+    )
     @guarded
-    async def allocate_projects(self, info: Info, dry_run: bool = True,
-                                objective: AllocationObjective = AllocationObjective.RANK_MAXIMAL) -> AllocationPayload:
+    async def allocate_projects(
+        self, info: Info, dry_run: bool = True, objective: AllocationObjective = AllocationObjective.RANK_MAXIMAL
+    ) -> AllocationPayload:
         row = await info.context.projects.allocate(dry_run=dry_run, objective=objective.value)
         return AllocationPayload(result=AllocationResult.from_api(row))
 
     @strawberry.mutation(description="Teachers: give a group a project by hand.")
     @guarded
-    async def assign_project(self, info: Info, group_id: strawberry.ID, project_id: strawberry.ID,
-                             subproject: str | None = None) -> AssignmentPayload:
-        row = await info.context.projects.assign(group_id=str(group_id), project_id=str(project_id),
-                                                 subproject=subproject)
+    async def assign_project(
+        self, info: Info, group_id: strawberry.ID, project_id: strawberry.ID, subproject: str | None = None
+    ) -> AssignmentPayload:
+        row = await info.context.projects.assign(
+            group_id=str(group_id), project_id=str(project_id), subproject=subproject
+        )
         return AssignmentPayload(assignment=ProjectAssignment.from_api(row))
 
     @strawberry.mutation(description="Supervisors: approve a group's synopsis, ask for changes, or comment.")
     @guarded
-    async def comment_on_synopsis(self, info: Info, group_id: strawberry.ID, decision: CommentDecision, text: str,
-                                  submission_id: strawberry.ID | None = None,
-                                  version: int | None = None) -> CommentPayload:
+    async def comment_on_synopsis(
+        self,
+        info: Info,
+        group_id: strawberry.ID,
+        decision: CommentDecision,
+        text: str,
+        submission_id: strawberry.ID | None = None,
+        version: int | None = None,
+    ) -> CommentPayload:
         row = await info.context.projects.add_comment(
-            group_id=str(group_id), decision=decision.value, text=text,
-            submission_id=str(submission_id) if submission_id else None, version=version)
+            group_id=str(group_id),
+            decision=decision.value,
+            text=text,
+            submission_id=str(submission_id) if submission_id else None,
+            version=version,
+        )
         return CommentPayload(comment=SupervisorComment.from_api(row))

@@ -56,15 +56,17 @@ class Course:
     time_zone: str
 
     @strawberry.field
-    async def assignments(self, info: Info, kind: AssignmentKind | None = None, first: int | None = None,
-                          after: str | None = None) -> Connection[Assignment]:
+    async def assignments(
+        self, info: Info, kind: AssignmentKind | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Assignment]:
         rows = await _call(info.context.submissions.assignments())
         items = [Assignment.from_api(r) for r in rows if kind is None or r["kind"] == kind.value]
         return paginate_list(items, first=first, after=after)
 
     @strawberry.field
-    async def review_rounds(self, info: Info, first: int | None = None,
-                            after: str | None = None) -> Connection[ReviewRound]:
+    async def review_rounds(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ReviewRound]:
         """Staff: every round with its settings (students see a lab's round on the assignment)."""
         info.context.staff()
         rows = await _call(info.context.review.rounds())
@@ -72,11 +74,17 @@ class Course:
 
     # --- projects ---------------------------------------------------------------------------
     @strawberry.field(description="The project catalogue (default: this year's), searched and filtered.")
-    async def projects(self, info: Info, search: str | None = None, year: int | None = None,
-                       origin: ProjectOrigin | None = None, with_free_places: bool | None = None,
-                       first: int | None = None, after: str | None = None) -> Connection[Project]:
-        items = await search_projects(info, year=year, search=search, origin=origin,
-                                      with_free_places=with_free_places)
+    async def projects(
+        self,
+        info: Info,
+        search: str | None = None,
+        year: int | None = None,
+        origin: ProjectOrigin | None = None,
+        with_free_places: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Project]:
+        items = await search_projects(info, year=year, search=search, origin=origin, with_free_places=with_free_places)
         return paginate_list(items, first=first, after=after)
 
     @strawberry.field(description="One project, with its sub-projects and supervisors.")
@@ -88,8 +96,9 @@ class Course:
         return SelectionWindow.from_api(await call(info.context.projects.selection_window()))
 
     @strawberry.field(description="Staff: the groups, with members, choices, project and booking.")
-    async def groups(self, info: Info, state: GroupState | None = None, first: int | None = None,
-                     after: str | None = None) -> Connection[Group]:
+    async def groups(
+        self, info: Info, state: GroupState | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Group]:
         info.context.staff()
         rows = await course_loaders(info.context).groups(state.value if state else None)
         return paginate_list([Group.from_api(r) for r in rows], first=first, after=after)
@@ -99,13 +108,17 @@ class Course:
         info.context.staff()
         return await load_group(info, str(id))
 
-    @strawberry.field(description="Teachers: what an allocation would give now (profile, unassigned groups "
-                                  "with reasons); nothing is saved.")
-    async def allocation_preview(self, info: Info,
-                                 objective: AllocationObjective = AllocationObjective.RANK_MAXIMAL) -> AllocationResult:
+    @strawberry.field(
+        description="Teachers: what an allocation would give now (profile, unassigned groups "
+        "with reasons); nothing is saved."
+    )
+    async def allocation_preview(
+        self, info: Info, objective: AllocationObjective = AllocationObjective.RANK_MAXIMAL
+    ) -> AllocationResult:
         info.context.teacher()
-        return AllocationResult.from_api(await call(info.context.projects.allocate(dry_run=True,
-                                                                                    objective=objective.value)))
+        return AllocationResult.from_api(
+            await call(info.context.projects.allocate(dry_run=True, objective=objective.value))
+        )
 
     # --- scheduling -------------------------------------------------------------------------
     @strawberry.field(description="Weeks and sessions, rooms, deadlines.")
@@ -155,8 +168,9 @@ class Query:
     @strawberry.field
     def course(self, info: Info) -> Course:
         info.context.user()
-        return Course(id=strawberry.ID(info.context.settings.course_id),
-                      time_zone=info.context.settings.course_timezone)
+        return Course(
+            id=strawberry.ID(info.context.settings.course_id), time_zone=info.context.settings.course_timezone
+        )
 
     @strawberry.field
     async def assignment(self, info: Info, id: strawberry.ID) -> Assignment | None:
@@ -183,8 +197,9 @@ class Query:
         return await load_person(info, str(id))
 
     @strawberry.field(description="Staff: the enrolled students (or another role), paginated.")
-    async def students(self, info: Info, first: int | None = None, after: str | None = None,
-                       role: str = "student") -> Connection[Person]:
+    async def students(
+        self, info: Info, first: int | None = None, after: str | None = None, role: str = "student"
+    ) -> Connection[Person]:
         info.context.staff()
         return await roster_page(info, role=role, first=first, after=after)
 

@@ -41,11 +41,25 @@ class Rubric:
     def from_api(cls, row: dict[str, Any]) -> Rubric:
         return cls(
             version=row.get("version", 1),
-            criteria=[RubricCriterion(key=c["key"], title=c["title"], description=c.get("description", ""),
-                                      min_score=c["min_score"], max_score=c["max_score"])
-                      for c in row.get("criteria", [])],
-            questions=[RubricQuestion(key=q["key"], prompt=q["prompt"], required=q.get("required", True),
-                                      max_length=q.get("max_length", 5000)) for q in row.get("questions", [])],
+            criteria=[
+                RubricCriterion(
+                    key=c["key"],
+                    title=c["title"],
+                    description=c.get("description", ""),
+                    min_score=c["min_score"],
+                    max_score=c["max_score"],
+                )
+                for c in row.get("criteria", [])
+            ],
+            questions=[
+                RubricQuestion(
+                    key=q["key"],
+                    prompt=q["prompt"],
+                    required=q.get("required", True),
+                    max_length=q.get("max_length", 5000),
+                )
+                for q in row.get("questions", [])
+            ],
         )
 
 
@@ -121,18 +135,25 @@ class ReviewTask:
     def from_api(cls, row: dict[str, Any]) -> ReviewTask:
         review = row.get("review") or {}
         return cls(
-            task_token=strawberry.ID(row["task_token"]), lab_number=row.get("lab_number"),
-            assignment_id=strawberry.ID(row["assignment_id"]), state=TaskState(row["state"]),
-            due_at=_dt(row.get("due_at")), window_open=bool(row.get("window_open")),
-            rubric=Rubric.from_api(row["rubric"]), scores=scores_of(review.get("scores")),
-            answers=answers_of(review.get("answers")), submitted_at=_dt(row.get("submitted_at")),
+            task_token=strawberry.ID(row["task_token"]),
+            lab_number=row.get("lab_number"),
+            assignment_id=strawberry.ID(row["assignment_id"]),
+            state=TaskState(row["state"]),
+            due_at=_dt(row.get("due_at")),
+            window_open=bool(row.get("window_open")),
+            rubric=Rubric.from_api(row["rubric"]),
+            scores=scores_of(review.get("scores")),
+            answers=answers_of(review.get("answers")),
+            submitted_at=_dt(row.get("submitted_at")),
             reaction=Reaction.from_api(row.get("reaction")),
         )
 
-    @strawberry.field(description="The anonymised notebook to review, named EXE_<token>.ipynb: a presigned "
-                                  "GET that expires in minutes (fetched only when selected; ask again for a "
-                                  "fresh one). Null when there is nothing to read (a cancelled task, a "
-                                  "withdrawn hand-in).")
+    @strawberry.field(
+        description="The anonymised notebook to review, named EXE_<token>.ipynb: a presigned "
+        "GET that expires in minutes (fetched only when selected; ask again for a "
+        "fresh one). Null when there is nothing to read (a cancelled task, a "
+        "withdrawn hand-in)."
+    )
     async def notebook(self, info: Info) -> DownloadLink | None:
         return await download_link(info.context.submissions.review_copy(task_token=str(self.task_token)))
 
@@ -152,10 +173,14 @@ class Review:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Review:
         return cls(
-            id=strawberry.ID(row["review_id"]), lab_number=row.get("lab_number"),
-            assignment_id=strawberry.ID(row["assignment_id"]), rubric=Rubric.from_api(row["rubric"]),
-            scores=scores_of(row.get("scores")), answers=answers_of(row.get("answers")),
-            submitted_at=_dt(row.get("submitted_at")), my_reaction=Reaction.from_api(row.get("my_reaction")),
+            id=strawberry.ID(row["review_id"]),
+            lab_number=row.get("lab_number"),
+            assignment_id=strawberry.ID(row["assignment_id"]),
+            rubric=Rubric.from_api(row["rubric"]),
+            scores=scores_of(row.get("scores")),
+            answers=answers_of(row.get("answers")),
+            submitted_at=_dt(row.get("submitted_at")),
+            my_reaction=Reaction.from_api(row.get("my_reaction")),
             flagged_by_me=bool(row.get("flagged_by_me")),
         )
 
@@ -194,12 +219,19 @@ class LabStatus:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> LabStatus:
         return cls(
-            lab_number=row["lab_number"], assignment_id=row.get("assignment_id"), status=LabState(row["status"]),
-            deadline=_dt(row.get("deadline")), handed_in_at=_dt(row.get("handed_in_at")),
-            late=bool(row.get("late")), verdict=VerdictValue(row["verdict"]) if row.get("verdict") else None,
-            verdict_origin=row.get("verdict_origin"), reviews_received=row.get("reviews_received", 0),
-            reviews_assigned=row.get("reviews_assigned", 0), reviews_given=row.get("reviews_given", 0),
-            student_id=row["student_id"], _comment=row.get("verdict_comment"),
+            lab_number=row["lab_number"],
+            assignment_id=row.get("assignment_id"),
+            status=LabState(row["status"]),
+            deadline=_dt(row.get("deadline")),
+            handed_in_at=_dt(row.get("handed_in_at")),
+            late=bool(row.get("late")),
+            verdict=VerdictValue(row["verdict"]) if row.get("verdict") else None,
+            verdict_origin=row.get("verdict_origin"),
+            reviews_received=row.get("reviews_received", 0),
+            reviews_assigned=row.get("reviews_assigned", 0),
+            reviews_given=row.get("reviews_given", 0),
+            student_id=row["student_id"],
+            _comment=row.get("verdict_comment"),
         )
 
     @strawberry.field(description="The teacher's comment; the student themself and staff only.")
@@ -224,8 +256,13 @@ class Eligibility:
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Eligibility:
-        return cls(status=EligibilityState(row["status"]), labs_passed=row["labs_passed"],
-                   labs_open=row["labs_open"], threshold=row["threshold"], total_labs=row.get("total_labs", 8))
+        return cls(
+            status=EligibilityState(row["status"]),
+            labs_passed=row["labs_passed"],
+            labs_open=row["labs_open"],
+            threshold=row["threshold"],
+            total_labs=row.get("total_labs", 8),
+        )
 
 
 @strawberry.type
@@ -240,9 +277,15 @@ class Verdict:
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Verdict:
-        return cls(lab_number=row["lab_number"], assignment_id=row.get("assignment_id"),
-                   verdict=VerdictValue(row["verdict"]), origin=row.get("origin", "teacher"),
-                   comment=row.get("comment", ""), set_at=_dt(row["set_at"]), set_by=row.get("set_by", ""))
+        return cls(
+            lab_number=row["lab_number"],
+            assignment_id=row.get("assignment_id"),
+            verdict=VerdictValue(row["verdict"]),
+            origin=row.get("origin", "teacher"),
+            comment=row.get("comment", ""),
+            set_at=_dt(row["set_at"]),
+            set_by=row.get("set_by", ""),
+        )
 
 
 @strawberry.type
@@ -257,10 +300,15 @@ class ReviewRound:
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> ReviewRound:
-        return cls(id=strawberry.ID(row.get("id") or row["round_id"]), assignment_id=row["assignment_id"],
-                   lab_number=row.get("lab_number"), reviews_per_person=row["reviews_per_person"],
-                   review_closes_at=_dt(row.get("review_closes_at")), status=row["status"],
-                   rubric=Rubric.from_api(row["rubric"]))
+        return cls(
+            id=strawberry.ID(row.get("id") or row["round_id"]),
+            assignment_id=row["assignment_id"],
+            lab_number=row.get("lab_number"),
+            reviews_per_person=row["reviews_per_person"],
+            review_closes_at=_dt(row.get("review_closes_at")),
+            status=row["status"],
+            rubric=Rubric.from_api(row["rubric"]),
+        )
 
 
 @strawberry.type

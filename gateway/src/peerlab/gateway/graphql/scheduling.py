@@ -22,6 +22,7 @@ from peerlab.gateway.graphql.errors import SchedulingError, guarded
 
 # --- calendar ----------------------------------------------------------------------------------
 
+
 @strawberry.type
 class CourseSession:
     starts_at: datetime
@@ -45,9 +46,20 @@ class CourseWeek:
 
     @classmethod
     def from_api(cls, row: sm.WeekPublic) -> CourseWeek:
-        return cls(week=row.week, monday=row.monday, phase=WeekPhase(row.phase),
-                   sessions=[CourseSession(starts_at=s.starts_at, ends_at=s.ends_at, starts_at_local=s.starts_at_local,
-                                           ends_at_local=s.ends_at_local) for s in row.sessions])
+        return cls(
+            week=row.week,
+            monday=row.monday,
+            phase=WeekPhase(row.phase),
+            sessions=[
+                CourseSession(
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    starts_at_local=s.starts_at_local,
+                    ends_at_local=s.ends_at_local,
+                )
+                for s in row.sessions
+            ],
+        )
 
 
 @strawberry.enum
@@ -68,8 +80,15 @@ class CourseDate:
 
     @classmethod
     def from_api(cls, row: sm.DatedRulePublic) -> CourseDate:
-        return cls(key=row.key, label=row.label, kind=CourseDateKind(row.kind), at=row.at, opens_at=row.opens_at,
-                   ends_at=row.ends_at, passed=row.passed)
+        return cls(
+            key=row.key,
+            label=row.label,
+            kind=CourseDateKind(row.kind),
+            at=row.at,
+            opens_at=row.opens_at,
+            ends_at=row.ends_at,
+            passed=row.passed,
+        )
 
 
 @strawberry.type
@@ -82,9 +101,13 @@ class Room:
 
     @classmethod
     def from_api(cls, row: sm.RoomPublic) -> Room:
-        return cls(id=strawberry.ID(row.room_id), name=row.name, capacity=row.capacity,
-                   zoom_url=getattr(row.zoom_url, "root", row.zoom_url),
-                   slack_channel=getattr(row.slack_channel, "root", row.slack_channel))
+        return cls(
+            id=strawberry.ID(row.room_id),
+            name=row.name,
+            capacity=row.capacity,
+            zoom_url=getattr(row.zoom_url, "root", row.zoom_url),
+            slack_channel=getattr(row.slack_channel, "root", row.slack_channel),
+        )
 
 
 @strawberry.type(description="The course calendar: counted weeks with sessions, the dated rules, rooms.")
@@ -105,6 +128,7 @@ class Calendar:
 
 # --- exam days, slots, bookings, prints ----------------------------------------------------------
 
+
 @strawberry.type
 class Slot:
     id: strawberry.ID
@@ -119,10 +143,17 @@ class Slot:
 
     @classmethod
     def from_api(cls, row: sm.SlotPublic) -> Slot:
-        return cls(id=strawberry.ID(row.slot_id), exam_day_id=strawberry.ID(row.exam_day_id), starts_at=row.starts_at,
-                   ends_at=row.ends_at, starts_at_local=row.starts_at_local, capacity=row.capacity, booked=row.booked,
-                   free_places=row.available,
-                   group_ids=[strawberry.ID(g) for g in row.group_ids] if row.group_ids is not None else None)
+        return cls(
+            id=strawberry.ID(row.slot_id),
+            exam_day_id=strawberry.ID(row.exam_day_id),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            starts_at_local=row.starts_at_local,
+            capacity=row.capacity,
+            booked=row.booked,
+            free_places=row.available,
+            group_ids=[strawberry.ID(g) for g in row.group_ids] if row.group_ids is not None else None,
+        )
 
 
 @strawberry.type
@@ -143,10 +174,21 @@ class ExamDay:
 
     @classmethod
     def from_api(cls, row: sm.ExamDayPublic) -> ExamDay:
-        return cls(id=strawberry.ID(row.exam_day_id), title=row.title, kind=row.kind, day=row.day,
-                   location=row.location, starts_at=row.starts_at, ends_at=row.ends_at, time_zone=row.time_zone,
-                   slot_minutes=row.slot_minutes, slot_capacity=row.slot_capacity, free_places=row.places_left,
-                   booking_opens_at=row.booking_opens_at, booking_closes_at=row.booking_closes_at)
+        return cls(
+            id=strawberry.ID(row.exam_day_id),
+            title=row.title,
+            kind=row.kind,
+            day=row.day,
+            location=row.location,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            time_zone=row.time_zone,
+            slot_minutes=row.slot_minutes,
+            slot_capacity=row.slot_capacity,
+            free_places=row.places_left,
+            booking_opens_at=row.booking_opens_at,
+            booking_closes_at=row.booking_closes_at,
+        )
 
     @strawberry.field(description="The day's slots with their free places.")
     async def slots(self, info: Info) -> list[Slot]:
@@ -177,10 +219,17 @@ class Booking:
 
     @classmethod
     def from_api(cls, row: sm.BookingPublic) -> Booking:
-        return cls(id=strawberry.ID(row.booking_id), group_id=strawberry.ID(row.group_id),
-                   exam_day_id=strawberry.ID(row.exam_day_id), slot_id=strawberry.ID(row.slot_id),
-                   starts_at=row.starts_at, ends_at=row.ends_at, starts_at_local=row.starts_at_local,
-                   booked_at=row.booked_at, booked_by=strawberry.ID(row.booked_by))
+        return cls(
+            id=strawberry.ID(row.booking_id),
+            group_id=strawberry.ID(row.group_id),
+            exam_day_id=strawberry.ID(row.exam_day_id),
+            slot_id=strawberry.ID(row.slot_id),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            starts_at_local=row.starts_at_local,
+            booked_at=row.booked_at,
+            booked_by=strawberry.ID(row.booked_by),
+        )
 
 
 @strawberry.type
@@ -192,8 +241,12 @@ class PrintRequest:
 
     @classmethod
     def from_api(cls, row: sm.PrintRequestPublic) -> PrintRequest:
-        return cls(group_id=strawberry.ID(row.group_id), position=row.position, requested_at=row.requested_at,
-                   requested_by=strawberry.ID(row.requested_by))
+        return cls(
+            group_id=strawberry.ID(row.group_id),
+            position=row.position,
+            requested_at=row.requested_at,
+            requested_by=strawberry.ID(row.requested_by),
+        )
 
 
 @strawberry.type
@@ -210,6 +263,7 @@ async def print_quota(info: Info) -> PrintQuota:
 
 # --- examiners, visits, plan, grades -----------------------------------------------------------
 
+
 @strawberry.type
 class Visit:
     exam_day_id: strawberry.ID
@@ -221,10 +275,14 @@ class Visit:
 
     @classmethod
     def from_api(cls, row: sm.VisitPublic) -> Visit:
-        return cls(exam_day_id=strawberry.ID(row.exam_day_id), slot_id=strawberry.ID(row.slot_id),
-                   group_id=strawberry.ID(row.group_id),
-                   examiner_id=strawberry.ID(row.examiner_id) if row.examiner_id else None,
-                   starts_at=row.starts_at, ends_at=row.ends_at)
+        return cls(
+            exam_day_id=strawberry.ID(row.exam_day_id),
+            slot_id=strawberry.ID(row.slot_id),
+            group_id=strawberry.ID(row.group_id),
+            examiner_id=strawberry.ID(row.examiner_id) if row.examiner_id else None,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+        )
 
 
 @strawberry.enum
@@ -254,10 +312,18 @@ class VisitPlan:
 
     @classmethod
     def from_api(cls, row: sm.PlanPublic) -> VisitPlan:
-        return cls(exam_day_id=strawberry.ID(row.exam_day_id), state=PlanState(row.state), revision=row.revision,
-                   k=row.k, optimal=row.optimal, spread=row.spread, solve_ms=row.solve_ms,
-                   published_at=row.published_at, visits=[Visit.from_api(v) for v in row.visits],
-                   loads=[ExaminerLoad(examiner_id=strawberry.ID(e), visits=n) for e, n in sorted(row.loads.items())])
+        return cls(
+            exam_day_id=strawberry.ID(row.exam_day_id),
+            state=PlanState(row.state),
+            revision=row.revision,
+            k=row.k,
+            optimal=row.optimal,
+            spread=row.spread,
+            solve_ms=row.solve_ms,
+            published_at=row.published_at,
+            visits=[Visit.from_api(v) for v in row.visits],
+            loads=[ExaminerLoad(examiner_id=strawberry.ID(e), visits=n) for e, n in sorted(row.loads.items())],
+        )
 
 
 @strawberry.type
@@ -276,9 +342,15 @@ class Examiner:
 
     @classmethod
     def from_api(cls, row: sm.ExaminerPublic) -> Examiner:
-        return cls(person_id=strawberry.ID(row.person_id), name=row.name, email=row.email,
-                   availability=[Availability(exam_day_id=strawberry.ID(a.exam_day_id), starts_at=a.starts_at,
-                                              ends_at=a.ends_at) for a in row.availability])
+        return cls(
+            person_id=strawberry.ID(row.person_id),
+            name=row.name,
+            email=row.email,
+            availability=[
+                Availability(exam_day_id=strawberry.ID(a.exam_day_id), starts_at=a.starts_at, ends_at=a.ends_at)
+                for a in row.availability
+            ],
+        )
 
 
 @strawberry.enum
@@ -307,12 +379,20 @@ class Grade:
 
     @classmethod
     def from_api(cls, row: sm.GradePublic) -> Grade:
-        return cls(student_id=strawberry.ID(row.student_id),
-                   group_id=strawberry.ID(row.group_id) if row.group_id else None, grade=row.grade,
-                   status=GradeStatus(row.status), how=row.how, finalised_at=row.finalised_at,
-                   proposals=[GradeProposal(examiner_id=strawberry.ID(p.examiner_id), grade=p.grade,
-                                            recorded_at=p.recorded_at) for p in row.proposals]
-                   if row.proposals is not None else None)
+        return cls(
+            student_id=strawberry.ID(row.student_id),
+            group_id=strawberry.ID(row.group_id) if row.group_id else None,
+            grade=row.grade,
+            status=GradeStatus(row.status),
+            how=row.how,
+            finalised_at=row.finalised_at,
+            proposals=[
+                GradeProposal(examiner_id=strawberry.ID(p.examiner_id), grade=p.grade, recorded_at=p.recorded_at)
+                for p in row.proposals
+            ]
+            if row.proposals is not None
+            else None,
+        )
 
 
 @strawberry.type(description="An examiner's own exam: their itinerary and the exam days.")
@@ -334,6 +414,7 @@ class Examining:
 
 
 # --- mutations ---------------------------------------------------------------------------------
+
 
 @strawberry.type
 class BookingPayload:
@@ -389,18 +470,19 @@ class SchedulingMutation:
     @strawberry.mutation(description="Examiners: your grade for a student (-3, 00, 02, 4, 7, 10, 12).")
     @guarded
     async def propose_grade(self, info: Info, student_id: strawberry.ID, grade: str) -> GradePayload:
-        return GradePayload(grade=Grade.from_api(await info.context.scheduling.propose_grade(
-            student_id=str(student_id), grade=grade)))
+        return GradePayload(
+            grade=Grade.from_api(await info.context.scheduling.propose_grade(student_id=str(student_id), grade=grade))
+        )
 
     @strawberry.mutation(description="Teachers: settle a student's grade (e.g. when the examiners disagree).")
     @guarded
     async def settle_grade(self, info: Info, student_id: strawberry.ID, grade: str) -> GradePayload:
-        return GradePayload(grade=Grade.from_api(await info.context.scheduling.settle_grade(
-            student_id=str(student_id), grade=grade)))
+        return GradePayload(
+            grade=Grade.from_api(await info.context.scheduling.settle_grade(student_id=str(student_id), grade=grade))
+        )
 
     @strawberry.mutation(description="Teachers: show the final grades to the students (the whole course at once).")
     @guarded
     async def release_grades(self, info: Info) -> ReleaseGradesPayload:
         row = await info.context.scheduling.release_grades()
         return ReleaseGradesPayload(final_grades=row.final_grades, released_at=row.released_at)
-

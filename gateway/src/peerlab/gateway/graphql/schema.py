@@ -24,9 +24,12 @@ from peerlab.gateway.settings import GatewaySettings
 
 def limits_of(settings: GatewaySettings) -> Limits:
     return Limits(
-        max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
-        max_depth=settings.graphql_max_depth, max_introspection_depth=settings.graphql_max_introspection_depth,
-        max_aliases=settings.graphql_max_aliases, validation_budget_s=settings.graphql_validation_budget_ms / 1000,
+        max_tokens=settings.graphql_max_tokens,
+        max_cost=settings.graphql_max_cost,
+        max_depth=settings.graphql_max_depth,
+        max_introspection_depth=settings.graphql_max_introspection_depth,
+        max_aliases=settings.graphql_max_aliases,
+        validation_budget_s=settings.graphql_validation_budget_ms / 1000,
     )
 
 
@@ -44,5 +47,6 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         disable_field_suggestions=settings.is_production,
         batching_config={"max_operations": settings.graphql_max_batch},
     )
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             config=config)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=config
+    )

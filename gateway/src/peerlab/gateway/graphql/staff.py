@@ -120,18 +120,45 @@ class LabOverview:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> LabOverview:
         return cls(
-            lab_number=row["lab_number"], assignment_id=row.get("assignment_id"), deadline=_dt(row.get("deadline")),
-            closed=bool(row.get("closed")), round=ReviewRound.from_api(row["round"]) if row.get("round") else None,
-            handed_in=row.get("handed_in", 0), late=row.get("late", 0), allocated_tasks=row.get("allocated_tasks", 0),
-            reviews_submitted=row.get("reviews_submitted", 0), reviews_missing=row.get("reviews_missing", 0),
-            reviewers=[ReviewerProgress(reviewer_id=r["reviewer_id"], assigned=r["assigned"], submitted=r["submitted"],
-                                        drafts=r.get("drafts", 0), missing=r["missing"])
-                       for r in row.get("reviewers", [])],
-            flags=[Flag(id=f["id"], kind=f["kind"], submission_id=f["submission_id"], review_id=f.get("review_id"),
-                        flagged_by=f["flagged_by"], reason=f["reason"], comment=f.get("comment", ""),
-                        created_at=_dt(f["created_at"])) for f in row.get("flags", [])],
-            statuses=StatusCounts(**{k: (row.get("statuses") or {}).get(k, 0) for k in
-                                     ("passed", "failed", "pending", "resubmitted", "not_handed_in")}),
+            lab_number=row["lab_number"],
+            assignment_id=row.get("assignment_id"),
+            deadline=_dt(row.get("deadline")),
+            closed=bool(row.get("closed")),
+            round=ReviewRound.from_api(row["round"]) if row.get("round") else None,
+            handed_in=row.get("handed_in", 0),
+            late=row.get("late", 0),
+            allocated_tasks=row.get("allocated_tasks", 0),
+            reviews_submitted=row.get("reviews_submitted", 0),
+            reviews_missing=row.get("reviews_missing", 0),
+            reviewers=[
+                ReviewerProgress(
+                    reviewer_id=r["reviewer_id"],
+                    assigned=r["assigned"],
+                    submitted=r["submitted"],
+                    drafts=r.get("drafts", 0),
+                    missing=r["missing"],
+                )
+                for r in row.get("reviewers", [])
+            ],
+            flags=[
+                Flag(
+                    id=f["id"],
+                    kind=f["kind"],
+                    submission_id=f["submission_id"],
+                    review_id=f.get("review_id"),
+                    flagged_by=f["flagged_by"],
+                    reason=f["reason"],
+                    comment=f.get("comment", ""),
+                    created_at=_dt(f["created_at"]),
+                )
+                for f in row.get("flags", [])
+            ],
+            statuses=StatusCounts(
+                **{
+                    k: (row.get("statuses") or {}).get(k, 0)
+                    for k in ("passed", "failed", "pending", "resubmitted", "not_handed_in")
+                }
+            ),
             open_teacher_items=row.get("open_teacher_items", 0),
         )
 
@@ -139,8 +166,11 @@ class LabOverview:
     async def students(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[LabRow]:
         page = await roster_page(info, role="student", first=first, after=after)
         for edge in page.edges:
-            edge.node = LabRow(student=edge.node, lab_number=self.lab_number,
-                               _assignment_id=str(self.assignment_id) if self.assignment_id else None)
+            edge.node = LabRow(
+                student=edge.node,
+                lab_number=self.lab_number,
+                _assignment_id=str(self.assignment_id) if self.assignment_id else None,
+            )
         return page  # type: ignore[return-value]
 
 
@@ -172,8 +202,9 @@ async def resolve_lab_overview_export(info: Info, lab_number: int) -> JSON:
 
     def load_ids() -> list[str]:
         with Session(engine) as session:
-            return [p.id for p, _ in repository.list_roster(session, course_id=course_id, role="student",
-                                                            limit=100_000)]
+            return [
+                p.id for p, _ in repository.list_roster(session, course_id=course_id, role="student", limit=100_000)
+            ]
 
     ids = await to_thread.run_sync(load_ids)
     rows = await info.context.loaders.lab_status.load_many(ids)

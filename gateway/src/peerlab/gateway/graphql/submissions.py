@@ -35,15 +35,23 @@ class Assignment:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Assignment:
         return cls(
-            id=strawberry.ID(row["id"]), kind=AssignmentKind(row["kind"]), lab_number=row.get("lab_number"),
-            title=row["title"], owner_type=OwnerType(row["owner_type"]), opens_at=_dt(row["opens_at"]),
-            deadline=_dt(row["deadline"]), deadline_local=_dt(row.get("deadline_local") or row["deadline"]),
-            time_zone=row.get("time_zone", "UTC"), closed=bool(row.get("closed")),
+            id=strawberry.ID(row["id"]),
+            kind=AssignmentKind(row["kind"]),
+            lab_number=row.get("lab_number"),
+            title=row["title"],
+            owner_type=OwnerType(row["owner_type"]),
+            opens_at=_dt(row["opens_at"]),
+            deadline=_dt(row["deadline"]),
+            deadline_local=_dt(row.get("deadline_local") or row["deadline"]),
+            time_zone=row.get("time_zone", "UTC"),
+            closed=bool(row.get("closed")),
             file_rules=row.get("file_rules") or {},
         )
 
     @strawberry.field(description="The peer-review round of a lab (k, window, rubric).")
-    async def review_round(self, info: Info) -> Annotated[ReviewRound, strawberry.lazy("peerlab.gateway.graphql.review")] | None:
+    async def review_round(
+        self, info: Info
+    ) -> Annotated[ReviewRound, strawberry.lazy("peerlab.gateway.graphql.review")] | None:
         if self.kind != AssignmentKind.LAB or self.lab_number is None:
             return None
         from peerlab.gateway.graphql.review import ReviewRound
@@ -95,18 +103,28 @@ class SubmissionVersion:
     def from_api(cls, row: dict[str, Any], *, submission_id: str) -> SubmissionVersion:
         return cls(
             submission_id=submission_id,
-            id=strawberry.ID(row["id"]), version=row["version"], file_name=row["file_name"], size=row["size"],
-            sha256=row["sha256"], channel=HandInChannel(row["channel"]),
-            received_at=_dt(row["received_at"]), accepted_at=_dt(row["accepted_at"]),
-            on_time=row["on_time"], current=row["current"], withdrawn_at=_dt(row["withdrawn_at"]),
+            id=strawberry.ID(row["id"]),
+            version=row["version"],
+            file_name=row["file_name"],
+            size=row["size"],
+            sha256=row["sha256"],
+            channel=HandInChannel(row["channel"]),
+            received_at=_dt(row["received_at"]),
+            accepted_at=_dt(row["accepted_at"]),
+            on_time=row["on_time"],
+            current=row["current"],
+            withdrawn_at=_dt(row["withdrawn_at"]),
             warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row["warnings"]],
         )
 
-    @strawberry.field(description="A presigned GET of this version (expires in minutes; fetched only when "
-                                  "selected). The owner and staff only (teachers only for a resubmission).")
+    @strawberry.field(
+        description="A presigned GET of this version (expires in minutes; fetched only when "
+        "selected). The owner and staff only (teachers only for a resubmission)."
+    )
     async def download(self, info: Info) -> DownloadLink | None:
-        return await download_link(info.context.submissions.download(submission_id=self.submission_id,
-                                                                     version=self.version))
+        return await download_link(
+            info.context.submissions.download(submission_id=self.submission_id, version=self.version)
+        )
 
 
 @strawberry.type(description="A receipt signed by the submissions service (Ed25519).")
@@ -129,11 +147,19 @@ class Receipt:
     def from_api(cls, doc: dict[str, Any]) -> Receipt:
         body = doc["receipt"]
         return cls(
-            submission_id=strawberry.ID(body["submission_id"]), version=body["version"],
-            assignment_id=strawberry.ID(body["assignment_id"]), owner_id=body["owner_id"],
-            file_name=body["file_name"], size=body["size"], sha256=body["sha256"],
-            received_at=_dt(body["received_at"]), server_time=_dt(body["server_time"]), key_id=body["key_id"],
-            algorithm=doc.get("algorithm", "Ed25519"), signature=doc["signature"], document=doc,
+            submission_id=strawberry.ID(body["submission_id"]),
+            version=body["version"],
+            assignment_id=strawberry.ID(body["assignment_id"]),
+            owner_id=body["owner_id"],
+            file_name=body["file_name"],
+            size=body["size"],
+            sha256=body["sha256"],
+            received_at=_dt(body["received_at"]),
+            server_time=_dt(body["server_time"]),
+            key_id=body["key_id"],
+            algorithm=doc.get("algorithm", "Ed25519"),
+            signature=doc["signature"],
+            document=doc,
         )
 
 
@@ -158,10 +184,14 @@ class Submission:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Submission:
         return cls(
-            id=strawberry.ID(row["id"]), assignment_id=strawberry.ID(row["assignment_id"]),
-            assignment_kind=AssignmentKind(row["assignment_kind"]), owner_type=OwnerType(row["owner_type"]),
-            owner_id=row["owner_id"], current_version=row.get("current_version"),
-            latest_version=row["latest_version"], status=SubmissionStatus(row["status"]),
+            id=strawberry.ID(row["id"]),
+            assignment_id=strawberry.ID(row["assignment_id"]),
+            assignment_kind=AssignmentKind(row["assignment_kind"]),
+            owner_type=OwnerType(row["owner_type"]),
+            owner_id=row["owner_id"],
+            current_version=row.get("current_version"),
+            latest_version=row["latest_version"],
+            status=SubmissionStatus(row["status"]),
             versions=[SubmissionVersion.from_api(v, submission_id=row["id"]) for v in row.get("versions", [])],
         )
 
@@ -195,6 +225,11 @@ class UploadTicket:
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> UploadTicket:
-        return cls(upload_id=strawberry.ID(row["upload_id"]), method=row.get("method", "PUT"), url=row["url"],
-                   expires_at=_dt(row["expires_at"]), max_bytes=row["max_bytes"],
-                   received_at=_dt(row["received_at"]))
+        return cls(
+            upload_id=strawberry.ID(row["upload_id"]),
+            method=row.get("method", "PUT"),
+            url=row["url"],
+            expires_at=_dt(row["expires_at"]),
+            max_bytes=row["max_bytes"],
+            received_at=_dt(row["received_at"]),
+        )

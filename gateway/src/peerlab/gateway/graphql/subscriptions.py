@@ -54,18 +54,23 @@ def _hub(info: Info):
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description=(
-        "Your review tasks as they are allocated and withdrawn. Pass the last eventId you saw to get what you "
-        "missed while disconnected (or a Resync when it is out of reach)."))
+    @strawberry.subscription(
+        description=(
+            "Your review tasks as they are allocated and withdrawn. Pass the last eventId you saw to get what you "
+            "missed while disconnected (or a Resync when it is out of reach)."
+        )
+    )
     async def my_tasks(self, info: Info, last_event_id: str | None = None) -> AsyncGenerator[TaskEvent, None]:
         user = info.context.user()
         async for item in live.my_tasks(_hub(info), user.sub, last_event_id):
             yield item
 
-    @strawberry.subscription(description=(
-        "Free places of an exam day's slots, live while you book. lastEventId as for myTasks."))
-    async def booking_slots_changed(self, info: Info, exam_day_id: strawberry.ID,
-                                    last_event_id: str | None = None) -> AsyncGenerator[BookingSlotsEvent, None]:
+    @strawberry.subscription(
+        description=("Free places of an exam day's slots, live while you book. lastEventId as for myTasks.")
+    )
+    async def booking_slots_changed(
+        self, info: Info, exam_day_id: strawberry.ID, last_event_id: str | None = None
+    ) -> AsyncGenerator[BookingSlotsEvent, None]:
         info.context.user()
         async for item in live.booking_slots(_hub(info), str(exam_day_id), last_event_id):
             yield item
@@ -75,23 +80,35 @@ class Subscription:
         user = info.context.user()
         async for envelope in _hub(info).listen(user.sub, {"review.allocated.v1"}):
             data = envelope.data
-            yield ReviewTaskAllocated(task_token=data["task_token"], round_id=data["round_id"],
-                                      assignment_id=data["assignment_id"], due_at=_dt(data["due_at"]))
+            yield ReviewTaskAllocated(
+                task_token=data["task_token"],
+                round_id=data["round_id"],
+                assignment_id=data["assignment_id"],
+                due_at=_dt(data["due_at"]),
+            )
 
     @strawberry.subscription
     async def my_lab_status_changed(self, info: Info) -> AsyncGenerator[LabStatusChanged, None]:
         user = info.context.user()
         async for envelope in _hub(info).listen(user.sub, {"lab.verdict_set.v1"}):
             data = envelope.data
-            yield LabStatusChanged(assignment_id=data["assignment_id"], lab_number=data.get("lab_number"),
-                                   verdict=VerdictValue(data["verdict"]), origin=data.get("origin", "teacher"),
-                                   set_at=_dt(data["set_at"]))
+            yield LabStatusChanged(
+                assignment_id=data["assignment_id"],
+                lab_number=data.get("lab_number"),
+                verdict=VerdictValue(data["verdict"]),
+                origin=data.get("origin", "teacher"),
+                set_at=_dt(data["set_at"]),
+            )
 
     @strawberry.subscription
     async def my_eligibility_changed(self, info: Info) -> AsyncGenerator[EligibilityChanged, None]:
         user = info.context.user()
         async for envelope in _hub(info).listen(user.sub, {"eligibility.changed.v1"}):
             data = envelope.data
-            yield EligibilityChanged(status=EligibilityState(data["status"]), labs_passed=data["labs_passed"],
-                                     labs_open=data["labs_open"], threshold=data["threshold"],
-                                     changed_at=_dt(data["changed_at"]))
+            yield EligibilityChanged(
+                status=EligibilityState(data["status"]),
+                labs_passed=data["labs_passed"],
+                labs_open=data["labs_open"],
+                threshold=data["threshold"],
+                changed_at=_dt(data["changed_at"]),
+            )

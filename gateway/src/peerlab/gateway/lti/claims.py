@@ -21,8 +21,14 @@ SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 # Context roles (full URIs, or the short forms NRPS may use) -> Peerlab roles. Learners are students;
 # teaching assistants are checked before instructors (their URI is a sub-role of Instructor).
-_ROLE_MAP = (("#Instructor#TeachingAssistant", "ta"), ("TeachingAssistant", "ta"), ("#Instructor", "teacher"),
-             ("Instructor", "teacher"), ("#Learner", "student"), ("Learner", "student"))
+_ROLE_MAP = (
+    ("#Instructor#TeachingAssistant", "ta"),
+    ("TeachingAssistant", "ta"),
+    ("#Instructor", "teacher"),
+    ("Instructor", "teacher"),
+    ("#Learner", "student"),
+    ("Learner", "student"),
+)
 
 
 def peerlab_roles(lti_roles: list[Any]) -> list[str]:
@@ -57,8 +63,11 @@ def roster_message(member: dict[str, Any], person_id: str, *, active: bool = Tru
     roles = peerlab_roles(member.get("roles") or member.get(ROLES) or [])
     if not roles:
         return None
-    name = member.get("name") or " ".join(
-        str(member.get(k)) for k in ("given_name", "family_name") if member.get(k)) or person_id
+    name = (
+        member.get("name")
+        or " ".join(str(member.get(k)) for k in ("given_name", "family_name") if member.get(k))
+        or person_id
+    )
     data = {"person_id": person_id, "name": name, "roles": roles}
     if isinstance(member.get("email"), str):
         data["email"] = member["email"]

@@ -44,9 +44,17 @@ def login(session: Session, *, params: dict[str, str], redirect_uri: str, now: d
     platform = find_platform(session, issuer=params["iss"], client_id=params.get("client_id"))
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(LtiLaunchState(state=state, nonce=nonce, platform_id=platform.id, created_at=now))
-    query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-             "client_id": platform.client_id, "redirect_uri": redirect_uri, "login_hint": params["login_hint"],
-             "state": state, "nonce": nonce}
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": redirect_uri,
+        "login_hint": params["login_hint"],
+        "state": state,
+        "nonce": nonce,
+    }
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if "?" in platform.auth_login_url else "?"
@@ -61,9 +69,15 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
     try:
         key = _jwks_client(platform.jwks_url).get_signing_key_from_jwt(id_token)
-        claims_ = jwt.decode(id_token, key.key, algorithms=["RS256"], audience=platform.client_id,
-                             issuer=platform.issuer, leeway=30,
-                             options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]})
+        claims_ = jwt.decode(
+            id_token,
+            key.key,
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=30,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
+        )
     except jwt.ExpiredSignatureError as exc:
         raise _refuse(401, "token_expired", "The id_token has expired.") from exc
     except jwt.InvalidAudienceError as exc:
@@ -80,8 +94,9 @@ def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
     return claims_
 
 
-def launch(session: Session, *, id_token: str, state: str, cookie_state: str | None, ttl_s: float,
-           now: datetime) -> tuple[LtiPlatform, dict[str, Any]]:
+def launch(
+    session: Session, *, id_token: str, state: str, cookie_state: str | None, ttl_s: float, now: datetime
+) -> tuple[LtiPlatform, dict[str, Any]]:
     """Verify a launch and use its state and nonce up; (platform, claims)."""
     if not id_token or not state or len(id_token) > MAX_ID_TOKEN_CHARS or len(state) > 64:
         raise _refuse(400, "invalid_launch_request", "A launch posts id_token and state.")
@@ -108,20 +123,26 @@ def launch(session: Session, *, id_token: str, state: str, cookie_state: str | N
         raise _refuse(400, "unsupported_message_type", "Only resource link launches are supported.")
     if token.get(claims.DEPLOYMENT_ID) not in platform.deployment_ids.split(","):
         raise _refuse(401, "unknown_deployment", "The deployment is not registered for this platform.")
-    used = session.execute(update(LtiLaunchState).where(LtiLaunchState.state == state,
-                                                        LtiLaunchState.used_at.is_(None)).values(used_at=now))
+    used = session.execute(
+        update(LtiLaunchState)
+        .where(LtiLaunchState.state == state, LtiLaunchState.used_at.is_(None))
+        .values(used_at=now)
+    )
     if used.rowcount != 1:  # a concurrent launch with the same state won
         raise _refuse(401, "nonce_replayed", "This login's state and nonce were used already.")
     return platform, token
 
 
-def record_context(session: Session, *, platform: LtiPlatform, token: dict[str, Any], now: datetime) -> LtiContext | None:
+def record_context(
+    session: Session, *, platform: LtiPlatform, token: dict[str, Any], now: datetime
+) -> LtiContext | None:
     """Keep the launch's course and its AGS/NRPS endpoints for passback and roster pulls."""
     context = token.get(claims.CONTEXT)
     if not isinstance(context, dict) or not isinstance(context.get("id"), str) or not 0 < len(context["id"]) <= 255:
         return None
     row = session.get(LtiContext, (platform.id, context["id"])) or LtiContext(
-        platform_id=platform.id, context_id=context["id"], deployment_id=token[claims.DEPLOYMENT_ID], updated_at=now)
+        platform_id=platform.id, context_id=context["id"], deployment_id=token[claims.DEPLOYMENT_ID], updated_at=now
+    )
     row.title = str(context.get("title") or "")[:500]
     ags = token.get(claims.AGS_ENDPOINT) if isinstance(token.get(claims.AGS_ENDPOINT), dict) else {}
     if isinstance(ags.get("lineitems"), str) and len(ags["lineitems"]) <= 2000:

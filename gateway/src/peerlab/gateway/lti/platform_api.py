@@ -46,11 +46,15 @@ class PlatformClient:
             cached = self._tokens.get(key)
         if cached and cached[1] > time.monotonic():
             return cached[0]
-        assertion = keys.client_assertion(self.private_key, self.key_id, client_id=platform.client_id,
-                                          token_url=platform.auth_token_url)
-        body = {"grant_type": "client_credentials", "scope": key[1],
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": assertion}
+        assertion = keys.client_assertion(
+            self.private_key, self.key_id, client_id=platform.client_id, token_url=platform.auth_token_url
+        )
+        body = {
+            "grant_type": "client_credentials",
+            "scope": key[1],
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        }
         data = self._json(self._call("POST", platform.auth_token_url, data=body), "token")
         token = data.get("access_token")
         if not isinstance(token, str):
@@ -72,25 +76,42 @@ class PlatformClient:
             next_url = response.links.get("next", {}).get("url")
         raise PlatformError(f"more than {MAX_PAGES} pages of members")
 
-    def line_item(self, platform: LtiPlatform, lineitems_url: str, scopes: list[str], *, key: str, label: str,
-                  score_maximum: float) -> str:
+    def line_item(
+        self,
+        platform: LtiPlatform,
+        lineitems_url: str,
+        scopes: list[str],
+        *,
+        key: str,
+        label: str,
+        score_maximum: float,
+    ) -> str:
         """The URL of the line item with ``resourceId`` ``key``, created if the course has none."""
-        found = self._call("GET", _with_query(lineitems_url, f"resource_id={key}"),
-                           headers=self._auth(platform, scopes, LINEITEMS))
+        found = self._call(
+            "GET", _with_query(lineitems_url, f"resource_id={key}"), headers=self._auth(platform, scopes, LINEITEMS)
+        )
         for item in self._json(found, "line items", expect=list):
             if isinstance(item, dict) and item.get("resourceId") == key and isinstance(item.get("id"), str):
                 return item["id"]
         body = {"scoreMaximum": score_maximum, "label": label, "resourceId": key, "tag": "peerlab"}
-        created = self._call("POST", lineitems_url, json=body,
-                             headers={**self._auth(platform, scopes, LINEITEM), "content-type": LINEITEM})
+        created = self._call(
+            "POST",
+            lineitems_url,
+            json=body,
+            headers={**self._auth(platform, scopes, LINEITEM), "content-type": LINEITEM},
+        )
         item_id = self._json(created, "line item").get("id")
         if not isinstance(item_id, str):
             raise PlatformError("the platform created a line item without an id")
         return item_id
 
     def post_score(self, platform: LtiPlatform, lineitem_url: str, scopes: list[str], score: dict[str, Any]) -> int:
-        response = self._call("POST", _with_path(lineitem_url, "/scores"), json=score,
-                              headers={**self._auth(platform, scopes, "application/json"), "content-type": SCORE})
+        response = self._call(
+            "POST",
+            _with_path(lineitem_url, "/scores"),
+            json=score,
+            headers={**self._auth(platform, scopes, "application/json"), "content-type": SCORE},
+        )
         return response.status_code
 
     # --- plumbing -----------------------------------------------------------------------------------

@@ -26,8 +26,19 @@ def check_url(value: str, *, field_name: str, allow_http: bool) -> str:
     return value
 
 
-def register(session: Session, *, issuer: str, client_id: str, deployment_ids: list[str], auth_login_url: str,
-             auth_token_url: str, jwks_url: str, by: str, allow_http: bool, now: datetime) -> LtiPlatform:
+def register(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    deployment_ids: list[str],
+    auth_login_url: str,
+    auth_token_url: str,
+    jwks_url: str,
+    by: str,
+    allow_http: bool,
+    now: datetime,
+) -> LtiPlatform:
     for name, url in (("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url), ("jwks_url", jwks_url)):
         check_url(url, field_name=name, allow_http=allow_http)
     if not deployment_ids or any("," in d or not d for d in deployment_ids):
@@ -35,9 +46,17 @@ def register(session: Session, *, issuer: str, client_id: str, deployment_ids: l
     taken = session.exec(select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id))
     if taken.first() is not None:
         raise ProblemError(409, "platform_exists", "This issuer and client id are registered already.")
-    platform = LtiPlatform(id=f"plt_{uuid.uuid4().hex[:16]}", issuer=issuer, client_id=client_id,
-                           deployment_ids=",".join(deployment_ids), auth_login_url=auth_login_url,
-                           auth_token_url=auth_token_url, jwks_url=jwks_url, created_by=by, created_at=now)
+    platform = LtiPlatform(
+        id=f"plt_{uuid.uuid4().hex[:16]}",
+        issuer=issuer,
+        client_id=client_id,
+        deployment_ids=",".join(deployment_ids),
+        auth_login_url=auth_login_url,
+        auth_token_url=auth_token_url,
+        jwks_url=jwks_url,
+        created_by=by,
+        created_at=now,
+    )
     session.add(platform)
     return platform
 
@@ -50,14 +69,22 @@ class SyncReport:
     skipped: list[dict] = field(default_factory=list)
 
 
-def pull_roster(session: Session, *, platform_id: str, course_id: str, client: PlatformClient, person_id_from: str,
-                may_grant_staff_roles: bool) -> SyncReport:
+def pull_roster(
+    session: Session,
+    *,
+    platform_id: str,
+    course_id: str,
+    client: PlatformClient,
+    person_id_from: str,
+    may_grant_staff_roles: bool,
+) -> SyncReport:
     """Every member of every launched context of the platform, applied like a push message each."""
     platform = session.get(LtiPlatform, platform_id)
     if platform is None:
         raise not_found("Platform")
-    contexts = [c for c in session.exec(select(LtiContext).where(LtiContext.platform_id == platform_id))
-                if c.memberships_url]
+    contexts = [
+        c for c in session.exec(select(LtiContext).where(LtiContext.platform_id == platform_id)) if c.memberships_url
+    ]
     if not contexts:
         raise ProblemError(409, "no_roster_service", "No launch from this platform offered a roster service yet.")
     report = SyncReport(contexts=len(contexts))
@@ -68,13 +95,28 @@ def pull_roster(session: Session, *, platform_id: str, course_id: str, client: P
             raise ProblemError(502, "platform_error", f"The platform's roster service failed: {exc}") from exc
         for member in members:
             report.members += 1
-            _apply_member(session, member, platform=platform, course_id=course_id, person_id_from=person_id_from,
-                          may_grant_staff_roles=may_grant_staff_roles, report=report)
+            _apply_member(
+                session,
+                member,
+                platform=platform,
+                course_id=course_id,
+                person_id_from=person_id_from,
+                may_grant_staff_roles=may_grant_staff_roles,
+                report=report,
+            )
     return report
 
 
-def _apply_member(session: Session, member: dict, *, platform: LtiPlatform, course_id: str, person_id_from: str,
-                  may_grant_staff_roles: bool, report: SyncReport) -> None:
+def _apply_member(
+    session: Session,
+    member: dict,
+    *,
+    platform: LtiPlatform,
+    course_id: str,
+    person_id_from: str,
+    may_grant_staff_roles: bool,
+    report: SyncReport,
+) -> None:
     user_id, person_id = member.get("user_id"), claims.person_id_of(member, person_id_from)
     if not isinstance(user_id, str) or not 0 < len(user_id) <= 255 or person_id is None:
         report.skipped.append({"user_id": str(user_id)[:100], "reason": "no_person_id"})
@@ -85,14 +127,19 @@ def _apply_member(session: Session, member: dict, *, platform: LtiPlatform, cour
         return
     try:
         with session.begin_nested():
-            outcome = roster.apply_lms_message(session, course_id=course_id, message=message,
-                                               may_grant_staff_roles=may_grant_staff_roles)
+            outcome = roster.apply_lms_message(
+                session, course_id=course_id, message=message, may_grant_staff_roles=may_grant_staff_roles
+            )
     except ProblemError as exc:  # one member's refusal (a staff role, a bad name) skips that member only
         report.skipped.append({"user_id": user_id, "person_id": person_id, "reason": exc.code})
         return
     report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
     link_account(session, platform_id=platform.id, lti_user_id=user_id, person_id=person_id)
     # Scores held back for want of an account on this platform may go now.
-    session.execute(update(LtiPassback).where(LtiPassback.platform_id == platform.id,
-                                              LtiPassback.person_id == person_id, LtiPassback.status == "unmapped")
-                    .values(status="pending", next_attempt_at=None))
+    session.execute(
+        update(LtiPassback)
+        .where(
+            LtiPassback.platform_id == platform.id, LtiPassback.person_id == person_id, LtiPassback.status == "unmapped"
+        )
+        .values(status="pending", next_attempt_at=None)
+    )

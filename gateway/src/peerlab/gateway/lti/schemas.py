@@ -16,8 +16,9 @@ Url = Annotated[str, Printable, Field(min_length=1, max_length=2000)]
 class PlatformIn(BaseModel):
     issuer: Text
     client_id: Annotated[str, Printable, Field(min_length=1, max_length=200)]
-    deployment_ids: list[Annotated[str, Printable, Field(min_length=1, max_length=255)]] = Field(min_length=1,
-                                                                                                max_length=50)
+    deployment_ids: list[Annotated[str, Printable, Field(min_length=1, max_length=255)]] = Field(
+        min_length=1, max_length=50
+    )
     auth_login_url: Url
     auth_token_url: Url
     jwks_url: Url

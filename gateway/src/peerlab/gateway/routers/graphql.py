@@ -44,8 +44,13 @@ from peerlab.gateway.graphql.budget import Limits, QueryRefused, check_query
 from peerlab.gateway.graphql.context import AppServices, GatewayContext, bearer_token
 from peerlab.gateway.graphql.schema import build_schema, limits_of
 from peerlab.gateway.limits import UTF8, media_type
-from peerlab.gateway.persisted_queries import (NotFound, PersistedQueries, Refused, not_found_result,
-                                               registered_operations)
+from peerlab.gateway.persisted_queries import (
+    NotFound,
+    PersistedQueries,
+    Refused,
+    not_found_result,
+    registered_operations,
+)
 from peerlab.gateway.settings import Environment, GatewaySettings
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
@@ -54,8 +59,9 @@ _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 
 def _wants_ide(request: Request) -> bool:
     """What strawberry would answer with the GraphiQL page (a GET for HTML without a query)."""
     accept = request.headers.get("accept", "")
-    return request.method == "GET" and "query" not in request.query_params and (
-        "text/html" in accept or "*/*" in accept)
+    return (
+        request.method == "GET" and "query" not in request.query_params and ("text/html" in accept or "*/*" in accept)
+    )
 
 
 def _strict_json(body: bytes) -> Any:
@@ -65,7 +71,10 @@ def _strict_json(body: bytes) -> Any:
         raise ProblemError(400, "invalid_encoding", "The request body must be UTF-8.") from exc
     try:
         return orjson.loads(text)
-    except (ValueError, RecursionError) as exc:  # orjson.JSONDecodeError is a ValueError  # JSONDecodeError, over-long numbers, deep nesting
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # orjson.JSONDecodeError is a ValueError  # JSONDecodeError, over-long numbers, deep nesting
         raise ProblemError(400, "invalid_json", "The request body is not valid JSON.") from exc
 
 
@@ -86,8 +95,15 @@ def _check_shape(data: Any, max_batch: int) -> None:
 
 
 class _GraphQL(GraphQL):
-    def __init__(self, *args: Any, settings: GatewaySettings, limits: Limits, max_batch: int,
-                 persisted: PersistedQueries, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        settings: GatewaySettings,
+        limits: Limits,
+        max_batch: int,
+        persisted: PersistedQueries,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.settings = settings
         self.limits = limits
@@ -109,8 +125,9 @@ class _GraphQL(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """Like strawberry's, with orjson (WebSocket messages keep ``encode_json``: text frames)."""
-        response = Response(orjson.dumps(response_data), status_code=sub_response.status_code or 200,
-                            media_type="application/json")
+        response = Response(
+            orjson.dumps(response_data), status_code=sub_response.status_code or 200, media_type="application/json"
+        )
         response.headers.raw.extend(sub_response.headers.raw)
         if sub_response.background:
             response.background = sub_response.background
@@ -132,8 +149,9 @@ class _GraphQL(GraphQL):
         if context is UNSET:  # authenticate first, before the body is read
             context = await self.get_context(request, response=None)
         if request.method == "GET" and not (self.graphql_ide and _wants_ide(request)):
-            raise ProblemError(405, "method_not_allowed", "Send GraphQL operations with POST.",
-                               headers={"Allow": "POST"})
+            raise ProblemError(
+                405, "method_not_allowed", "Send GraphQL operations with POST.", headers={"Allow": "POST"}
+            )
         if request.method == "POST":
             kind, charset = media_type(request.headers.get("content-type"))
             if kind != "application/json":
@@ -147,8 +165,9 @@ class _GraphQL(GraphQL):
         except HTTPException as exc:  # strawberry's own refusals, as problems like every other
             raise ProblemError(exc.status_code, _HTTP_CODES.get(exc.status_code, "bad_request"), exc.reason) from exc
 
-    async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,
-                                root_value: Any, sub_response: Any) -> Any:
+    async def execute_operation(
+        self, request: Any, request_adapter: Any, request_data: Any, context: Any, root_value: Any, sub_response: Any
+    ) -> Any:
         items = request_data if isinstance(request_data, list) else [request_data]
         unknown, to_remember = [], []
         for item in items:
@@ -169,8 +188,9 @@ class _GraphQL(GraphQL):
             self.persisted.remember(digest, query)
         if unknown:  # Apollo's APQ answer: the client sends the query with its hash next
             return _not_found(request_data)
-        return await super().execute_operation(request, request_adapter, request_data, context, root_value,
-                                               sub_response)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
 
 def _not_found(request_data: Any) -> Any:
@@ -184,9 +204,12 @@ def _not_found(request_data: Any) -> Any:
 
 
 def persisted_queries(settings: GatewaySettings) -> PersistedQueries:
-    return PersistedQueries(apq=settings.graphql_apq_enabled, cache_size=settings.graphql_apq_cache_size,
-                            registered=registered_operations(settings),
-                            registered_only=settings.graphql_registered_operations_only)
+    return PersistedQueries(
+        apq=settings.graphql_apq_enabled,
+        cache_size=settings.graphql_apq_cache_size,
+        registered=registered_operations(settings),
+        registered_only=settings.graphql_registered_operations_only,
+    )
 
 
 def graphql_routes(settings: GatewaySettings) -> list[BaseRoute]:

@@ -59,12 +59,22 @@ def tool_jwks(request: Request) -> JSONResponse:
 async def login(request: Request, session: SessionDep) -> RedirectResponse:
     """OIDC third-party initiated login: remember a state and nonce, send the browser to the platform."""
     settings = _settings(request)
-    url, state = launch.login(session, params=await _params(request), now=clock.now(),
-                              redirect_uri=settings.lti_base_url.rstrip("/") + "/v1/lti/launch")
+    url, state = launch.login(
+        session,
+        params=await _params(request),
+        now=clock.now(),
+        redirect_uri=settings.lti_base_url.rstrip("/") + "/v1/lti/launch",
+    )
     response = RedirectResponse(url, status_code=302)
-    response.set_cookie(STATE_COOKIE, state, max_age=int(settings.lti_state_ttl_s), httponly=True,
-                        secure=settings.is_production, samesite="none" if settings.is_production else "lax",
-                        path="/v1/lti")
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=int(settings.lti_state_ttl_s),
+        httponly=True,
+        secure=settings.is_production,
+        samesite="none" if settings.is_production else "lax",
+        path="/v1/lti",
+    )
     return response
 
 
@@ -73,17 +83,26 @@ async def launch_(request: Request, session: SessionDep) -> RedirectResponse:
     """The platform's form post with the id_token: verified, recorded, the learner enrolled."""
     settings = _settings(request)
     form = await _params(request)
-    platform, token = launch.launch(session, id_token=form.get("id_token", ""), state=form.get("state", ""),
-                                    cookie_state=request.cookies.get(STATE_COOKIE), ttl_s=settings.lti_state_ttl_s,
-                                    now=clock.now())
+    platform, token = launch.launch(
+        session,
+        id_token=form.get("id_token", ""),
+        state=form.get("state", ""),
+        cookie_state=request.cookies.get(STATE_COOKIE),
+        ttl_s=settings.lti_state_ttl_s,
+        now=clock.now(),
+    )
     launch.record_context(session, platform=platform, token=token, now=clock.now())
     person_id = person_id_of(token, settings.lti_person_id_from)
     message = roster_message(token, person_id) if person_id is not None else None
     if message is not None:
         try:
             with session.begin_nested():
-                roster.apply_lms_message(session, course_id=settings.course_id, message=message,
-                                         may_grant_staff_roles=settings.lms_may_grant_staff_roles)
+                roster.apply_lms_message(
+                    session,
+                    course_id=settings.course_id,
+                    message=message,
+                    may_grant_staff_roles=settings.lms_may_grant_staff_roles,
+                )
             linked = True
         except ProblemError as exc:  # a staff member's launch: an admin manages their roles, the account links
             linked = exc.code == "staff_role_not_allowed"
@@ -96,17 +115,33 @@ async def launch_(request: Request, session: SessionDep) -> RedirectResponse:
 
 def _out(platform: LtiPlatform, base: str) -> PlatformOut:
     base = base.rstrip("/")
-    return PlatformOut(**{k: getattr(platform, k) for k in ("id", "issuer", "client_id", "auth_login_url",
-                                                            "auth_token_url", "jwks_url", "enabled", "created_at")},
-                       deployment_ids=platform.deployment_ids.split(","), tool_login_url=f"{base}/v1/lti/login",
-                       tool_launch_url=f"{base}/v1/lti/launch", tool_jwks_url=f"{base}/v1/lti/jwks")
+    return PlatformOut(
+        **{
+            k: getattr(platform, k)
+            for k in (
+                "id",
+                "issuer",
+                "client_id",
+                "auth_login_url",
+                "auth_token_url",
+                "jwks_url",
+                "enabled",
+                "created_at",
+            )
+        },
+        deployment_ids=platform.deployment_ids.split(","),
+        tool_login_url=f"{base}/v1/lti/login",
+        tool_launch_url=f"{base}/v1/lti/launch",
+        tool_jwks_url=f"{base}/v1/lti/jwks",
+    )
 
 
 @router.post("/platforms", response_model=PlatformOut, status_code=201)
 def register_platform(body: PlatformIn, request: Request, session: SessionDep, admin: AdminPrincipal) -> PlatformOut:
     settings = _settings(request)
-    platform = registration.register(session, **body.model_dump(), by=admin.sub, allow_http=settings.lti_allow_http,
-                                     now=clock.now())
+    platform = registration.register(
+        session, **body.model_dump(), by=admin.sub, allow_http=settings.lti_allow_http, now=clock.now()
+    )
     return _out(platform, settings.lti_base_url)
 
 
@@ -120,29 +155,59 @@ def list_platforms(request: Request, session: SessionDep, _: AdminPrincipal) -> 
 def roster_sync(platform_id: str, request: Request, session: SessionDep, _: AdminPrincipal) -> RosterSyncOut:
     """Pull the members of the platform's courses (NRPS) into the roster, like a push per member."""
     settings = _settings(request)
-    client = PlatformClient(private_key=settings.lti_private_key, key_id=settings.lti_key_id,
-                            timeout_s=settings.lti_timeout_s)
+    client = PlatformClient(
+        private_key=settings.lti_private_key, key_id=settings.lti_key_id, timeout_s=settings.lti_timeout_s
+    )
     try:
-        report = registration.pull_roster(session, platform_id=platform_id, course_id=settings.course_id,
-                                          client=client, person_id_from=settings.lti_person_id_from,
-                                          may_grant_staff_roles=settings.lms_may_grant_staff_roles)
+        report = registration.pull_roster(
+            session,
+            platform_id=platform_id,
+            course_id=settings.course_id,
+            client=client,
+            person_id_from=settings.lti_person_id_from,
+            may_grant_staff_roles=settings.lms_may_grant_staff_roles,
+        )
     finally:
         client.close()
     return RosterSyncOut(**report.__dict__)
 
 
 @router.get("/passbacks", response_model=list[PassbackOut])
-def passbacks(session: SessionDep, _: AdminPrincipal, status: str | None = Query(default=None, max_length=20),
-              limit: int = Query(default=100, ge=1, le=500)) -> list[PassbackOut]:
+def passbacks(
+    session: SessionDep,
+    _: AdminPrincipal,
+    status: str | None = Query(default=None, max_length=20),
+    limit: int = Query(default=100, ge=1, le=500),
+) -> list[PassbackOut]:
     """The grade passback log, newest first, each with its attempts."""
     query = select(LtiPassback).order_by(LtiPassback.created_at.desc()).limit(limit)
     if status:
         query = query.where(LtiPassback.status == status)
     rows = list(session.exec(query))
     attempts: dict[str, list[PassbackAttemptOut]] = {r.id: [] for r in rows}
-    for a in session.exec(select(LtiPassbackAttempt).where(LtiPassbackAttempt.passback_id.in_(list(attempts)))
-                          .order_by(LtiPassbackAttempt.id)):
+    for a in session.exec(
+        select(LtiPassbackAttempt)
+        .where(LtiPassbackAttempt.passback_id.in_(list(attempts)))
+        .order_by(LtiPassbackAttempt.id)
+    ):
         attempts[a.passback_id].append(PassbackAttemptOut.model_validate(a, from_attributes=True))
-    return [PassbackOut(**{k: getattr(r, k) for k in ("id", "event_id", "platform_id", "context_id", "person_id",
-                                                      "key", "score_given", "score_maximum", "status")},
-                        attempts=attempts[r.id]) for r in rows]
+    return [
+        PassbackOut(
+            **{
+                k: getattr(r, k)
+                for k in (
+                    "id",
+                    "event_id",
+                    "platform_id",
+                    "context_id",
+                    "person_id",
+                    "key",
+                    "score_given",
+                    "score_maximum",
+                    "status",
+                )
+            },
+            attempts=attempts[r.id],
+        )
+        for r in rows
+    ]

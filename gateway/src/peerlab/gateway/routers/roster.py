@@ -31,7 +31,10 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
 
 def to_public(person: Person, enrolment: Enrolment | None, *, with_email: bool) -> PersonPublic:
     return PersonPublic(
-        id=person.id, name=person.name, email=person.email if with_email else None, programme=person.programme,
+        id=person.id,
+        name=person.name,
+        email=person.email if with_email else None,
+        programme=person.programme,
         roles=enrolment.roles.split(",") if enrolment and enrolment.active else [],
         enrolled=bool(enrolment and enrolment.active),
     )
@@ -55,7 +58,9 @@ MAX_PEOPLE = 1000
 
 @router.get("/people", response_model=list[PersonPublic])
 def people(
-    request: Request, session: SessionDep, _: StaffPrincipal,
+    request: Request,
+    session: SessionDep,
+    _: StaffPrincipal,
     ids: Annotated[str, Query(description=f"Comma-separated person ids (at most {MAX_PEOPLE}).")],
 ) -> list[PersonPublic]:
     wanted = split_ids(ids, limit=MAX_PEOPLE)
@@ -66,8 +71,12 @@ def people(
 
 @router.get("/roster", response_model=RosterPage)
 def list_roster(
-    request: Request, session: SessionDep, _: StaffPrincipal,
-    role: str | None = None, after: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    request: Request,
+    session: SessionDep,
+    _: StaffPrincipal,
+    role: str | None = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> RosterPage:
     rows = repository.list_roster(session, course_id=_course(request), role=role, after=after, limit=limit)
     items = [to_public(p, e, with_email=True) for p, e in rows]
@@ -78,11 +87,17 @@ def list_roster(
 def put_person(
     person_id: str, body: PersonUpdate, request: Request, session: SessionDep, _: AdminPrincipal
 ) -> PersonPublic:
-    roster.enrol(session, course_id=_course(request), person=roster.PersonInput(
-        person_id=person_id, name=body.name, email=body.email, roles=body.roles, programme=body.programme))
+    roster.enrol(
+        session,
+        course_id=_course(request),
+        person=roster.PersonInput(
+            person_id=person_id, name=body.name, email=body.email, roles=body.roles, programme=body.programme
+        ),
+    )
     person = repository.get_person(session, person_id)
-    return to_public(person, repository.get_enrolment(session, course_id=_course(request), person_id=person_id),
-                     with_email=True)
+    return to_public(
+        person, repository.get_enrolment(session, course_id=_course(request), person_id=person_id), with_email=True
+    )
 
 
 @router.delete("/roster/{person_id}", status_code=204)
@@ -91,10 +106,17 @@ def delete_person(person_id: str, request: Request, session: SessionDep, _: Admi
         raise not_found("Enrolment")
 
 
-@router.post("/roster/import", response_model=ImportReport,
-             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@router.post(
+    "/roster/import",
+    response_model=ImportReport,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def import_roster(
-    request: Request, session: SessionDep, _: AdminPrincipal, body: RawBody, unenrol_missing: bool = False,
+    request: Request,
+    session: SessionDep,
+    _: AdminPrincipal,
+    body: RawBody,
+    unenrol_missing: bool = False,
 ) -> ImportReport:
     """CSV (UTF-8) with a header ``id,name,email,roles,programme``; roles separated by ``;``.
 
@@ -124,7 +146,8 @@ def lms_push(request: Request, session: SessionDep, body: RawBody) -> LmsAck:
     webhook_id = request.headers["webhook-id"][:64]
     if inbox.seen(session, consumer="lms-inbound", event_id=webhook_id):
         return LmsAck(outcome="duplicate")
-    outcome = roster.apply_lms_message(session, course_id=settings.course_id, message=message,
-                                       may_grant_staff_roles=settings.lms_may_grant_staff_roles)
+    outcome = roster.apply_lms_message(
+        session, course_id=settings.course_id, message=message, may_grant_staff_roles=settings.lms_may_grant_staff_roles
+    )
     inbox.record(session, consumer="lms-inbound", event_id=webhook_id, event_type=str(message.get("type")))
     return LmsAck(outcome=outcome)

@@ -33,18 +33,28 @@ AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 def _endpoint_public(endpoint: WebhookEndpoint) -> EndpointPublic:
     return EndpointPublic(
-        id=endpoint.id, url=endpoint.url, description=endpoint.description,
-        event_types=[t for t in endpoint.event_types.split(",") if t], enabled=endpoint.enabled,
-        disabled_reason=endpoint.disabled_reason, created_at=endpoint.created_at,
+        id=endpoint.id,
+        url=endpoint.url,
+        description=endpoint.description,
+        event_types=[t for t in endpoint.event_types.split(",") if t],
+        enabled=endpoint.enabled,
+        disabled_reason=endpoint.disabled_reason,
+        created_at=endpoint.created_at,
         rotating=len(webhooks.signing_secrets(endpoint, now=clock.now())) > 1,
     )
 
 
 def _delivery_public(delivery: WebhookDelivery, attempts: list | None = None) -> DeliveryPublic:
     return DeliveryPublic(
-        id=delivery.id, endpoint_id=delivery.endpoint_id, event_id=delivery.event_id,
-        event_type=delivery.event_type, webhook_id=delivery.webhook_id, status=delivery.status,
-        attempts=delivery.attempts, next_attempt_at=delivery.next_attempt_at, created_at=delivery.created_at,
+        id=delivery.id,
+        endpoint_id=delivery.endpoint_id,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        webhook_id=delivery.webhook_id,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        next_attempt_at=delivery.next_attempt_at,
+        created_at=delivery.created_at,
         last_attempt_at=delivery.last_attempt_at,
         attempt_log=[AttemptPublic.model_validate(a, from_attributes=True) for a in attempts or []],
     )
@@ -60,11 +70,17 @@ def event_types(_: AdminPrincipal) -> list[str]:
 
 
 @router.post("/endpoints", response_model=EndpointSecret, status_code=201)
-def create_endpoint(body: EndpointCreate, request: Request, session: SessionDep,
-                    principal: AdminPrincipal) -> EndpointSecret:
+def create_endpoint(
+    body: EndpointCreate, request: Request, session: SessionDep, principal: AdminPrincipal
+) -> EndpointSecret:
     endpoint = webhooks.register_endpoint(
-        session, url=body.url, event_types=body.event_types, description=body.description, secret=body.secret,
-        created_by=principal.sub, allow_private=_allow_private(request),
+        session,
+        url=body.url,
+        event_types=body.event_types,
+        description=body.description,
+        secret=body.secret,
+        created_by=principal.sub,
+        allow_private=_allow_private(request),
     )
     return EndpointSecret(id=endpoint.id, secret=endpoint.secret, previous_secret_until=None)
 
@@ -83,29 +99,46 @@ def get_endpoint(endpoint_id: str, session: SessionDep, _: AdminPrincipal) -> En
 
 
 @router.patch("/endpoints/{endpoint_id}", response_model=EndpointPublic)
-def update_endpoint(endpoint_id: str, body: EndpointUpdate, request: Request, session: SessionDep,
-                    _: AdminPrincipal) -> EndpointPublic:
+def update_endpoint(
+    endpoint_id: str, body: EndpointUpdate, request: Request, session: SessionDep, _: AdminPrincipal
+) -> EndpointPublic:
     endpoint = webhooks.update_endpoint(
-        session, endpoint_id=endpoint_id, url=body.url, event_types=body.event_types, enabled=body.enabled,
-        description=body.description, allow_private=_allow_private(request),
+        session,
+        endpoint_id=endpoint_id,
+        url=body.url,
+        event_types=body.event_types,
+        enabled=body.enabled,
+        description=body.description,
+        allow_private=_allow_private(request),
     )
     return _endpoint_public(endpoint)
 
 
 @router.post("/endpoints/{endpoint_id}/rotate-secret", response_model=EndpointSecret)
-def rotate_secret(endpoint_id: str, body: SecretRotate, request: Request, session: SessionDep,
-                  _: AdminPrincipal) -> EndpointSecret:
-    endpoint = webhooks.rotate_secret(session, endpoint_id=endpoint_id, secret=body.secret,
-                                      overlap_s=request.app.state.settings.webhook_secret_overlap_s)
-    return EndpointSecret(id=endpoint.id, secret=endpoint.secret,
-                          previous_secret_until=endpoint.previous_secret_until)
+def rotate_secret(
+    endpoint_id: str, body: SecretRotate, request: Request, session: SessionDep, _: AdminPrincipal
+) -> EndpointSecret:
+    endpoint = webhooks.rotate_secret(
+        session,
+        endpoint_id=endpoint_id,
+        secret=body.secret,
+        overlap_s=request.app.state.settings.webhook_secret_overlap_s,
+    )
+    return EndpointSecret(id=endpoint.id, secret=endpoint.secret, previous_secret_until=endpoint.previous_secret_until)
 
 
 @router.get("/endpoints/{endpoint_id}/deliveries", response_model=list[DeliveryPublic])
-def list_deliveries(endpoint_id: str, session: SessionDep, _: AdminPrincipal, status: str | None = None,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryPublic]:
-    return [_delivery_public(d) for d in
-            repository.list_deliveries(session, endpoint_id=endpoint_id, status=status, limit=limit)]
+def list_deliveries(
+    endpoint_id: str,
+    session: SessionDep,
+    _: AdminPrincipal,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryPublic]:
+    return [
+        _delivery_public(d)
+        for d in repository.list_deliveries(session, endpoint_id=endpoint_id, status=status, limit=limit)
+    ]
 
 
 @router.post("/endpoints/{endpoint_id}/recover", response_model=RecoverResult)

@@ -49,7 +49,13 @@ def _pinned(url: str, address: str) -> tuple[str, str]:
 
 
 def attempt(
-    client: httpx.Client, *, url: str, secrets: list[str], webhook_id: str, body: str, allow_private: bool,
+    client: httpx.Client,
+    *,
+    url: str,
+    secrets: list[str],
+    webhook_id: str,
+    body: str,
+    allow_private: bool,
     now: Callable[[], datetime] = clock.now,
 ) -> AttemptResult:
     """Resolve and check the address, then sign with ``now()`` read just before the request goes out."""
@@ -76,8 +82,9 @@ def attempt(
     }
     extensions = {"sni_hostname": urlsplit(url).hostname} if url.startswith("https") else {}
     try:
-        with client.stream("POST", pinned_url, content=body.encode(), headers=headers,
-                           extensions=extensions) as response:
+        with client.stream(
+            "POST", pinned_url, content=body.encode(), headers=headers, extensions=extensions
+        ) as response:
             code, retry_after = response.status_code, response.headers.get("retry-after")
             snippet = _read_snippet(response)
     except httpx.TimeoutException as exc:

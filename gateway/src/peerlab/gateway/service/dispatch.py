@@ -29,8 +29,7 @@ log = logging.getLogger("peerlab.gateway.webhooks")
 
 
 class WebhookDispatcher:
-    def __init__(self, engine: Engine, settings: GatewaySettings, *,
-                 clock: Callable[[], datetime] = clock.now) -> None:
+    def __init__(self, engine: Engine, settings: GatewaySettings, *, clock: Callable[[], datetime] = clock.now) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock  # what an attempt is signed with
@@ -41,8 +40,9 @@ class WebhookDispatcher:
         now = clock.now()
         lease = now + timedelta(seconds=self.settings.webhook_timeout_s * 4 + 30)
         with unit_of_work(self.engine) as session:
-            rows = repository.due_deliveries(session, now=now, limit=self.settings.webhook_concurrency * 4,
-                                             lock=is_postgres(self.engine))
+            rows = repository.due_deliveries(
+                session, now=now, limit=self.settings.webhook_concurrency * 4, lock=is_postgres(self.engine)
+            )
             jobs = []
             for delivery in rows:
                 endpoint = repository.get_endpoint(session, delivery.endpoint_id)
@@ -50,18 +50,36 @@ class WebhookDispatcher:
                     delivery.status, delivery.next_attempt_at = "failed", None
                     continue
                 delivery.next_attempt_at = lease
-                jobs.append({"delivery_id": delivery.id, "url": endpoint.url, "webhook_id": delivery.webhook_id,
-                             "body": delivery.payload, "secrets": webhooks.signing_secrets(endpoint, now=now)})
+                jobs.append(
+                    {
+                        "delivery_id": delivery.id,
+                        "url": endpoint.url,
+                        "webhook_id": delivery.webhook_id,
+                        "body": delivery.payload,
+                        "secrets": webhooks.signing_secrets(endpoint, now=now),
+                    }
+                )
         return jobs
 
     def _deliver(self, job: dict) -> None:
         started = clock.now()
-        result = sender.attempt(self.client, url=job["url"], secrets=job["secrets"], webhook_id=job["webhook_id"],
-                                body=job["body"], allow_private=self.settings.webhook_allow_private,
-                                now=self.clock)
+        result = sender.attempt(
+            self.client,
+            url=job["url"],
+            secrets=job["secrets"],
+            webhook_id=job["webhook_id"],
+            body=job["body"],
+            allow_private=self.settings.webhook_allow_private,
+            now=self.clock,
+        )
         with unit_of_work(self.engine) as session:
-            webhooks.record_attempt(session, delivery_id=job["delivery_id"], started_at=started, result=result,
-                                    disable_after_s=self.settings.webhook_disable_after_days * 86400)
+            webhooks.record_attempt(
+                session,
+                delivery_id=job["delivery_id"],
+                started_at=started,
+                result=result,
+                disable_after_s=self.settings.webhook_disable_after_days * 86400,
+            )
 
     def run_once(self) -> int:
         """Attempt every delivery due now; returns how many were attempted."""

@@ -56,7 +56,9 @@ def _check(person: PersonInput) -> None:
     if not person.person_id or len(person.person_id) > MAX_ID or _CONTROL.search(person.person_id):
         raise ProblemError(422, "invalid_person_id", "A person id of 1-100 printable characters is required.")
     if not person.name or len(person.name) > MAX_NAME or _CONTROL.search(person.name):
-        raise ProblemError(422, "invalid_name", f"{person.person_id}: a name of 1-300 printable characters is required.")
+        raise ProblemError(
+            422, "invalid_name", f"{person.person_id}: a name of 1-300 printable characters is required."
+        )
     if person.email is not None and (len(person.email) > MAX_EMAIL or _CONTROL.search(person.email)):
         raise ProblemError(422, "invalid_email", f"{person.person_id}: an email of at most 320 printable characters.")
     bad = [r for r in person.roles if r not in ROLES]
@@ -74,8 +76,14 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     row = repository.get_person(session, person.person_id)
     details_changed = False
     if row is None:
-        row = Person(id=person.person_id, name=person.name, email=person.email, programme=person.programme,
-                     created_at=now, updated_at=now)
+        row = Person(
+            id=person.person_id,
+            name=person.name,
+            email=person.email,
+            programme=person.programme,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         details_changed = True
     else:
@@ -86,19 +94,35 @@ def enrol(session: Session, *, course_id: str, person: PersonInput) -> str:
     enrolment = repository.get_enrolment(session, course_id=course_id, person_id=person.person_id)
     outcome = "unchanged"
     if enrolment is None:
-        session.add(Enrolment(course_id=course_id, person_id=person.person_id, roles=",".join(roles),
-                              active=True, enrolled_at=now))
+        session.add(
+            Enrolment(
+                course_id=course_id, person_id=person.person_id, roles=",".join(roles), active=True, enrolled_at=now
+            )
+        )
         outcome = "enrolled"
     elif not enrolment.active:
-        enrolment.active, enrolment.roles, enrolment.enrolled_at, enrolment.unenrolled_at = True, ",".join(roles), now, None
+        enrolment.active, enrolment.roles, enrolment.enrolled_at, enrolment.unenrolled_at = (
+            True,
+            ",".join(roles),
+            now,
+            None,
+        )
         outcome = "enrolled"
     elif enrolment.roles != ",".join(roles) or details_changed:
         enrolment.roles = ",".join(roles)
         outcome = "updated"
     session.flush()
     if outcome != "unchanged":
-        publish.person_enrolled(session, course_id=course_id, person_id=person.person_id, roles=roles,
-                                programme=person.programme, at=now, name=person.name, email=person.email)
+        publish.person_enrolled(
+            session,
+            course_id=course_id,
+            person_id=person.person_id,
+            roles=roles,
+            programme=person.programme,
+            at=now,
+            name=person.name,
+            email=person.email,
+        )
     return outcome
 
 
@@ -179,13 +203,17 @@ def _text(data: dict, key: str, *, required: bool) -> str | None:
 def _refuse_privileged(session: Session, *, course_id: str, person_id: str, roles: list[str]) -> None:
     granted = sorted(set(roles) & PRIVILEGED_ROLES)
     if granted:
-        raise ProblemError(422, "staff_role_not_allowed",
-                           f"The LMS may not grant {', '.join(granted)}; an admin grants staff roles.")
+        raise ProblemError(
+            422, "staff_role_not_allowed", f"The LMS may not grant {', '.join(granted)}; an admin grants staff roles."
+        )
     current = repository.get_enrolment(session, course_id=course_id, person_id=person_id)
     held = set(current.roles.split(",")) & PRIVILEGED_ROLES if current is not None and current.active else set()
     if held:
-        raise ProblemError(422, "staff_role_not_allowed",
-                           f"{person_id} holds {', '.join(sorted(held))}; only an admin may change their enrolment.")
+        raise ProblemError(
+            422,
+            "staff_role_not_allowed",
+            f"{person_id} holds {', '.join(sorted(held))}; only an admin may change their enrolment.",
+        )
 
 
 def apply_lms_message(session: Session, *, course_id: str, message: dict, may_grant_staff_roles: bool = False) -> str:
@@ -198,9 +226,13 @@ def apply_lms_message(session: Session, *, course_id: str, message: dict, may_gr
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise ProblemError(422, "invalid_payload", "roles must be a list of strings.")
         programme = _text(data, "programme", required=False)
-        person = PersonInput(person_id=_text(data, "person_id", required=True), name=_text(data, "name", required=True),
-                             email=_text(data, "email", required=False), roles=roles,
-                             programme=programme.lower() if programme else None)
+        person = PersonInput(
+            person_id=_text(data, "person_id", required=True),
+            name=_text(data, "name", required=True),
+            email=_text(data, "email", required=False),
+            roles=roles,
+            programme=programme.lower() if programme else None,
+        )
         _check(person)
         if not may_grant_staff_roles:
             _refuse_privileged(session, course_id=course_id, person_id=person.person_id, roles=person.roles)

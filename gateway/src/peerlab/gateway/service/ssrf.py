@@ -13,8 +13,11 @@ from urllib.parse import urlsplit
 from peerlab.chassis.errors import ProblemError
 
 # Cloud metadata services that are not covered by "not global" on every platform.
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
-             ipaddress.ip_address("100.100.100.200")}
+_METADATA = {
+    ipaddress.ip_address("169.254.169.254"),
+    ipaddress.ip_address("fd00:ec2::254"),
+    ipaddress.ip_address("100.100.100.200"),
+}
 
 
 class UnsafeAddress(Exception):

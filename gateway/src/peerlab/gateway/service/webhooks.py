@@ -56,14 +56,25 @@ def _check_types(event_types: list[str]) -> str:
 
 
 def register_endpoint(
-    session: Session, *, url: str, event_types: list[str], description: str, secret: str | None,
-    created_by: str, allow_private: bool,
+    session: Session,
+    *,
+    url: str,
+    event_types: list[str],
+    description: str,
+    secret: str | None,
+    created_by: str,
+    allow_private: bool,
 ) -> WebhookEndpoint:
     ssrf.check_registration(url, allow_private=allow_private)
     endpoint = WebhookEndpoint(
-        id="ep_" + uuid.uuid4().hex[:20], url=url, description=description[:500],
-        event_types=_check_types(event_types), secret=_check_secret(secret) if secret else new_secret(),
-        enabled=True, created_by=created_by, created_at=clock.now(),
+        id="ep_" + uuid.uuid4().hex[:20],
+        url=url,
+        description=description[:500],
+        event_types=_check_types(event_types),
+        secret=_check_secret(secret) if secret else new_secret(),
+        enabled=True,
+        created_by=created_by,
+        created_at=clock.now(),
     )
     session.add(endpoint)
     return endpoint
@@ -77,8 +88,14 @@ def _endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint:
 
 
 def update_endpoint(
-    session: Session, *, endpoint_id: str, url: str | None = None, event_types: list[str] | None = None,
-    enabled: bool | None = None, description: str | None = None, allow_private: bool,
+    session: Session,
+    *,
+    endpoint_id: str,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    enabled: bool | None = None,
+    description: str | None = None,
+    allow_private: bool,
 ) -> WebhookEndpoint:
     endpoint = _endpoint(session, endpoint_id)
     if url is not None:
@@ -129,11 +146,20 @@ def fan_in(session: Session, *, envelope: Envelope, max_payload_bytes: int) -> i
         if not _wants(endpoint, envelope.type):
             continue
         payload = payload or build_payload(envelope, max_bytes=max_payload_bytes)
-        session.add(WebhookDelivery(
-            id="dl_" + uuid.uuid4().hex[:20], endpoint_id=endpoint.id, event_id=envelope.id,
-            event_type=envelope.type, webhook_id="msg_" + envelope.id.replace("-", ""), payload=payload,
-            status="pending", attempts=0, next_attempt_at=now, created_at=now,
-        ))
+        session.add(
+            WebhookDelivery(
+                id="dl_" + uuid.uuid4().hex[:20],
+                endpoint_id=endpoint.id,
+                event_id=envelope.id,
+                event_type=envelope.type,
+                webhook_id="msg_" + envelope.id.replace("-", ""),
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
         created += 1
     return created
 
@@ -190,18 +216,29 @@ def next_delay_s(attempts_done: int, *, rng: random.Random | None = None) -> flo
 
 
 def record_attempt(
-    session: Session, *, delivery_id: str, started_at: datetime, result: AttemptResult, disable_after_s: float,
+    session: Session,
+    *,
+    delivery_id: str,
+    started_at: datetime,
+    result: AttemptResult,
+    disable_after_s: float,
 ) -> WebhookDelivery:
     """Log the attempt and decide what happens next (done, retry later, give up, disable)."""
     delivery = repository.get_delivery(session, delivery_id)
     endpoint = repository.get_endpoint(session, delivery.endpoint_id)
     delivery.attempts += 1
     delivery.last_attempt_at = started_at
-    session.add(WebhookAttempt(
-        delivery_id=delivery.id, attempt_no=delivery.attempts, started_at=started_at,
-        duration_ms=result.duration_ms, status_code=result.status_code, outcome=result.outcome,
-        response_snippet=result.snippet[:SNIPPET_CHARS],
-    ))
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempt_no=delivery.attempts,
+            started_at=started_at,
+            duration_ms=result.duration_ms,
+            status_code=result.status_code,
+            outcome=result.outcome,
+            response_snippet=result.snippet[:SNIPPET_CHARS],
+        )
+    )
     now = clock.now()
     if result.outcome == "success":
         delivery.status, delivery.next_attempt_at = "succeeded", None
@@ -214,9 +251,13 @@ def record_attempt(
     endpoint.failing_since = endpoint.failing_since or started_at
     if (now - endpoint.failing_since).total_seconds() >= disable_after_s:
         delivery.status, delivery.next_attempt_at = "failed", None
-        _disable(session, endpoint, "failing",
-                 f"Endpoint {endpoint.url} failed every delivery since {endpoint.failing_since.isoformat()} "
-                 "and was disabled.")
+        _disable(
+            session,
+            endpoint,
+            "failing",
+            f"Endpoint {endpoint.url} failed every delivery since {endpoint.failing_since.isoformat()} "
+            "and was disabled.",
+        )
         return delivery
     delay = next_delay_s(delivery.attempts)
     if delay is None:

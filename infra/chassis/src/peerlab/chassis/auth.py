@@ -113,8 +113,13 @@ def _verify(token: str, settings: ServiceSettings) -> Principal:
         else:
             key, algorithms = settings.jwt_secret, ["HS256"]
         claims = jwt.decode(
-            token, key, algorithms=algorithms, audience=settings.jwt_audience, issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub"]}, leeway=TOKEN_LEEWAY_S,
+            token,
+            key,
+            algorithms=algorithms,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "sub"]},
+            leeway=TOKEN_LEEWAY_S,
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized("The token has expired.", "token_expired") from exc

@@ -95,8 +95,7 @@ class ConsumerRunner:
                 attempt = 0
             except Exception as exc:  # a handler bug must not stop the consumer
                 if attempt >= self.spec.max_attempts or isinstance(exc, PoisonMessage | ValidationError):
-                    log.error("%s: %s failed %d times; dead-lettering: %s",
-                              self.spec.name, envelope.id, attempt, exc)
+                    log.error("%s: %s failed %d times; dead-lettering: %s", self.spec.name, envelope.id, attempt, exc)
                     self._dead_letter(raw, str(exc)[:1000], exc.__class__.__name__)
                     return "dead_lettered"
                 log.warning("%s: %s failed (attempt %d): %s", self.spec.name, envelope.id, attempt, exc)
@@ -128,8 +127,11 @@ class ConsumerRunner:
         self._dlq_producer.send(
             self.dlq_topic,
             value=raw,
-            headers=[("error", error.encode()), ("error_type", error_type.encode()),
-                     ("consumer", self.spec.name.encode())],
+            headers=[
+                ("error", error.encode()),
+                ("error_type", error_type.encode()),
+                ("consumer", self.spec.name.encode()),
+            ],
         ).get(timeout=15)
         DEAD_LETTERED.labels(self.spec.name).inc()
 

@@ -30,15 +30,16 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(settings: ServiceSettings, *, pool_size: int | None = None,
-                max_overflow: int | None = None) -> Engine:
+def make_engine(settings: ServiceSettings, *, pool_size: int | None = None, max_overflow: int | None = None) -> Engine:
     """The service's engine; ``pool_size``/``max_overflow`` override the settings (the relay's own
     small engine). A saturated pool waits ``database_pool_timeout_s`` and then raises, which the
     problem handlers answer with 503 ``database_busy``."""
     url = _normalise_url(settings.database_url)
-    pool = {"pool_size": settings.database_pool_size if pool_size is None else pool_size,
-            "max_overflow": settings.database_max_overflow if max_overflow is None else max_overflow,
-            "pool_timeout": settings.database_pool_timeout_s}
+    pool = {
+        "pool_size": settings.database_pool_size if pool_size is None else pool_size,
+        "max_overflow": settings.database_max_overflow if max_overflow is None else max_overflow,
+        "pool_timeout": settings.database_pool_timeout_s,
+    }
     if url.startswith("sqlite"):
         in_memory = ":memory:" in url or "mode=memory" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
         engine = create_engine(
@@ -75,7 +76,6 @@ def _idle_socket_check(dbapi_connection, _record, _proxy) -> None:
         raise exc.DisconnectionError(str(error)) from error
     if readable:
         raise exc.DisconnectionError("the server closed the connection or sent a notice while it was idle")
-
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -95,8 +95,13 @@ _STATUS_CODES = {
 
 
 # Load, not outage: the server is up but has no connection (or lock) for us right now.
-_BUSY_MARKERS = ("too many connections", "too many clients", "remaining connection slots",
-                 "database is locked", "database table is locked")
+_BUSY_MARKERS = (
+    "too many connections",
+    "too many clients",
+    "remaining connection slots",
+    "database is locked",
+    "database table is locked",
+)
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -108,8 +113,11 @@ def is_busy(exc: BaseException) -> bool:
 def database_busy(instance: str | None = None) -> JSONResponse:
     """503 ``database_busy`` with ``Retry-After``: back-pressure, safe to retry."""
     return problem_response(
-        503, "database_busy", "The service is busy; try again in a moment.",
-        instance=instance, headers={"Retry-After": "1"},
+        503,
+        "database_busy",
+        "The service is busy; try again in a moment.",
+        instance=instance,
+        headers={"Retry-After": "1"},
     )
 
 
@@ -119,27 +127,37 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.code, exc.detail, title=exc.title,
-            instance=request.url.path, headers=exc.headers, extra=exc.extra,
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            headers=exc.headers,
+            extra=exc.extra,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         return problem_response(
-            exc.status_code, code, str(exc.detail), instance=request.url.path,
+            exc.status_code,
+            code,
+            str(exc.detail),
+            instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
         ]
         return problem_response(
-            422, "validation_error", "The request is not valid.",
-            instance=request.url.path, extra={"errors": errors},
+            422,
+            "validation_error",
+            "The request is not valid.",
+            instance=request.url.path,
+            extra={"errors": errors},
         )
 
     @app.exception_handler(PoolTimeoutError)
@@ -155,8 +173,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             return database_busy(request.url.path)
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return problem_response(
-            503, "database_unavailable", "The database is unavailable; try again shortly.",
-            instance=request.url.path, headers={"Retry-After": "5"},
+            503,
+            "database_unavailable",
+            "The database is unavailable; try again shortly.",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(DataError)
@@ -164,13 +185,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         # the database refused a value the schema let through (U+0000 in text, a number out of
         # range): the request's fault, and nothing was kept (the unit of work rolls back)
         log.info("unstorable value on %s: %s", request.url.path, str(exc).splitlines()[0][:200])
-        return problem_response(422, "invalid_value", "A value in the request cannot be stored "
-                                "(for example a NUL character or a number out of range).",
-                                instance=request.url.path)
+        return problem_response(
+            422,
+            "invalid_value",
+            "A value in the request cannot be stored (for example a NUL character or a number out of range).",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return problem_response(
-            500, "internal_error", "Something went wrong on our side.", instance=request.url.path
-        )
+        return problem_response(500, "internal_error", "Something went wrong on our side.", instance=request.url.path)

@@ -41,7 +41,8 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
             except Exception as exc:  # noqa: BLE001 - any failure means not ready
                 results[name] = f"unavailable: {exc.__class__.__name__}"
         ready = all(v == "ok" for v in results.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": results}, status_code=200 if ready else 503
+        )
 
     return router

@@ -21,15 +21,11 @@ class InboxEntry(SQLModel, table=True):
 
 def seen(session: Session, *, consumer: str, event_id: str) -> bool:
     row = session.execute(
-        select(InboxEntry.event_id).where(
-            InboxEntry.consumer == consumer, InboxEntry.event_id == event_id
-        )
+        select(InboxEntry.event_id).where(InboxEntry.consumer == consumer, InboxEntry.event_id == event_id)
     ).first()
     return row is not None
 
 
 def record(session: Session, *, consumer: str, event_id: str, event_type: str) -> None:
     """Insert the key; a concurrent duplicate fails the transaction on the primary key."""
-    session.add(
-        InboxEntry(consumer=consumer, event_id=event_id, event_type=event_type, processed_at=now())
-    )
+    session.add(InboxEntry(consumer=consumer, event_id=event_id, event_type=event_type, processed_at=now()))

@@ -70,16 +70,19 @@ def run_env(target_metadata: MetaData) -> None:
     url = config.get_main_option("sqlalchemy.url")
     is_sqlite = url.startswith("sqlite")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                          render_as_batch=is_sqlite, compare_type=True)
+        context.configure(
+            url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=is_sqlite, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
-                                poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=is_sqlite, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -18,8 +18,9 @@ class NulGuardMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
-            response = problem_response(400, "invalid_characters", "The path or query string holds a NUL character.",
-                                        instance=None)
+            response = problem_response(
+                400, "invalid_characters", "The path or query string holds a NUL character.", instance=None
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

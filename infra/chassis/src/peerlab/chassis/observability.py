@@ -18,12 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CORRELATION_HEADER = "X-Correlation-ID"
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
-HTTP_REQUESTS = Counter(
-    "peerlab_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
-)
-HTTP_LATENCY = Histogram(
-    "peerlab_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
-)
+HTTP_REQUESTS = Counter("peerlab_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram("peerlab_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
 
 
 def current_correlation_id() -> str | None:
@@ -126,8 +122,10 @@ class CorrelationAndMetricsMiddleware:
         key = (method, path, code)
         series = self._children.get(key)
         if series is None:
-            series = (HTTP_REQUESTS.labels(self.service, method, path, str(code)),
-                      HTTP_LATENCY.labels(self.service, method, path))
+            series = (
+                HTTP_REQUESTS.labels(self.service, method, path, str(code)),
+                HTTP_LATENCY.labels(self.service, method, path),
+            )
             if len(self._children) < MAX_CACHED_SERIES:
                 self._children[key] = series
         return series

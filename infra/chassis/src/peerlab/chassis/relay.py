@@ -125,7 +125,9 @@ class OutboxRelay:
         with Session(self.engine) as session:
             rows = session.execute(
                 select(table.c.seq, table.c.topic, table.c.key, table.c.payload)
-                .where(table.c.sent_at.is_(None)).order_by(table.c.seq).limit(self.batch_size)
+                .where(table.c.sent_at.is_(None))
+                .order_by(table.c.seq)
+                .limit(self.batch_size)
             ).all()
             session.rollback()
         if not rows:
@@ -137,8 +139,7 @@ class OutboxRelay:
     def _mark_sent(self, seqs: list[int]) -> None:
         table = OutboxEvent.__table__
         with unit_of_work(self.engine) as session:
-            session.execute(update(table).where(table.c.seq.in_(seqs), table.c.sent_at.is_(None))
-                            .values(sent_at=now()))
+            session.execute(update(table).where(table.c.seq.in_(seqs), table.c.sent_at.is_(None)).values(sent_at=now()))
 
     def _complete(self, claimed: _Claimed) -> int:
         """Wait for the broker's acknowledgements of a claimed batch: commit if all arrived, else
@@ -217,8 +218,9 @@ class OutboxRelay:
             listener.start()  # before the first claim, so that no commit falls between the two
         completions: queue.Queue[_Claimed | None] = queue.Queue(maxsize=2)
         failed = threading.Event()
-        completer = threading.Thread(target=self._complete_loop, args=(completions, failed),
-                                     name="outbox-relay-complete", daemon=True)
+        completer = threading.Thread(
+            target=self._complete_loop, args=(completions, failed), name="outbox-relay-complete", daemon=True
+        )
         completer.start()
         backoff = self.poll_interval_s
         after_seq: int | None = None
@@ -302,5 +304,3 @@ class _Claimed:
 
 class RelayError(RuntimeError):
     """Some events of a batch were not acknowledged by the broker; they stay unsent."""
-
-

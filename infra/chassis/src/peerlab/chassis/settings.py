@@ -59,17 +59,22 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
     database_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
     database_pool_timeout_s: float = Field(
-        default=10.0, gt=0, description="Longest wait for a pooled connection; then 503 database_busy.")
+        default=10.0, gt=0, description="Longest wait for a pooled connection; then 503 database_busy."
+    )
     request_threads: int | None = Field(
-        default=None, ge=1, description="Threads that run sync endpoints (unset: anyio's default, 40).")
+        default=None, ge=1, description="Threads that run sync endpoints (unset: anyio's default, 40)."
+    )
     database_sessions: int | None = Field(
-        default=None, ge=1,
+        default=None,
+        ge=1,
         description="Request sessions open at once (unset: database_pool_size); more requests wait "
-        "for a turn in the event loop, so they never time out waiting for a pooled connection.")
+        "for a turn in the event loop, so they never time out waiting for a pooled connection.",
+    )
     sqlite_begin_immediate: bool = Field(
         default=True,
         description="SQLite: every transaction takes the write lock at BEGIN, so concurrent writers "
-        "queue (busy_timeout) instead of failing with 'database is locked'.")
+        "queue (busy_timeout) instead of failing with 'database is locked'.",
+    )
     database_echo: bool = False
 
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -80,11 +85,14 @@ class ServiceSettings(BaseSettings):
     )
     relay_batch_size: int = 1000
     relay_poll_interval_s: float = Field(
-        default=0.05, description="The relay's idle poll on SQLite (and on PostgreSQL while it cannot LISTEN).")
+        default=0.05, description="The relay's idle poll on SQLite (and on PostgreSQL while it cannot LISTEN)."
+    )
     relay_listen: bool = Field(
-        default=True, description="PostgreSQL: wake the relay at commit (LISTEN/NOTIFY) instead of polling.")
+        default=True, description="PostgreSQL: wake the relay at commit (LISTEN/NOTIFY) instead of polling."
+    )
     relay_listen_poll_s: float = Field(
-        default=1.0, description="The relay's fallback poll while it LISTENs (rows written without NOTIFY).")
+        default=1.0, description="The relay's fallback poll while it LISTENs (rows written without NOTIFY)."
+    )
 
     storage_backend: StorageBackend = StorageBackend.FILESYSTEM
     storage_fs_root: str = "./data/objects"
@@ -114,8 +122,10 @@ class ServiceSettings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     consumer_lag_interval_s: float = Field(default=15.0, gt=0, description="How often a worker samples its lag.")
     max_json_body_bytes: int = Field(
-        default=1024 * 1024, ge=1024,
-        description="Largest JSON request body a route parses (413 too_large); streamed uploads excepted.")
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body a route parses (413 too_large); streamed uploads excepted.",
+    )
 
     tracing_enabled: bool = Field(
         default=False,
@@ -123,7 +133,9 @@ class ServiceSettings(BaseSettings):
     )
 
     test_clock_file: str | None = Field(
-        default=None, description="Tests only: a file holding seconds added to the server clock (refused in production).")
+        default=None,
+        description="Tests only: a file holding seconds added to the server clock (refused in production).",
+    )
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -135,24 +147,31 @@ class ServiceSettings(BaseSettings):
     uses_object_store: ClassVar[bool] = False
     dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
         DevDefault("jwt_secret", DEV_JWT_SECRET, lambda s: s.jwt_jwks_url is None),
-        DevDefault("storage_s3_secret_key", DEV_S3_SECRET_KEY,
-                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.S3),
-        DevDefault("storage_signing_secret", DEV_STORAGE_SIGNING_SECRET,
-                   lambda s: s.uses_object_store and s.storage_backend == StorageBackend.FILESYSTEM),
+        DevDefault(
+            "storage_s3_secret_key",
+            DEV_S3_SECRET_KEY,
+            lambda s: s.uses_object_store and s.storage_backend == StorageBackend.S3,
+        ),
+        DevDefault(
+            "storage_signing_secret",
+            DEV_STORAGE_SIGNING_SECRET,
+            lambda s: s.uses_object_store and s.storage_backend == StorageBackend.FILESYSTEM,
+        ),
     )
 
     def dev_defaults_in_use(self) -> list[str]:
         """Names of the settings that still hold a development default this deployment uses."""
-        return [d.field for d in self.dev_defaults
-                if getattr(self, d.field, None) == d.value and d.in_use(self)]
+        return [d.field for d in self.dev_defaults if getattr(self, d.field, None) == d.value and d.in_use(self)]
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "ServiceSettings":
         if self.environment == Environment.PRODUCTION:
             prefix = self.model_config.get("env_prefix", "")
             if self.test_clock_file:
-                raise ValueError(f"test_clock_file ({prefix}TEST_CLOCK_FILE) refused in production: "
-                                 "the server clock is the wall clock")
+                raise ValueError(
+                    f"test_clock_file ({prefix}TEST_CLOCK_FILE) refused in production: "
+                    "the server clock is the wall clock"
+                )
             found = self.dev_defaults_in_use()
             if found:
                 names = ", ".join(f"{name} ({prefix}{name.upper()})" for name in found)

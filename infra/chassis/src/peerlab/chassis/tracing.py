@@ -133,6 +133,7 @@ def consume_span(envelope: Envelope, *, consumer: str) -> Iterator[None]:
         "cloudevents.event_type": envelope.type,
         "cloudevents.event_subject": envelope.subject,
     }
-    with tracer.start_as_current_span(f"process {envelope.type}", context=parent, kind=SpanKind.CONSUMER,
-                                      attributes=attributes):
+    with tracer.start_as_current_span(
+        f"process {envelope.type}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+    ):
         yield

@@ -63,7 +63,9 @@ def start_worker_threads(
         runner = ConsumerRunner(timed(spec), engine=engine, bootstrap=settings.kafka_bootstrap)
         threads.append(threading.Thread(target=runner.run, args=(stop,), name=f"consumer-{spec.name}", daemon=True))
     for job in periodic:
-        threads.append(threading.Thread(target=_periodic_loop, args=(job, engine, stop), name=f"job-{job.name}", daemon=True))
+        threads.append(
+            threading.Thread(target=_periodic_loop, args=(job, engine, stop), name=f"job-{job.name}", daemon=True)
+        )
     for thread in threads:
         thread.start()
     if settings.worker_metrics_port is not None:
@@ -71,10 +73,15 @@ def start_worker_threads(
         lag_thread = threading.Thread(target=sampler.run, args=(stop,), name="consumer-lag", daemon=True)
         lag_thread.start()
         loops = [*threads]
-        server = serve(settings.worker_metrics_host, settings.worker_metrics_port, threads=lambda: loops,
-                       ready=lambda: sampler.healthy or not consumers)
-        threading.Thread(target=lambda: (stop.wait(), server.shutdown()), name="worker-metrics-stop",
-                         daemon=True).start()
+        server = serve(
+            settings.worker_metrics_host,
+            settings.worker_metrics_port,
+            threads=lambda: loops,
+            ready=lambda: sampler.healthy or not consumers,
+        )
+        threading.Thread(
+            target=lambda: (stop.wait(), server.shutdown()), name="worker-metrics-stop", daemon=True
+        ).start()
         threads.append(lag_thread)
     return threads
 

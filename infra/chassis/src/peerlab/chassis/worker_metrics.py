@@ -29,11 +29,14 @@ from peerlab.chassis.consumer import ConsumerSpec
 log = logging.getLogger("peerlab.worker.metrics")
 
 HANDLER_SECONDS = Histogram(
-    "peerlab_event_handler_seconds", "Time spent handling one event (its transaction included)",
-    ["consumer", "type"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    "peerlab_event_handler_seconds",
+    "Time spent handling one event (its transaction included)",
+    ["consumer", "type"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-CONSUMER_LAG = Gauge("peerlab_consumer_lag", "Messages not yet committed by the consumer group",
-                     ["consumer", "topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "peerlab_consumer_lag", "Messages not yet committed by the consumer group", ["consumer", "topic", "partition"]
+)
 LAG_SAMPLE_AGE = Gauge("peerlab_consumer_lag_sampled_timestamp_seconds", "When the lag was last sampled")
 
 
@@ -69,14 +72,23 @@ class LagSampler:
     def sample(self) -> dict[tuple[str, str, int], int]:
         """{(consumer, topic, partition): lag} now; sets the gauges."""
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="peerlab-lag",
-                                           request_timeout_ms=10000)
-            self._offsets = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="peerlab-lag",
-                                          group_id=None, enable_auto_commit=False, request_timeout_ms=10000)
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap, client_id="peerlab-lag", request_timeout_ms=10000
+            )
+            self._offsets = KafkaConsumer(
+                bootstrap_servers=self.bootstrap,
+                client_id="peerlab-lag",
+                group_id=None,
+                enable_auto_commit=False,
+                request_timeout_ms=10000,
+            )
         out: dict[tuple[str, str, int], int] = {}
         for spec in self.consumers:
-            partitions = [TopicPartition(topic, p) for topic in spec.topics
-                          for p in sorted(self._offsets.partitions_for_topic(topic) or ())]
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in spec.topics
+                for p in sorted(self._offsets.partitions_for_topic(topic) or ())
+            ]
             committed = self._admin.list_group_offsets({spec.name: partitions}).get(spec.name, {}) if partitions else {}
             ends = self._offsets.end_offsets(partitions) if partitions else {}
             for tp in partitions:
@@ -110,8 +122,9 @@ class LagSampler:
         self._admin = self._offsets = None
 
 
-def serve(host: str, port: int, *, threads: Callable[[], Sequence[threading.Thread]],
-          ready: Callable[[], bool] = lambda: True) -> ThreadingHTTPServer:
+def serve(
+    host: str, port: int, *, threads: Callable[[], Sequence[threading.Thread]], ready: Callable[[], bool] = lambda: True
+) -> ThreadingHTTPServer:
     """Start the worker's HTTP endpoint in a daemon thread; returns the server (``.shutdown()``)."""
 
     class Handler(BaseHTTPRequestHandler):

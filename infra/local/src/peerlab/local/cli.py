@@ -48,12 +48,17 @@ def dev(
     base_port: Annotated[int, typer.Option(help="First API port; services take consecutive ports.")] = 8000,
     broker_port: Annotated[int, typer.Option(help="Kafka (tansu) port.")] = 9092,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed a demo course.")] = True,
-    term_start: Annotated[str | None, typer.Option(
-        help="YYYY-MM-DD, a Monday: seed the same course shifted so that week 1 starts then (live deadlines "
-             "for a demo). Default: the plan's 2021-08-30.")] = None,
+    term_start: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM-DD, a Monday: seed the same course shifted so that week 1 starts then (live deadlines "
+            "for a demo). Default: the plan's 2021-08-30."
+        ),
+    ] = None,
     admin_ttl: Annotated[int, typer.Option(help="Lifetime of the printed admin token, seconds.")] = 7 * 24 * 3600,
-    service: Annotated[list[str], typer.Option(
-        help="NAME=PACKAGE to run instead of the default table; repeat for several.")] = [],
+    service: Annotated[
+        list[str], typer.Option(help="NAME=PACKAGE to run instead of the default table; repeat for several.")
+    ] = [],
 ) -> None:
     """Run the broker and every service (migrations, API, worker) until Ctrl-C."""
     from peerlab.local import first_hour
@@ -70,8 +75,7 @@ def dev(
     options = SeedOptions(term_start=_monday(term_start) if term_start else None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up both signals abort at once
-    stack = DevStack(data_dir=data_dir, base_port=base_port, broker_port=broker_port,
-                     services=specs, console=console)
+    stack = DevStack(data_dir=data_dir, base_port=base_port, broker_port=broker_port, services=specs, console=console)
     tokens = first_hour.demo_tokens(ttl_s=admin_ttl)
     admin_token = tokens["ADMIN"]
     try:
@@ -135,8 +139,12 @@ def _print_first_hour(stack, tokens: dict[str, str]) -> None:
     for line in lines:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     if "gateway" in stack.urls:
-        console.print(f"The course at a glance: {stack.urls['gateway']}/#token={tokens['ADMIN']}",
-                      soft_wrap=True, highlight=False, markup=False)
+        console.print(
+            f"The course at a glance: {stack.urls['gateway']}/#token={tokens['ADMIN']}",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
         elapsed = first_hour.first_graphql_call(stack.urls["gateway"], tokens["STUDENT"])
         if elapsed is None:
             console.print("[yellow]![/] the gateway did not answer a GraphQL query")

@@ -24,7 +24,8 @@ def text_pdf(*pages: str) -> bytes:
         kids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids),
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
     )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -30,8 +30,10 @@ FIRST_QUERY = "{ me { person { name } } }"
 
 
 def demo_tokens(*, ttl_s: int) -> dict[str, str]:
-    return {var: mint_dev_token(sub=sub, roles=roles, secret=DEV_JWT_SECRET, ttl_s=ttl_s, name=name)
-            for var, sub, roles, name in DEMO_IDENTITIES}
+    return {
+        var: mint_dev_token(sub=sub, roles=roles, secret=DEV_JWT_SECRET, ttl_s=ttl_s, name=name)
+        for var, sub, roles, name in DEMO_IDENTITIES
+    }
 
 
 def export_lines(urls: dict[str, str], tokens: dict[str, str]) -> list[str]:
@@ -53,8 +55,12 @@ def first_graphql_call(gateway_url: str, token: str, *, attempts: int = 20) -> f
     never did (a few retries while the gateway's clients warm up)."""
     for _ in range(attempts):
         try:
-            response = httpx.post(f"{gateway_url}/graphql", json={"query": FIRST_QUERY},
-                                  headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            response = httpx.post(
+                f"{gateway_url}/graphql",
+                json={"query": FIRST_QUERY},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
             if response.status_code == 200 and not response.json().get("errors"):
                 return time.time() - started_at()
         except httpx.HTTPError:

@@ -104,8 +104,13 @@ class ServiceProcess:
             log.write(f"--- start {self.name}: {' '.join(self.argv)}\n".encode())
             log.flush()
             self._proc = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=self.cwd, start_new_session=True,
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.cwd,
+                start_new_session=True,
             )
         _RUNNING.add(self)
         _stop_children_on_signals()

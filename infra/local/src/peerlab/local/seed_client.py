@@ -29,8 +29,7 @@ class SeedFailed(RuntimeError):
 class SeedClient:
     def __init__(self, service: str, base_url: str, token: str) -> None:
         self.service = service
-        self._http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
-                                  timeout=TIMEOUT_S)
+        self._http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT_S)
 
     def close(self) -> None:
         self._http.close()
@@ -58,8 +57,7 @@ class SeedClient:
             raise SeedFailed(f"{request} answered {response.status_code}: {response.text[:500]}")
 
 
-def with_service(urls: dict[str, str], token: str, service: str, step: str,
-                 work: Callable[[SeedClient], None]) -> bool:
+def with_service(urls: dict[str, str], token: str, service: str, step: str, work: Callable[[SeedClient], None]) -> bool:
     """Run ``work`` against ``service``; False (and a warning) when the step was skipped."""
     if service not in urls:
         log.warning("seed step %s skipped: the %s service is not running", step, service)

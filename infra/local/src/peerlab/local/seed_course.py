@@ -15,7 +15,14 @@ import time
 from peerlab.local.seed_steps import SeedOptions, seed_step
 from peerlab.local.seed_client import SeedClient, SeedFailed, with_service
 from peerlab.local.seed_course_data import (
-    CATALOGUE_YEARS, COURSE_ID, LAB_TOPICS, PROJECT_HANDINS, ROOMS, demo_people, lab_title, shifted_plan,
+    CATALOGUE_YEARS,
+    COURSE_ID,
+    LAB_TOPICS,
+    PROJECT_HANDINS,
+    ROOMS,
+    demo_people,
+    lab_title,
+    shifted_plan,
 )
 
 log = logging.getLogger("peerlab.local.seed")
@@ -24,6 +31,7 @@ log = logging.getLogger("peerlab.local.seed")
 @seed_step
 def seed_roster(urls: dict[str, str], token: str, options: SeedOptions) -> None:
     """Demo people into the gateway's roster (PUT by person id)."""
+
     def work(gateway: SeedClient) -> None:
         for person_id, body in demo_people():
             gateway.put(f"/v1/roster/{person_id}", body)
@@ -52,21 +60,34 @@ def seed_calendar(urls: dict[str, str], token: str, options: SeedOptions) -> Non
 @seed_step
 def seed_catalogues(urls: dict[str, str], token: str, options: SeedOptions) -> None:
     """The 2021 and 2020 project catalogues (bundled with the projects service) into projects."""
+
     def work(projects: SeedClient) -> None:
         for year in CATALOGUE_YEARS:
             result = projects.post(f"/v1/catalogues/{year}/import-bundled")
-            log.info("catalogue %d: %d created, %d updated, %d unchanged", year, len(result["created"]),
-                     len(result["updated"]), len(result["unchanged"]))
+            log.info(
+                "catalogue %d: %d created, %d updated, %d unchanged",
+                year,
+                len(result["created"]),
+                len(result["updated"]),
+                len(result["unchanged"]),
+            )
 
     with_service(urls, token, "projects", "seed_catalogues", work)
 
 
 def lab_assignments() -> list[tuple[str, dict]]:
     """The 8 labs and the project hand-ins, each linked to the calendar's date of the same key."""
-    labs = [(f"lab-{k}", {"kind": "lab", "title": lab_title(k), "lab_number": k, "owner_type": "student",
-                          "date_key": f"lab-{k}"}) for k in sorted(LAB_TOPICS)]
-    project = [(key, {"kind": key, "title": title, "owner_type": "group", "date_key": key})
-               for key, title in PROJECT_HANDINS.items()]
+    labs = [
+        (
+            f"lab-{k}",
+            {"kind": "lab", "title": lab_title(k), "lab_number": k, "owner_type": "student", "date_key": f"lab-{k}"},
+        )
+        for k in sorted(LAB_TOPICS)
+    ]
+    project = [
+        (key, {"kind": key, "title": title, "owner_type": "group", "date_key": key})
+        for key, title in PROJECT_HANDINS.items()
+    ]
     return labs + project
 
 

@@ -27,24 +27,56 @@ TERM_START = date(2021, 8, 30)
 
 # Capacities, channels and links are demo values; the plan names the rooms only.
 ROOMS = {
-    "B303A-HOEST": {"name": "Building 303A, auditorium east", "capacity": 120, "slack_channel": "#room-b303a-hoest",
-                    "zoom_url": "https://zoom.example.org/j/02456-hoest"},
-    "B303A-A042": {"name": "Building 303A, room 042", "capacity": 60, "slack_channel": "#room-b303a-a042",
-                   "zoom_url": None},
-    "B303A-A048": {"name": "Building 303A, room 048", "capacity": 60, "slack_channel": "#room-b303a-a048",
-                   "zoom_url": None},
-    "B303A-HVEST": {"name": "Building 303A, auditorium west", "capacity": 120, "slack_channel": "#room-b303a-hvest",
-                    "zoom_url": "https://zoom.example.org/j/02456-hvest"},
+    "B303A-HOEST": {
+        "name": "Building 303A, auditorium east",
+        "capacity": 120,
+        "slack_channel": "#room-b303a-hoest",
+        "zoom_url": "https://zoom.example.org/j/02456-hoest",
+    },
+    "B303A-A042": {
+        "name": "Building 303A, room 042",
+        "capacity": 60,
+        "slack_channel": "#room-b303a-a042",
+        "zoom_url": None,
+    },
+    "B303A-A048": {
+        "name": "Building 303A, room 048",
+        "capacity": 60,
+        "slack_channel": "#room-b303a-a048",
+        "zoom_url": None,
+    },
+    "B303A-HVEST": {
+        "name": "Building 303A, auditorium west",
+        "capacity": 120,
+        "slack_channel": "#room-b303a-hvest",
+        "zoom_url": "https://zoom.example.org/j/02456-hvest",
+    },
 }
 
 EXAM_DAYS = {
-    "poster-2021": {"kind": "poster", "title": "Poster session", "day": "2021-12-08", "start": "09:00",
-                    "end": "17:00", "time_zone": TIME_ZONE, "location": "SkyLab", "slot_minutes": 30,
-                    "slot_capacity": 10},
+    "poster-2021": {
+        "kind": "poster",
+        "title": "Poster session",
+        "day": "2021-12-08",
+        "start": "09:00",
+        "end": "17:00",
+        "time_zone": TIME_ZONE,
+        "location": "SkyLab",
+        "slot_minutes": 30,
+        "slot_capacity": 10,
+    },
     # The plan promises an extra exam date without giving it; this one is a demo value.
-    "extra-2021": {"kind": "extra", "title": "Extra exam date", "day": "2021-12-15", "start": "09:00",
-                   "end": "12:00", "time_zone": TIME_ZONE, "location": "B303A-A042", "slot_minutes": 30,
-                   "slot_capacity": 4},
+    "extra-2021": {
+        "kind": "extra",
+        "title": "Extra exam date",
+        "day": "2021-12-15",
+        "start": "09:00",
+        "end": "12:00",
+        "time_zone": TIME_ZONE,
+        "location": "B303A-A042",
+        "slot_minutes": 30,
+        "slot_capacity": 4,
+    },
 }
 
 # The project phase's group hand-ins; each follows the calendar's date of the same key.
@@ -80,15 +112,41 @@ def demo_people() -> list[tuple[str, dict]]:
     people = []
     for n in range(1, 13):
         pid = f"s2100{n:02d}"
-        people.append((pid, {"name": f"Demo Student {n:02d}", "email": f"{pid}@example.org", "roles": ["student"],
-                             "programme": "phd" if n == 12 else "msc"}))
+        people.append(
+            (
+                pid,
+                {
+                    "name": f"Demo Student {n:02d}",
+                    "email": f"{pid}@example.org",
+                    "roles": ["student"],
+                    "programme": "phd" if n == 12 else "msc",
+                },
+            )
+        )
     for n in (1, 2):
-        people.append((f"demo-ta-{n}", {"name": f"Demo TA {n}", "email": f"demo-ta-{n}@example.org", "roles": ["ta"],
-                                        "programme": "other"}))
-    people.append(("demo-teacher-1", {"name": "Demo Teacher 1", "email": "demo-teacher-1@example.org",
-                                      "roles": ["teacher", "admin"], "programme": None}))
-    people.append(("demo-teacher-2", {"name": "Demo Teacher 2", "email": "demo-teacher-2@example.org",
-                                      "roles": ["teacher"], "programme": None}))
+        people.append(
+            (
+                f"demo-ta-{n}",
+                {"name": f"Demo TA {n}", "email": f"demo-ta-{n}@example.org", "roles": ["ta"], "programme": "other"},
+            )
+        )
+    people.append(
+        (
+            "demo-teacher-1",
+            {
+                "name": "Demo Teacher 1",
+                "email": "demo-teacher-1@example.org",
+                "roles": ["teacher", "admin"],
+                "programme": None,
+            },
+        )
+    )
+    people.append(
+        (
+            "demo-teacher-2",
+            {"name": "Demo Teacher 2", "email": "demo-teacher-2@example.org", "roles": ["teacher"], "programme": None},
+        )
+    )
     return people
 
 
@@ -105,8 +163,13 @@ def shifted_plan(term_start: date | None) -> tuple[dict, dict[str, dict]]:
     if term_start.weekday() != 0:
         raise ValueError(f"--term-start {term_start} is not a Monday")
     by = term_start - TERM_START
-    term = {**TERM, "first_monday": term_start.isoformat(), "report_due_on": _shift(TERM["report_due_on"], by),
-            "breaks": [{**b, "starts_on": _shift(b["starts_on"], by), "ends_on": _shift(b["ends_on"], by)}
-                       for b in TERM["breaks"]]}
+    term = {
+        **TERM,
+        "first_monday": term_start.isoformat(),
+        "report_due_on": _shift(TERM["report_due_on"], by),
+        "breaks": [
+            {**b, "starts_on": _shift(b["starts_on"], by), "ends_on": _shift(b["ends_on"], by)} for b in TERM["breaks"]
+        ],
+    }
     days = {exam_day_id: {**body, "day": _shift(body["day"], by)} for exam_day_id, body in EXAM_DAYS.items()}
     return term, days

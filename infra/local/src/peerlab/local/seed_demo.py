@@ -26,13 +26,16 @@ from peerlab.local.seed_course_data import COURSE_ID
 
 log = logging.getLogger("peerlab.local.seed")
 
-DEV_ADMIN = ("dev-admin", {"name": "Dev Admin", "email": "dev-admin@example.org", "roles": ["admin", "teacher"],
-                           "programme": None})
+DEV_ADMIN = (
+    "dev-admin",
+    {"name": "Dev Admin", "email": "dev-admin@example.org", "roles": ["admin", "teacher"], "programme": None},
+)
 
 
 @seed_step
 def seed_dev_admin(urls: dict[str, str], token: str, options: SeedOptions) -> None:
     """The person behind the printed admin token (PUT by id, so a second run changes nothing)."""
+
     def work(gateway: SeedClient) -> None:
         gateway.put(f"/v1/roster/{DEV_ADMIN[0]}", DEV_ADMIN[1])
         log.info("roster: dev admin")
@@ -43,19 +46,30 @@ def seed_dev_admin(urls: dict[str, str], token: str, options: SeedOptions) -> No
 # --- the living demo: 40 students, a lab open now, a lab whose review window is open now ----------
 
 DEMO_STUDENTS = 40
-OPEN_LAB = ("demo-open-lab", 10)      # open for hand-ins for a week from seeding
-REVIEW_LAB = ("demo-review-lab", 9)   # handed in, closed at seeding, reviews under way
+OPEN_LAB = ("demo-open-lab", 10)  # open for hand-ins for a week from seeding
+REVIEW_LAB = ("demo-review-lab", 9)  # handed in, closed at seeding, reviews under way
 NOTEBOOK = Path(__file__).resolve().parents[5] / "examples" / "week1-EXE.ipynb"
 CLOSE_WAIT_S = 120.0
-REVIEW = {"scores": {"overall": 4}, "answers": {"strengths": "Clear plots and tidy code.",
-                                               "improvements": "Explain the choice of learning rate."}}
+REVIEW = {
+    "scores": {"overall": 4},
+    "answers": {"strengths": "Clear plots and tidy code.", "improvements": "Explain the choice of learning rate."},
+}
 
 
 def demo_students() -> list[tuple[str, dict]]:
     """s210001..s210040: the 12 of the course data plus 28 more (same shape)."""
-    return [(f"s2100{n:02d}", {"name": f"Demo Student {n:02d}", "email": f"s2100{n:02d}@example.org",
-                                "roles": ["student"], "programme": "phd" if n == 12 else "msc"})
-            for n in range(1, DEMO_STUDENTS + 1)]
+    return [
+        (
+            f"s2100{n:02d}",
+            {
+                "name": f"Demo Student {n:02d}",
+                "email": f"s2100{n:02d}@example.org",
+                "roles": ["student"],
+                "programme": "phd" if n == 12 else "msc",
+            },
+        )
+        for n in range(1, DEMO_STUDENTS + 1)
+    ]
 
 
 def _as(sub: str, *roles: str) -> dict[str, str]:
@@ -68,17 +82,22 @@ def _notebook() -> bytes:
 
 
 def _hand_in(http: httpx.Client, assignment_id: str, student: str, key: str) -> None:
-    response = http.post(f"/v1/assignments/{assignment_id}/submissions", params={"file_name": "week1-EXE.ipynb"},
-                         content=_notebook(), headers={**_as(student), "Idempotency-Key": key,
-                                                       "content-type": "application/octet-stream"})
+    response = http.post(
+        f"/v1/assignments/{assignment_id}/submissions",
+        params={"file_name": "week1-EXE.ipynb"},
+        content=_notebook(),
+        headers={**_as(student), "Idempotency-Key": key, "content-type": "application/octet-stream"},
+    )
     if response.status_code >= 400:
-        raise SeedFailed(f"hand-in of {student} to {assignment_id} answered {response.status_code}: "
-                         f"{response.text[:300]}")
+        raise SeedFailed(
+            f"hand-in of {student} to {assignment_id} answered {response.status_code}: {response.text[:300]}"
+        )
 
 
 @seed_step
 def seed_demo_students(urls: dict[str, str], token: str, options: SeedOptions) -> None:
     """40 demo students on the roster (the course data's 12 and 28 more; PUT by id)."""
+
     def work(gateway: SeedClient) -> None:
         for person_id, body in demo_students():
             gateway.put(f"/v1/roster/{person_id}", body)
@@ -108,10 +127,17 @@ def seed_demo_open_lab(urls: dict[str, str], token: str, options: SeedOptions) -
             log.info("demo: %s exists, left as it is", assignment_id)
             return
         at = datetime.now(UTC)
-        submissions.put(f"/v1/assignments/{assignment_id}", {
-            "kind": "lab", "title": f"Lab {number} (demo): open for hand-ins now", "lab_number": number,
-            "owner_type": "student", "opens_at": (at - timedelta(days=1)).isoformat(),
-            "deadline": (at + timedelta(days=7)).isoformat()})
+        submissions.put(
+            f"/v1/assignments/{assignment_id}",
+            {
+                "kind": "lab",
+                "title": f"Lab {number} (demo): open for hand-ins now",
+                "lab_number": number,
+                "owner_type": "student",
+                "opens_at": (at - timedelta(days=1)).isoformat(),
+                "deadline": (at + timedelta(days=7)).isoformat(),
+            },
+        )
         http = submissions._http
         students = [pid for pid, _ in demo_students()]
         for n, student in enumerate(students[:25]):
@@ -139,17 +165,27 @@ def seed_demo_review_lab(urls: dict[str, str], token: str, options: SeedOptions)
             log.info("demo: %s exists, left as it is", assignment_id)
             return
         at = datetime.now(UTC)
-        submissions.put(f"/v1/assignments/{assignment_id}", {
-            "kind": "lab", "title": f"Lab {number} (demo): peer review open now", "lab_number": number,
-            "owner_type": "student", "opens_at": (at - timedelta(days=7)).isoformat(),
-            "deadline": (at + timedelta(hours=1)).isoformat(), "close_grace_s": 0})
+        submissions.put(
+            f"/v1/assignments/{assignment_id}",
+            {
+                "kind": "lab",
+                "title": f"Lab {number} (demo): peer review open now",
+                "lab_number": number,
+                "owner_type": "student",
+                "opens_at": (at - timedelta(days=7)).isoformat(),
+                "deadline": (at + timedelta(hours=1)).isoformat(),
+                "close_grace_s": 0,
+            },
+        )
         students = [pid for pid, _ in demo_students()]
         handers = students[:36]
         for student in handers:
             _hand_in(submissions._http, assignment_id, student, f"demo-{assignment_id}-{student}")
         # The deadline moves to now: the closer closes it (grace 0) and review allocates the round.
-        moved = submissions._http.patch(f"/v1/assignments/{assignment_id}",
-                                        json={"deadline": (datetime.now(UTC) + timedelta(seconds=1)).isoformat()})
+        moved = submissions._http.patch(
+            f"/v1/assignments/{assignment_id}",
+            json={"deadline": (datetime.now(UTC) + timedelta(seconds=1)).isoformat()},
+        )
         if moved.status_code >= 400:
             raise SeedFailed(f"moving {assignment_id}'s deadline answered {moved.status_code}: {moved.text[:300]}")
         round_row = _wait_for_round(review, number)
@@ -178,8 +214,9 @@ def _play_reviews(review: SeedClient, handers: list[str], round_row: dict) -> No
         for task in tasks:
             if task.get("lab_number") != round_row.get("lab_number") or task["state"] != "todo":
                 continue
-            done = review._http.post(f"/v1/tasks/{task['task_token']}/review/submit", json=REVIEW,
-                                     headers=_as(reviewer))
+            done = review._http.post(
+                f"/v1/tasks/{task['task_token']}/review/submit", json=REVIEW, headers=_as(reviewer)
+            )
             if done.status_code >= 400:
                 raise SeedFailed(f"review by {reviewer} answered {done.status_code}: {done.text[:300]}")
     for n, author in enumerate(handers):
@@ -188,11 +225,17 @@ def _play_reviews(review: SeedClient, handers: list[str], round_row: dict) -> No
             continue
         first = received[0]["review_id"]
         if n == 0:
-            done = review._http.post(f"/v1/reviews/{first}/flag", headers=_as(author), json={
-                "reason": "not_a_review", "comment": "Demo: this review only says 'nice'."})
+            done = review._http.post(
+                f"/v1/reviews/{first}/flag",
+                headers=_as(author),
+                json={"reason": "not_a_review", "comment": "Demo: this review only says 'nice'."},
+            )
         else:
-            done = review._http.put(f"/v1/reviews/{first}/reaction", headers=_as(author),
-                                    json={"helpfulness": 3 + n % 3, "comment": "Thanks!"})
+            done = review._http.put(
+                f"/v1/reviews/{first}/reaction",
+                headers=_as(author),
+                json={"helpfulness": 3 + n % 3, "comment": "Thanks!"},
+            )
         if done.status_code >= 400:
             raise SeedFailed(f"{author}'s reaction answered {done.status_code}: {done.text[:300]}")
 
@@ -207,6 +250,7 @@ def seed_demo_groups(urls: dict[str, str], token: str, options: SeedOptions) -> 
     """8 project groups of 3 demo students (put past the eligibility gate by staff, audited), each
     with 3 ranked choices from the 2021 catalogue; the first 5 have their project assigned.
     Seeded once: if "Demo group 1" exists, nothing is written."""
+
     def work(projects: SeedClient) -> None:
         existing = projects.get("/v1/groups")
         items = existing["items"] if isinstance(existing, dict) else existing
@@ -217,13 +261,18 @@ def seed_demo_groups(urls: dict[str, str], token: str, options: SeedOptions) -> 
         project_ids = [p["project_id"] for p in (catalogue["items"] if isinstance(catalogue, dict) else catalogue)]
         students = [pid for pid, _ in demo_students()]
         for g in range(DEMO_GROUPS):
-            members = students[g * GROUP_SIZE:(g + 1) * GROUP_SIZE]
-            group = projects.post("/v1/groups", {
-                "name": f"Demo group {g + 1}", "member_ids": members, "override_eligibility": True,
-                "override_reason": "Demo course: formed by staff while seeding (eligibility may be on its way)"})
+            members = students[g * GROUP_SIZE : (g + 1) * GROUP_SIZE]
+            group = projects.post(
+                "/v1/groups",
+                {
+                    "name": f"Demo group {g + 1}",
+                    "member_ids": members,
+                    "override_eligibility": True,
+                    "override_reason": "Demo course: formed by staff while seeding (eligibility may be on its way)",
+                },
+            )
             choices = [project_ids[(g + i) % len(project_ids)] for i in range(3)]
-            projects.put(f"/v1/groups/{group['group_id']}/selection",
-                         {"choices": [{"project_id": p} for p in choices]})
+            projects.put(f"/v1/groups/{group['group_id']}/selection", {"choices": [{"project_id": p} for p in choices]})
             if g < ASSIGNED_GROUPS:
                 projects.put(f"/v1/groups/{group['group_id']}/assignment", {"project_id": choices[0]})
         log.info("demo: %d groups with choices, %d with a project", DEMO_GROUPS, ASSIGNED_GROUPS)
@@ -248,8 +297,9 @@ def seed_demo_bookings(urls: dict[str, str], token: str, options: SeedOptions) -
         listed = projects.get("/v1/groups")
         groups = {g["name"]: g["group_id"] for g in (listed["items"] if isinstance(listed, dict) else listed)}
         # the poster day's first slots, by time (their ids carry the date, which --term-start moves)
-        slots = sorted(scheduling.get(f"/v1/courses/{COURSE_ID}/exam-days/poster-2021/slots"),
-                       key=lambda s: s["starts_at"])
+        slots = sorted(
+            scheduling.get(f"/v1/courses/{COURSE_ID}/exam-days/poster-2021/slots"), key=lambda s: s["starts_at"]
+        )
         for g in range(min(ASSIGNED_GROUPS, len(slots))):
             group_id = groups.get(f"Demo group {g + 1}")
             if group_id is None:

@@ -28,10 +28,14 @@ POSTER_DAY = "poster-2021"
 EXAMINERS = [
     ("demo-teacher-1", None),
     ("demo-teacher-2", None),
-    ("demo-examiner-1", {"name": "Demo Examiner 1", "email": "demo-examiner-1@example.org",
-                         "roles": ["examiner"], "programme": None}),
-    ("demo-examiner-2", {"name": "Demo Examiner 2", "email": "demo-examiner-2@example.org",
-                         "roles": ["examiner"], "programme": None}),
+    (
+        "demo-examiner-1",
+        {"name": "Demo Examiner 1", "email": "demo-examiner-1@example.org", "roles": ["examiner"], "programme": None},
+    ),
+    (
+        "demo-examiner-2",
+        {"name": "Demo Examiner 2", "email": "demo-examiner-2@example.org", "roles": ["examiner"], "programme": None},
+    ),
 ]
 
 
@@ -45,9 +49,11 @@ def _items(listed: object) -> list:
 
 
 def _synopsis_pdf(group_name: str) -> bytes:
-    return text_pdf(f"{group_name}: learning from few labels\nMotivation\nLabelled data is scarce.\n"
-                    "Background\nSemi-supervised learning, consistency training.\nMilestones\n"
-                    "Week 10 baseline; week 12 experiments; week 13 poster.\nReferences\n[1] Demo et al., 2020.")
+    return text_pdf(
+        f"{group_name}: learning from few labels\nMotivation\nLabelled data is scarce.\n"
+        "Background\nSemi-supervised learning, consistency training.\nMilestones\n"
+        "Week 10 baseline; week 12 experiments; week 13 poster.\nReferences\n[1] Demo et al., 2020."
+    )
 
 
 @seed_step
@@ -65,9 +71,16 @@ def seed_demo_synopses(urls: dict[str, str], token: str, options: SeedOptions) -
             log.info("demo: synopsis hand-in exists, left as it is")
             return
         now = datetime.now(UTC).replace(microsecond=0)
-        submissions.put(f"/v1/assignments/{assignment_id}", {
-            "kind": "synopsis", "title": title, "owner_type": "group",
-            "opens_at": (now - timedelta(days=1)).isoformat(), "deadline": (now + timedelta(days=7)).isoformat()})
+        submissions.put(
+            f"/v1/assignments/{assignment_id}",
+            {
+                "kind": "synopsis",
+                "title": title,
+                "owner_type": "group",
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "deadline": (now + timedelta(days=7)).isoformat(),
+            },
+        )
         groups = {g["name"]: g for g in _items(projects.get("/v1/groups"))}
         for n in range(1, SYNOPSIS_GROUPS + 1):
             group = groups.get(f"Demo group {n}")
@@ -82,13 +95,20 @@ def seed_demo_synopses(urls: dict[str, str], token: str, options: SeedOptions) -
 def _hand_in_synopsis(base_url: str, assignment_id: str, group: dict) -> None:
     member = sorted(m["person_id"] for m in group["members"])[0]
     token = mint_dev_token(sub=member, roles=["student"], secret=DEV_JWT_SECRET, ttl_s=600)
-    headers = {"Authorization": f"Bearer {token}", "content-type": "application/pdf",
-               "Idempotency-Key": f"demo-synopsis-{group['group_id']}"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "content-type": "application/pdf",
+        "Idempotency-Key": f"demo-synopsis-{group['group_id']}",
+    }
     deadline = time.monotonic() + GROUP_WAIT_S
     with httpx.Client(base_url=base_url, timeout=30) as http:
         while True:
-            response = http.post(f"/v1/assignments/{assignment_id}/submissions", params={"file_name": "synopsis.pdf"},
-                                 content=_synopsis_pdf(group["name"]), headers=headers)
+            response = http.post(
+                f"/v1/assignments/{assignment_id}/submissions",
+                params={"file_name": "synopsis.pdf"},
+                content=_synopsis_pdf(group["name"]),
+                headers=headers,
+            )
             if response.status_code < 400:
                 return
             if response.status_code not in (403, 404, 409) or time.monotonic() > deadline:
@@ -110,8 +130,12 @@ def _demo_supervisor(projects: SeedClient) -> tuple[str, dict] | None:
         email = supervisor.get("email")
         if email:
             person_id = "demo-sup-" + email.split("@")[0].lower().replace(".", "-")[:40]
-            return person_id, {"name": supervisor.get("name") or person_id, "email": email,
-                               "roles": ["supervisor", "examiner"], "programme": None}
+            return person_id, {
+                "name": supervisor.get("name") or person_id,
+                "email": email,
+                "roles": ["supervisor", "examiner"],
+                "programme": None,
+            }
     return None
 
 
@@ -142,8 +166,10 @@ def seed_demo_exam(urls: dict[str, str], token: str, options: SeedOptions) -> No
         people = {p["id"]: p for p in _items(gateway.get("/v1/people", ids=",".join(e[0] for e in examiners)))}
         for person_id, _ in examiners:
             person = people.get(person_id, {})
-            scheduling.put(f"{base}/examiners/{person_id}", {"name": person.get("name", person_id),
-                                                            "email": person.get("email"), "availability": [window]})
+            scheduling.put(
+                f"{base}/examiners/{person_id}",
+                {"name": person.get("name", person_id), "email": person.get("email"), "availability": [window]},
+            )
         log.info("demo: %d examiners available on the poster day", len(examiners))
         _plan_once(scheduling, base)
     finally:

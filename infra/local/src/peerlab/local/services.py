@@ -53,8 +53,9 @@ def module_exists(name: str) -> bool:
         return False
 
 
-def service_env(spec: ServiceSpec, *, port: int, data_dir: Path, bootstrap: str,
-                peer_urls: dict[str, str] | None = None) -> dict[str, str]:
+def service_env(
+    spec: ServiceSpec, *, port: int, data_dir: Path, bootstrap: str, peer_urls: dict[str, str] | None = None
+) -> dict[str, str]:
     """``PEERLAB_<SVC>_*`` settings of the embedded default: SQLite, filesystem store, tansu."""
     data_dir = data_dir.resolve()
     prefix = spec.env_prefix

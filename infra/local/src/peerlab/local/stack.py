@@ -49,8 +49,9 @@ class DevStack:
     def start(self) -> None:
         """Start everything in order; on any failure stop what was started and raise."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.supervisor = Supervisor(report=self.console.print, max_restarts=self.max_restarts,
-                                     backoff_s=self.restart_backoff_s)
+        self.supervisor = Supervisor(
+            report=self.console.print, max_restarts=self.max_restarts, backoff_s=self.restart_backoff_s
+        )
         try:
             self._start_broker()
             for index, spec in enumerate(self.services):
@@ -66,24 +67,41 @@ class DevStack:
                 self.broker_store.start()
             except Exception as exc:
                 raise StackFailed(f"moto S3 (the broker's storage) failed to start\n{exc}") from exc
-            self.broker = TansuBroker(port=self.broker_port, workdir=self.log_dir,
-                                      storage_url=f"s3://{BROKER_BUCKET}/", s3_endpoint=self.broker_store.endpoint)
+            self.broker = TansuBroker(
+                port=self.broker_port,
+                workdir=self.log_dir,
+                storage_url=f"s3://{BROKER_BUCKET}/",
+                s3_endpoint=self.broker_store.endpoint,
+            )
             try:
                 self.broker.start()
             except Exception as exc:
                 raise StackFailed(f"tansu failed to start on :{self.broker_port}\n{exc}") from exc
         store, broker = self.broker_store, self.broker
-        self.supervisor.add(Child("broker-store (moto S3)", start=store.start, alive=lambda: store.running,
-                                  describe=lambda: f"(log: {store.workdir / 'moto-s3.log'})",
-                                  on_restart=self._broker_lost_its_log))
-        self.supervisor.add(Child("broker (tansu)", start=broker.start, alive=lambda: broker.running,
-                                  describe=lambda: f"(log: {broker.log_path})"))
+        self.supervisor.add(
+            Child(
+                "broker-store (moto S3)",
+                start=store.start,
+                alive=lambda: store.running,
+                describe=lambda: f"(log: {store.workdir / 'moto-s3.log'})",
+                on_restart=self._broker_lost_its_log,
+            )
+        )
+        self.supervisor.add(
+            Child(
+                "broker (tansu)",
+                start=broker.start,
+                alive=lambda: broker.running,
+                describe=lambda: f"(log: {broker.log_path})",
+            )
+        )
         self.console.print(f"[green]✓[/] broker      {self.broker.bootstrap}")
 
     def _broker_lost_its_log(self) -> None:
         """moto keeps objects in memory: after its restart the broker's topics are gone."""
-        self.console.print("[bold red]! the broker's storage restarted empty: earlier events are lost; "
-                           "restarting the broker[/]")
+        self.console.print(
+            "[bold red]! the broker's storage restarted empty: earlier events are lost; restarting the broker[/]"
+        )
         if self.broker is not None:
             self.broker.stop()
 
@@ -92,8 +110,7 @@ class DevStack:
             self.console.print(f"[yellow]![/] {spec.name:<11} skipped: {spec.main_module} not found")
             return
         peers = self.urls if spec.name == "gateway" else None
-        env = service_env(spec, port=port, data_dir=self.data_dir, bootstrap=self.broker.bootstrap,
-                          peer_urls=peers)
+        env = service_env(spec, port=port, data_dir=self.data_dir, bootstrap=self.broker.bootstrap, peer_urls=peers)
         (self.data_dir / "objects" / spec.name).mkdir(parents=True, exist_ok=True)
         if module_exists(spec.migrate_module):
             with self.console.status(f"migrating {spec.name}"):
@@ -101,16 +118,26 @@ class DevStack:
         else:
             self.console.print(f"[yellow]![/] {spec.name:<11} no {spec.migrate_module}; not migrated")
         with self.console.status(f"starting {spec.name} API on :{port}, waiting for /readyz"):
-            api = ServiceProcess.uvicorn(spec.app, port=port, log_path=self.log_dir / f"{spec.name}-api.log",
-                                         ready_path="/readyz", env=env, name=f"{spec.name}-api",
-                                         ready_timeout=API_READY_TIMEOUT_S)
+            api = ServiceProcess.uvicorn(
+                spec.app,
+                port=port,
+                log_path=self.log_dir / f"{spec.name}-api.log",
+                ready_path="/readyz",
+                env=env,
+                name=f"{spec.name}-api",
+                ready_timeout=API_READY_TIMEOUT_S,
+            )
             self._launch(api)
         self.urls[spec.name] = api.url
         worker_note = ""
         if module_exists(spec.worker_module):
-            worker = ServiceProcess([sys.executable, "-m", spec.worker_module], env=env,
-                                    log_path=self.log_dir / f"{spec.name}-worker.log",
-                                    name=f"{spec.name}-worker", ready_timeout=5)
+            worker = ServiceProcess(
+                [sys.executable, "-m", spec.worker_module],
+                env=env,
+                log_path=self.log_dir / f"{spec.name}-worker.log",
+                name=f"{spec.name}-worker",
+                ready_timeout=5,
+            )
             self._launch(worker)
             worker_note = f" + worker (pid {worker.pid})"
         self.console.print(f"[green]✓[/] {spec.name:<11} {api.url}{worker_note}")
@@ -121,8 +148,14 @@ class DevStack:
             proc.start()
         except Exception as exc:
             raise StackFailed(f"{proc.name} failed to start (log: {proc.log_path})\n{exc}") from exc
-        self.supervisor.add(Child(proc.name, start=proc.start, alive=lambda: proc.running,
-                                  describe=lambda: f"(exit {proc.returncode}; log: {proc.log_path})"))
+        self.supervisor.add(
+            Child(
+                proc.name,
+                start=proc.start,
+                alive=lambda: proc.running,
+                describe=lambda: f"(exit {proc.returncode}; log: {proc.log_path})",
+            )
+        )
 
     def supervise(self) -> None:
         """Restart children that died (backoff, bounded); ``StackFailed`` once restarts run out."""
@@ -137,9 +170,13 @@ class DevStack:
         log_path = self.log_dir / f"{spec.name}-migrate.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
-            done = subprocess.run([sys.executable, "-m", spec.migrate_module],
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-                                  stdout=log, stderr=subprocess.STDOUT, timeout=MIGRATE_TIMEOUT_S)
+            done = subprocess.run(
+                [sys.executable, "-m", spec.migrate_module],
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=MIGRATE_TIMEOUT_S,
+            )
         if done.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
             raise StackFailed(f"{spec.migrate_module} exited with {done.returncode}\n{tail}")
@@ -159,4 +196,3 @@ class DevStack:
         if self.broker_store is not None:
             self.broker_store.stop()
             self.broker_store = None
-

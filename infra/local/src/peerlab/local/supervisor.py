@@ -61,12 +61,16 @@ class Supervisor:
                 child.down_since = now
                 child.restarts += 1
                 if child.restarts > self.max_restarts:
-                    self.report(f"[bold red]✗ {child.name} died again {child.describe()}; "
-                                f"{self.max_restarts} restarts used up: stopping everything[/]")
+                    self.report(
+                        f"[bold red]✗ {child.name} died again {child.describe()}; "
+                        f"{self.max_restarts} restarts used up: stopping everything[/]"
+                    )
                     raise RestartsExhausted(f"{child.name} died {child.restarts} times")
                 child.next_try = now + self._backoff(child)
-                self.report(f"[bold red]✗ {child.name} died {child.describe()}; restart {child.restarts} of "
-                            f"{self.max_restarts} in {child.next_try - now:.0f}s[/]")
+                self.report(
+                    f"[bold red]✗ {child.name} died {child.describe()}; restart {child.restarts} of "
+                    f"{self.max_restarts} in {child.next_try - now:.0f}s[/]"
+                )
             if now < child.next_try:
                 continue
             try:

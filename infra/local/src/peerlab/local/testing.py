@@ -152,7 +152,9 @@ class DatabaseTemplates:
 
 
 @pytest.fixture(scope="session")
-def database_templates(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+def database_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseTemplates]:
     """The session's migrated template databases (see ``fresh_database_url(..., package=...)``)."""
     server = request.getfixturevalue("pg_server") if _test_db_backend(request) == "postgres" else None
     templates = DatabaseTemplates(server, tmp_path_factory.mktemp("db-templates"))
@@ -161,8 +163,9 @@ def database_templates(request: pytest.FixtureRequest, tmp_path_factory: pytest.
 
 
 @pytest.fixture
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                       database_templates: DatabaseTemplates) -> Iterator[Callable[..., str]]:
+def fresh_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_templates: DatabaseTemplates
+) -> Iterator[Callable[..., str]]:
     """Factory ``(name_hint="db", *, package=None) -> SQLAlchemy URL`` of a new database, dropped
     afterwards: empty, or with ``package``'s migrations applied (copied from a session template)."""
     backend = _test_db_backend(request)
@@ -258,14 +261,26 @@ def spawn_service(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     """
     started: list[ServiceProcess] = []
 
-    def spawn(target: str | Sequence[str], *, env: dict[str, str] | None = None,
-              name: str | None = None, ready_path: str = "/healthz", **kwargs) -> ServiceProcess:
+    def spawn(
+        target: str | Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        name: str | None = None,
+        ready_path: str = "/healthz",
+        **kwargs,
+    ) -> ServiceProcess:
         name = name or (target if isinstance(target, str) else Path(target[0]).name)
         log_path = tmp_path / f"{_slug(name)}-{len(started)}.log"
         if isinstance(target, str):
-            proc = ServiceProcess.uvicorn(target, port=kwargs.pop("port", None) or free_port(),
-                                          log_path=log_path, ready_path=ready_path, env=env,
-                                          name=name, **kwargs)
+            proc = ServiceProcess.uvicorn(
+                target,
+                port=kwargs.pop("port", None) or free_port(),
+                log_path=log_path,
+                ready_path=ready_path,
+                env=env,
+                name=name,
+                **kwargs,
+            )
         else:
             proc = ServiceProcess(list(target), log_path=log_path, env=env, name=name, **kwargs)
         started.append(proc)
@@ -324,14 +339,17 @@ class ServiceStack:
     source = "test"  # the producer named in fed envelopes; subclasses name the usual one
     raise_server_exceptions = True  # a 500 in a TestClient raises the server's exception
 
-    def __init__(self, settings: Any, *, create_app: Callable[..., Any], consumer_spec: Any = None,
-                 bootstrap: str | None = None) -> None:
+    def __init__(
+        self, settings: Any, *, create_app: Callable[..., Any], consumer_spec: Any = None, bootstrap: str | None = None
+    ) -> None:
         self.settings = settings
         self.create_app = create_app
         self.engine = make_engine(settings)
-        self.runner = (ConsumerRunner(consumer_spec, engine=self.engine,
-                                      bootstrap=bootstrap or settings.kafka_bootstrap)
-                       if consumer_spec is not None else None)
+        self.runner = (
+            ConsumerRunner(consumer_spec, engine=self.engine, bootstrap=bootstrap or settings.kafka_bootstrap)
+            if consumer_spec is not None
+            else None
+        )
         self._clients: list[TestClient] = []
 
     @property
@@ -340,8 +358,9 @@ class ServiceStack:
 
     # --- events ---------------------------------------------------------------------------------
     def envelope(self, data: Any, *, subject: str, source: str | None = None, event_id: str | None = None) -> Envelope:
-        return Envelope.wrap(data, source=source or self.source, subject=subject,
-                             course_id=self.settings.course_id, event_id=event_id)
+        return Envelope.wrap(
+            data, source=source or self.source, subject=subject, course_id=self.settings.course_id, event_id=event_id
+        )
 
     def feed(self, data: Any, *, subject: str = "x", source: str | None = None, event_id: str | None = None) -> str:
         """Deliver one event to the service's consumer as the broker would; the runner's verdict."""
@@ -354,7 +373,9 @@ class ServiceStack:
     def client(self, app_kwargs: dict[str, Any] | None = None, **overrides: Any) -> TestClient:
         """A started TestClient of the app, with ``overrides`` applied to the settings."""
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
-        client = TestClient(self.create_app(settings, **(app_kwargs or {})), raise_server_exceptions=self.raise_server_exceptions)
+        client = TestClient(
+            self.create_app(settings, **(app_kwargs or {})), raise_server_exceptions=self.raise_server_exceptions
+        )
         client.__enter__()
         self._clients.append(client)
         return client

@@ -64,14 +64,20 @@ class Allocation:
     """Groups placed at their 1st, 2nd, ... choice (as long as the longest list of choices)."""
 
 
-def allocate(groups: Sequence[GroupChoices], capacity: Mapping[str, int | None], *,
-             objective: Objective = "rank_maximal") -> list[Placement]:
+def allocate(
+    groups: Sequence[GroupChoices], capacity: Mapping[str, int | None], *, objective: Objective = "rank_maximal"
+) -> list[Placement]:
     """The placements of :func:`solve` (unplaced groups are left out)."""
     return solve(groups, capacity, objective=objective).placements
 
 
-def solve(groups: Sequence[GroupChoices], capacity: Mapping[str, int | None], *,
-          objective: Objective = "rank_maximal", float_limit: int = FLOAT_EXACT_LIMIT) -> Allocation:
+def solve(
+    groups: Sequence[GroupChoices],
+    capacity: Mapping[str, int | None],
+    *,
+    objective: Objective = "rank_maximal",
+    float_limit: int = FLOAT_EXACT_LIMIT,
+) -> Allocation:
     """Place groups in projects. ``capacity[p]`` is the number of groups project p can still take
     (None: unlimited). Unknown projects in the choices are ignored. ``float_limit`` bounds the
     weights given to the float solver (tests lower it to exercise the integer-program path)."""
@@ -87,8 +93,11 @@ def solve(groups: Sequence[GroupChoices], capacity: Mapping[str, int | None], *,
         else:
             chosen = _assignment(ranked, capacity, objective)
     placements = [Placement(groups[i].group_id, p, r + 1) for i, (p, r) in sorted(chosen.items())]
-    unplaced = [Unplaced(g.group_id, "choices_taken" if ranked[i] else "no_feasible_choice")
-                for i, g in enumerate(groups) if i not in chosen]
+    unplaced = [
+        Unplaced(g.group_id, "choices_taken" if ranked[i] else "no_feasible_choice")
+        for i, g in enumerate(groups)
+        if i not in chosen
+    ]
     profile = [0] * depth
     for placement in placements:
         profile[placement.rank - 1] += 1
@@ -113,8 +122,9 @@ def _rank_weight_total(ranked: list[dict[str, int]]) -> int:
     return base**depth
 
 
-def _assignment(ranked: list[dict[str, int]], capacity: Mapping[str, int | None],
-                objective: Objective) -> dict[int, tuple[str, int]]:
+def _assignment(
+    ranked: list[dict[str, int]], capacity: Mapping[str, int | None], objective: Objective
+) -> dict[int, tuple[str, int]]:
     places: list[str] = []
     for project_id in sorted(capacity):
         wanted = sum(1 for r in ranked if project_id in r)

@@ -18,8 +18,7 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="Peerlab projects",
         description=DESCRIPTION,
-        routers=[catalogue.router, groups.router, selection.router, people.router, audit.router,
-                 supervision.router],
+        routers=[catalogue.router, groups.router, selection.router, people.router, audit.router, supervision.router],
     )
 
 

@@ -69,8 +69,12 @@ class PersonRow(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
     programme: str | None = Field(default=None, max_length=20)
-    email: str | None = Field(default=None, max_length=320, index=True,
-                              description="Lower-cased; matched against catalogue supervisors' e-mails.")
+    email: str | None = Field(
+        default=None,
+        max_length=320,
+        index=True,
+        description="Lower-cased; matched against catalogue supervisors' e-mails.",
+    )
     enrolled: bool = Field(default=True)
     eligibility: str | None = Field(default=None, max_length=20)
     eligibility_at: datetime | None = Field(default=None, sa_type=TZ)

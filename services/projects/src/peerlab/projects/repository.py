@@ -6,7 +6,14 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from peerlab.projects.models import (
-    AssignmentRow, AuditEntryRow, GroupRow, MembershipRow, PersonRow, ProjectRow, SelectionRow, SubprojectRow,
+    AssignmentRow,
+    AuditEntryRow,
+    GroupRow,
+    MembershipRow,
+    PersonRow,
+    ProjectRow,
+    SelectionRow,
+    SubprojectRow,
     SupervisorRow,
 )
 
@@ -47,16 +54,18 @@ def subprojects_of(session: Session, project_ids: list[str]) -> dict[str, list[S
     return out
 
 
-def replace_children(session: Session, project_id_: str, supervisors: list[SupervisorRow],
-                     subprojects: list[SubprojectRow]) -> None:
+def replace_children(
+    session: Session, project_id_: str, supervisors: list[SupervisorRow], subprojects: list[SubprojectRow]
+) -> None:
     session.execute(delete(SupervisorRow).where(SupervisorRow.project_id == project_id_))
     session.execute(delete(SubprojectRow).where(SubprojectRow.project_id == project_id_))
     session.add_all([*supervisors, *subprojects])
 
 
 def project_in_use(session: Session, project_id_: str) -> bool:
-    assigned = session.scalar(select(func.count()).select_from(AssignmentRow)
-                              .where(AssignmentRow.project_id == project_id_))
+    assigned = session.scalar(
+        select(func.count()).select_from(AssignmentRow).where(AssignmentRow.project_id == project_id_)
+    )
     if assigned:
         return True
     return any(c.get("project_id") == project_id_ for s in session.scalars(select(SelectionRow)) for c in s.choices)
@@ -83,8 +92,9 @@ def get_group(session: Session, group_id: str, *, for_update: bool = False) -> G
 
 
 def group_by_code(session: Session, course_id: str, join_code: str) -> GroupRow | None:
-    return session.scalars(select(GroupRow).where(GroupRow.course_id == course_id,
-                                                  GroupRow.join_code == join_code)).first()
+    return session.scalars(
+        select(GroupRow).where(GroupRow.course_id == course_id, GroupRow.join_code == join_code)
+    ).first()
 
 
 def list_groups(session: Session, course_id: str, *, state: str | None = None) -> list[GroupRow]:
@@ -106,8 +116,11 @@ def member_ids(session: Session, group_id: str) -> list[str]:
 def members_by_group(session: Session, group_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {g: [] for g in group_ids}
     if group_ids:
-        stmt = (select(MembershipRow.group_id, MembershipRow.person_id)
-                .where(MembershipRow.group_id.in_(group_ids)).order_by(MembershipRow.person_id))
+        stmt = (
+            select(MembershipRow.group_id, MembershipRow.person_id)
+            .where(MembershipRow.group_id.in_(group_ids))
+            .order_by(MembershipRow.person_id)
+        )
         for group_id, person_id in session.execute(stmt):
             out[group_id].append(person_id)
     return out
@@ -116,15 +129,21 @@ def members_by_group(session: Session, group_ids: list[str]) -> dict[str, list[s
 def take_seat(session: Session, group_id: str, max_size: int) -> bool:
     """Raise the group's member count unless it is full; False when full."""
     result = session.execute(
-        update(GroupRow).where(GroupRow.group_id == group_id, GroupRow.member_count < max_size)
-        .values(member_count=GroupRow.member_count + 1).execution_options(synchronize_session=False))
+        update(GroupRow)
+        .where(GroupRow.group_id == group_id, GroupRow.member_count < max_size)
+        .values(member_count=GroupRow.member_count + 1)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
 def free_seat(session: Session, group_id: str) -> None:
     session.execute(
-        update(GroupRow).where(GroupRow.group_id == group_id, GroupRow.member_count > 0)
-        .values(member_count=GroupRow.member_count - 1).execution_options(synchronize_session=False))
+        update(GroupRow)
+        .where(GroupRow.group_id == group_id, GroupRow.member_count > 0)
+        .values(member_count=GroupRow.member_count - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- selections and assignments -----------------------------------------------------------------
@@ -141,13 +160,19 @@ def get_assignment(session: Session, group_id: str) -> AssignmentRow | None:
 
 
 def assignments(session: Session, course_id: str) -> list[AssignmentRow]:
-    return list(session.scalars(select(AssignmentRow).where(AssignmentRow.course_id == course_id)
-                                .order_by(AssignmentRow.group_id)))
+    return list(
+        session.scalars(
+            select(AssignmentRow).where(AssignmentRow.course_id == course_id).order_by(AssignmentRow.group_id)
+        )
+    )
 
 
 def assigned_counts(session: Session, course_id: str) -> dict[str, int]:
-    stmt = (select(AssignmentRow.project_id, func.count()).where(AssignmentRow.course_id == course_id)
-            .group_by(AssignmentRow.project_id))
+    stmt = (
+        select(AssignmentRow.project_id, func.count())
+        .where(AssignmentRow.course_id == course_id)
+        .group_by(AssignmentRow.project_id)
+    )
     return {p: int(n) for p, n in session.execute(stmt)}
 
 

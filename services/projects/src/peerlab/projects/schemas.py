@@ -81,7 +81,8 @@ class GroupCreate(BaseModel):
     exempt: bool = Field(default=False, description="Staff only: allow fewer members than the minimum.")
     exemption_reason: str | None = Field(default=None, max_length=500)
     override_eligibility: bool = Field(
-        default=False, description="Staff only: put members in past the eligibility gate (audited; needs a reason).")
+        default=False, description="Staff only: put members in past the eligibility gate (audited; needs a reason)."
+    )
     override_reason: str | None = Field(default=None, max_length=2000, description="Required with the override.")
 
 
@@ -162,8 +163,9 @@ class SelectionPublic(BaseModel):
 
 class SelectionWindow(BaseModel):
     catalogue_year: int
-    deadline: datetime | None = Field(description="The course calendar's selection deadline; null until it is "
-                                                   "published (the selection is open).")
+    deadline: datetime | None = Field(
+        description="The course calendar's selection deadline; null until it is published (the selection is open)."
+    )
     open: bool
     max_choices: int
     min_group_size: int
@@ -194,7 +196,8 @@ class AllocationRequest(BaseModel):
     objective: Literal["rank_maximal", "min_sum"] = Field(
         default="rank_maximal",
         description="rank_maximal: the most first choices, then the most second choices, ...; "
-                    "min_sum: the most groups placed, then the least sum of ranks.")
+        "min_sum: the most groups placed, then the least sum of ranks.",
+    )
 
 
 class AllocationProfile(BaseModel):
@@ -206,7 +209,8 @@ class UnassignedGroup(BaseModel):
     group_id: str
     reason: Literal["no_feasible_choice", "choices_taken"] = Field(
         description="no_feasible_choice: every chosen project is full or not in the catalogue; "
-                    "choices_taken: the objective gave its projects' places to other groups.")
+        "choices_taken: the objective gave its projects' places to other groups."
+    )
 
 
 class AllocationResult(BaseModel):
@@ -264,7 +268,8 @@ class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approved", "changes_requested", "comment"] = Field(
-        description="approved: the synopsis is accepted; changes_requested: the group must revise it.")
+        description="approved: the synopsis is accepted; changes_requested: the group must revise it."
+    )
     text: str = Field(min_length=1, max_length=20_000)
     submission_id: str | None = Field(default=None, max_length=64, description="The synopsis hand-in (submissions).")
     version: int | None = Field(default=None, ge=1)

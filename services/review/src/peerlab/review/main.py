@@ -19,8 +19,15 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="Peerlab review",
         description=DESCRIPTION,
-        routers=[tasks.router, received.router, status.router, rounds.router, verdicts.router, teacher.router,
-                 submissions.router],
+        routers=[
+            tasks.router,
+            received.router,
+            status.router,
+            rounds.router,
+            verdicts.router,
+            teacher.router,
+            submissions.router,
+        ],
     )
 
 

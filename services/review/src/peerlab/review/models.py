@@ -296,7 +296,19 @@ class TeacherItemRow(SQLModel, table=True):
 
 
 __all__ = [
-    "AllocationRow", "AllocationRunRow", "AssignmentRow", "AuditEntryRow", "EligibilityRow", "ExclusionMemberRow",
-    "FlagRow", "ReactionRow", "ReviewRow", "RoundRow", "RubricRow", "StudentRow", "SubmissionRow",
-    "TeacherItemRow", "VerdictRow",
+    "AllocationRow",
+    "AllocationRunRow",
+    "AssignmentRow",
+    "AuditEntryRow",
+    "EligibilityRow",
+    "ExclusionMemberRow",
+    "FlagRow",
+    "ReactionRow",
+    "ReviewRow",
+    "RoundRow",
+    "RubricRow",
+    "StudentRow",
+    "SubmissionRow",
+    "TeacherItemRow",
+    "VerdictRow",
 ]

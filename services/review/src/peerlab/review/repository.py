@@ -9,8 +9,21 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from peerlab.review.models import (
-    AllocationRow, AllocationRunRow, AssignmentRow, AuditEntryRow, EligibilityRow, ExclusionMemberRow, FlagRow,
-    ReactionRow, ReviewRow, RoundRow, RubricRow, StudentRow, SubmissionRow, TeacherItemRow, VerdictRow,
+    AllocationRow,
+    AllocationRunRow,
+    AssignmentRow,
+    AuditEntryRow,
+    EligibilityRow,
+    ExclusionMemberRow,
+    FlagRow,
+    ReactionRow,
+    ReviewRow,
+    RoundRow,
+    RubricRow,
+    StudentRow,
+    SubmissionRow,
+    TeacherItemRow,
+    VerdictRow,
 )
 
 T = TypeVar("T")
@@ -87,7 +100,10 @@ def review_pool(session: Session, assignment_id: str) -> dict[str, SubmissionRow
 def lab_submissions_of(session: Session, student_ids: Iterable[str]) -> list[SubmissionRow]:
     """Lab and resubmission hand-ins of these students."""
     return _where_in(
-        session, SubmissionRow, SubmissionRow.owner_id, student_ids,
+        session,
+        SubmissionRow,
+        SubmissionRow.owner_id,
+        student_ids,
         SubmissionRow.assignment_kind.in_(("lab", "resubmission")),
     )
 

@@ -22,7 +22,9 @@ class ReviewSettings(ServiceSettings):
     )
     total_labs: int = Field(default=8, ge=1, le=20, description="Labs in the course (1..total_labs).")
     eligibility_threshold: int = Field(default=6, ge=0, le=20, description="Labs passed for project access.")
-    flags_to_withdraw: int = Field(default=3, ge=1, le=20, description="Distinct reviewer flags that withdraw a submission.")
+    flags_to_withdraw: int = Field(
+        default=3, ge=1, le=20, description="Distinct reviewer flags that withdraw a submission."
+    )
     tas_may_set_verdicts: bool = Field(default=False, description="Whether TAs (not only teachers) may judge labs.")
     window_job_interval_s: float = Field(default=60.0, gt=0, description="How often the worker closes ended windows.")
     window_job_batch: int = Field(default=20, ge=1, description="Rounds closed per run of the window job.")

@@ -17,8 +17,9 @@ def window_job(settings: ReviewSettings) -> PeriodicJob:
     return PeriodicJob(
         name="review-window-end",
         interval_s=settings.window_job_interval_s,
-        run=lambda session: window.close_ended_windows(session, settings=settings, course_id=settings.course_id,
-                                                       now=clock.now()),
+        run=lambda session: window.close_ended_windows(
+            session, settings=settings, course_id=settings.course_id, now=clock.now()
+        ),
     )
 
 

@@ -56,8 +56,9 @@ def default_report_day(weeks: Sequence[CountedWeek]) -> date:
     return candidate if candidate > last else date(last.year + 1, month, day)
 
 
-def derive(rule: TermRule, *, deadline_time: time, report_due_on: date | None,
-           exam_days: Sequence[ExamDayDates] = ()) -> list[DatedRule]:
+def derive(
+    rule: TermRule, *, deadline_time: time, report_due_on: date | None, exam_days: Sequence[ExamDayDates] = ()
+) -> list[DatedRule]:
     """Every dated rule of the term, in calendar order of the course plan."""
     weeks = counted_weeks(rule)
     by_number = {w.number: w for w in weeks}
@@ -73,13 +74,18 @@ def derive(rule: TermRule, *, deadline_time: time, report_due_on: date | None,
     out: list[DatedRule] = []
     for k in range(1, rule.lab_weeks + 1):
         if k + 1 in by_number:
-            out.append(DatedRule(f"lab-{k}", "deadline", f"Lab {k} hand-in", due(by_number[k + 1].monday),
-                                 opens_at=first_session(k)))
+            out.append(
+                DatedRule(
+                    f"lab-{k}", "deadline", f"Lab {k} hand-in", due(by_number[k + 1].monday), opens_at=first_session(k)
+                )
+            )
     labs = [d for d in out if d.key.startswith("lab-")]
     if labs:
         out.append(DatedRule("labs-end", "deadline", "End of the labs", labs[-1].at))
-    for key, week, label in (("presentations-internal", INTERNAL_PRESENTATIONS_WEEK, "Project presentations (internal)"),
-                             ("presentations-external", EXTERNAL_PRESENTATIONS_WEEK, "Project presentations (external)")):
+    for key, week, label in (
+        ("presentations-internal", INTERNAL_PRESENTATIONS_WEEK, "Project presentations (internal)"),
+        ("presentations-external", EXTERNAL_PRESENTATIONS_WEEK, "Project presentations (external)"),
+    ):
         w = by_number.get(week)
         if w and w.sessions:
             out.append(DatedRule(key, "event", label, w.sessions[0].starts_at, ends_at=w.sessions[0].ends_at))
@@ -88,8 +94,11 @@ def derive(rule: TermRule, *, deadline_time: time, report_due_on: date | None,
         selection = due(by_number[SELECTION_WEEK].monday + timedelta(days=SELECTION_WEEKDAY))
         out.append(DatedRule("selection", "deadline", "Project selection", selection))
     if SYNOPSIS_WEEK in by_number:
-        out.append(DatedRule("synopsis", "deadline", "Project synopsis", due(by_number[SYNOPSIS_WEEK].monday),
-                             opens_at=selection))
+        out.append(
+            DatedRule(
+                "synopsis", "deadline", "Project synopsis", due(by_number[SYNOPSIS_WEEK].monday), opens_at=selection
+            )
+        )
     project_start = first_session(rule.lab_weeks + 1) if rule.lab_weeks else first_session(1)
     report_day = report_due_on or default_report_day(weeks)
     out.append(DatedRule("report", "deadline", "Final report", due(report_day), opens_at=project_start))

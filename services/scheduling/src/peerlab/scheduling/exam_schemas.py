@@ -47,8 +47,9 @@ class ExaminerPublic(BaseModel):
 class SupervisorsPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    supervisor_ids: list[str] = Field(default_factory=list, max_length=20,
-                                      description="Person ids of the group's supervisors, recorded by staff.")
+    supervisor_ids: list[str] = Field(
+        default_factory=list, max_length=20, description="Person ids of the group's supervisors, recorded by staff."
+    )
 
 
 class SupervisionPublic(BaseModel):
@@ -94,8 +95,11 @@ class PlanPublic(BaseModel):
 class ReportAssessmentPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    examiner_ids: list[str] = Field(default_factory=list, max_length=10,
-                                    description="Examiners who read the report; they grade a group that did not present.")
+    examiner_ids: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Examiners who read the report; they grade a group that did not present.",
+    )
 
 
 class ReportAssessmentPublic(BaseModel):
@@ -109,7 +113,9 @@ class ReportAssessmentPublic(BaseModel):
 class GradePut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    grade: str = Field(max_length=8, description="One of -3, 00, 02, 4, 7, 10, 12 (anything else: 422 grade_not_on_scale).")
+    grade: str = Field(
+        max_length=8, description="One of -3, 00, 02, 4, 7, 10, 12 (anything else: 422 grade_not_on_scale)."
+    )
 
 
 class GradeProposalPublic(BaseModel):

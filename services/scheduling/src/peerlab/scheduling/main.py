@@ -26,8 +26,16 @@ def create_app(settings: SchedulingSettings | None = None, *, clock: Callable[[]
         settings=settings or get_settings(),
         title="Peerlab scheduling",
         description=DESCRIPTION,
-        routers=[calendar.router, rooms.router, exam_days.router, bookings.router,
-                 examiners.router, visit_plans.router, grades.router, feeds.router],
+        routers=[
+            calendar.router,
+            rooms.router,
+            exam_days.router,
+            bookings.router,
+            examiners.router,
+            visit_plans.router,
+            grades.router,
+            feeds.router,
+        ],
     )
     if clock is not None:
         app.dependency_overrides[request_now] = clock

@@ -7,7 +7,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from peerlab.scheduling.models import (
-    Booking, ExamDay, GroupMemberRow, GroupRow, PrintCounter, PrintRequest, Room, Slot, Term,
+    Booking,
+    ExamDay,
+    GroupMemberRow,
+    GroupRow,
+    PrintCounter,
+    PrintRequest,
+    Room,
+    Slot,
+    Term,
 )
 
 
@@ -42,13 +50,19 @@ def get_exam_day(session: Session, course_id: str, exam_day_id: str) -> ExamDay 
 
 
 def list_exam_days(session: Session, course_id: str) -> list[ExamDay]:
-    return list(session.scalars(
-        select(ExamDay).where(ExamDay.course_id == course_id).order_by(ExamDay.starts_at, ExamDay.exam_day_id)))
+    return list(
+        session.scalars(
+            select(ExamDay).where(ExamDay.course_id == course_id).order_by(ExamDay.starts_at, ExamDay.exam_day_id)
+        )
+    )
 
 
 def slots_of_day(session: Session, course_id: str, exam_day_id: str) -> list[Slot]:
-    return list(session.scalars(
-        select(Slot).where(Slot.course_id == course_id, Slot.exam_day_id == exam_day_id).order_by(Slot.starts_at)))
+    return list(
+        session.scalars(
+            select(Slot).where(Slot.course_id == course_id, Slot.exam_day_id == exam_day_id).order_by(Slot.starts_at)
+        )
+    )
 
 
 def get_slot(session: Session, course_id: str, slot_id: str) -> Slot | None:
@@ -79,7 +93,8 @@ def slot_places(session: Session, course_id: str, slot_ids: list[str]) -> list[t
     """(slot id, exam day id, free places) of these slots as the database has them now."""
     rows = session.execute(
         select(Slot.slot_id, Slot.exam_day_id, Slot.capacity - Slot.booked)
-        .where(Slot.course_id == course_id, Slot.slot_id.in_(slot_ids)).order_by(Slot.slot_id)
+        .where(Slot.course_id == course_id, Slot.slot_id.in_(slot_ids))
+        .order_by(Slot.slot_id)
     ).all()
     return [(slot_id, day_id, int(free)) for slot_id, day_id, free in rows]
 
@@ -87,8 +102,9 @@ def slot_places(session: Session, course_id: str, slot_ids: list[str]) -> list[t
 def day_places_left(session: Session, course_id: str, exam_day_id: str) -> tuple[int, int]:
     """(number of slots, places still free) of an exam day."""
     row = session.execute(
-        select(func.count(), func.coalesce(func.sum(Slot.capacity - Slot.booked), 0))
-        .where(Slot.course_id == course_id, Slot.exam_day_id == exam_day_id)
+        select(func.count(), func.coalesce(func.sum(Slot.capacity - Slot.booked), 0)).where(
+            Slot.course_id == course_id, Slot.exam_day_id == exam_day_id
+        )
     ).one()
     return int(row[0]), int(row[1])
 
@@ -102,9 +118,11 @@ def get_booking(session: Session, course_id: str, group_id: str, *, for_update: 
 
 
 def list_bookings(session: Session, course_id: str, *, exam_day_id: str | None = None) -> list[tuple[Booking, Slot]]:
-    stmt = (select(Booking, Slot)
-            .join(Slot, (Slot.course_id == Booking.course_id) & (Slot.slot_id == Booking.slot_id))
-            .where(Booking.course_id == course_id))
+    stmt = (
+        select(Booking, Slot)
+        .join(Slot, (Slot.course_id == Booking.course_id) & (Slot.slot_id == Booking.slot_id))
+        .where(Booking.course_id == course_id)
+    )
     if exam_day_id is not None:
         stmt = stmt.where(Slot.exam_day_id == exam_day_id)
     return [(b, s) for b, s in session.execute(stmt.order_by(Slot.starts_at, Booking.group_id))]
@@ -149,8 +167,9 @@ def get_print_request(session: Session, course_id: str, group_id: str) -> PrintR
 
 
 def list_print_requests(session: Session, course_id: str) -> list[PrintRequest]:
-    return list(session.scalars(
-        select(PrintRequest).where(PrintRequest.course_id == course_id).order_by(PrintRequest.position)))
+    return list(
+        session.scalars(select(PrintRequest).where(PrintRequest.course_id == course_id).order_by(PrintRequest.position))
+    )
 
 
 # --- group projection -------------------------------------------------------------------------
@@ -164,8 +183,11 @@ def group_of(session: Session, course_id: str, person_id: str) -> str | None:
 
 
 def members_of(session: Session, course_id: str, group_id: str) -> list[GroupMemberRow]:
-    return list(session.scalars(
-        select(GroupMemberRow).where(GroupMemberRow.course_id == course_id, GroupMemberRow.group_id == group_id)))
+    return list(
+        session.scalars(
+            select(GroupMemberRow).where(GroupMemberRow.course_id == course_id, GroupMemberRow.group_id == group_id)
+        )
+    )
 
 
 def list_groups(session: Session, course_id: str) -> list[GroupRow]:

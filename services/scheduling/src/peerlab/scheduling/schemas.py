@@ -55,8 +55,10 @@ class TermPut(BaseModel):
     breaks: list[BreakIn] = Field(default_factory=list, max_length=20)
     deadline_time: time = Field(default=time(23, 59), description="Wall-clock time of every dated deadline.")
     report_due_on: date | None = Field(
-        default=None, description="The final report's day (the plan: 4 January); omitted: the first 4 January "
-                                  "after the last counted week.")
+        default=None,
+        description="The final report's day (the plan: 4 January); omitted: the first 4 January "
+        "after the last counted week.",
+    )
 
     @field_validator("first_monday")
     @classmethod
@@ -74,8 +76,10 @@ class TermPublic(TermPut):
 
 
 class DatedRulePublic(BaseModel):
-    key: str = Field(description="Stable: lab-1..lab-8, labs-end, presentations-internal, presentations-external, "
-                                 "selection, synopsis, report, poster, exam-<exam day id>.")
+    key: str = Field(
+        description="Stable: lab-1..lab-8, labs-end, presentations-internal, presentations-external, "
+        "selection, synopsis, report, poster, exam-<exam day id>."
+    )
     kind: Literal["deadline", "event"]
     label: str
     at: datetime = Field(description="The deadline, or the event's start (UTC).")

@@ -158,8 +158,9 @@ def _build(problem: PlanProblem, options: list[_Option], *, hard_keep: bool):
     for i, opt in enumerate(options):
         opt.chosen = model.new_bool_var(f"x{i}")
         opt.start = model.new_int_var(opt.lo, opt.hi, f"s{i}")
-        intervals[opt.examiner_id].append(model.new_optional_fixed_size_interval_var(
-            opt.start, opt.group.duration + problem.gap, opt.chosen, f"i{i}"))
+        intervals[opt.examiner_id].append(
+            model.new_optional_fixed_size_interval_var(opt.start, opt.group.duration + problem.gap, opt.chosen, f"i{i}")
+        )
         by_pair[(opt.group.group_id, opt.examiner_id)].append(opt)
     pair_var = {}
     for pair, opts in by_pair.items():
@@ -225,13 +226,15 @@ def _segment_caps(problem: PlanProblem, options: list[_Option]) -> dict[tuple[st
     starts: dict[str, list[int]] = defaultdict(list)
     for eid, start, _end in segments:
         starts[eid].append(start)
-    return {seg: seg[2] - seg[1] + (0 if any(seg[2] <= s < seg[2] + problem.gap for s in starts[seg[0]])
-                                     else problem.gap)
-            for seg in segments}
+    return {
+        seg: seg[2] - seg[1] + (0 if any(seg[2] <= s < seg[2] + problem.gap for s in starts[seg[0]]) else problem.gap)
+        for seg in segments
+    }
 
 
-def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: float, seed: int,
-                 workers: int) -> list[Visit] | None:
+def _packed_plan(
+    problem: PlanProblem, options: list[_Option], *, time_limit_s: float, seed: int, workers: int
+) -> list[Visit] | None:
     """A quick first plan: choose (group, examiner) pairs under per-segment capacities, balance the
     load, then pack each segment's visits from its start. Every plan it returns keeps all the rules
     (the capacities are a slight restriction of the exact model), so it serves as the exact model's
@@ -246,8 +249,9 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
     for vs in by_pair.values():
         model.add(sum(vs) <= 1)
     for group in problem.groups:
-        model.add(sum(v for v, o in zip(chosen, options, strict=True) if o.group.group_id == group.group_id)
-                  == problem.k)
+        model.add(
+            sum(v for v, o in zip(chosen, options, strict=True) if o.group.group_id == group.group_id) == problem.k
+        )
     for seg, cap in _segment_caps(problem, options).items():
         model.add(sum(v * w for v, w in by_segment[seg]) <= cap)
     loads = defaultdict(list)
@@ -263,8 +267,10 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     visits, cursor = [], {}
-    picked = sorted((o for v, o in zip(chosen, options, strict=True) if solver.value(v)),
-                    key=lambda o: (o.segment, o.group.group_id))
+    picked = sorted(
+        (o for v, o in zip(chosen, options, strict=True) if solver.value(v)),
+        key=lambda o: (o.segment, o.group.group_id),
+    )
     for opt in picked:
         start = cursor.get(opt.segment, opt.segment[1])
         visits.append(Visit(start, opt.group.group_id, opt.examiner_id, start + opt.group.duration))
@@ -272,8 +278,15 @@ def _packed_plan(problem: PlanProblem, options: list[_Option], *, time_limit_s: 
     return visits if not violations(problem, visits) else None
 
 
-def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
-          require_keep: bool = False, first_plan: bool = True) -> PlanResult:
+def solve(
+    problem: PlanProblem,
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    workers: int = 1,
+    require_keep: bool = False,
+    first_plan: bool = True,
+) -> PlanResult:
     """The best plan found within the time limit; raises :class:`PlanInfeasible` when there is none.
 
     With ``workers=1`` (the default) the result is the same for the same problem and seed. With
@@ -283,16 +296,26 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, wo
     options = _options(problem)
     keeps = any(still_possible(problem, v) for v in problem.previous)
     attempts = [True, False] if keeps and not require_keep else [True]
-    start_plan = None if problem.previous or not first_plan else _packed_plan(
-        problem, options, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
+    start_plan = (
+        None
+        if problem.previous or not first_plan
+        else _packed_plan(problem, options, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
+    )
     if start_plan is not None:
         loads = _loads(options, start_plan)
         total, active = problem.k * len(problem.groups), len(loads)
         floor = 0 if not active or total % active == 0 else 1  # no plan has a smaller spread
         if max(loads.values(), default=0) - min(loads.values(), default=0) <= floor:
-            return PlanResult(visits=sorted(start_plan), optimal=True, spread=floor, loads=loads,
-                              objective=float(floor), bound=float(floor), seconds=time.perf_counter() - began,
-                              changes=diff((), sorted(start_plan)))
+            return PlanResult(
+                visits=sorted(start_plan),
+                optimal=True,
+                spread=floor,
+                loads=loads,
+                objective=float(floor),
+                bound=float(floor),
+                seconds=time.perf_counter() - began,
+                changes=diff((), sorted(start_plan)),
+            )
     for hard_keep in attempts:
         opts = [_Option(o.group, o.examiner_id, o.lo, o.hi) for o in options]
         model, _pairs, loads = _build(problem, opts, hard_keep=hard_keep)
@@ -301,14 +324,22 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, wo
         solver = _solver(max(0.5, time_limit_s - (time.perf_counter() - began)), seed, workers)
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            visits = sorted(Visit(solver.value(o.start), o.group.group_id, o.examiner_id,
-                                  solver.value(o.start) + o.group.duration) for o in opts if solver.value(o.chosen))
+            visits = sorted(
+                Visit(solver.value(o.start), o.group.group_id, o.examiner_id, solver.value(o.start) + o.group.duration)
+                for o in opts
+                if solver.value(o.chosen)
+            )
             load_values = {e: int(solver.value(v)) for e, v in loads.items()}
             spread = max(load_values.values()) - min(load_values.values()) if load_values else 0
             return PlanResult(
-                visits=visits, optimal=status == cp_model.OPTIMAL, spread=spread, loads=load_values,
-                objective=solver.objective_value, bound=solver.best_objective_bound,
-                seconds=time.perf_counter() - began, changes=diff(problem.previous, visits),
+                visits=visits,
+                optimal=status == cp_model.OPTIMAL,
+                spread=spread,
+                loads=load_values,
+                objective=solver.objective_value,
+                bound=solver.best_objective_bound,
+                seconds=time.perf_counter() - began,
+                changes=diff(problem.previous, visits),
                 kept_all_possible=hard_keep,
             )
     if status == cp_model.UNKNOWN:  # out of time before any plan was found, nor proven impossible
@@ -351,7 +382,9 @@ def diff(previous: tuple[Visit, ...] | list[Visit], visits: list[Visit]) -> Plan
     return PlanChanges(kept=sorted(before & after), dropped=sorted(before - after), added=sorted(after - before))
 
 
-def conflicts(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1) -> list[SlotConflict]:
+def conflicts(
+    problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1
+) -> list[SlotConflict]:
     """Per slot, the groups that cannot get ``k`` visits and the examiner-minutes missing.
 
     Maximises the visits placed (at most ``k`` per group) under the same rules; what is short of
@@ -363,8 +396,9 @@ def conflicts(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0
     for i, opt in enumerate(options):
         opt.chosen = model.new_bool_var(f"x{i}")
         opt.start = model.new_int_var(opt.lo, opt.hi, f"s{i}")
-        intervals[opt.examiner_id].append(model.new_optional_fixed_size_interval_var(
-            opt.start, opt.group.duration + problem.gap, opt.chosen, f"i{i}"))
+        intervals[opt.examiner_id].append(
+            model.new_optional_fixed_size_interval_var(opt.start, opt.group.duration + problem.gap, opt.chosen, f"i{i}")
+        )
         per_pair[(opt.group.group_id, opt.examiner_id)].append(opt.chosen)
     for chosen in per_pair.values():
         model.add(sum(chosen) <= 1)
@@ -388,12 +422,25 @@ def conflicts(problem: PlanProblem, *, time_limit_s: float = 10.0, seed: int = 0
     out = []
     for slot_id, short in sorted(by_slot.items(), key=lambda kv: (kv[1][0][0].start, kv[0])):
         first = short[0][0]
-        out.append(SlotConflict(
-            slot_id=slot_id, start=first.start, end=first.end, group_ids=[g.group_id for g, _ in short],
-            missing_examiner_minutes=sum((problem.k - placed) * g.duration for g, placed in short),
-            groups=[{"group_id": g.group_id, "visits_needed": problem.k, "visits_possible": placed,
-                     "visit_minutes": g.duration, "eligible_examiners": eligible[g.group_id]} for g, placed in short],
-        ))
+        out.append(
+            SlotConflict(
+                slot_id=slot_id,
+                start=first.start,
+                end=first.end,
+                group_ids=[g.group_id for g, _ in short],
+                missing_examiner_minutes=sum((problem.k - placed) * g.duration for g, placed in short),
+                groups=[
+                    {
+                        "group_id": g.group_id,
+                        "visits_needed": problem.k,
+                        "visits_possible": placed,
+                        "visit_minutes": g.duration,
+                        "eligible_examiners": eligible[g.group_id],
+                    }
+                    for g, placed in short
+                ],
+            )
+        )
     return out
 
 

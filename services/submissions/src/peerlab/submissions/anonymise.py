@@ -58,8 +58,13 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KEEP_NOTEBOOK_METADATA = {
     "kernelspec": ("name", "display_name", "language"),
     "language_info": (
-        "name", "version", "mimetype", "file_extension", "pygments_lexer",
-        "codemirror_mode", "nbconvert_exporter",
+        "name",
+        "version",
+        "mimetype",
+        "file_extension",
+        "pygments_lexer",
+        "codemirror_mode",
+        "nbconvert_exporter",
     ),
 }
 _KEEP_CELL_METADATA = frozenset(
@@ -75,8 +80,10 @@ _STREAM_NAMES = frozenset({"stdout", "stderr"})
 _USER = r"[^/\\\s\"'`<>|:;,()\[\]{}]+"
 _SEP = r"(?:\\+|/)"
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"(?P<keep>[A-Za-z]:{_SEP}(?:Users|Documents and Settings){_SEP}){_USER}",
-                re.IGNORECASE), rf"\g<keep>{ANON}"),
+    (
+        re.compile(rf"(?P<keep>[A-Za-z]:{_SEP}(?:Users|Documents and Settings){_SEP}){_USER}", re.IGNORECASE),
+        rf"\g<keep>{ANON}",
+    ),
     (re.compile(rf"(?P<keep>/(?:home|Users)/){_USER}"), rf"\g<keep>{ANON}"),
     (re.compile(rf"(?P<keep>/zhome/[^/\s]+/[^/\s]+/){_USER}"), rf"\g<keep>{ANON}"),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), ANON_EMAIL),
@@ -85,8 +92,11 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 # ``data:`` URIs with base64 payloads inside text (``<img src="data:image/png;base64,…">`` in
 # HTML, ``![](data:…)`` in markdown): PNG/JPEG payloads are cleaned like image outputs, others
 # dropped; names are never masked inside a payload (that would corrupt it).
-_DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?P<params>(?:;[\w.+-]+=[^;,\s\"']*)*);base64,"
-                       r"(?P<payload>[A-Za-z0-9+/=]*)", re.IGNORECASE)
+_DATA_URI = re.compile(
+    r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?P<params>(?:;[\w.+-]+=[^;,\s\"']*)*);base64,"
+    r"(?P<payload>[A-Za-z0-9+/=]*)",
+    re.IGNORECASE,
+)
 # ANSI colour codes (tracebacks) and the names of HTML tags: never masked (a surname "Li" must
 # not turn ``<li>`` into ``<anon>``), and boundaries for what stands between them.
 _UNMASKED = re.compile(r"(\x1b\[[0-9;?]*[ -/]*[@-~]|</?[A-Za-z][A-Za-z0-9-]*)")
@@ -146,8 +156,16 @@ class IdentityMask:
 
 
 # How a name is written without its accents: "Søren Kjær" is typed "Soren Kjaer" or "Soeren Kjaer".
-_ASCII_LETTERS = {"ø": ("o", "oe"), "æ": ("ae", "a"), "å": ("aa", "a"), "ß": ("ss",), "ð": ("d",), "þ": ("th",),
-                  "ł": ("l",), "œ": ("oe",)}
+_ASCII_LETTERS = {
+    "ø": ("o", "oe"),
+    "æ": ("ae", "a"),
+    "å": ("aa", "a"),
+    "ß": ("ss",),
+    "ð": ("d",),
+    "þ": ("th",),
+    "ł": ("l",),
+    "œ": ("oe",),
+}
 
 
 def _ascii_spellings(term: str, limit: int = 16) -> set[str]:
@@ -186,7 +204,11 @@ def mask_text(text: str, identity: IdentityMask | None = None) -> str:
 
 
 def anonymise_notebook(
-    data: bytes, *, token: str, limits: NotebookLimits | None = None, identities: Sequence[str] = (),
+    data: bytes,
+    *,
+    token: str,
+    limits: NotebookLimits | None = None,
+    identities: Sequence[str] = (),
 ) -> tuple[str, bytes]:
     """Return (``EXE_<token>.ipynb``, anonymised notebook bytes).
 
@@ -228,7 +250,7 @@ class _Copy:
             return mask_text(value, self.identity)
         out, last = [], 0
         for uri in _DATA_URI.finditer(value):
-            out.append(mask_text(value[last:uri.start()], self.identity))
+            out.append(mask_text(value[last : uri.start()], self.identity))
             cleaned = _clean_image(uri.group("mime").lower(), uri.group("payload"))
             out.append(f"data:{uri.group('mime')};base64,{(cleaned or '').strip()}")
             last = uri.end()

@@ -19,10 +19,25 @@ import struct
 import zlib
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_KEEP = frozenset({
-    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs", b"bKGD",
-    b"hIST", b"acTL", b"fcTL", b"fdAT",
-})
+_PNG_KEEP = frozenset(
+    {
+        b"IHDR",
+        b"PLTE",
+        b"IDAT",
+        b"IEND",
+        b"tRNS",
+        b"gAMA",
+        b"cHRM",
+        b"sRGB",
+        b"sBIT",
+        b"pHYs",
+        b"bKGD",
+        b"hIST",
+        b"acTL",
+        b"fcTL",
+        b"fdAT",
+    }
+)
 _JPEG_KEEP_APP = {0xE0: b"JFIF\x00", 0xEE: b"Adobe"}
 _JPEG_NO_LENGTH = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7
 _SOS, _EOI, _COM = 0xDA, 0xD9, 0xFE
@@ -36,7 +51,7 @@ def clean_png(data: bytes) -> bytes | None:
     pos = len(PNG_SIGNATURE)
     seen_end = False
     while pos + 12 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         end = pos + 12 + length
         if end > len(data):
             return None
@@ -78,18 +93,22 @@ def clean_jpeg(data: bytes) -> bytes | None:
             continue
         if pos + 2 > n:
             return None
-        length = struct.unpack(">H", data[pos:pos + 2])[0]
+        length = struct.unpack(">H", data[pos : pos + 2])[0]
         if length < 2 or pos + length > n:
             return None
-        segment = data[pos:pos + length]
+        segment = data[pos : pos + length]
         pos += length
-        if marker == _COM or (0xE0 <= marker <= 0xEF and not segment[2:].startswith(_JPEG_KEEP_APP.get(marker, b"\x00\x00\x00\x00\x00\x00"))):
+        if marker == _COM or (
+            0xE0 <= marker <= 0xEF
+            and not segment[2:].startswith(_JPEG_KEEP_APP.get(marker, b"\x00\x00\x00\x00\x00\x00"))
+        ):
             continue
         out += bytes((0xFF, marker)) + segment
         if marker == _SOS:  # entropy-coded data up to the next marker that is not a stuffed 0xFF00 or RSTn
             start = pos
-            while pos + 1 < n and not (data[pos] == 0xFF and data[pos + 1] != 0x00
-                                       and not 0xD0 <= data[pos + 1] <= 0xD7):
+            while pos + 1 < n and not (
+                data[pos] == 0xFF and data[pos + 1] != 0x00 and not 0xD0 <= data[pos + 1] <= 0xD7
+            ):
                 pos += 1
             if pos + 1 >= n:
                 return None

@@ -58,14 +58,17 @@ class MultipartBody:
         self._files = 0
         self._field_bytes = 0
         self._eof = False
-        self._parser = MultipartParser(boundary, {
-            "on_part_begin": self._part_begin,
-            "on_header_field": self._header_field,
-            "on_header_value": self._header_value,
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished,
-            "on_part_data": self._part_data,
-        })
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+            },
+        )
 
     # parser callbacks (synchronous, called from write())
     def _part_begin(self) -> None:
@@ -88,8 +91,11 @@ class MultipartBody:
             return
         self._files += 1
         if self._files > 1:
-            raise ValidationFailure(TOO_MANY_FILES, "Upload exactly one file per hand-in.",
-                                    details={"max": 1, "found_at_least": self._files})
+            raise ValidationFailure(
+                TOO_MANY_FILES,
+                "Upload exactly one file per hand-in.",
+                details={"max": 1, "found_at_least": self._files},
+            )
         self._in_file = True
         self._events.append(("file", filename.decode("utf-8", errors="replace")))
 

@@ -23,7 +23,14 @@ from peerlab.chassis.storage import (
 from peerlab.submissions.service.runtime import Runtime
 from peerlab.submissions.receipts import ReceiptSigner
 from peerlab.submissions.routers import (
-    assignments, external_links, groups, handins, receipts, review_copies, seed, submissions,
+    assignments,
+    external_links,
+    groups,
+    handins,
+    receipts,
+    review_copies,
+    seed,
+    submissions,
 )
 from peerlab.submissions.settings import SubmissionsSettings, get_settings
 from peerlab.submissions.validation import ValidationFailure, ValidatorPool
@@ -48,29 +55,44 @@ def _preload_worker_modules() -> None:
     included) once, so each new worker starts in milliseconds rather than seconds."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         multiprocessing.get_context("forkserver").set_forkserver_preload(
-            ["peerlab.submissions.validation.off_loop", "peerlab.submissions.stored"])
+            ["peerlab.submissions.validation.off_loop", "peerlab.submissions.stored"]
+        )
 
 
 def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     store = make_object_store(settings)
-    routers = [assignments.router, handins.router, submissions.router, review_copies.router, receipts.router,
-               seed.router, groups.router, external_links.router]
+    routers = [
+        assignments.router,
+        handins.router,
+        submissions.router,
+        review_copies.router,
+        receipts.router,
+        seed.router,
+        groups.router,
+        external_links.router,
+    ]
     if isinstance(store, FilesystemObjectStore):
         routers.append(filesystem_object_router(store))
 
     def start(app: FastAPI) -> None:
         # Blocking work handed to the loop's default executor: size it for the uploads we admit.
         asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=settings.max_uploads_in_flight + 8, thread_name_prefix="io"))
+            ThreadPoolExecutor(max_workers=settings.max_uploads_in_flight + 8, thread_name_prefix="io")
+        )
         try:
             store.ensure_bucket()
         except Exception as exc:  # noqa: BLE001 - the store may come up later; /readyz reports it
             log.warning("object store not ready at startup: %s", exc)
         app.state.runtime = Runtime(
-            settings=settings, engine=app.state.engine, store=store, signer=ReceiptSigner.from_settings(settings),
-            pool=ValidatorPool(max_workers=settings.validation_workers,
-                               memory_limit_bytes=settings.validation_memory_limit_mb * 1024 * 1024),
+            settings=settings,
+            engine=app.state.engine,
+            store=store,
+            signer=ReceiptSigner.from_settings(settings),
+            pool=ValidatorPool(
+                max_workers=settings.validation_workers,
+                memory_limit_bytes=settings.validation_memory_limit_mb * 1024 * 1024,
+            ),
             body_slots=asyncio.Semaphore(settings.max_concurrent_puts),
         )
         _preload_worker_modules()
@@ -79,15 +101,20 @@ def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
             app.state.warm_up.add_done_callback(_log_warm_up_failure)
 
     app = create_service_app(
-        settings=settings, title="Peerlab submissions", description=DESCRIPTION, routers=routers,
-        readiness={"storage": _check_storage}, on_startup=[start],
+        settings=settings,
+        title="Peerlab submissions",
+        description=DESCRIPTION,
+        routers=routers,
+        readiness={"storage": _check_storage},
+        on_startup=[start],
     )
     install_storage_problem_handlers(app)
 
     @app.exception_handler(ValidationFailure)
     async def _rejected(request: Request, exc: ValidationFailure) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.message, instance=request.url.path,
-                                extra={"details": exc.details})
+        return problem_response(
+            exc.status, exc.code, exc.message, instance=request.url.path, extra={"details": exc.details}
+        )
 
     inner = app.router.lifespan_context
 

@@ -36,8 +36,14 @@ class Assignment(SQLModel, table=True):
 
     __tablename__ = "submissions_assignment"
     __table_args__ = (
-        Index("uq_submissions_assignment_lab_number", "course_id", "lab_number", unique=True,
-              postgresql_where=text("kind = 'lab'"), sqlite_where=text("kind = 'lab'")),
+        Index(
+            "uq_submissions_assignment_lab_number",
+            "course_id",
+            "lab_number",
+            unique=True,
+            postgresql_where=text("kind = 'lab'"),
+            sqlite_where=text("kind = 'lab'"),
+        ),
     )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
@@ -78,9 +84,7 @@ class Submission(SQLModel, table=True):
 
 class Version(SQLModel, table=True):
     __tablename__ = "submissions_version"
-    __table_args__ = (
-        UniqueConstraint("assignment_id", "owner_id", "version", name="uq_submissions_version_number"),
-    )
+    __table_args__ = (UniqueConstraint("assignment_id", "owner_id", "version", name="uq_submissions_version_number"),)
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     submission_id: str = Field(
@@ -182,7 +186,6 @@ class GroupMember(SQLModel, table=True):
     group_id: str = Field(sa_column=Column(String(64), primary_key=True))
     member_id: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
     changed_at: datetime = Field(sa_column=_ts())
-
 
 
 class CourseDate(SQLModel, table=True):

@@ -60,8 +60,9 @@ def list_assignments(session: Session, *, course_id: str, kind: str | None = Non
 
 def lab_with_number(session: Session, *, course_id: str, lab_number: int) -> Assignment | None:
     """The course's lab of that number (at most one: a partial unique index keeps it so)."""
-    query = select(Assignment).where(Assignment.course_id == course_id, Assignment.kind == "lab",
-                                     Assignment.lab_number == lab_number)
+    query = select(Assignment).where(
+        Assignment.course_id == course_id, Assignment.kind == "lab", Assignment.lab_number == lab_number
+    )
     return session.execute(query.limit(1)).scalars().first()
 
 
@@ -80,9 +81,11 @@ def unclosed_past_deadline(session: Session, *, at: datetime) -> list[Assignment
 def assignment_and_closed(session: Session, assignment_id: str) -> tuple[Assignment | None, bool]:
     """The assignment and whether its closed marker exists, in one statement (no lock: under a
     lock wait the marker would be read as of before the wait; see ``next_version_of``)."""
-    query = (select(Assignment, ClosedAssignment.assignment_id)
-             .outerjoin(ClosedAssignment, ClosedAssignment.assignment_id == Assignment.id)
-             .where(Assignment.id == assignment_id))
+    query = (
+        select(Assignment, ClosedAssignment.assignment_id)
+        .outerjoin(ClosedAssignment, ClosedAssignment.assignment_id == Assignment.id)
+        .where(Assignment.id == assignment_id)
+    )
     row = session.execute(query).first()
     return (None, False) if row is None else (row[0], row[1] is not None)
 
@@ -121,7 +124,10 @@ def submissions_by_ids(session: Session, ids: Sequence[str]) -> list[Submission]
 
 
 def submissions_for(
-    session: Session, *, owner_ids: Sequence[str] | None = None, assignment_id: str | None = None,
+    session: Session,
+    *,
+    owner_ids: Sequence[str] | None = None,
+    assignment_id: str | None = None,
     limit: int = MAX_BATCH,
 ) -> list[Submission]:
     query = select(Submission)
@@ -136,8 +142,11 @@ def versions_of(session: Session, submission_ids: Sequence[str]) -> dict[str, li
     out: dict[str, list[Version]] = {sid: [] for sid in submission_ids}
     if not submission_ids:
         return out
-    query = select(Version).where(Version.submission_id.in_(list(submission_ids))).order_by(
-        Version.submission_id, Version.version)
+    query = (
+        select(Version)
+        .where(Version.submission_id.in_(list(submission_ids)))
+        .order_by(Version.submission_id, Version.version)
+    )
     for row in session.execute(query).scalars():
         out.setdefault(row.submission_id, []).append(row)
     return out
@@ -170,16 +179,28 @@ def stale_uploads(session: Session, *, created_before: datetime, limit: int = 20
     """Uploads still staged long after they began: crashed streams and unconfirmed tickets.
 
     ``created_before`` must lie further back than both the longest stream and a ticket's expiry."""
-    query = (select(Upload).where(Upload.status == "staged", Upload.created_at < created_before)
-             .order_by(Upload.created_at).limit(limit))
+    query = (
+        select(Upload)
+        .where(Upload.status == "staged", Upload.created_at < created_before)
+        .order_by(Upload.created_at)
+        .limit(limit)
+    )
     return list(session.execute(query).scalars())
 
 
 def expired_staging(session: Session, *, now: datetime, limit: int = 200) -> list[Upload]:
     """Presigned uploads no longer staged whose URL has expired and whose staging key is not yet cleared."""
-    query = (select(Upload).where(Upload.channel == "presigned", Upload.status != "staged",
-                                  Upload.expires_at < now, Upload.staging_removed_at.is_(None))
-             .order_by(Upload.created_at).limit(limit))
+    query = (
+        select(Upload)
+        .where(
+            Upload.channel == "presigned",
+            Upload.status != "staged",
+            Upload.expires_at < now,
+            Upload.staging_removed_at.is_(None),
+        )
+        .order_by(Upload.created_at)
+        .limit(limit)
+    )
     return list(session.execute(query).scalars())
 
 
@@ -247,7 +268,13 @@ def record_review_copy(session: Session, *, copy_key: str, identities_digest: st
 
 
 def next_version_of(
-    session: Session, *, submission_id: str, assignment_id: str, owner_type: str, owner_id: str, at: datetime,
+    session: Session,
+    *,
+    submission_id: str,
+    assignment_id: str,
+    owner_type: str,
+    owner_id: str,
+    at: datetime,
 ) -> tuple[Submission, bool]:
     """The (assignment, owner) submission row with its next version number taken (``latest_version``
     and ``current_version`` both point at it), created if missing, locked for this transaction; and
@@ -258,26 +285,41 @@ def next_version_of(
     The marker is read in the same statement, whose snapshot is taken after the caller holds the
     assignment ``FOR SHARE``: a closer that committed before that is seen, and none can commit after.
     """
-    values = {"id": submission_id, "assignment_id": assignment_id, "owner_type": owner_type,
-              "owner_id": owner_id, "current_version": 1, "latest_version": 1,
-              "created_at": at, "updated_at": at}
+    values = {
+        "id": submission_id,
+        "assignment_id": assignment_id,
+        "owner_type": owner_type,
+        "owner_id": owner_id,
+        "current_version": 1,
+        "latest_version": 1,
+        "created_at": at,
+        "updated_at": at,
+    }
     insert = _dialect_insert(session)
     statement = insert(Submission).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["assignment_id", "owner_id"],
-        set_={"latest_version": Submission.latest_version + 1, "current_version": Submission.latest_version + 1,
-              "updated_at": statement.excluded.updated_at},
+        set_={
+            "latest_version": Submission.latest_version + 1,
+            "current_version": Submission.latest_version + 1,
+            "updated_at": statement.excluded.updated_at,
+        },
     )
     closed = select(ClosedAssignment.assignment_id).where(ClosedAssignment.assignment_id == assignment_id).exists()
-    row = session.execute(statement.returning(Submission, closed.label("closed")),
-                          execution_options={"populate_existing": True}).one()
+    row = session.execute(
+        statement.returning(Submission, closed.label("closed")), execution_options={"populate_existing": True}
+    ).one()
     return row[0], bool(row[1])
 
 
 def accept_staged_upload(session: Session, *, upload_id: str, version_id: str, file_name: str) -> Upload | None:
     """Mark a staged upload accepted as ``version_id`` (locking its row); None if it was not staged."""
-    statement = (update(Upload).where(Upload.id == upload_id, Upload.status == "staged")
-                 .values(status="accepted", version_id=version_id, file_name=file_name).returning(Upload))
+    statement = (
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status == "staged")
+        .values(status="accepted", version_id=version_id, file_name=file_name)
+        .returning(Upload)
+    )
     return session.scalars(statement, execution_options={"populate_existing": True}).first()
 
 
@@ -290,8 +332,11 @@ def _dialect_insert(session: Session):
 
 
 def supervised_groups(session: Session, supervisor_id: str) -> list[str]:
-    query = (select(GroupSupervisor.group_id).where(GroupSupervisor.supervisor_id == supervisor_id)
-             .order_by(GroupSupervisor.group_id))
+    query = (
+        select(GroupSupervisor.group_id)
+        .where(GroupSupervisor.supervisor_id == supervisor_id)
+        .order_by(GroupSupervisor.group_id)
+    )
     return list(session.execute(query).scalars())
 
 
@@ -303,7 +348,10 @@ def group_known(session: Session, group_id: str) -> bool:
     """The group reached this service (its members or its supervisors)."""
     if session.get(GroupSupervision, group_id) is not None:
         return True
-    return session.execute(select(GroupMember.group_id).where(GroupMember.group_id == group_id).limit(1)).first() is not None
+    return (
+        session.execute(select(GroupMember.group_id).where(GroupMember.group_id == group_id).limit(1)).first()
+        is not None
+    )
 
 
 def external_link_by_hash(session: Session, token_sha256: str) -> ExternalLink | None:
@@ -311,5 +359,7 @@ def external_link_by_hash(session: Session, token_sha256: str) -> ExternalLink |
 
 
 def external_links_of(session: Session, group_id: str) -> list[ExternalLink]:
-    query = select(ExternalLink).where(ExternalLink.group_id == group_id).order_by(ExternalLink.created_at, ExternalLink.id)
+    query = (
+        select(ExternalLink).where(ExternalLink.group_id == group_id).order_by(ExternalLink.created_at, ExternalLink.id)
+    )
     return list(session.execute(query).scalars())

@@ -38,21 +38,28 @@ class AssignmentPut(BaseModel):
     lab_number: int | None = Field(default=None, ge=1, le=50)
     owner_type: OwnerTypeName | None = Field(default=None, description="Default: group for report/poster/synopsis.")
     opens_at: UTCInput | None = Field(
-        default=None, description="Required unless date_key names a calendar date that says when it opens.")
+        default=None, description="Required unless date_key names a calendar date that says when it opens."
+    )
     deadline: UTCInput | None = Field(
-        default=None, description="Required without date_key; with date_key it comes from the calendar (omit it).")
+        default=None, description="Required without date_key; with date_key it comes from the calendar (omit it)."
+    )
     file_rules: FileRulesIn | None = None
     resubmits_assignment_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="For kind resubmission: the lab it re-submits."
     )
     close_grace_s: int | None = Field(
-        default=None, ge=0, le=86400,
+        default=None,
+        ge=0,
+        le=86400,
         description="Seconds after the deadline until the assignment closes (and its review round is "
-        "allocated); omitted: the service's default (close_grace_s setting, 15 minutes).")
+        "allocated); omitted: the service's default (close_grace_s setting, 15 minutes).",
+    )
     date_key: str | None = Field(
-        default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$",
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$",
         description="The course calendar's dated rule (lab-3, synopsis, report, poster ...) whose date is the "
-                    "deadline; it moves when the term changes (term.dates_changed.v1), until it has passed.")
+        "deadline; it moves when the term changes (term.dates_changed.v1), until it has passed.",
+    )
 
     @model_validator(mode="after")
     def _dated(self) -> "AssignmentPut":
@@ -71,14 +78,16 @@ class AssignmentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    lab_number: int | None = Field(default=None, ge=1, le=50,
-                                   description="A lab's number is unique in the course (409 lab_number_taken).")
+    lab_number: int | None = Field(
+        default=None, ge=1, le=50, description="A lab's number is unique in the course (409 lab_number_taken)."
+    )
     opens_at: UTCInput | None = None
     deadline: UTCInput | None = None
     owner_type: OwnerTypeName | None = None
     file_rules: FileRulesIn | None = None
-    close_grace_s: int | None = Field(default=None, ge=0, le=86400,
-                                      description="Seconds after the deadline until the assignment closes.")
+    close_grace_s: int | None = Field(
+        default=None, ge=0, le=86400, description="Seconds after the deadline until the assignment closes."
+    )
 
 
 class AssignmentPublic(BaseModel):
@@ -98,8 +107,9 @@ class AssignmentPublic(BaseModel):
     date_key: str | None = Field(default=None, description="The calendar date the deadline follows, if any.")
     closed: bool
     revision: int
-    close_grace_s: int | None = Field(default=None, description="This assignment's close grace, seconds; "
-                                      "null: the service's default")
+    close_grace_s: int | None = Field(
+        default=None, description="This assignment's close grace, seconds; null: the service's default"
+    )
 
 
 class ReceiptBody(BaseModel):

@@ -31,7 +31,8 @@ class SubmissionsSettings(ServiceSettings):
     download_url_expiry_s: int = Field(default=120, ge=10, le=3600)
     upload_url_expiry_s: int = Field(default=900, ge=60, le=3600)
     close_grace_s: int = Field(
-        default=900, ge=0,
+        default=900,
+        ge=0,
         description="How long after a deadline an upload that began in time may still finish; "
         "the assignment is closed (assignment.closed.v1) once this has passed.",
     )
@@ -45,7 +46,8 @@ class SubmissionsSettings(ServiceSettings):
         default=64, ge=1, description="Concurrent streaming uploads per process; more get 503."
     )
     max_concurrent_puts: int = Field(
-        default=8, ge=1,
+        default=8,
+        ge=1,
         description="Streamed hand-ins holding their file in memory at once (read, validated and "
         "written to the store in one piece); the others wait with their bodies unread.",
     )
@@ -60,7 +62,8 @@ class SubmissionsSettings(ServiceSettings):
     uses_object_store: ClassVar[bool] = True
     # Without a key, dev generates one into data_dir; production must bring its own.
     dev_defaults: ClassVar[tuple[DevDefault, ...]] = (
-        *ServiceSettings.dev_defaults, DevDefault("receipt_signing_key", None),
+        *ServiceSettings.dev_defaults,
+        DevDefault("receipt_signing_key", None),
     )
 
 

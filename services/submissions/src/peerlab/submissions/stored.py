@@ -61,7 +61,12 @@ class StoredOutcome:
 
 
 def anonymise_stored(
-    *, config: StoreConfig, src_key: str, dst_key: str, token: str, limits: NotebookLimits,
+    *,
+    config: StoreConfig,
+    src_key: str,
+    dst_key: str,
+    token: str,
+    limits: NotebookLimits,
     identities: tuple[str, ...] = (),
 ) -> StoredOutcome:
     """Write the anonymised copy of a stored notebook to ``dst_key``; returns its file name."""

@@ -15,11 +15,16 @@ def periodic_jobs(settings: SubmissionsSettings) -> list[PeriodicJob]:
     janitor (objects of uploads that were never accepted)."""
     store = make_object_store(settings)
     return [
-        PeriodicJob("close-assignments", settings.closer_interval_s,
-                    lambda session: close_due(session, close_grace_s=settings.close_grace_s)),
-        PeriodicJob("sweep-stale-uploads", settings.janitor_interval_s,
-                    lambda session: sweep_stale_uploads(session, store=store,
-                                                        stale_after_s=settings.stale_upload_after_s)),
+        PeriodicJob(
+            "close-assignments",
+            settings.closer_interval_s,
+            lambda session: close_due(session, close_grace_s=settings.close_grace_s),
+        ),
+        PeriodicJob(
+            "sweep-stale-uploads",
+            settings.janitor_interval_s,
+            lambda session: sweep_stale_uploads(session, store=store, stale_after_s=settings.stale_upload_after_s),
+        ),
     ]
 
 

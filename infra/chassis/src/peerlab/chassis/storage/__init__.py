@@ -49,14 +49,18 @@ def make_object_store(settings) -> ObjectStore:
             raise ValueError("storage_signing_secret is a development default; refused in production")
     if backend == "s3":
         return S3ObjectStore(
-            settings.storage_s3_endpoint, bucket=settings.storage_bucket,
-            access_key=settings.storage_s3_access_key, secret_key=settings.storage_s3_secret_key,
-            secure=settings.storage_s3_secure, region=settings.storage_s3_region,
+            settings.storage_s3_endpoint,
+            bucket=settings.storage_bucket,
+            access_key=settings.storage_s3_access_key,
+            secret_key=settings.storage_s3_secret_key,
+            secure=settings.storage_s3_secure,
+            region=settings.storage_s3_region,
             public_endpoint=getattr(settings, "storage_s3_public_endpoint", None),
         )
     if backend == "fs":
         return FilesystemObjectStore(
-            settings.storage_fs_root, bucket=settings.storage_bucket,
+            settings.storage_fs_root,
+            bucket=settings.storage_bucket,
             public_base_url=settings.public_base_url,
             signing_secret=signing_secret,
         )
@@ -64,11 +68,32 @@ def make_object_store(settings) -> ObjectStore:
 
 
 __all__ = [
-    "DEFAULT_CONTENT_TYPE", "DEFAULT_PART_SIZE", "OBJECT_ROUTE", "AsyncBodyReader",
-    "FilesystemObjectStore", "HashingReader", "InvalidObjectKey", "InvalidSignature",
-    "ObjectNotFound", "ObjectStore", "ObjectTooLarge", "S3ObjectStore", "StorageError",
-    "StorageUnavailable", "StoredObject", "UploadAborted", "UrlGrant", "UrlSigner",
-    "content_disposition", "derive_signing_key", "fail_fast_http_client",
-    "filesystem_object_router", "install_storage_problem_handlers", "make_object_store",
-    "put_async_stream", "storage_unavailable_problem", "too_large_problem", "validate_key",
+    "DEFAULT_CONTENT_TYPE",
+    "DEFAULT_PART_SIZE",
+    "OBJECT_ROUTE",
+    "AsyncBodyReader",
+    "FilesystemObjectStore",
+    "HashingReader",
+    "InvalidObjectKey",
+    "InvalidSignature",
+    "ObjectNotFound",
+    "ObjectStore",
+    "ObjectTooLarge",
+    "S3ObjectStore",
+    "StorageError",
+    "StorageUnavailable",
+    "StoredObject",
+    "UploadAborted",
+    "UrlGrant",
+    "UrlSigner",
+    "content_disposition",
+    "derive_signing_key",
+    "fail_fast_http_client",
+    "filesystem_object_router",
+    "install_storage_problem_handlers",
+    "make_object_store",
+    "put_async_stream",
+    "storage_unavailable_problem",
+    "too_large_problem",
+    "validate_key",
 ]

@@ -106,10 +106,10 @@ def check_expiry(expires_s: int) -> int:
 
 def content_disposition(download_name: str) -> str:
     """``attachment`` with an ASCII fallback name and the exact UTF-8 name (RFC 6266)."""
-    fallback = "".join(
-        ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_"
-        for ch in download_name
-    ) or "download"
+    fallback = (
+        "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in download_name)
+        or "download"
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(download_name, safe='')}"
 
 
@@ -194,8 +194,13 @@ class ObjectStore(ABC):
         """A URL anyone can PUT the object's content to until it expires."""
 
     def put_bytes(
-        self, key: str, data: bytes, *, content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None, sha256: str | None = None,
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        metadata: Mapping[str, str] | None = None,
+        sha256: str | None = None,
     ) -> StoredObject:
         """The whole object at once; ``sha256`` (the caller's digest of ``data``) lets a backend
         skip hashing it again."""

@@ -111,7 +111,7 @@ class AsyncBodyReader:
             if item is _FAILED:
                 raise UploadAborted(f"the body failed: {self._error!r}") from self._error
             self._chunk, self._pos = item, 0  # type: ignore[assignment]
-        data = self._chunk[self._pos:self._pos + n]
+        data = self._chunk[self._pos : self._pos + n]
         self._pos += len(data)
         with self._lock:
             self._buffered -= len(data)
@@ -138,9 +138,18 @@ async def put_async_stream(
     """
     loop = asyncio.get_running_loop()
     reader = reader or AsyncBodyReader()
-    worker = loop.run_in_executor(None, functools.partial(
-        store.put_stream, key, reader, content_type=content_type, metadata=metadata,
-        max_bytes=max_bytes, part_size=part_size))
+    worker = loop.run_in_executor(
+        None,
+        functools.partial(
+            store.put_stream,
+            key,
+            reader,
+            content_type=content_type,
+            metadata=metadata,
+            max_bytes=max_bytes,
+            part_size=part_size,
+        ),
+    )
     worker.add_done_callback(lambda f: f.cancelled() or f.exception())  # never "unretrieved"
     pump = asyncio.ensure_future(reader.pump(chunks))
     try:

@@ -39,8 +39,9 @@ _WRITE_CHUNK = 1024 * 1024
 class FilesystemObjectStore(ObjectStore):
     backend = "fs"
 
-    def __init__(self, root: str | os.PathLike[str], *, bucket: str, public_base_url: str,
-                 signing_secret: str | bytes) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, bucket: str, public_base_url: str, signing_secret: str | bytes
+    ) -> None:
         self.bucket = bucket
         self.base = Path(root).absolute() / bucket
         self.data_dir = self.base / "data"
@@ -82,8 +83,16 @@ class FilesystemObjectStore(ObjectStore):
         meta_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = self._tmp_file()
         with os.fdopen(fd, "w") as fh:
-            json.dump({"key": key, "size": obj.size, "sha256": obj.sha256,
-                       "content_type": obj.content_type, "metadata": obj.metadata}, fh)
+            json.dump(
+                {
+                    "key": key,
+                    "size": obj.size,
+                    "sha256": obj.sha256,
+                    "content_type": obj.content_type,
+                    "metadata": obj.metadata,
+                },
+                fh,
+            )
         os.replace(tmp, meta_path)
 
     def _install(self, tmp: str, key: str, obj: StoredObject) -> None:
@@ -96,8 +105,13 @@ class FilesystemObjectStore(ObjectStore):
         self._write_meta(key, obj)
 
     def put_stream(
-        self, key: str, reader: Readable | BinaryIO, *, content_type: str = DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None, max_bytes: int | None = None,
+        self,
+        key: str,
+        reader: Readable | BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        metadata: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
         part_size: int = DEFAULT_PART_SIZE,
     ) -> StoredObject:
         self.path_for(key)
@@ -113,8 +127,7 @@ class FilesystemObjectStore(ObjectStore):
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            obj = StoredObject(key, hashing.size, hashing.sha256,
-                               content_type or DEFAULT_CONTENT_TYPE, meta)
+            obj = StoredObject(key, hashing.size, hashing.sha256, content_type or DEFAULT_CONTENT_TYPE, meta)
             self._install(tmp, key, obj)
             return obj
         finally:
@@ -146,8 +159,7 @@ class FilesystemObjectStore(ObjectStore):
         os.close(fd)
         try:
             shutil.copyfile(self.path_for(src), tmp)
-            obj = StoredObject(dst, source.size, source.sha256, source.content_type,
-                               dict(source.metadata))
+            obj = StoredObject(dst, source.size, source.sha256, source.content_type, dict(source.metadata))
             self._install(tmp, dst, obj)
             return obj
         finally:
@@ -169,8 +181,9 @@ class FilesystemObjectStore(ObjectStore):
             meta = {}
         # A sidecar for a different size belongs to a put still being installed: no digest then.
         sha = meta.get("sha256") if meta.get("size") == size else None
-        return StoredObject(key, size, sha, meta.get("content_type") or DEFAULT_CONTENT_TYPE,
-                            dict(meta.get("metadata") or {}))
+        return StoredObject(
+            key, size, sha, meta.get("content_type") or DEFAULT_CONTENT_TYPE, dict(meta.get("metadata") or {})
+        )
 
     def iter_bytes(self, key: str, chunk_size: int = 64 * 1024) -> Generator[bytes, None, None]:
         path = self.path_for(key)

@@ -56,14 +56,24 @@ class UrlSigner:
         return hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest()
 
     def sign(
-        self, method: str, key: str, *, expires_s: int, download_name: str | None = None,
-        content_type: str | None = None, now: float | None = None,
+        self,
+        method: str,
+        key: str,
+        *,
+        expires_s: int,
+        download_name: str | None = None,
+        content_type: str | None = None,
+        now: float | None = None,
     ) -> str:
         if method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}")
         validate_key(key)
-        claims = {"m": method, "b": self.bucket, "k": key,
-                  "e": int(now if now is not None else time.time()) + check_expiry(expires_s)}
+        claims = {
+            "m": method,
+            "b": self.bucket,
+            "k": key,
+            "e": int(now if now is not None else time.time()) + check_expiry(expires_s),
+        }
         if download_name:
             claims["n"] = download_name
         if content_type:
@@ -87,8 +97,11 @@ class UrlSigner:
         try:
             claims = json.loads(_unb64(payload))
             grant = UrlGrant(
-                method=str(claims["m"]), bucket=str(claims["b"]), key=str(claims["k"]),
-                expires_at=int(claims["e"]), download_name=claims.get("n"),
+                method=str(claims["m"]),
+                bucket=str(claims["b"]),
+                key=str(claims["k"]),
+                expires_at=int(claims["e"]),
+                download_name=claims.get("n"),
                 content_type=claims.get("c"),
             )
         except (binascii.Error, ValueError, KeyError, TypeError) as exc:

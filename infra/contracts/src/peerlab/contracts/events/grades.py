@@ -23,8 +23,14 @@ class GradeFinalisedV1(EventData):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"student_id": "s210001", "group_id": "g-17", "grade": "10", "how": "agreed",
-                 "decided_by": ["t1", "t2"], "finalised_at": "2022-01-20T12:00:00Z"}
+                {
+                    "student_id": "s210001",
+                    "group_id": "g-17",
+                    "grade": "10",
+                    "how": "agreed",
+                    "decided_by": ["t1", "t2"],
+                    "finalised_at": "2022-01-20T12:00:00Z",
+                }
             ]
         }
     )

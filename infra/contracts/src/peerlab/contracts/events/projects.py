@@ -35,9 +35,7 @@ class GroupChangedV1(EventData):
     TOPIC = topics.PROJECTS
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {"group_id": "g-17", "member_ids": ["s210001"], "changed_at": "2021-10-12T12:00:00Z"}
-            ]
+            "examples": [{"group_id": "g-17", "member_ids": ["s210001"], "changed_at": "2021-10-12T12:00:00Z"}]
         }
     )
 
@@ -54,8 +52,12 @@ class ProjectAssignedV1(EventData):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"group_id": "g-17", "project_id": "p-2021-05", "assigned_at": "2021-10-16T09:00:00Z",
-                 "supervisor_emails": ["supervisor@dtu.dk"]}
+                {
+                    "group_id": "g-17",
+                    "project_id": "p-2021-05",
+                    "assigned_at": "2021-10-16T09:00:00Z",
+                    "supervisor_emails": ["supervisor@dtu.dk"],
+                }
             ]
         }
     )
@@ -65,7 +67,8 @@ class ProjectAssignedV1(EventData):
     assigned_at: datetime
     subproject: str | None = None
     supervisor_emails: list[str] = Field(
-        default_factory=list, description="E-mails of the project's supervisors in the catalogue (added in place).")
+        default_factory=list, description="E-mails of the project's supervisors in the catalogue (added in place)."
+    )
 
 
 class GroupSupervisorsChangedV1(EventData):
@@ -78,8 +81,12 @@ class GroupSupervisorsChangedV1(EventData):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"group_id": "g-17", "project_id": "p-2021-04", "supervisor_ids": ["blia", "tsal"],
-                 "changed_at": "2021-10-16T09:00:00Z"}
+                {
+                    "group_id": "g-17",
+                    "project_id": "p-2021-04",
+                    "supervisor_ids": ["blia", "tsal"],
+                    "changed_at": "2021-10-16T09:00:00Z",
+                }
             ]
         }
     )

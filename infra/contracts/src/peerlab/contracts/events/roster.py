@@ -56,9 +56,7 @@ class PersonUnenrolledV1(EventData):
     TYPE = "roster.person_unenrolled.v1"
     TOPIC = topics.ROSTER
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"person_id": "s210001", "unenrolled_at": "2021-09-20T08:00:00Z"}]
-        }
+        json_schema_extra={"examples": [{"person_id": "s210001", "unenrolled_at": "2021-09-20T08:00:00Z"}]}
     )
 
     person_id: str

@@ -18,8 +18,10 @@ class SlotPlaces(BaseModel):
     free_places: int
 
 
-_SLOTS_DESCRIPTION = ("Every slot the change touched (a move touches two) with its free places after it, "
-                      "committed with the change. Empty from publishers older than this field.")
+_SLOTS_DESCRIPTION = (
+    "Every slot the change touched (a move touches two) with its free places after it, "
+    "committed with the change. Empty from publishers older than this field."
+)
 
 
 class ExamBookedV1(EventData):
@@ -55,8 +57,17 @@ class ExamPlanPublishedV1(EventData):
     TOPIC = topics.SCHEDULING
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"exam_day_id": "d-2021-12-08", "visits": 64, "published_at": "2021-12-01T12:00:00Z",
-                          "revision": 2, "visits_added": 3, "visits_dropped": 3, "examiner_ids": ["t1", "t2"]}]
+            "examples": [
+                {
+                    "exam_day_id": "d-2021-12-08",
+                    "visits": 64,
+                    "published_at": "2021-12-01T12:00:00Z",
+                    "revision": 2,
+                    "visits_added": 3,
+                    "visits_dropped": 3,
+                    "examiner_ids": ["t1", "t2"],
+                }
+            ]
         }
     )
 
@@ -76,8 +87,14 @@ class ExamBookingCancelledV1(EventData):
     TOPIC = topics.SCHEDULING
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"booking_id": "b-3", "group_id": "g-17", "cancelled_at": "2021-12-01T10:00:00Z",
-                          "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 2}]}]
+            "examples": [
+                {
+                    "booking_id": "b-3",
+                    "group_id": "g-17",
+                    "cancelled_at": "2021-12-01T10:00:00Z",
+                    "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 2}],
+                }
+            ]
         }
     )
 

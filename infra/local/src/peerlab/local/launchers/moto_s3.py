@@ -68,8 +68,9 @@ class MotoS3Server:
         """A MinIO SDK client for this server (plain HTTP, any credentials)."""
         from minio import Minio
 
-        return Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key,
-                     secure=False, region=self.region)
+        return Minio(
+            self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=False, region=self.region
+        )
 
     def ensure_bucket(self, name: str) -> None:
         client = self.minio_client()

@@ -116,8 +116,18 @@ class PostgresServer:
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             os.chown(self.datadir, pw.pw_uid, pw.pw_gid)
-        self._run("initdb", "-D", str(self.datadir / "data"), "-U", "postgres", "--auth=trust",
-                  "--no-locale", "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.datadir / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-locale",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> "PostgresServer":
         if self.shared:
@@ -126,10 +136,24 @@ class PostgresServer:
             return self
         if self.datadir is None:
             self._initdb()
-        options = (f"-p {self.port} -c listen_addresses={LOOPBACK} -k {self.datadir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(self.datadir / "data"), "-l", str(self.datadir / "postgres.log"),
-                  "-o", options, "-w", "-t", "60", "start", timeout=90)
+        options = (
+            f"-p {self.port} -c listen_addresses={LOOPBACK} -k {self.datadir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir / "data"),
+            "-l",
+            str(self.datadir / "postgres.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
         return self
 
     def stop(self) -> None:
@@ -137,8 +161,7 @@ class PostgresServer:
         if self.shared:
             raise RuntimeError("refusing to stop a shared PostgreSQL server (see can_restart)")
         if self.datadir is not None and (self.datadir / "data" / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.datadir / "data"), "-m", "fast", "-w", "-t", "60",
-                      "stop", timeout=90)
+            self._run("pg_ctl", "-D", str(self.datadir / "data"), "-m", "fast", "-w", "-t", "60", "stop", timeout=90)
 
     def close(self) -> None:
         """Stop and delete a throwaway cluster; nothing for a shared server."""
@@ -172,8 +195,10 @@ class PostgresServer:
         if not _DB_NAME.match(name):
             raise ValueError(f"not a plain database name: {name!r}")
         with self._admin() as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
             force = " WITH (FORCE)" if conn.info.server_version >= 130000 else ""
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')
 

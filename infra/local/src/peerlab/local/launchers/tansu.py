@@ -46,8 +46,9 @@ def kafka_metadata_ok(bootstrap: str, timeout_ms: int = 2000) -> bool:
 
     consumer = None
     try:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=timeout_ms,
-                                 request_timeout_ms=timeout_ms + 500)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, bootstrap_timeout_ms=timeout_ms, request_timeout_ms=timeout_ms + 500
+        )
         consumer.topics()
         return True
     except KafkaConfigurationError:
@@ -89,8 +90,16 @@ class TansuBroker:
             raise ValueError("s3:// storage needs s3_endpoint")
         listener = f"tcp://{LOOPBACK}:{self.port}"
         self._proc = ServiceProcess(
-            [tansu_binary(self.workdir), "broker", "--listener-url", listener,
-             "--advertised-listener-url", listener, "--storage-engine", self.storage_url],
+            [
+                tansu_binary(self.workdir),
+                "broker",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                "--storage-engine",
+                self.storage_url,
+            ],
             name="tansu",
             log_path=self.workdir / "tansu.log",
             env=self._storage_env(),
@@ -125,8 +134,13 @@ class TansuBroker:
             return {}
         access, secret, region = self._s3_credentials
         endpoint = self.s3_endpoint if "://" in self.s3_endpoint else f"http://{self.s3_endpoint}"
-        return {"AWS_ENDPOINT": endpoint, "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": access,
-                "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": region}
+        return {
+            "AWS_ENDPOINT": endpoint,
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_ACCESS_KEY_ID": access,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_DEFAULT_REGION": region,
+        }
 
     def _ensure_bucket(self) -> None:
         from minio import Minio

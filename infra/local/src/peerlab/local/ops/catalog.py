@@ -73,20 +73,34 @@ class ServiceInfo:
 
 
 SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("submissions", ("submissions",), (topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER),
-                uses_store=True,
-                config={"storage_bucket": "peerlab-submissions",
-                        "storage_s3_public_endpoint": "files.peerlab.example.org",
-                        "public_base_url": "https://peerlab.example.org"},
-                secrets=("receipt_signing_key",)),
+    ServiceInfo(
+        "submissions",
+        ("submissions",),
+        (topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER),
+        uses_store=True,
+        config={
+            "storage_bucket": "peerlab-submissions",
+            "storage_s3_public_endpoint": "files.peerlab.example.org",
+            "public_base_url": "https://peerlab.example.org",
+        },
+        secrets=("receipt_signing_key",),
+    ),
     ServiceInfo("review", ("review",), (topics.SUBMISSIONS, topics.ROSTER)),
     ServiceInfo("projects", ("projects",), (topics.ROSTER, topics.REVIEW, topics.SCHEDULING)),
     ServiceInfo("scheduling", ("scheduling-exam", "scheduling"), (topics.ROSTER, topics.PROJECTS)),
-    ServiceInfo("gateway", ("gateway-webhooks",), topics.ALL,
-                config={"submissions_url": "http://submissions", "review_url": "http://review",
-                        "projects_url": "http://projects", "scheduling_url": "http://scheduling",
-                        "public_base_url": "https://peerlab.example.org"},
-                secrets=("lms_inbound_secret",)),
+    ServiceInfo(
+        "gateway",
+        ("gateway-webhooks",),
+        topics.ALL,
+        config={
+            "submissions_url": "http://submissions",
+            "review_url": "http://review",
+            "projects_url": "http://projects",
+            "scheduling_url": "http://scheduling",
+            "public_base_url": "https://peerlab.example.org",
+        },
+        secrets=("lms_inbound_secret",),
+    ),
 )
 BY_NAME = {s.name: s for s in SERVICES}
 
@@ -111,8 +125,7 @@ def consumer_names_in_code() -> dict[str, tuple[str, ...]]:
 
 
 def consumed_topics_in_code() -> dict[str, tuple[str, ...]]:
-    return {svc.name: tuple(dict.fromkeys(t for spec in _consumer_specs(svc) for t in spec.topics))
-            for svc in SERVICES}
+    return {svc.name: tuple(dict.fromkeys(t for spec in _consumer_specs(svc) for t in spec.topics)) for svc in SERVICES}
 
 
 def all_topics() -> list[str]:
@@ -123,5 +136,11 @@ def all_topics() -> list[str]:
 
 def settings_class(service: str) -> type:
     module = importlib.import_module(f"peerlab.{service}.settings")
-    return next(v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings"
-                and isinstance(v, type) and getattr(v, "__module__", "") == module.__name__)
+    return next(
+        v
+        for k, v in vars(module).items()
+        if k.endswith("Settings")
+        and k != "ServiceSettings"
+        and isinstance(v, type)
+        and getattr(v, "__module__", "") == module.__name__
+    )

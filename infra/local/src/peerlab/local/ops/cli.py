@@ -73,12 +73,15 @@ def k8s_validate(
     if crds is None:
         console.print("[yellow]CRD schemas not found: operator kinds are not checked[/]")
     sources = {str(p): [d for d in yaml.safe_load_all(p.read_text()) if d] for p in path or []} or {
-        o: render.render(root / "k8s" / "overlays" / o) for o in OVERLAYS}
+        o: render.render(root / "k8s" / "overlays" / o) for o in OVERLAYS
+    }
     failed = False
     for name, docs in sources.items():
         problems = validate.check(docs, crds)
         failed |= bool(problems)
-        console.print(f"{'[red]✗' if problems else '[green]✓'}[/] {name}: {len(docs)} objects, {len(problems)} problem(s)")
+        console.print(
+            f"{'[red]✗' if problems else '[green]✓'}[/] {name}: {len(docs)} objects, {len(problems)} problem(s)"
+        )
         for problem in problems:
             console.print(f"   {problem}", highlight=False)
     if failed:
@@ -88,18 +91,26 @@ def k8s_validate(
 # --- prescale ----------------------------------------------------------------------------------
 @app.command()
 def prescale(
-    submissions_url: Annotated[str, typer.Option(help="Submissions API (assignment deadlines).")] = "http://127.0.0.1:8000",
-    scheduling_url: Annotated[str, typer.Option(help="Scheduling API (derived deadlines, when served).")] = "http://127.0.0.1:8003",
+    submissions_url: Annotated[
+        str, typer.Option(help="Submissions API (assignment deadlines).")
+    ] = "http://127.0.0.1:8000",
+    scheduling_url: Annotated[
+        str, typer.Option(help="Scheduling API (derived deadlines, when served).")
+    ] = "http://127.0.0.1:8003",
     course_id: Annotated[str, typer.Option(help="Course whose deadlines count.")] = "02456-2021",
-    deadlines_file: Annotated[Path | None, typer.Option(help="YAML/JSON list of {name, deadline, review_opens_at?}; "
-                                                              "used instead of the services.")] = None,
+    deadlines_file: Annotated[
+        Path | None,
+        typer.Option(help="YAML/JSON list of {name, deadline, review_opens_at?}; used instead of the services."),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Patch to write (default k8s/overlays/prod/prescale.yaml).")] = None,
     api_replicas: Annotated[int, typer.Option(help="Submissions API replicas around a deadline.")] = 8,
     worker_replicas: Annotated[int, typer.Option(help="Submissions worker replicas around a deadline.")] = 4,
     lead_minutes: Annotated[int, typer.Option(help="Raise this long before each deadline.")] = 30,
     settle_minutes: Annotated[int, typer.Option(help="After close grace, until review has opened.")] = 15,
     time_zone: Annotated[str, typer.Option(help="Time zone of the cron schedules.")] = "Europe/Copenhagen",
-    token: Annotated[str | None, typer.Option(envvar="PEERLAB_OPS_TOKEN", help="Bearer token (default: a dev staff token).")] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="PEERLAB_OPS_TOKEN", help="Bearer token (default: a dev staff token).")
+    ] = None,
 ) -> None:
     """Write KEDA cron triggers that raise the submissions API and workers before each deadline."""
     from peerlab.local.ops import deadlines as dl
@@ -110,11 +121,18 @@ def prescale(
         found = dl.from_file(deadlines_file)
     else:
         token = token or mint_dev_token(sub="ops-prescale", roles=["teacher"], secret=DEV_JWT_SECRET, ttl_s=300)
-        found = dl.from_services(submissions_url=submissions_url, scheduling_url=scheduling_url,
-                                 course_id=course_id, token=token)
+        found = dl.from_services(
+            submissions_url=submissions_url, scheduling_url=scheduling_url, course_id=course_id, token=token
+        )
     coming = dl.upcoming(found, now=now, settle=settle)
-    docs = dl.prescale_patch(coming, api_replicas=api_replicas, worker_replicas=worker_replicas,
-                             lead=timedelta(minutes=lead_minutes), settle=settle, time_zone=time_zone)
+    docs = dl.prescale_patch(
+        coming,
+        api_replicas=api_replicas,
+        worker_replicas=worker_replicas,
+        lead=timedelta(minutes=lead_minutes),
+        settle=settle,
+        time_zone=time_zone,
+    )
     target = out or repo_root() / "k8s" / "overlays" / "prod" / "prescale.yaml"
     dl.write_patch(target, docs, generated_at=now)
     table = Table(title=f"deadline pre-scaling ({len(coming)} of {len(found)} deadlines ahead)")
@@ -122,8 +140,13 @@ def prescale(
         table.add_column(column)
     lead = timedelta(minutes=lead_minutes)
     for d in coming:
-        table.add_row(d.name, d.at.isoformat(timespec="minutes"), (d.at - lead).isoformat(timespec="minutes"),
-                      d.lowered_at(settle).isoformat(timespec="minutes"), d.source)
+        table.add_row(
+            d.name,
+            d.at.isoformat(timespec="minutes"),
+            (d.at - lead).isoformat(timespec="minutes"),
+            d.lowered_at(settle).isoformat(timespec="minutes"),
+            d.source,
+        )
     console.print(table)
     console.print(f"wrote {target}")
 
@@ -135,10 +158,14 @@ def rehearse(
     students: Annotated[int, typer.Option(help="Synthetic students, one hand-in each.")] = 50,
     concurrency: Annotated[int, typer.Option(help="Hand-ins in flight at once.")] = 32,
     deadline_minutes: Annotated[float, typer.Option(help="The rehearsal assignment's deadline, from now.")] = 5.0,
-    metrics_url: Annotated[list[str] | None, typer.Option(help="/metrics to read lag and backlog from (repeat).")] = None,
+    metrics_url: Annotated[
+        list[str] | None, typer.Option(help="/metrics to read lag and backlog from (repeat).")
+    ] = None,
     max_mb: Annotated[float, typer.Option(help="Largest notebook, MB.")] = 5.0,
     seed: Annotated[int, typer.Option(help="Random seed of the notebook mix.")] = 2456,
-    secret: Annotated[str, typer.Option(envvar="PEERLAB_DEV_JWT_SECRET", help="HS256 secret the stack accepts.")] = DEV_JWT_SECRET,
+    secret: Annotated[
+        str, typer.Option(envvar="PEERLAB_DEV_JWT_SECRET", help="HS256 secret the stack accepts.")
+    ] = DEV_JWT_SECRET,
     json_out: Annotated[Path | None, typer.Option(help="Also write the report as JSON here.")] = None,
 ) -> None:
     """Drive a deadline surge against a running stack and report accepted/refused/lost and latency."""
@@ -146,9 +173,17 @@ def rehearse(
 
     from peerlab.local.ops import rehearse as rh
 
-    report = rh.run(base_url=base_url, students=students, concurrency=concurrency,
-                    deadline_in=timedelta(minutes=deadline_minutes), metrics_urls=list(metrics_url or []),
-                    max_mb=max_mb, seed=seed, secret=secret, console=console)
+    report = rh.run(
+        base_url=base_url,
+        students=students,
+        concurrency=concurrency,
+        deadline_in=timedelta(minutes=deadline_minutes),
+        metrics_urls=list(metrics_url or []),
+        max_mb=max_mb,
+        seed=seed,
+        secret=secret,
+        console=console,
+    )
     rh.print_report(report, console)
     if json_out:
         json_out.write_text(json.dumps(report.as_dict(), indent=2))
@@ -164,8 +199,12 @@ def readiness(
     course_id: Annotated[str, typer.Option(help="Course.")] = "02456-2021",
     metrics_url: Annotated[list[str] | None, typer.Option(help="/metrics of workers and APIs (repeat).")] = None,
     deadlines_file: Annotated[Path | None, typer.Option(help="Deadlines instead of the services.")] = None,
-    prescale_file: Annotated[Path | None, typer.Option(help="The prescale patch (default k8s/overlays/prod/prescale.yaml).")] = None,
-    token: Annotated[str | None, typer.Option(envvar="PEERLAB_OPS_TOKEN", help="Bearer token (default: a dev staff token).")] = None,
+    prescale_file: Annotated[
+        Path | None, typer.Option(help="The prescale patch (default k8s/overlays/prod/prescale.yaml).")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="PEERLAB_OPS_TOKEN", help="Bearer token (default: a dev staff token).")
+    ] = None,
 ) -> None:
     """For the next deadline: time left, expected hand-ins, replicas planned, lag and backlog, red flags."""
     from peerlab.local.ops import readiness as rd
@@ -176,9 +215,16 @@ def readiness(
             prescale_file = repo_root() / "k8s" / "overlays" / "prod" / "prescale.yaml"
         except typer.BadParameter:
             prescale_file = None
-    report = rd.build(submissions_url=submissions_url, scheduling_url=scheduling_url, gateway_url=gateway_url,
-                      course_id=course_id, metrics_urls=list(metrics_url or []), deadlines_file=deadlines_file,
-                      prescale_file=prescale_file, token=token)
+    report = rd.build(
+        submissions_url=submissions_url,
+        scheduling_url=scheduling_url,
+        gateway_url=gateway_url,
+        course_id=course_id,
+        metrics_urls=list(metrics_url or []),
+        deadlines_file=deadlines_file,
+        prescale_file=prescale_file,
+        token=token,
+    )
     rd.print_report(report, console)
     if report.red_flags:
         raise typer.Exit(1)

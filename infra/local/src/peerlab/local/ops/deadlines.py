@@ -61,8 +61,11 @@ def _from_items(items: list[dict], source: str) -> list[Deadline]:
             continue
         name = str(item.get("name") or item.get("id") or item.get("title") or item.get("assignment_id"))
         opens = item.get("review_opens_at") or item.get("review_window_opens_at")
-        out.append(Deadline(name=name, at=_parse_time(at), review_opens_at=_parse_time(opens) if opens else None,
-                            source=source))
+        out.append(
+            Deadline(
+                name=name, at=_parse_time(at), review_opens_at=_parse_time(opens) if opens else None, source=source
+            )
+        )
     return out
 
 
@@ -72,8 +75,14 @@ def from_file(path: Path) -> list[Deadline]:
     return _from_items(items, f"file {path.name}")
 
 
-def from_services(*, submissions_url: str | None, scheduling_url: str | None, course_id: str,
-                  token: str, client: httpx.Client | None = None) -> list[Deadline]:
+def from_services(
+    *,
+    submissions_url: str | None,
+    scheduling_url: str | None,
+    course_id: str,
+    token: str,
+    client: httpx.Client | None = None,
+) -> list[Deadline]:
     """Scheduling's derived deadlines when it serves them, else the submissions assignments."""
     own = client is None
     client = client or httpx.Client(timeout=10)
@@ -113,38 +122,60 @@ def _cron(at: datetime, tz: ZoneInfo) -> str:
     return f"{local.minute} {local.hour} {local.day} {local.month} *"
 
 
-def cron_triggers(deadlines: list[Deadline], *, replicas: int, lead: timedelta, settle: timedelta,
-                  time_zone: str) -> list[dict]:
+def cron_triggers(
+    deadlines: list[Deadline], *, replicas: int, lead: timedelta, settle: timedelta, time_zone: str
+) -> list[dict]:
     """One KEDA cron trigger per deadline: ``replicas`` from ``lead`` before it until review opens."""
     tz = ZoneInfo(time_zone)
-    return [{"type": "cron", "name": f"deadline-{i}",
-             "metadata": {"timezone": time_zone, "start": _cron(d.at - lead, tz),
-                          "end": _cron(d.lowered_at(settle), tz), "desiredReplicas": str(replicas)}}
-            for i, d in enumerate(deadlines)]
+    return [
+        {
+            "type": "cron",
+            "name": f"deadline-{i}",
+            "metadata": {
+                "timezone": time_zone,
+                "start": _cron(d.at - lead, tz),
+                "end": _cron(d.lowered_at(settle), tz),
+                "desiredReplicas": str(replicas),
+            },
+        }
+        for i, d in enumerate(deadlines)
+    ]
 
 
-def prescale_patch(deadlines: list[Deadline], *, api_replicas: int, worker_replicas: int, lead: timedelta,
-                   settle: timedelta, time_zone: str) -> list[dict]:
+def prescale_patch(
+    deadlines: list[Deadline],
+    *,
+    api_replicas: int,
+    worker_replicas: int,
+    lead: timedelta,
+    settle: timedelta,
+    time_zone: str,
+) -> list[dict]:
     """Full ScaledObjects of the submissions API and worker (their base triggers plus one cron
     trigger per deadline): kustomize replaces an operator kind's lists, so the patch carries all."""
     svc = BY_NAME["submissions"]
     api = copy.deepcopy(manifests.submissions_api_scaled_object(svc))
     worker = copy.deepcopy(manifests.worker_scaled_object(svc))
-    api["spec"]["triggers"] += cron_triggers(deadlines, replicas=api_replicas, lead=lead, settle=settle,
-                                             time_zone=time_zone)
-    worker["spec"]["triggers"] += cron_triggers(deadlines, replicas=worker_replicas, lead=lead, settle=settle,
-                                                time_zone=time_zone)
+    api["spec"]["triggers"] += cron_triggers(
+        deadlines, replicas=api_replicas, lead=lead, settle=settle, time_zone=time_zone
+    )
+    worker["spec"]["triggers"] += cron_triggers(
+        deadlines, replicas=worker_replicas, lead=lead, settle=settle, time_zone=time_zone
+    )
     api["spec"]["maxReplicaCount"] = max(api["spec"]["maxReplicaCount"], api_replicas)
     worker["spec"]["maxReplicaCount"] = max(worker["spec"]["maxReplicaCount"], worker_replicas)
     for doc in (api, worker):
-        doc["metadata"]["annotations"] = {"peerlab/prescale-deadlines": json.dumps(
-            [{"name": d.name, "at": d.at.isoformat()} for d in deadlines])}
+        doc["metadata"]["annotations"] = {
+            "peerlab/prescale-deadlines": json.dumps([{"name": d.name, "at": d.at.isoformat()} for d in deadlines])
+        }
     return [api, worker]
 
 
 def write_patch(path: Path, docs: list[dict], *, generated_at: datetime) -> None:
-    header = (f"# Written by `peerlab ops prescale` at {generated_at.isoformat(timespec='seconds')}: deadline\n"
-              "# cron triggers for the submissions API and worker. Rerun it when deadlines change.\n")
+    header = (
+        f"# Written by `peerlab ops prescale` at {generated_at.isoformat(timespec='seconds')}: deadline\n"
+        "# cron triggers for the submissions API and worker. Rerun it when deadlines change.\n"
+    )
     path.write_text(header + "---\n".join(yaml.safe_dump(d, sort_keys=False, width=120) for d in docs))
 
 

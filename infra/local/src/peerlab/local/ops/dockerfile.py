@@ -97,8 +97,11 @@ def check_dockerignore(text: str) -> list[str]:
     entries = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if "**" in entries or "*" in entries:
         return []  # allow-list style: everything excluded, then re-included on purpose
-    return [f".dockerignore does not exclude {needed}" for needed in (".git", ".venv", ".peerlab")
-            if not any(e.strip("/") == needed for e in entries)]
+    return [
+        f".dockerignore does not exclude {needed}"
+        for needed in (".git", ".venv", ".peerlab")
+        if not any(e.strip("/") == needed for e in entries)
+    ]
 
 
 def hadolint(path: Path) -> tuple[int, str] | None:

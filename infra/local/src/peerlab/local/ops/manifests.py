@@ -36,11 +36,21 @@ def _meta(name: str, labels: dict[str, str] | None = None, **extra: Any) -> Doc:
 
 
 # --- pods --------------------------------------------------------------------------------------
-POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"}}
-CONTAINER_SECURITY = {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
-                      "privileged": False, "capabilities": {"drop": ["ALL"]},
-                      "seccompProfile": {"type": "RuntimeDefault"}}
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "runAsGroup": 10001,
+    "fsGroup": 10001,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+CONTAINER_SECURITY = {
+    "runAsNonRoot": True,
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def _env(svc: ServiceInfo) -> list[Doc]:
@@ -48,8 +58,10 @@ def _env(svc: ServiceInfo) -> list[Doc]:
     env: list[Doc] = [
         {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": f"{svc.name}-db", "key": "username"}}},
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{svc.name}-db", "key": "password"}}},
-        {"name": svc.env_name("database_url"),
-         "value": f"postgresql+psycopg://$(DB_USER):$(DB_PASSWORD)@{PG_CLUSTER}-rw:5432/{svc.name}"},
+        {
+            "name": svc.env_name("database_url"),
+            "value": f"postgresql+psycopg://$(DB_USER):$(DB_PASSWORD)@{PG_CLUSTER}-rw:5432/{svc.name}",
+        },
     ]
     for field_name in svc.all_secrets():
         ref = {"name": f"{svc.name}-secrets", "key": field_name.upper()}
@@ -82,8 +94,12 @@ def _pod_spec(svc: ServiceInfo, containers: list[Doc], *, init: bool = True, res
     }
     if init:
         # `migrate check` fails until the schema is at head: the pods wait for the migration Job.
-        wait = _container(svc, "wait-for-migration", ["python", "-m", f"{svc.package}.migrate", "check"],
-                          {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}})
+        wait = _container(
+            svc,
+            "wait-for-migration",
+            ["python", "-m", f"{svc.package}.migrate", "check"],
+            {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        )
         spec["initContainers"] = [wait]
     if restart:
         spec["restartPolicy"] = restart
@@ -91,17 +107,38 @@ def _pod_spec(svc: ServiceInfo, containers: list[Doc], *, init: bool = True, res
 
 
 def _probe(path: str, port: str | int, *, period: int, failures: int) -> Doc:
-    return {"httpGet": {"path": path, "port": port}, "periodSeconds": period, "timeoutSeconds": 3,
-            "failureThreshold": failures}
+    return {
+        "httpGet": {"path": path, "port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": 3,
+        "failureThreshold": failures,
+    }
 
 
 def api_deployment(svc: ServiceInfo) -> Doc:
-    command = ["uvicorn", f"{svc.package}.main:app", "--host", "0.0.0.0", "--port", str(API_PORT),
-               "--proxy-headers", "--forwarded-allow-ips", "*", "--no-server-header", "--timeout-graceful-shutdown", "20",
-               # uvloop and httptools are pinned in the chassis; /metrics counts requests, so no access log.
-               "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-    container = _container(svc, "api", command, {"requests": {"cpu": "250m", "memory": "256Mi"},
-                                                  "limits": {"cpu": "1", "memory": "768Mi"}})
+    command = [
+        "uvicorn",
+        f"{svc.package}.main:app",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(API_PORT),
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        "*",
+        "--no-server-header",
+        "--timeout-graceful-shutdown",
+        "20",
+        # uvloop and httptools are pinned in the chassis; /metrics counts requests, so no access log.
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+    ]
+    container = _container(
+        svc, "api", command, {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "768Mi"}}
+    )
     container["ports"] = [{"name": "http", "containerPort": API_PORT}]
     container["startupProbe"] = _probe("/healthz", "http", period=2, failures=30)
     container["livenessProbe"] = _probe("/healthz", "http", period=10, failures=3)
@@ -109,43 +146,73 @@ def api_deployment(svc: ServiceInfo) -> Doc:
     container["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}
     labels = _labels(svc.name, "api")
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(f"{svc.name}-api", labels),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(f"{svc.name}-api", labels),
         "spec": {
             "replicas": 2,
             "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}},
+            "selector": {
+                "matchLabels": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+            },
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
             "template": {
-                "metadata": {"labels": {**labels, "peerlab/tier": "app"},
-                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(API_PORT),
-                                             "prometheus.io/path": "/metrics"}},
-                "spec": {**_pod_spec(svc, [container]), "terminationGracePeriodSeconds": 30,
-                         "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
-                                                        "whenUnsatisfiable": "ScheduleAnyway",
-                                                        "labelSelector": {"matchLabels": labels}}]},
+                "metadata": {
+                    "labels": {**labels, "peerlab/tier": "app"},
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(API_PORT),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
+                "spec": {
+                    **_pod_spec(svc, [container]),
+                    "terminationGracePeriodSeconds": 30,
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": "kubernetes.io/hostname",
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": {"matchLabels": labels},
+                        }
+                    ],
+                },
             },
         },
     }
 
 
 def worker_deployment(svc: ServiceInfo) -> Doc:
-    container = _container(svc, "worker", ["python", "-m", f"{svc.package}.worker"],
-                           {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}})
+    container = _container(
+        svc,
+        "worker",
+        ["python", "-m", f"{svc.package}.worker"],
+        {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    )
     container["ports"] = [{"name": "metrics", "containerPort": METRICS_PORT}]
     container["startupProbe"] = _probe("/healthz", "metrics", period=2, failures=30)
     container["livenessProbe"] = _probe("/healthz", "metrics", period=10, failures=3)
     container["readinessProbe"] = _probe("/readyz", "metrics", period=10, failures=3)
     labels = _labels(svc.name, "worker")
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(f"{svc.name}-worker", labels),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(f"{svc.name}-worker", labels),
         "spec": {
             "replicas": 1,
             "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}},
+            "selector": {
+                "matchLabels": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+            },
             "template": {
-                "metadata": {"labels": {**labels, "peerlab/tier": "app"},
-                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT),
-                                             "prometheus.io/path": "/metrics"}},
+                "metadata": {
+                    "labels": {**labels, "peerlab/tier": "app"},
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(METRICS_PORT),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
                 "spec": {**_pod_spec(svc, [container]), "terminationGracePeriodSeconds": 30},
             },
         },
@@ -153,53 +220,90 @@ def worker_deployment(svc: ServiceInfo) -> Doc:
 
 
 def migration_job(svc: ServiceInfo) -> Doc:
-    container = _container(svc, "migrate", ["python", "-m", f"{svc.package}.migrate", "upgrade"],
-                           {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}})
+    container = _container(
+        svc,
+        "migrate",
+        ["python", "-m", f"{svc.package}.migrate", "upgrade"],
+        {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    )
     labels = _labels(svc.name, "migration")
     return {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(f"{svc.name}-migrate", labels),
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(f"{svc.name}-migrate", labels),
         "spec": {
             "backoffLimit": 6,
             "activeDeadlineSeconds": 900,
             "ttlSecondsAfterFinished": 600,  # gone after a while, so the next apply runs it again
-            "template": {"metadata": {"labels": {**labels, "peerlab/tier": "app"}},
-                         "spec": _pod_spec(svc, [container], init=False, restart="OnFailure")},
+            "template": {
+                "metadata": {"labels": {**labels, "peerlab/tier": "app"}},
+                "spec": _pod_spec(svc, [container], init=False, restart="OnFailure"),
+            },
         },
     }
 
 
 def service(svc: ServiceInfo) -> Doc:
     labels = _labels(svc.name, "api")
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(svc.name, labels),
-            "spec": {"selector": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")},
-                     "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(svc.name, labels),
+        "spec": {
+            "selector": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
 
 
 def pdbs(svc: ServiceInfo) -> list[Doc]:
     out = []
     for role, budget in (("api", {"minAvailable": 1}), ("worker", {"maxUnavailable": 1})):
         labels = _labels(svc.name, role)
-        out.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                    "metadata": _meta(f"{svc.name}-{role}", labels),
-                    "spec": {**budget, "selector": {"matchLabels": {k: labels[k] for k in
-                                                                     ("app.kubernetes.io/name", "app.kubernetes.io/component")}}}})
+        out.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": _meta(f"{svc.name}-{role}", labels),
+                "spec": {
+                    **budget,
+                    "selector": {
+                        "matchLabels": {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+                    },
+                },
+            }
+        )
     return out
 
 
 def config_map(svc: ServiceInfo) -> Doc:
     data = {svc.env_name(k): v for k, v in sorted(svc.all_config().items())} | dict(sorted(OTEL_ENV.items()))
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(f"{svc.name}-config", _labels(svc.name, "config")),
-            "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(f"{svc.name}-config", _labels(svc.name, "config")),
+        "data": data,
+    }
 
 
 def hpa(svc: ServiceInfo) -> Doc:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": _meta(f"{svc.name}-api", _labels(svc.name, "api")),
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{svc.name}-api"},
-                     "minReplicas": 2, "maxReplicas": 6,
-                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                         "type": "Utilization", "averageUtilization": 70}}}],
-                     "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _meta(f"{svc.name}-api", _labels(svc.name, "api")),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{svc.name}-api"},
+            "minReplicas": 2,
+            "maxReplicas": 6,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+        },
+    }
 
 
 def cpu_trigger() -> Doc:
@@ -207,19 +311,40 @@ def cpu_trigger() -> Doc:
 
 
 def lag_triggers(svc: ServiceInfo) -> list[Doc]:
-    return [{"type": "kafka", "metadata": {
-        "bootstrapServers": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092", "consumerGroup": consumer,
-        "topic": topic, "lagThreshold": "50", "activationLagThreshold": "5", "offsetResetPolicy": "earliest",
-        "allowIdleConsumers": "false"}} for consumer in svc.consumers for topic in svc.consumed_topics]
+    return [
+        {
+            "type": "kafka",
+            "metadata": {
+                "bootstrapServers": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092",
+                "consumerGroup": consumer,
+                "topic": topic,
+                "lagThreshold": "50",
+                "activationLagThreshold": "5",
+                "offsetResetPolicy": "earliest",
+                "allowIdleConsumers": "false",
+            },
+        }
+        for consumer in svc.consumers
+        for topic in svc.consumed_topics
+    ]
 
 
-def scaled_object(name: str, svc: ServiceInfo, triggers: list[Doc], *, min_replicas: int, max_replicas: int,
-                  role: str) -> Doc:
-    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
-            "metadata": _meta(name, _labels(svc.name, role)),
-            "spec": {"scaleTargetRef": {"name": name}, "minReplicaCount": min_replicas,
-                     "maxReplicaCount": max_replicas, "pollingInterval": 15, "cooldownPeriod": 300,
-                     "triggers": triggers}}
+def scaled_object(
+    name: str, svc: ServiceInfo, triggers: list[Doc], *, min_replicas: int, max_replicas: int, role: str
+) -> Doc:
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": _meta(name, _labels(svc.name, role)),
+        "spec": {
+            "scaleTargetRef": {"name": name},
+            "minReplicaCount": min_replicas,
+            "maxReplicaCount": max_replicas,
+            "pollingInterval": 15,
+            "cooldownPeriod": 300,
+            "triggers": triggers,
+        },
+    }
 
 
 def worker_scaled_object(svc: ServiceInfo) -> Doc:
@@ -257,22 +382,36 @@ def _ns(name: str) -> Doc:
 
 def network_policies(svc: ServiceInfo) -> list[Doc]:
     sel = {"matchLabels": {"app.kubernetes.io/name": svc.name, "peerlab/tier": "app"}}
-    egress = [{"to": [{"podSelector": KAFKA_PODS}], "ports": [{"protocol": "TCP", "port": 9092}]},
-              {"to": [{"podSelector": PG_PODS}], "ports": [{"protocol": "TCP", "port": 5432}]}]
+    egress = [
+        {"to": [{"podSelector": KAFKA_PODS}], "ports": [{"protocol": "TCP", "port": 9092}]},
+        {"to": [{"podSelector": PG_PODS}], "ports": [{"protocol": "TCP", "port": 5432}]},
+    ]
     if svc.uses_store:
         egress.append({"to": [{"podSelector": MINIO_PODS}], "ports": [{"protocol": "TCP", "port": 9000}]})
     if svc.name == "gateway":
-        egress.append({"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "api",
-                                                                "peerlab/tier": "app"}}}],
-                       "ports": [{"protocol": "TCP", "port": API_PORT}]})
-    ingress = [{"from": [_ns("monitoring")], "ports": [{"protocol": "TCP", "port": API_PORT},
-                                                       {"protocol": "TCP", "port": METRICS_PORT}]}]
+        egress.append(
+            {
+                "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "api", "peerlab/tier": "app"}}}],
+                "ports": [{"protocol": "TCP", "port": API_PORT}],
+            }
+        )
+    ingress = [
+        {
+            "from": [_ns("monitoring")],
+            "ports": [{"protocol": "TCP", "port": API_PORT}, {"protocol": "TCP", "port": METRICS_PORT}],
+        }
+    ]
     if svc.name == "gateway":
         ingress.append({"from": [_ns("ingress-nginx")], "ports": [{"protocol": "TCP", "port": API_PORT}]})
     else:
-        ingress.append({"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway",
-                                                                   "peerlab/tier": "app"}}}],
-                        "ports": [{"protocol": "TCP", "port": API_PORT}]})
+        ingress.append(
+            {
+                "from": [
+                    {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway", "peerlab/tier": "app"}}}
+                ],
+                "ports": [{"protocol": "TCP", "port": API_PORT}],
+            }
+        )
     return [_np(f"{svc.name}-traffic", sel, ingress=ingress, egress=egress)]
 
 
@@ -283,67 +422,172 @@ def common_policies() -> list[Doc]:
         # the operators' pods (Kafka quorum, PostgreSQL replication, their API server calls) need theirs.
         _np("default-deny", everything, ingress=[]),
         _np("apps-egress-deny", {"matchLabels": {"peerlab/tier": "app"}}, egress=[]),
-        _np("allow-dns", everything, egress=[{"to": [_ns("kube-system")],
-                                              "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]),
+        _np(
+            "allow-dns",
+            everything,
+            egress=[
+                {
+                    "to": [_ns("kube-system")],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        ),
         # Tokens are RS256 in production: APIs fetch the identity provider's JWKS over HTTPS, and the
         # gateway worker delivers webhooks to LMS endpoints. Public addresses only (SSRF guard too).
-        _np("allow-https-out", {"matchLabels": {"peerlab/tier": "app"}},
-            egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}],
-                     "ports": [{"protocol": "TCP", "port": 443}]}]),
+        _np(
+            "allow-https-out",
+            {"matchLabels": {"peerlab/tier": "app"}},
+            egress=[
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                }
+            ],
+        ),
         # OTLP/HTTP traces to the collector in the monitoring namespace (sent only when tracing is on).
-        _np("allow-otlp-out", {"matchLabels": {"peerlab/tier": "app"}},
-            egress=[{"to": [_ns("monitoring")], "ports": [{"protocol": "TCP", "port": OTLP_PORT}]}]),
-        _np("kafka-from-apps", KAFKA_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": KAFKA_PODS},
-                                                              _ns("keda"), _ns("strimzi"), _ns("monitoring")]}]),
-        _np("postgres-from-apps", PG_PODS, ingress=[{"from": [{"podSelector": APP_PODS}, {"podSelector": PG_PODS},
-                                                             _ns("cnpg-system"), _ns("monitoring")]}]),
+        _np(
+            "allow-otlp-out",
+            {"matchLabels": {"peerlab/tier": "app"}},
+            egress=[{"to": [_ns("monitoring")], "ports": [{"protocol": "TCP", "port": OTLP_PORT}]}],
+        ),
+        _np(
+            "kafka-from-apps",
+            KAFKA_PODS,
+            ingress=[
+                {
+                    "from": [
+                        {"podSelector": APP_PODS},
+                        {"podSelector": KAFKA_PODS},
+                        _ns("keda"),
+                        _ns("strimzi"),
+                        _ns("monitoring"),
+                    ]
+                }
+            ],
+        ),
+        _np(
+            "postgres-from-apps",
+            PG_PODS,
+            ingress=[
+                {"from": [{"podSelector": APP_PODS}, {"podSelector": PG_PODS}, _ns("cnpg-system"), _ns("monitoring")]}
+            ],
+        ),
         # Presigned upload and download URLs name the object host, which the Ingress routes to MinIO.
-        _np("minio-from-submissions-and-ingress", MINIO_PODS, ingress=[
-            {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "submissions"}}},
-                      _ns("ingress-nginx")],
-             "ports": [{"protocol": "TCP", "port": 9000}]}]),
+        _np(
+            "minio-from-submissions-and-ingress",
+            MINIO_PODS,
+            ingress=[
+                {
+                    "from": [
+                        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "submissions"}}},
+                        _ns("ingress-nginx"),
+                    ],
+                    "ports": [{"protocol": "TCP", "port": 9000}],
+                }
+            ],
+        ),
     ]
 
 
 def ingress() -> Doc:
     """Only the gateway is exposed, plus the object host that presigned upload/download URLs name."""
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": _meta("peerlab", annotations={"nginx.ingress.kubernetes.io/proxy-body-size": "64m",
-                                                      "nginx.ingress.kubernetes.io/proxy-request-buffering": "off"}),
-            "spec": {"ingressClassName": "nginx",
-                     "tls": [{"hosts": ["peerlab.example.org", "files.peerlab.example.org"], "secretName": "peerlab-tls"}],
-                     "rules": [
-                         {"host": "peerlab.example.org", "http": {"paths": [
-                             {"path": "/", "pathType": "Prefix",
-                              "backend": {"service": {"name": "gateway", "port": {"name": "http"}}}}]}},
-                         {"host": "files.peerlab.example.org", "http": {"paths": [
-                             {"path": "/", "pathType": "Prefix",
-                              "backend": {"service": {"name": "minio", "port": {"name": "s3"}}}}]}}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": _meta(
+            "peerlab",
+            annotations={
+                "nginx.ingress.kubernetes.io/proxy-body-size": "64m",
+                "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+            },
+        ),
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["peerlab.example.org", "files.peerlab.example.org"], "secretName": "peerlab-tls"}],
+            "rules": [
+                {
+                    "host": "peerlab.example.org",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "gateway", "port": {"name": "http"}}},
+                            }
+                        ]
+                    },
+                },
+                {
+                    "host": "files.peerlab.example.org",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "minio", "port": {"name": "s3"}}},
+                            }
+                        ]
+                    },
+                },
+            ],
+        },
+    }
 
 
 def service_account() -> Doc:
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta("peerlab-app"),
-            "automountServiceAccountToken": False}
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta("peerlab-app"),
+        "automountServiceAccountToken": False,
+    }
 
 
 # --- platform ----------------------------------------------------------------------------------
 def kafka() -> list[Doc]:
-    pool = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaNodePool",
-            "metadata": _meta("dual-role", {**PART_OF, "strimzi.io/cluster": KAFKA_CLUSTER}),
-            "spec": {"replicas": 3, "roles": ["controller", "broker"],
-                     "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "20Gi",
-                                                              "deleteClaim": False, "kraftMetadata": "shared"}]},
-                     "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}}}
-    cluster = {"apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka",
-               "metadata": _meta(KAFKA_CLUSTER),
-               "spec": {"kafka": {"version": "4.1.0", "metadataVersion": "4.1-IV1",
-                                  "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False}],
-                                  "config": {"offsets.topic.replication.factor": 3,
-                                             "transaction.state.log.replication.factor": 3,
-                                             "transaction.state.log.min.isr": 2,
-                                             "default.replication.factor": 3, "min.insync.replicas": 2,
-                                             "auto.create.topics.enable": False}},
-                        "entityOperator": {"topicOperator": {}, "userOperator": {}}}}
+    pool = {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "KafkaNodePool",
+        "metadata": _meta("dual-role", {**PART_OF, "strimzi.io/cluster": KAFKA_CLUSTER}),
+        "spec": {
+            "replicas": 3,
+            "roles": ["controller", "broker"],
+            "storage": {
+                "type": "jbod",
+                "volumes": [
+                    {
+                        "id": 0,
+                        "type": "persistent-claim",
+                        "size": "20Gi",
+                        "deleteClaim": False,
+                        "kraftMetadata": "shared",
+                    }
+                ],
+            },
+            "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+        },
+    }
+    cluster = {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "Kafka",
+        "metadata": _meta(KAFKA_CLUSTER),
+        "spec": {
+            "kafka": {
+                "version": "4.1.0",
+                "metadataVersion": "4.1-IV1",
+                "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False}],
+                "config": {
+                    "offsets.topic.replication.factor": 3,
+                    "transaction.state.log.replication.factor": 3,
+                    "transaction.state.log.min.isr": 2,
+                    "default.replication.factor": 3,
+                    "min.insync.replicas": 2,
+                    "auto.create.topics.enable": False,
+                },
+            },
+            "entityOperator": {"topicOperator": {}, "userOperator": {}},
+        },
+    }
     return [cluster, pool]
 
 
@@ -351,38 +595,75 @@ def kafka_topics() -> list[Doc]:
     out = []
     for topic in all_topics():
         dlq = ".dlq." in topic
-        out.append({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
-                    "metadata": _meta(topic.replace(".", "-"), {**PART_OF, "strimzi.io/cluster": KAFKA_CLUSTER}),
-                    "spec": {"topicName": topic, "partitions": 3 if dlq else 12, "replicas": 3,
-                             "config": {"retention.ms": str((30 if dlq else 14) * 24 * 3600 * 1000),
-                                        "min.insync.replicas": "2", "cleanup.policy": "delete"}}})
+        out.append(
+            {
+                "apiVersion": "kafka.strimzi.io/v1",
+                "kind": "KafkaTopic",
+                "metadata": _meta(topic.replace(".", "-"), {**PART_OF, "strimzi.io/cluster": KAFKA_CLUSTER}),
+                "spec": {
+                    "topicName": topic,
+                    "partitions": 3 if dlq else 12,
+                    "replicas": 3,
+                    "config": {
+                        "retention.ms": str((30 if dlq else 14) * 24 * 3600 * 1000),
+                        "min.insync.replicas": "2",
+                        "cleanup.policy": "delete",
+                    },
+                },
+            }
+        )
     return out
 
 
 def postgres() -> list[Doc]:
-    roles = [{"name": s.name, "ensure": "present", "login": True, "inherit": True,
-              "passwordSecret": {"name": f"{s.name}-db"}} for s in SERVICES]
-    cluster = {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": _meta(PG_CLUSTER),
-               "spec": {"instances": 3, "primaryUpdateStrategy": "unsupervised",
-                        "storage": {"size": "20Gi"},
-                        "postgresql": {"parameters": {"max_connections": "300", "shared_buffers": "512MB"}},
-                        "bootstrap": {"initdb": {"database": "peerlab", "owner": "peerlab"}},
-                        "managed": {"roles": roles},
-                        "monitoring": {"enablePodMonitor": True},
-                        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}}}
-    databases = [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database", "metadata": _meta(f"{s.name}-db"),
-                  "spec": {"name": s.name, "owner": s.name, "cluster": {"name": PG_CLUSTER}, "ensure": "present"}}
-                 for s in SERVICES]
+    roles = [
+        {
+            "name": s.name,
+            "ensure": "present",
+            "login": True,
+            "inherit": True,
+            "passwordSecret": {"name": f"{s.name}-db"},
+        }
+        for s in SERVICES
+    ]
+    cluster = {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "metadata": _meta(PG_CLUSTER),
+        "spec": {
+            "instances": 3,
+            "primaryUpdateStrategy": "unsupervised",
+            "storage": {"size": "20Gi"},
+            "postgresql": {"parameters": {"max_connections": "300", "shared_buffers": "512MB"}},
+            "bootstrap": {"initdb": {"database": "peerlab", "owner": "peerlab"}},
+            "managed": {"roles": roles},
+            "monitoring": {"enablePodMonitor": True},
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+        },
+    }
+    databases = [
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Database",
+            "metadata": _meta(f"{s.name}-db"),
+            "spec": {"name": s.name, "owner": s.name, "cluster": {"name": PG_CLUSTER}, "ensure": "present"},
+        }
+        for s in SERVICES
+    ]
     return [cluster, *databases]
 
 
 def minio() -> list[Doc]:
     labels = {"app.kubernetes.io/name": "minio", **PART_OF}
     container = {
-        "name": "minio", "image": "minio/minio:RELEASE.2025-04-22T22-12-26Z", "imagePullPolicy": "IfNotPresent",
+        "name": "minio",
+        "image": "minio/minio:RELEASE.2025-04-22T22-12-26Z",
+        "imagePullPolicy": "IfNotPresent",
         "args": ["server", "/data", "--console-address", ":9001"],
-        "env": [{"name": "MINIO_ROOT_USER", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "username"}}},
-                {"name": "MINIO_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "password"}}}],
+        "env": [
+            {"name": "MINIO_ROOT_USER", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "username"}}},
+            {"name": "MINIO_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "minio-root", "key": "password"}}},
+        ],
         "ports": [{"name": "s3", "containerPort": 9000}, {"name": "console", "containerPort": 9001}],
         "livenessProbe": _probe("/minio/health/live", "s3", period=10, failures=3),
         "readinessProbe": _probe("/minio/health/ready", "s3", period=5, failures=3),
@@ -390,20 +671,50 @@ def minio() -> list[Doc]:
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
     }
-    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": _meta("minio", labels),
-           "spec": {"serviceName": "minio-headless", "replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "minio"}},
-                    "template": {"metadata": {"labels": {**labels, "peerlab/tier": "platform"}},
-                                 "spec": {"securityContext": POD_SECURITY, "automountServiceAccountToken": False,
-                                          "containers": [container],
-                                          "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}]}},
-                    "volumeClaimTemplates": [{"metadata": {"name": "data"},
-                                              "spec": {"accessModes": ["ReadWriteOnce"],
-                                                       "resources": {"requests": {"storage": "100Gi"}}}}]}}
-    svc = {"apiVersion": "v1", "kind": "Service", "metadata": _meta("minio", labels),
-           "spec": {"selector": {"app.kubernetes.io/name": "minio"}, "ports": [{"name": "s3", "port": 9000, "targetPort": "s3"}]}}
-    headless = {"apiVersion": "v1", "kind": "Service", "metadata": _meta("minio-headless", labels),
-                "spec": {"clusterIP": "None", "selector": {"app.kubernetes.io/name": "minio"},
-                         "ports": [{"name": "s3", "port": 9000, "targetPort": "s3"}]}}
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": _meta("minio", labels),
+        "spec": {
+            "serviceName": "minio-headless",
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "minio"}},
+            "template": {
+                "metadata": {"labels": {**labels, "peerlab/tier": "platform"}},
+                "spec": {
+                    "securityContext": POD_SECURITY,
+                    "automountServiceAccountToken": False,
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}},
+                }
+            ],
+        },
+    }
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta("minio", labels),
+        "spec": {
+            "selector": {"app.kubernetes.io/name": "minio"},
+            "ports": [{"name": "s3", "port": 9000, "targetPort": "s3"}],
+        },
+    }
+    headless = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta("minio-headless", labels),
+        "spec": {
+            "clusterIP": "None",
+            "selector": {"app.kubernetes.io/name": "minio"},
+            "ports": [{"name": "s3", "port": 9000, "targetPort": "s3"}],
+        },
+    }
     return [sts, svc, headless]
 
 
@@ -429,9 +740,12 @@ def base_files() -> dict[str, list[Doc]]:
         files[f"{svc.name}/disruption-budgets.yaml"] = pdbs(svc)
         files[f"{svc.name}/scaling.yaml"] = scaling
         files[f"{svc.name}/network-policy.yaml"] = network_policies(svc)
-    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                     "labels": [{"pairs": {"app.kubernetes.io/managed-by": "kustomize"}}],
-                     "resources": sorted(files)}
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "labels": [{"pairs": {"app.kubernetes.io/managed-by": "kustomize"}}],
+        "resources": sorted(files),
+    }
     return {"kustomization.yaml": [kustomization], **files}
 
 
@@ -458,8 +772,13 @@ def write_base(base_dir: Path) -> list[Path]:
 
 def stale_files(base_dir: Path) -> list[str]:
     """Files of the base that differ from what the code generates (empty when current)."""
-    out = [rel for rel, docs in base_files().items()
-           if not (base_dir / rel).exists() or (base_dir / rel).read_text() != dump(docs)]
+    out = [
+        rel
+        for rel, docs in base_files().items()
+        if not (base_dir / rel).exists() or (base_dir / rel).read_text() != dump(docs)
+    ]
     expected = set(base_files())
-    out += [str(p.relative_to(base_dir)) for p in base_dir.rglob("*.yaml") if str(p.relative_to(base_dir)) not in expected]
+    out += [
+        str(p.relative_to(base_dir)) for p in base_dir.rglob("*.yaml") if str(p.relative_to(base_dir)) not in expected
+    ]
     return sorted(out)

@@ -31,8 +31,10 @@ def unknown_metrics(expressions: list[str], known: set[str]) -> list[str]:
 
 
 def alert_problems(rule: dict, runbook_text: str) -> list[str]:
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
-               for h in re.findall(r"^## (.+)$", runbook_text, re.MULTILINE)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
+        for h in re.findall(r"^## (.+)$", runbook_text, re.MULTILINE)
+    }
     problems = []
     for group in rule["spec"]["groups"]:
         for alert in group["rules"]:

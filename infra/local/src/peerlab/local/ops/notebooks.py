@@ -27,17 +27,36 @@ def notebook(target: int, rng: random.Random) -> bytes:
     cells: list[dict] = []
     for i in range(rng.randint(12, 40)):
         if i % 3 == 0:
-            cells.append({"cell_type": "markdown", "id": f"m{i}", "metadata": {},
-                          "source": [f"## Exercise {i // 3 + 1}\n", "Explain what the network learns.\n"]})
+            cells.append(
+                {
+                    "cell_type": "markdown",
+                    "id": f"m{i}",
+                    "metadata": {},
+                    "source": [f"## Exercise {i // 3 + 1}\n", "Explain what the network learns.\n"],
+                }
+            )
             continue
         lines = [f"loss = train(model, epoch={e})\n" for e in range(rng.randint(2, 12))]
         out = "".join(f"epoch {e}: loss {rng.random():.4f}\n" for e in range(rng.randint(3, 40)))
-        cells.append({"cell_type": "code", "id": f"c{i}", "execution_count": i, "metadata": {}, "source": lines,
-                      "outputs": [{"output_type": "stream", "name": "stdout", "text": out}]})
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                      "language": "python"},
-                                       "language_info": {"name": "python", "version": "3.9.7"}},
-          "nbformat": 4, "nbformat_minor": 5}
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "execution_count": i,
+                "metadata": {},
+                "source": lines,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": out}],
+            }
+        )
+    nb = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python", "version": "3.9.7"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     size = len(json.dumps(nb))
     code = [c for c in cells if c["cell_type"] == "code"]
     plot = 0
@@ -45,7 +64,8 @@ def notebook(target: int, rng: random.Random) -> bytes:
         raw = min(400 * KB, max(KB, int((target - size) * 3 / 4)))
         png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + rng.randbytes(raw)).decode()
         code[plot % len(code)]["outputs"].append(
-            {"output_type": "display_data", "data": {"image/png": png, "text/plain": ["<Figure>"]}, "metadata": {}})
+            {"output_type": "display_data", "data": {"image/png": png, "text/plain": ["<Figure>"]}, "metadata": {}}
+        )
         plot += 1
         size += len(png) + 80
     return json.dumps(nb, indent=1).encode()

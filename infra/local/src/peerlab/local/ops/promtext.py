@@ -13,8 +13,11 @@ Samples = list[tuple[str, dict[str, str], float]]
 def scrape(url: str, *, timeout: float = 5.0) -> Samples:
     resp = httpx.get(url, timeout=timeout)
     resp.raise_for_status()
-    return [(s.name, dict(s.labels), s.value) for family in text_string_to_metric_families(resp.text)
-            for s in family.samples]
+    return [
+        (s.name, dict(s.labels), s.value)
+        for family in text_string_to_metric_families(resp.text)
+        for s in family.samples
+    ]
 
 
 def total(samples: Samples, name: str, **labels: str) -> float:
@@ -26,13 +29,21 @@ def largest(samples: Samples, name: str) -> float:
 
 
 def server_errors(samples: Samples) -> float:
-    return sum(v for n, lab, v in samples if n == "peerlab_http_requests_total" and lab.get("status", "").startswith("5"))
+    return sum(
+        v for n, lab, v in samples if n == "peerlab_http_requests_total" and lab.get("status", "").startswith("5")
+    )
 
 
 def snapshot(urls: list[str]) -> dict[str, float]:
     """Lag, backlog, oldest unsent age, DLQ and 5xx totals over every reachable URL."""
-    out = {"consumer_lag": 0.0, "outbox_backlog": 0.0, "outbox_oldest_age_s": 0.0, "dead_lettered": 0.0,
-           "http_5xx": 0.0, "unreachable": 0.0}
+    out = {
+        "consumer_lag": 0.0,
+        "outbox_backlog": 0.0,
+        "outbox_oldest_age_s": 0.0,
+        "dead_lettered": 0.0,
+        "http_5xx": 0.0,
+        "unreachable": 0.0,
+    }
     for url in urls:
         try:
             samples = scrape(url)
@@ -41,7 +52,9 @@ def snapshot(urls: list[str]) -> dict[str, float]:
             continue
         out["consumer_lag"] += total(samples, "peerlab_consumer_lag")
         out["outbox_backlog"] += total(samples, "peerlab_outbox_backlog")
-        out["outbox_oldest_age_s"] = max(out["outbox_oldest_age_s"], largest(samples, "peerlab_outbox_oldest_age_seconds"))
+        out["outbox_oldest_age_s"] = max(
+            out["outbox_oldest_age_s"], largest(samples, "peerlab_outbox_oldest_age_seconds")
+        )
         out["dead_lettered"] += total(samples, "peerlab_events_dead_lettered_total")
         out["http_5xx"] += server_errors(samples)
     return out

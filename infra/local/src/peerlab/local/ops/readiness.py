@@ -43,8 +43,9 @@ def enrolled_students(gateway_url: str, *, token: str, client: httpx.Client) -> 
     count, after = 0, None
     while True:
         params = {"role": "student", "limit": 1000, **({"after": after} if after else {})}
-        resp = client.get(f"{gateway_url.rstrip('/')}/v1/roster", params=params,
-                          headers={"Authorization": f"Bearer {token}"})
+        resp = client.get(
+            f"{gateway_url.rstrip('/')}/v1/roster", params=params, headers={"Authorization": f"Bearer {token}"}
+        )
         resp.raise_for_status()
         body = resp.json()
         count += len(body["items"])
@@ -70,8 +71,15 @@ def planned_replicas(prescale_file: Path | None, deadline: dl.Deadline) -> dict[
     return out
 
 
-def evaluate(deadline: dl.Deadline | None, *, now: datetime, expected: int | None, planned: dict[str, int],
-             current: dict[str, float], metrics_asked: bool) -> list[str]:
+def evaluate(
+    deadline: dl.Deadline | None,
+    *,
+    now: datetime,
+    expected: int | None,
+    planned: dict[str, int],
+    current: dict[str, float],
+    metrics_asked: bool,
+) -> list[str]:
     flags = []
     if deadline is None:
         return ["no upcoming deadline found"]
@@ -95,16 +103,30 @@ def evaluate(deadline: dl.Deadline | None, *, now: datetime, expected: int | Non
     return flags
 
 
-def build(*, submissions_url: str, scheduling_url: str | None, gateway_url: str | None, course_id: str,
-          metrics_urls: list[str], deadlines_file: Path | None, prescale_file: Path | None, token: str,
-          now: datetime | None = None) -> Readiness:
+def build(
+    *,
+    submissions_url: str,
+    scheduling_url: str | None,
+    gateway_url: str | None,
+    course_id: str,
+    metrics_urls: list[str],
+    deadlines_file: Path | None,
+    prescale_file: Path | None,
+    token: str,
+    now: datetime | None = None,
+) -> Readiness:
     now = now or dl.now_utc()
     with httpx.Client(timeout=10) as client:
         if deadlines_file is not None:
             found = dl.from_file(deadlines_file)
         else:
-            found = dl.from_services(submissions_url=submissions_url, scheduling_url=scheduling_url,
-                                     course_id=course_id, token=token, client=client)
+            found = dl.from_services(
+                submissions_url=submissions_url,
+                scheduling_url=scheduling_url,
+                course_id=course_id,
+                token=token,
+                client=client,
+            )
         ahead = [d for d in sorted(found, key=lambda d: d.at) if d.at > now]
         deadline = ahead[0] if ahead else None
         expected = None
@@ -115,10 +137,12 @@ def build(*, submissions_url: str, scheduling_url: str | None, gateway_url: str 
                 expected = None
     planned = planned_replicas(prescale_file, deadline) if deadline else {}
     current = snapshot(metrics_urls) if metrics_urls else {}
-    flags = evaluate(deadline, now=now, expected=expected, planned=planned, current=current,
-                     metrics_asked=bool(metrics_urls))
-    return Readiness(deadline=deadline, now=now, expected_handins=expected, planned=planned, current=current,
-                     red_flags=flags)
+    flags = evaluate(
+        deadline, now=now, expected=expected, planned=planned, current=current, metrics_asked=bool(metrics_urls)
+    )
+    return Readiness(
+        deadline=deadline, now=now, expected_handins=expected, planned=planned, current=current, red_flags=flags
+    )
 
 
 def print_report(report: Readiness, console: Console) -> None:

@@ -80,19 +80,28 @@ def percentiles(values: list[float]) -> dict[str, float]:
 def open_assignment(client: httpx.Client, base_url: str, *, token: str, deadline_in: timedelta) -> str:
     now = datetime.now(UTC)
     assignment_id = f"rehearsal-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:4]}"
-    body = {"kind": "lab", "title": f"Deadline rehearsal {now:%Y-%m-%d %H:%M}",
-            "opens_at": (now - timedelta(hours=1)).isoformat(), "deadline": (now + deadline_in).isoformat()}
-    resp = client.put(f"{base_url}/v1/assignments/{assignment_id}", json=body,
-                      headers={"Authorization": f"Bearer {token}"})
+    body = {
+        "kind": "lab",
+        "title": f"Deadline rehearsal {now:%Y-%m-%d %H:%M}",
+        "opens_at": (now - timedelta(hours=1)).isoformat(),
+        "deadline": (now + deadline_in).isoformat(),
+    }
+    resp = client.put(
+        f"{base_url}/v1/assignments/{assignment_id}", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
     resp.raise_for_status()
     return assignment_id
 
 
-def hand_in(client: httpx.Client, base_url: str, assignment_id: str, *, student: str, token: str, body: bytes,
-            retries: int = 3) -> Outcome:
+def hand_in(
+    client: httpx.Client, base_url: str, assignment_id: str, *, student: str, token: str, body: bytes, retries: int = 3
+) -> Outcome:
     url = f"{base_url}/v1/assignments/{assignment_id}/submissions"
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"rehearsal-{student}",
-               "content-type": "application/octet-stream"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Idempotency-Key": f"rehearsal-{student}",
+        "content-type": "application/octet-stream",
+    }
     params = {"file_name": f"{student}-lab-EXE.ipynb"}
     sha = hashlib.sha256(body).hexdigest()
     started = time.perf_counter()
@@ -123,8 +132,9 @@ def _problem_code(resp: httpx.Response) -> str:
         return str(resp.status_code)
 
 
-def listed_versions(client: httpx.Client, base_url: str, assignment_id: str, *, token: str,
-                    owners: list[str], chunk: int = 200) -> dict[str, str]:
+def listed_versions(
+    client: httpx.Client, base_url: str, assignment_id: str, *, token: str, owners: list[str], chunk: int = 200
+) -> dict[str, str]:
     """{owner id: SHA-256 of the current version} as the submissions API lists them.
 
     Asked by ``owner_ids`` in chunks: the list endpoint answers at most 500 rows and says nothing
@@ -132,9 +142,10 @@ def listed_versions(client: httpx.Client, base_url: str, assignment_id: str, *, 
     """
     out = {}
     for start in range(0, len(owners), chunk):
-        params = {"assignment_id": assignment_id, "owner_ids": ",".join(owners[start:start + chunk])}
-        resp = client.get(f"{base_url}/v1/submissions", params=params,
-                          headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        params = {"assignment_id": assignment_id, "owner_ids": ",".join(owners[start : start + chunk])}
+        resp = client.get(
+            f"{base_url}/v1/submissions", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=120
+        )
         resp.raise_for_status()
         for sub in resp.json()["items"]:
             current = next((v for v in sub["versions"] if v["version"] == sub["current_version"]), None)
@@ -143,9 +154,19 @@ def listed_versions(client: httpx.Client, base_url: str, assignment_id: str, *, 
     return out
 
 
-def run(*, base_url: str, students: int, concurrency: int = 32, deadline_in: timedelta = timedelta(minutes=5),
-        metrics_urls: list[str] | None = None, max_mb: float = 5.0, seed: int = 2456, secret: str,
-        console: Console | None = None, timeout_s: float = 120.0) -> Report:
+def run(
+    *,
+    base_url: str,
+    students: int,
+    concurrency: int = 32,
+    deadline_in: timedelta = timedelta(minutes=5),
+    metrics_urls: list[str] | None = None,
+    max_mb: float = 5.0,
+    seed: int = 2456,
+    secret: str,
+    console: Console | None = None,
+    timeout_s: float = 120.0,
+) -> Report:
     base_url = base_url.rstrip("/")
     console = console or Console()
     run_id = uuid.uuid4().hex[:6]
@@ -166,8 +187,13 @@ def run(*, base_url: str, students: int, concurrency: int = 32, deadline_in: tim
             with lock:
                 outcomes.append(outcome)
 
-        columns = (TextColumn("hand-ins"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[state]}"))
+        columns = (
+            TextColumn("hand-ins"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[state]}"),
+        )
         started = time.perf_counter()
         with Progress(*columns, console=console, transient=False) as progress:
             task = progress.add_task("surge", total=students, state="")
@@ -180,20 +206,31 @@ def run(*, base_url: str, students: int, concurrency: int = 32, deadline_in: tim
                     progress.update(task, advance=1, state=f"{ok} accepted")
         wall = time.perf_counter() - started
         watch.stop()
-        listed = listed_versions(client, base_url, assignment_id, token=teacher,
-                                 owners=sorted(o.student for o in outcomes))
+        listed = listed_versions(
+            client, base_url, assignment_id, token=teacher, owners=sorted(o.student for o in outcomes)
+        )
     accepted = [o for o in outcomes if o.status is not None and o.status < 400]
     refused = [o for o in outcomes if o.status is not None and o.status >= 400]
     failed = [o for o in outcomes if o.status is None]
     lost = [o.student for o in accepted if listed.get(o.student) != o.sha256]
     return Report(
-        base_url=base_url, run_id=run_id, assignment_id=assignment_id, students=students, accepted=len(accepted),
-        refused=len(refused), failed=len(failed), lost=len(lost), wall_s=round(wall, 3),
+        base_url=base_url,
+        run_id=run_id,
+        assignment_id=assignment_id,
+        students=students,
+        accepted=len(accepted),
+        refused=len(refused),
+        failed=len(failed),
+        lost=len(lost),
+        wall_s=round(wall, 3),
         handins_per_s=round(len(accepted) / wall, 2) if wall else 0.0,
         latency_ms={k: round(v * 1000, 1) for k, v in percentiles([o.seconds for o in accepted]).items()},
         refused_codes=dict(Counter(o.code or str(o.status) for o in [*refused, *failed])),
-        retried=sum(1 for o in outcomes if o.attempts > 1), bytes_sent=sum(o.size for o in outcomes),
-        metrics=watch.summary(), lost_students=lost[:50])
+        retried=sum(1 for o in outcomes if o.attempts > 1),
+        bytes_sent=sum(o.size for o in outcomes),
+        metrics=watch.summary(),
+        lost_students=lost[:50],
+    )
 
 
 def print_report(report: Report, console: Console) -> None:
@@ -201,9 +238,13 @@ def print_report(report: Report, console: Console) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     rows = [
-        ("accepted", report.accepted), ("refused", report.refused), ("failed (no answer)", report.failed),
-        ("lost (2xx not listed with its SHA-256)", report.lost), ("retried", report.retried),
-        ("wall time, s", report.wall_s), ("hand-ins/s", report.handins_per_s),
+        ("accepted", report.accepted),
+        ("refused", report.refused),
+        ("failed (no answer)", report.failed),
+        ("lost (2xx not listed with its SHA-256)", report.lost),
+        ("retried", report.retried),
+        ("wall time, s", report.wall_s),
+        ("hand-ins/s", report.handins_per_s),
         ("MB sent", round(report.bytes_sent / 2**20, 1)),
         *((f"accept latency {k}, ms", v) for k, v in report.latency_ms.items()),
         *((f"refused: {k}", v) for k, v in report.refused_codes.items()),

@@ -28,8 +28,9 @@ def kubectl() -> str | None:
 def render(overlay: Path, *, engine: str = "auto") -> list[dict]:
     """The overlay's documents; ``engine`` is ``auto``, ``kubectl`` or ``python``."""
     if engine == "kubectl" or (engine == "auto" and kubectl()):
-        done = subprocess.run([kubectl() or "kubectl", "kustomize", str(overlay)], capture_output=True,
-                              text=True, timeout=120, check=True)
+        done = subprocess.run(
+            [kubectl() or "kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=120, check=True
+        )
         return [d for d in yaml.safe_load_all(done.stdout) if d]
     return _render_python(overlay)
 
@@ -72,9 +73,12 @@ def _matches(doc: dict, target: dict) -> bool:
     meta = doc.get("metadata", {})
     return all(
         (field not in target) or target[field] is None or re.fullmatch(target[field], value or "") is not None
-        for field, value in (("kind", doc.get("kind")), ("name", meta.get("name")),
-                             ("version", doc.get("apiVersion", "").split("/")[-1]),
-                             ("group", doc.get("apiVersion", "").rpartition("/")[0]))
+        for field, value in (
+            ("kind", doc.get("kind")),
+            ("name", meta.get("name")),
+            ("version", doc.get("apiVersion", "").split("/")[-1]),
+            ("group", doc.get("apiVersion", "").rpartition("/")[0]),
+        )
     )
 
 
@@ -93,8 +97,12 @@ def _apply_patch(directory: Path, docs: list[dict], patch: dict) -> None:
         if not hits:
             raise ValueError(f"patch {patch} matches nothing")
         for doc in hits:
-            merged = _merge(doc, smp, core="." not in doc.get("apiVersion", "").split("/")[0]
-                            or doc.get("apiVersion", "").startswith(("networking.k8s.io", "rbac.")))
+            merged = _merge(
+                doc,
+                smp,
+                core="." not in doc.get("apiVersion", "").split("/")[0]
+                or doc.get("apiVersion", "").startswith(("networking.k8s.io", "rbac.")),
+            )
             doc.clear()
             doc.update(merged)
 
@@ -110,7 +118,13 @@ def _merge(base: Any, patch: Any, *, core: bool) -> Any:
             else:
                 out[k] = copy.deepcopy(v)
         return out
-    if core and isinstance(base, list) and isinstance(patch, list) and patch and all(isinstance(p, dict) for p in patch):
+    if (
+        core
+        and isinstance(base, list)
+        and isinstance(patch, list)
+        and patch
+        and all(isinstance(p, dict) for p in patch)
+    ):
         mkey = next((k for k in MERGE_KEYS if all(k in p for p in patch) and all(k in b for b in base)), None)
         if mkey:
             out = copy.deepcopy(base)

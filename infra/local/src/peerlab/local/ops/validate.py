@@ -23,8 +23,15 @@ import yaml
 from peerlab.local.ops.catalog import all_topics
 
 K8S_VERSION = "1.32.0"
-CORE_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1",
-               "rbac.authorization.k8s.io/v1"}
+CORE_GROUPS = {
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "autoscaling/v2",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+}
 CRDS_ENV = "PEERLAB_K8S_CRDS"
 
 
@@ -40,8 +47,12 @@ def find_crd_dir(repo_root: Path) -> Path | None:
 def _strict(schema: Any) -> Any:
     if isinstance(schema, dict):
         out = {k: _strict(v) for k, v in schema.items()}
-        if (out.get("type") == "object" and "properties" in out and "additionalProperties" not in out
-                and not out.get("x-kubernetes-preserve-unknown-fields")):
+        if (
+            out.get("type") == "object"
+            and "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
+        ):
             out["additionalProperties"] = False
         if out.get("x-kubernetes-int-or-string"):
             out.pop("type", None)
@@ -134,11 +145,15 @@ def rule_problems(docs: list[dict]) -> list[str]:
             for c in [*containers, *pod.get("initContainers", [])]:
                 where = f"{name} container {c.get('name')}"
                 sc = c.get("securityContext", {})
-                if not (sc.get("runAsNonRoot") is True and sc.get("readOnlyRootFilesystem") is True
-                        and sc.get("allowPrivilegeEscalation") is False
-                        and sc.get("capabilities", {}).get("drop") == ["ALL"]):
-                    problems.append(f"{where}: securityContext must be non-root, read-only root, "
-                                    "no privilege escalation, drop ALL")
+                if not (
+                    sc.get("runAsNonRoot") is True
+                    and sc.get("readOnlyRootFilesystem") is True
+                    and sc.get("allowPrivilegeEscalation") is False
+                    and sc.get("capabilities", {}).get("drop") == ["ALL"]
+                ):
+                    problems.append(
+                        f"{where}: securityContext must be non-root, read-only root, no privilege escalation, drop ALL"
+                    )
                 res = c.get("resources", {})
                 for part in ("requests", "limits"):
                     if not {"cpu", "memory"} <= set(res.get(part, {})):

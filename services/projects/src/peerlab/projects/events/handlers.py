@@ -21,11 +21,19 @@ from peerlab.projects.settings import ProjectsSettings, get_settings
 CONSUMER_NAME = "projects"
 
 
-def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1, *,
-                       settings: ProjectsSettings) -> None:
+def on_person_enrolled(
+    session: Session, envelope: Envelope, data: PersonEnrolledV1, *, settings: ProjectsSettings
+) -> None:
     before = people.supervision_key(session, course_id=envelope.course_id, person_id=data.person_id)
-    people.record_enrolment(session, course_id=envelope.course_id, person_id=data.person_id, roles=list(data.roles),
-                            programme=data.programme, email=data.email, now=now())
+    people.record_enrolment(
+        session,
+        course_id=envelope.course_id,
+        person_id=data.person_id,
+        roles=list(data.roles),
+        programme=data.programme,
+        email=data.email,
+        now=now(),
+    )
     _refresh_supervision(session, envelope, data.person_id, before)
 
 
@@ -37,25 +45,35 @@ def _refresh_supervision(session: Session, envelope: Envelope, person_id: str, b
         supervision.refresh(session, course_id=envelope.course_id, now=now())
 
 
-def on_person_unenrolled(session: Session, envelope: Envelope, data: PersonUnenrolledV1, *,
-                         settings: ProjectsSettings) -> None:
+def on_person_unenrolled(
+    session: Session, envelope: Envelope, data: PersonUnenrolledV1, *, settings: ProjectsSettings
+) -> None:
     """The student leaves the course, and with it their group (the group's change is published)."""
     before = people.supervision_key(session, course_id=envelope.course_id, person_id=data.person_id)
     people.record_unenrolment(session, course_id=envelope.course_id, person_id=data.person_id, now=now())
     _refresh_supervision(session, envelope, data.person_id, before)
     if envelope.course_id == settings.course_id:
-        groups.remove_from_any_group(session, person_id=data.person_id, policy=GroupPolicy.of(settings, session),
-                                     now=now())
+        groups.remove_from_any_group(
+            session, person_id=data.person_id, policy=GroupPolicy.of(settings, session), now=now()
+        )
 
 
-def on_eligibility_changed(session: Session, envelope: Envelope, data: EligibilityChangedV1, *,
-                           settings: ProjectsSettings) -> None:
-    people.record_eligibility(session, course_id=envelope.course_id, person_id=data.student_id, status=data.status,
-                              at=data.changed_at, now=now())
+def on_eligibility_changed(
+    session: Session, envelope: Envelope, data: EligibilityChangedV1, *, settings: ProjectsSettings
+) -> None:
+    people.record_eligibility(
+        session,
+        course_id=envelope.course_id,
+        person_id=data.student_id,
+        status=data.status,
+        at=data.changed_at,
+        now=now(),
+    )
 
 
-def on_term_dates_changed(session: Session, envelope: Envelope, data: TermDatesChangedV1, *,
-                          settings: ProjectsSettings) -> None:
+def on_term_dates_changed(
+    session: Session, envelope: Envelope, data: TermDatesChangedV1, *, settings: ProjectsSettings
+) -> None:
     """The selection deadline and the end of the labs, as the course calendar publishes them."""
     calendar.apply_dates(session, course_id=envelope.course_id, revision=data.revision, dates=data.dates)
 
@@ -68,5 +86,8 @@ def consumer_spec(settings: ProjectsSettings | None = None) -> ConsumerSpec:
         EligibilityChangedV1.TYPE: on_eligibility_changed,
         TermDatesChangedV1.TYPE: on_term_dates_changed,
     }
-    return ConsumerSpec(name=CONSUMER_NAME, topics=[topics.ROSTER, topics.REVIEW, topics.SCHEDULING],
-                        handlers={t: partial(h, settings=settings) for t, h in handlers.items()})
+    return ConsumerSpec(
+        name=CONSUMER_NAME,
+        topics=[topics.ROSTER, topics.REVIEW, topics.SCHEDULING],
+        handlers={t: partial(h, settings=settings) for t, h in handlers.items()},
+    )

@@ -16,8 +16,14 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic])
-def audit_log(session: SessionDep, policy: PolicyDep, _: StaffPrincipal,
-              person_id: Annotated[str | None, Query(max_length=64)] = None) -> list[AuditEntryPublic]:
+def audit_log(
+    session: SessionDep,
+    policy: PolicyDep,
+    _: StaffPrincipal,
+    person_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[AuditEntryPublic]:
     """Oldest first; ``person_id`` narrows it to one student."""
-    return [AuditEntryPublic.model_validate(a, from_attributes=True)
-            for a in repo.audit_entries(session, policy.course_id, person_id)]
+    return [
+        AuditEntryPublic.model_validate(a, from_attributes=True)
+        for a in repo.audit_entries(session, policy.course_id, person_id)
+    ]

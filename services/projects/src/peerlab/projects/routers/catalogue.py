@@ -27,23 +27,36 @@ def list_catalogues(session: SessionDep, _: CurrentPrincipal) -> list[CatalogueS
 
 @router.get("/{year}/projects", response_model=list[ProjectPublic])
 def list_projects(year: Year, session: SessionDep, settings: SettingsDep, _: CurrentPrincipal) -> list[ProjectPublic]:
-    return catalogue.publics(session, repo.list_projects(session, year),
-                             default_capacity=settings.default_project_capacity)
+    return catalogue.publics(
+        session, repo.list_projects(session, year), default_capacity=settings.default_project_capacity
+    )
 
 
 @router.get("/{year}/projects/{number}", response_model=ProjectPublic)
-def get_project(year: Year, number: Number, session: SessionDep, settings: SettingsDep,
-                _: CurrentPrincipal) -> ProjectPublic:
+def get_project(
+    year: Year, number: Number, session: SessionDep, settings: SettingsDep, _: CurrentPrincipal
+) -> ProjectPublic:
     row = repo.get_project(session, repo.project_id(year, number))
     if row is None:
         raise not_found("Project")
     return catalogue.publics(session, [row], default_capacity=settings.default_project_capacity)[0]
 
 
-@router.put("/{year}/projects/{number}", response_model=ProjectPublic,
-            responses={201: {"model": ProjectPublic, "description": "Created"}})
-def put_project(year: Year, number: Number, body: ProjectPut, response: Response, session: SessionDep,
-                settings: SettingsDep, _: TeacherPrincipal, now: NowDep) -> ProjectPublic:
+@router.put(
+    "/{year}/projects/{number}",
+    response_model=ProjectPublic,
+    responses={201: {"model": ProjectPublic, "description": "Created"}},
+)
+def put_project(
+    year: Year,
+    number: Number,
+    body: ProjectPut,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: TeacherPrincipal,
+    now: NowDep,
+) -> ProjectPublic:
     """Create or replace project ``number`` of ``year`` (id ``p-<year>-<number:02>``); a repeat changes nothing."""
     row, outcome = catalogue.put_project(session, year=year, number=number, body=body, now=now)
     if outcome == "updated":
@@ -61,13 +74,18 @@ def delete_project(year: Year, number: Number, session: SessionDep, _: TeacherPr
 
 
 @router.post("/{year}/import-bundled", response_model=ImportResult)
-def import_bundled(year: Year, session: SessionDep, settings: SettingsDep, _: TeacherPrincipal,
-                   now: NowDep) -> ImportResult:
+def import_bundled(
+    year: Year, session: SessionDep, settings: SettingsDep, _: TeacherPrincipal, now: NowDep
+) -> ImportResult:
     """Create or update ``year``'s projects from the catalogue parsed from the course plan, shipped
     with the service; running it again changes nothing."""
     result = catalogue.import_bundled(session, year=year, now=now)
     if result.updated:
         session.flush()
-        supervision.refresh_projects(session, course_id=settings.course_id,
-                                     project_ids=[repo.project_id(year, n) for n in result.updated], now=now)
+        supervision.refresh_projects(
+            session,
+            course_id=settings.course_id,
+            project_ids=[repo.project_id(year, n) for n in result.updated],
+            now=now,
+        )
     return result

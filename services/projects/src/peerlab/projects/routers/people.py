@@ -21,6 +21,11 @@ def get_person(person_id: str, session: SessionDep, policy: PolicyDep, principal
     if person is None:
         raise not_found("Person")
     membership = repo.membership(session, policy.course_id, person_id)
-    return PersonPublic(person_id=person.person_id, roles=person.roles, programme=person.programme,
-                        enrolled=person.enrolled, eligibility=person.eligibility,
-                        group_id=membership.group_id if membership else None)
+    return PersonPublic(
+        person_id=person.person_id,
+        roles=person.roles,
+        programme=person.programme,
+        enrolled=person.enrolled,
+        eligibility=person.eligibility,
+        group_id=membership.group_id if membership else None,
+    )

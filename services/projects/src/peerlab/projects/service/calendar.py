@@ -24,8 +24,9 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
         return False
     known = {r.key: r for r in session.scalars(select(CourseDateRow).where(CourseDateRow.course_id == course_id))}
     for rule in dates:
-        row = known.pop(rule.key, None) or CourseDateRow(course_id=course_id, key=rule.key, at=rule.at,
-                                                         revision=revision)
+        row = known.pop(rule.key, None) or CourseDateRow(
+            course_id=course_id, key=rule.key, at=rule.at, revision=revision
+        )
         row.at, row.revision = rule.at, revision
         session.add(row)
     for stale in known.values():  # a key the calendar no longer has

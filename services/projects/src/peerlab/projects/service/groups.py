@@ -45,9 +45,15 @@ class GroupPolicy:
     @classmethod
     def of(cls, settings: ProjectsSettings, session: Session) -> "GroupPolicy":
         course = settings.course_id
-        return cls(course, settings.min_group_size, settings.max_group_size, settings.eligibility_gate,
-                   settings.require_roster, calendar.date_of(session, course, calendar.LABS_END),
-                   calendar.date_of(session, course, calendar.SELECTION))
+        return cls(
+            course,
+            settings.min_group_size,
+            settings.max_group_size,
+            settings.eligibility_gate,
+            settings.require_roster,
+            calendar.date_of(session, course, calendar.LABS_END),
+            calendar.date_of(session, course, calendar.SELECTION),
+        )
 
     def selection_open(self, now: datetime) -> bool:
         return self.selection_deadline is None or now < self.selection_deadline
@@ -81,8 +87,9 @@ def ensure_students_may_change(principal: Principal, policy: GroupPolicy, now: d
         raise conflict("selection_closed", f"Groups and choices closed at {policy.selection_deadline.isoformat()}.")
 
 
-def check_candidate(session: Session, *, person_id: str, policy: GroupPolicy, now: datetime,
-                    override: Override | None = None) -> str | None:
+def check_candidate(
+    session: Session, *, person_id: str, policy: GroupPolicy, now: datetime, override: Override | None = None
+) -> str | None:
     """May ``person_id`` be put in a group? Raises a 409 problem saying why not; with an override,
     an eligibility refusal is returned instead (the caller audits it)."""
     person = repo.get_person(session, policy.course_id, person_id)
@@ -102,21 +109,38 @@ def check_candidate(session: Session, *, person_id: str, policy: GroupPolicy, no
     return bypassed
 
 
-def _add(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy, now: datetime,
-         override: Override | None = None) -> None:
+def _add(
+    session: Session,
+    group: GroupRow,
+    person_id: str,
+    policy: GroupPolicy,
+    now: datetime,
+    override: Override | None = None,
+) -> None:
     bypassed = check_candidate(session, person_id=person_id, policy=policy, now=now, override=override)
     if not repo.take_seat(session, group.group_id, policy.max_size):
         raise conflict("group_full", f"A group has at most {policy.max_size} members.")
     try:
         with session.begin_nested():
-            session.add(MembershipRow(course_id=policy.course_id, person_id=person_id, group_id=group.group_id,
-                                      joined_at=now))
+            session.add(
+                MembershipRow(course_id=policy.course_id, person_id=person_id, group_id=group.group_id, joined_at=now)
+            )
     except IntegrityError as exc:
         raise conflict("already_in_group", f"{person_id} joined another group at the same moment.") from exc
     if bypassed and override is not None:
-        session.add(AuditEntryRow(id=str(uuid.uuid4()), course_id=policy.course_id, action="eligibility_override",
-                                  actor=override.actor, person_id=person_id, group_id=group.group_id, rule=bypassed,
-                                  reason=override.reason, created_at=now))
+        session.add(
+            AuditEntryRow(
+                id=str(uuid.uuid4()),
+                course_id=policy.course_id,
+                action="eligibility_override",
+                actor=override.actor,
+                person_id=person_id,
+                group_id=group.group_id,
+                rule=bypassed,
+                reason=override.reason,
+                created_at=now,
+            )
+        )
 
 
 def _remove(session: Session, group: GroupRow, person_id: str, policy: GroupPolicy) -> None:
@@ -150,22 +174,41 @@ def _require_group(session: Session, group_id: str, policy: GroupPolicy, *, for_
     return group
 
 
-def _new_group(session: Session, *, name: str, policy: GroupPolicy, principal: Principal, now: datetime,
-               exempt: bool, reason: str | None) -> GroupRow:
+def _new_group(
+    session: Session,
+    *,
+    name: str,
+    policy: GroupPolicy,
+    principal: Principal,
+    now: datetime,
+    exempt: bool,
+    reason: str | None,
+) -> GroupRow:
     for _ in range(10):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if repo.group_by_code(session, policy.course_id, code) is None:
             break
-    group = GroupRow(group_id=f"g-{secrets.token_hex(4)}", course_id=policy.course_id, name=name, join_code=code,
-                     state="forming", member_count=0, exempt=exempt, exemption_reason=reason,
-                     created_by=principal.sub, created_at=now, updated_at=now)
+    group = GroupRow(
+        group_id=f"g-{secrets.token_hex(4)}",
+        course_id=policy.course_id,
+        name=name,
+        join_code=code,
+        state="forming",
+        member_count=0,
+        exempt=exempt,
+        exemption_reason=reason,
+        created_by=principal.sub,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(group)
     session.flush()
     return group
 
 
-def create_group(session: Session, *, body: GroupCreate, principal: Principal, policy: GroupPolicy,
-                 now: datetime) -> GroupRow:
+def create_group(
+    session: Session, *, body: GroupCreate, principal: Principal, policy: GroupPolicy, now: datetime
+) -> GroupRow:
     """A student founds a group with themself in it (others join with its code); staff may create
     a group with any members (at most the maximum size; past the eligibility gate only with an
     audited override), teachers with the exemption that lets it be smaller than the minimum."""
@@ -183,16 +226,24 @@ def create_group(session: Session, *, body: GroupCreate, principal: Principal, p
         members = [principal.sub]
     if body.exempt and not principal.is_teacher:
         raise forbidden("Only teachers grant exemptions.")
-    group = _new_group(session, name=body.name, policy=policy, principal=principal, now=now, exempt=body.exempt,
-                       reason=body.exemption_reason)
+    group = _new_group(
+        session,
+        name=body.name,
+        policy=policy,
+        principal=principal,
+        now=now,
+        exempt=body.exempt,
+        reason=body.exemption_reason,
+    )
     for person_id in members:
         _add(session, group, person_id, policy, now, override)
     settle(session, group, policy=policy, now=now, members_changed=True)
     return group
 
 
-def join_group(session: Session, *, join_code: str, principal: Principal, policy: GroupPolicy,
-               now: datetime) -> GroupRow:
+def join_group(
+    session: Session, *, join_code: str, principal: Principal, policy: GroupPolicy, now: datetime
+) -> GroupRow:
     ensure_students_may_change(principal, policy, now)
     group = repo.group_by_code(session, policy.course_id, join_code.strip().upper())
     if group is None or group.state == "dissolved":
@@ -202,8 +253,9 @@ def join_group(session: Session, *, join_code: str, principal: Principal, policy
     return group
 
 
-def leave_group(session: Session, *, group_id: str, principal: Principal, policy: GroupPolicy,
-                now: datetime) -> GroupRow:
+def leave_group(
+    session: Session, *, group_id: str, principal: Principal, policy: GroupPolicy, now: datetime
+) -> GroupRow:
     ensure_students_may_change(principal, policy, now)
     group = _require_group(session, group_id, policy, for_update=True)
     _remove(session, group, principal.sub, policy)
@@ -211,8 +263,15 @@ def leave_group(session: Session, *, group_id: str, principal: Principal, policy
     return group
 
 
-def add_member(session: Session, *, group_id: str, person_id: str, policy: GroupPolicy, now: datetime,
-               override: Override | None = None) -> GroupRow:
+def add_member(
+    session: Session,
+    *,
+    group_id: str,
+    person_id: str,
+    policy: GroupPolicy,
+    now: datetime,
+    override: Override | None = None,
+) -> GroupRow:
     """Staff: put a student in a group (the roster rule applies; the eligibility gate too unless
     overridden, which is audited)."""
     group = _require_group(session, group_id, policy, for_update=True)
@@ -239,8 +298,9 @@ def remove_from_any_group(session: Session, *, person_id: str, policy: GroupPoli
         remove_member(session, group_id=row.group_id, person_id=person_id, policy=policy, now=now)
 
 
-def set_exemption(session: Session, *, group_id: str, exempt: bool, reason: str | None, policy: GroupPolicy,
-                  now: datetime) -> GroupRow:
+def set_exemption(
+    session: Session, *, group_id: str, exempt: bool, reason: str | None, policy: GroupPolicy, now: datetime
+) -> GroupRow:
     group = _require_group(session, group_id, policy, for_update=True)
     group.exempt, group.exemption_reason = exempt, reason if exempt else None
     settle(session, group, policy=policy, now=now, members_changed=False)
@@ -258,16 +318,29 @@ def require_visible(session: Session, *, group_id: str, principal: Principal, po
     return group
 
 
-def to_public(session: Session, group: GroupRow, *, principal: Principal, members: list[str] | None = None) -> GroupPublic:
+def to_public(
+    session: Session, group: GroupRow, *, principal: Principal, members: list[str] | None = None
+) -> GroupPublic:
     members = members if members is not None else repo.member_ids(session, group.group_id)
     people = repo.people(session, group.course_id, members)
     shows_code = principal.is_staff or principal.sub in members
     return GroupPublic(
-        group_id=group.group_id, course_id=group.course_id, name=group.name, state=group.state,
-        members=[MemberPublic(person_id=m, programme=people[m].programme if m in people else None,
-                              eligibility=people[m].eligibility if m in people else None,
-                              presents_poster=not (m in people and people[m].programme == "phd")) for m in members],
-        exempt=group.exempt, exemption_reason=group.exemption_reason,
+        group_id=group.group_id,
+        course_id=group.course_id,
+        name=group.name,
+        state=group.state,
+        members=[
+            MemberPublic(
+                person_id=m,
+                programme=people[m].programme if m in people else None,
+                eligibility=people[m].eligibility if m in people else None,
+                presents_poster=not (m in people and people[m].programme == "phd"),
+            )
+            for m in members
+        ],
+        exempt=group.exempt,
+        exemption_reason=group.exemption_reason,
         join_code=group.join_code if shows_code and group.state != "dissolved" else None,
-        created_at=group.created_at, formed_at=group.formed_at,
+        created_at=group.created_at,
+        formed_at=group.formed_at,
     )

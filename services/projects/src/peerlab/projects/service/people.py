@@ -19,8 +19,16 @@ def _person(session: Session, course_id: str, person_id: str, now: datetime) -> 
     return row
 
 
-def record_enrolment(session: Session, *, course_id: str, person_id: str, roles: list[str], programme: str | None,
-                     now: datetime, email: str | None = None) -> PersonRow:
+def record_enrolment(
+    session: Session,
+    *,
+    course_id: str,
+    person_id: str,
+    roles: list[str],
+    programme: str | None,
+    now: datetime,
+    email: str | None = None,
+) -> PersonRow:
     row = _person(session, course_id, person_id, now)
     row.roles, row.programme, row.enrolled, row.updated_at = sorted(set(roles)), programme, True, now
     row.email = email.strip().lower() if email and email.strip() else None
@@ -35,15 +43,15 @@ def record_unenrolment(session: Session, *, course_id: str, person_id: str, now:
     return row
 
 
-def record_eligibility(session: Session, *, course_id: str, person_id: str, status: str, at: datetime,
-                       now: datetime) -> None:
+def record_eligibility(
+    session: Session, *, course_id: str, person_id: str, status: str, at: datetime, now: datetime
+) -> None:
     """Keep the newest status (events may be redelivered late)."""
     row = _person(session, course_id, person_id, now)
     if row.eligibility_at is not None and row.eligibility_at > at:
         return
     row.eligibility, row.eligibility_at, row.updated_at = status, at, now
     session.add(row)
-
 
 
 def supervision_key(session: Session, *, course_id: str, person_id: str) -> tuple | None:

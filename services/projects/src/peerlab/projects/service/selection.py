@@ -29,12 +29,22 @@ def validate_choices(session: Session, *, choices: list[Choice], year: int, max_
         if choice.subproject is not None:
             letters = {s.letter for s in repo.subprojects_of(session, [project.project_id])[project.project_id]}
             if choice.subproject not in letters:
-                raise ProblemError(422, "unknown_subproject",
-                                   f"{choice.project_id} has no sub-project {choice.subproject}).")
+                raise ProblemError(
+                    422, "unknown_subproject", f"{choice.project_id} has no sub-project {choice.subproject})."
+                )
 
 
-def put_selection(session: Session, *, group_id: str, body: SelectionPut, principal: Principal, policy: GroupPolicy,
-                  year: int, max_choices: int, now: datetime) -> tuple[SelectionRow, bool]:
+def put_selection(
+    session: Session,
+    *,
+    group_id: str,
+    body: SelectionPut,
+    principal: Principal,
+    policy: GroupPolicy,
+    year: int,
+    max_choices: int,
+    now: datetime,
+) -> tuple[SelectionRow, bool]:
     """Replace the group's choices; returns (selection, created)."""
     group = require_visible(session, group_id=group_id, principal=principal, policy=policy)
     ensure_students_may_change(principal, policy, now)
@@ -44,8 +54,9 @@ def put_selection(session: Session, *, group_id: str, body: SelectionPut, princi
     choices = [c.model_dump() for c in body.choices]
     row = repo.get_selection(session, group_id)
     if row is None:
-        row = SelectionRow(group_id=group_id, course_id=group.course_id, choices=choices, submitted_by=principal.sub,
-                           submitted_at=now)
+        row = SelectionRow(
+            group_id=group_id, course_id=group.course_id, choices=choices, submitted_by=principal.sub, submitted_at=now
+        )
         session.add(row)
         return row, True
     if row.choices != choices:
@@ -63,5 +74,9 @@ def get_selection(session: Session, *, group_id: str, principal: Principal, poli
 
 
 def to_public(row: SelectionRow) -> SelectionPublic:
-    return SelectionPublic(group_id=row.group_id, choices=[Choice(**c) for c in row.choices],
-                           submitted_by=row.submitted_by, submitted_at=row.submitted_at)
+    return SelectionPublic(
+        group_id=row.group_id,
+        choices=[Choice(**c) for c in row.choices],
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+    )

@@ -52,9 +52,7 @@ def remaining_needs(problem: Problem, kept: set[Pair]) -> tuple[dict[str, int], 
     return out_need, in_need
 
 
-def _check_each_can_fill(
-    problem: Problem, kept: set[Pair], out_need: dict[str, int], in_need: dict[str, int]
-) -> None:
+def _check_each_can_fill(problem: Problem, kept: set[Pair], out_need: dict[str, int], in_need: dict[str, int]) -> None:
     """Cheap necessary check per person, to name who is stuck before any flow is run."""
     open_in = {s for s in problem.ids if in_need[s] > 0}
     open_out = {s for s in problem.ids if out_need[s] > 0}

@@ -49,9 +49,7 @@ def reduce_mutual(
     return sorted(edges)
 
 
-def _swap_one(
-    a: str, b: str, edges: set[Pair], movable: list[Pair], allowed: Callable[[str, str], bool]
-) -> bool:
+def _swap_one(a: str, b: str, edges: set[Pair], movable: list[Pair], allowed: Callable[[str, str], bool]) -> bool:
     for c, d in movable:
         if (c, d) not in edges or c == a or d == b:
             continue

@@ -8,7 +8,11 @@ from sqlmodel import Session
 
 from peerlab.chassis.outbox import enqueue
 from peerlab.contracts.events.review import (
-    EligibilityChangedV1, LabVerdictSetV1, ReviewAllocatedV1, ReviewAllocationCancelledV1, ReviewAllocationFailedV1,
+    EligibilityChangedV1,
+    LabVerdictSetV1,
+    ReviewAllocatedV1,
+    ReviewAllocationCancelledV1,
+    ReviewAllocationFailedV1,
     ReviewSubmittedV1,
 )
 from peerlab.review.models import AllocationRow, EligibilityRow, ReviewRow, RoundRow, VerdictRow
@@ -16,8 +20,18 @@ from peerlab.review.models import AllocationRow, EligibilityRow, ReviewRow, Roun
 SOURCE = "review"
 
 
-def allocated(session: Session, *, allocation_id: str, submission_id: str, reviewer_id: str, task_token: str,
-              replaces_allocation_id: str | None, round_row: RoundRow, due_at: datetime, course_id: str) -> None:
+def allocated(
+    session: Session,
+    *,
+    allocation_id: str,
+    submission_id: str,
+    reviewer_id: str,
+    task_token: str,
+    replaces_allocation_id: str | None,
+    round_row: RoundRow,
+    due_at: datetime,
+    course_id: str,
+) -> None:
     """One per task; the submissions service grants the task token anonymised read access."""
     enqueue(
         session,
@@ -32,12 +46,15 @@ def allocated(session: Session, *, allocation_id: str, submission_id: str, revie
             lab_number=round_row.lab_number,
             replaces_allocation_id=replaces_allocation_id,
         ),
-        source=SOURCE, subject=allocation_id, course_id=course_id,
+        source=SOURCE,
+        subject=allocation_id,
+        course_id=course_id,
     )
 
 
-def allocation_cancelled(session: Session, *, allocation: AllocationRow, round_row: RoundRow, reason: str,
-                         course_id: str, now: datetime) -> None:
+def allocation_cancelled(
+    session: Session, *, allocation: AllocationRow, round_row: RoundRow, reason: str, course_id: str, now: datetime
+) -> None:
     """A task stopped being active; the submissions service revokes the token's anonymised copy.
     Keyed by allocation id, like ``allocated``, so the two stay in order."""
     enqueue(
@@ -52,18 +69,21 @@ def allocation_cancelled(session: Session, *, allocation: AllocationRow, round_r
             reason=reason,
             cancelled_at=now,
         ),
-        source=SOURCE, subject=allocation.id, course_id=course_id,
+        source=SOURCE,
+        subject=allocation.id,
+        course_id=course_id,
     )
 
 
-def allocation_failed(session: Session, *, round_row: RoundRow, reason_code: str, message: str,
-                      course_id: str) -> None:
+def allocation_failed(session: Session, *, round_row: RoundRow, reason_code: str, message: str, course_id: str) -> None:
     enqueue(
         session,
         ReviewAllocationFailedV1(
             round_id=round_row.id, assignment_id=round_row.assignment_id, reason_code=reason_code, message=message
         ),
-        source=SOURCE, subject=round_row.id, course_id=course_id,
+        source=SOURCE,
+        subject=round_row.id,
+        course_id=course_id,
     )
 
 
@@ -79,7 +99,9 @@ def review_submitted(session: Session, *, review: ReviewRow, round_row: RoundRow
             reviewer_id=review.reviewer_id,
             submitted_at=review.submitted_at,
         ),
-        source=SOURCE, subject=review.id, course_id=course_id,
+        source=SOURCE,
+        subject=review.id,
+        course_id=course_id,
     )
 
 
@@ -97,7 +119,9 @@ def verdict_set(session: Session, *, verdict: VerdictRow, course_id: str) -> Non
             set_at=verdict.set_at,
             reason=verdict.reason,
         ),
-        source=SOURCE, subject=verdict.student_id, course_id=course_id,
+        source=SOURCE,
+        subject=verdict.student_id,
+        course_id=course_id,
     )
 
 
@@ -112,5 +136,7 @@ def eligibility_changed(session: Session, *, row: EligibilityRow, course_id: str
             threshold=row.threshold,
             changed_at=row.updated_at,
         ),
-        source=SOURCE, subject=row.student_id, course_id=course_id,
+        source=SOURCE,
+        subject=row.student_id,
+        course_id=course_id,
     )

@@ -20,14 +20,16 @@ def my_reviews(session: SessionDep, principal: CurrentPrincipal) -> list[Receive
 
 
 @router.put("/reviews/{review_id}/reaction", response_model=ReactionPublic)
-def react(review_id: str, data: ReactionCreate, session: SessionDep, principal: CurrentPrincipal,
-          now: NowDep) -> ReactionPublic:
+def react(
+    review_id: str, data: ReactionCreate, session: SessionDep, principal: CurrentPrincipal, now: NowDep
+) -> ReactionPublic:
     """Rate how helpful a review of your hand-in was (1-5)."""
     return received.react(session, review_id=review_id, author_id=principal.sub, data=data, now=now)
 
 
 @router.post("/reviews/{review_id}/flag", response_model=FlagReceipt)
-def flag_review(review_id: str, data: ReviewFlagCreate, session: SessionDep, principal: CurrentPrincipal,
-                now: NowDep) -> FlagReceipt:
+def flag_review(
+    review_id: str, data: ReviewFlagCreate, session: SessionDep, principal: CurrentPrincipal, now: NowDep
+) -> FlagReceipt:
     """Flag an inappropriate review of your hand-in; the teachers are told."""
     return received.flag_review(session, review_id=review_id, author_id=principal.sub, data=data, now=now)

@@ -10,18 +10,35 @@ from peerlab.chassis.errors import conflict, not_found
 from peerlab.review import repository as repo
 from peerlab.review.routers.deps import IdsQuery, LabNumberPath, NowDep, SettingsDep, split_ids
 from peerlab.review.schemas import (
-    AllocationRunPublic, AllocationStaffPublic, ReviewStaffPublic, RoundCreate, RoundPublic, RoundUpdate,
-    RubricPublic, RubricUpdate, StudentRoundPublic,
+    AllocationRunPublic,
+    AllocationStaffPublic,
+    ReviewStaffPublic,
+    RoundCreate,
+    RoundPublic,
+    RoundUpdate,
+    RubricPublic,
+    RubricUpdate,
+    StudentRoundPublic,
 )
 from peerlab.review.service import allocating, rounds, views
 
 router = APIRouter(prefix="/v1", tags=["rounds"])
 
 
-@router.post("/rounds", response_model=RoundPublic, status_code=status.HTTP_201_CREATED,
-             responses={200: {"model": RoundPublic, "description": "The existing round was updated."}})
-def configure_round(data: RoundCreate, session: SessionDep, principal: TeacherPrincipal, settings: SettingsDep,
-                    now: NowDep, response: Response) -> RoundPublic:
+@router.post(
+    "/rounds",
+    response_model=RoundPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": RoundPublic, "description": "The existing round was updated."}},
+)
+def configure_round(
+    data: RoundCreate,
+    session: SessionDep,
+    principal: TeacherPrincipal,
+    settings: SettingsDep,
+    now: NowDep,
+    response: Response,
+) -> RoundPublic:
     """Create the round of a lab assignment, or update it (rounds are also created with defaults
     when the assignment is announced)."""
     row, created = rounds.configure_round(session, data=data, created_by=principal.sub, settings=settings, now=now)
@@ -44,21 +61,25 @@ def get_round(round_id: str, session: SessionDep, _: StaffPrincipal) -> RoundPub
 
 
 @router.patch("/rounds/{round_id}", response_model=RoundPublic)
-def update_round(round_id: str, data: RoundUpdate, session: SessionDep, _: TeacherPrincipal, now: NowDep) -> RoundPublic:
+def update_round(
+    round_id: str, data: RoundUpdate, session: SessionDep, _: TeacherPrincipal, now: NowDep
+) -> RoundPublic:
     return views.round_public(session, rounds.update_round(session, round_id=round_id, data=data, now=now))
 
 
 @router.put("/rounds/{round_id}/rubric", response_model=RubricPublic)
-def set_rubric(round_id: str, data: RubricUpdate, session: SessionDep, principal: TeacherPrincipal,
-               now: NowDep) -> RubricPublic:
+def set_rubric(
+    round_id: str, data: RubricUpdate, session: SessionDep, principal: TeacherPrincipal, now: NowDep
+) -> RubricPublic:
     """A new rubric version; reviews already started keep theirs."""
     row = rounds.set_rubric(session, round_id=round_id, rubric=data, created_by=principal.sub, now=now)
     return rounds.rubric_from_row(row)
 
 
 @router.post("/rounds/{round_id}/allocate", response_model=AllocationRunPublic)
-def rerun_allocation(round_id: str, session: SessionDep, principal: TeacherPrincipal, settings: SettingsDep,
-                     now: NowDep) -> AllocationRunPublic:
+def rerun_allocation(
+    round_id: str, session: SessionDep, principal: TeacherPrincipal, settings: SettingsDep, now: NowDep
+) -> AllocationRunPublic:
     """Run the allocation again: started and finished reviews are kept, gaps are filled. After a
     failed allocation (fix k or the groups first) this is how the round gets allocated."""
     row = rounds.get_round_or_404(session, round_id)
@@ -67,15 +88,18 @@ def rerun_allocation(round_id: str, session: SessionDep, principal: TeacherPrinc
         raise conflict("assignment_not_closed", "A round is allocated when its assignment closes.")
     if row.window_closed_at is not None:
         raise conflict("review_window_closed", "The review window of this round has closed.")
-    run = allocating.run_allocation(session, round_row=row, trigger="teacher", triggered_by=principal.sub,
-                                    course_id=settings.course_id, now=now)
+    run = allocating.run_allocation(
+        session, round_row=row, trigger="teacher", triggered_by=principal.sub, course_id=settings.course_id, now=now
+    )
     return AllocationRunPublic.model_validate(run, from_attributes=True)
 
 
 @router.get("/rounds/{round_id}/runs", response_model=list[AllocationRunPublic])
 def list_runs(round_id: str, session: SessionDep, _: StaffPrincipal) -> list[AllocationRunPublic]:
     rounds.get_round_or_404(session, round_id)
-    return [AllocationRunPublic.model_validate(r, from_attributes=True) for r in repo.allocation_runs(session, round_id)]
+    return [
+        AllocationRunPublic.model_validate(r, from_attributes=True) for r in repo.allocation_runs(session, round_id)
+    ]
 
 
 @router.get("/rounds/{round_id}/allocations", response_model=list[AllocationStaffPublic])
@@ -83,7 +107,9 @@ def list_allocations(round_id: str, session: SessionDep, _: StaffPrincipal) -> l
     rounds.get_round_or_404(session, round_id)
     rows = repo.allocations_of_round(session, round_id)
     reviews = repo.reviews_by_allocation(session, [a.id for a in rows])
-    return [views.allocation_staff(a, reviews.get(a.id)) for a in sorted(rows, key=lambda a: (a.reviewer_id, a.created_at))]
+    return [
+        views.allocation_staff(a, reviews.get(a.id)) for a in sorted(rows, key=lambda a: (a.reviewer_id, a.created_at))
+    ]
 
 
 @router.get("/rounds/{round_id}/reviews", response_model=list[ReviewStaffPublic])

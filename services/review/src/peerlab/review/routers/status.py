@@ -20,21 +20,24 @@ def my_labs(session: SessionDep, principal: CurrentPrincipal, settings: Settings
 
 
 @router.get("/me/eligibility", response_model=EligibilityPublic)
-def my_eligibility(session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep,
-                   now: NowDep) -> EligibilityPublic:
+def my_eligibility(
+    session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep
+) -> EligibilityPublic:
     return overview.eligibility_of(session, student_ids=[principal.sub], settings=settings, now=now)[principal.sub]
 
 
 @router.get("/students/{student_id}/labs", response_model=StudentLabsPublic)
-def student_labs(student_id: str, session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep,
-                 now: NowDep) -> StudentLabsPublic:
+def student_labs(
+    student_id: str, session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep
+) -> StudentLabsPublic:
     ensure_self_or_staff(principal, student_id)
     return overview.student_labs(session, student_id=student_id, settings=settings, now=now)
 
 
 @router.get("/lab-status", response_model=dict[str, list[LabStatusPublic]])
-def lab_status_batch(session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                     student_ids: IdsQuery = []) -> dict[str, list[LabStatusPublic]]:
+def lab_status_batch(
+    session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep, student_ids: IdsQuery = []
+) -> dict[str, list[LabStatusPublic]]:
     """Batch read: student id -> their labs. Students may only ask for themselves."""
     wanted = split_ids(student_ids, settings)
     for student_id in wanted:
@@ -43,8 +46,9 @@ def lab_status_batch(session: SessionDep, principal: CurrentPrincipal, settings:
 
 
 @router.get("/eligibility", response_model=list[EligibilityPublic])
-def eligibility_batch(session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                      student_ids: IdsQuery = []) -> list[EligibilityPublic]:
+def eligibility_batch(
+    session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep, student_ids: IdsQuery = []
+) -> list[EligibilityPublic]:
     """Batch read in the order asked. Students may only ask for themselves."""
     wanted = split_ids(student_ids, settings)
     for student_id in wanted:

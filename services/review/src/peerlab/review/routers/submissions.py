@@ -15,8 +15,9 @@ router = APIRouter(prefix="/v1", tags=["submissions"])
 
 
 @router.get("/submissions", response_model=list[SubmissionPublic])
-def submissions_batch(session: SessionDep, _: StaffPrincipal, settings: SettingsDep,
-                      ids: IdsQuery = []) -> list[SubmissionPublic]:
+def submissions_batch(
+    session: SessionDep, _: StaffPrincipal, settings: SettingsDep, ids: IdsQuery = []
+) -> list[SubmissionPublic]:
     rows = repo.submissions_by_ids(session, split_ids(ids, settings))
     return [SubmissionPublic.model_validate(r, from_attributes=True) for r in rows]
 

@@ -25,23 +25,44 @@ def get_task(token: str, session: SessionDep, principal: CurrentPrincipal, now: 
 
 
 @router.put("/tasks/{token}/review", response_model=TaskPublic)
-def save_draft(token: str, data: ReviewContent, session: SessionDep, principal: CurrentPrincipal,
-               now: NowDep) -> TaskPublic:
+def save_draft(
+    token: str, data: ReviewContent, session: SessionDep, principal: CurrentPrincipal, now: NowDep
+) -> TaskPublic:
     """Save a draft (partial answers allowed); 409 ``review_window_closed`` after the window."""
     return reviews.save_draft(session, token=token, reviewer_id=principal.sub, content=data, now=now)
 
 
 @router.post("/tasks/{token}/review/submit", response_model=TaskPublic)
-def submit_review(token: str, session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, now: NowDep,
-                  data: ReviewContent | None = Body(default=None)) -> TaskPublic:
+def submit_review(
+    token: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    now: NowDep,
+    data: ReviewContent | None = Body(default=None),
+) -> TaskPublic:
     """Submit (optionally with the final content); every criterion and required question must be answered."""
-    return reviews.submit(session, token=token, reviewer_id=principal.sub, content=data,
-                          course_id=settings.course_id, now=now)
+    return reviews.submit(
+        session, token=token, reviewer_id=principal.sub, content=data, course_id=settings.course_id, now=now
+    )
 
 
 @router.post("/tasks/{token}/flag", response_model=FlagReceipt)
-def flag_submission(token: str, data: SubmissionFlagCreate, session: SessionDep, principal: CurrentPrincipal,
-                    settings: SettingsDep, now: NowDep) -> FlagReceipt:
+def flag_submission(
+    token: str,
+    data: SubmissionFlagCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    now: NowDep,
+) -> FlagReceipt:
     """Flag the task's hand-in (empty, wrong lab, ...); a replacement task is issued."""
-    return flags.flag_submission(session, token=token, reviewer_id=principal.sub, data=data, settings=settings,
-                                 course_id=settings.course_id, now=now)
+    return flags.flag_submission(
+        session,
+        token=token,
+        reviewer_id=principal.sub,
+        data=data,
+        settings=settings,
+        course_id=settings.course_id,
+        now=now,
+    )

@@ -64,7 +64,10 @@ def default_rubric() -> RubricUpdate:
     return RubricUpdate(
         criteria=[
             RubricCriterion(
-                key="overall", title="Overall quality of the hand-in", min_score=1, max_score=5,
+                key="overall",
+                title="Overall quality of the hand-in",
+                min_score=1,
+                max_score=5,
                 labels={"1": "missing or wrong", "3": "mostly right", "5": "complete and clear"},
             )
         ],

@@ -127,8 +127,9 @@ class VerdictUpdate(BaseModel):
     verdict: Literal["pass", "fail"]
     comment: str = Field(default="", max_length=5000)
     without_hand_in: bool = Field(default=False, description="Pass although the lab was not handed in (on time).")
-    override_reason: str | None = Field(default=None, max_length=2000,
-                                        description="Required with without_hand_in; kept in the audit log.")
+    override_reason: str | None = Field(
+        default=None, max_length=2000, description="Required with without_hand_in; kept in the audit log."
+    )
 
 
 class AuditEntryPublic(BaseModel):

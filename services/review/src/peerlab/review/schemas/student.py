@@ -122,7 +122,8 @@ class LabStatusPublic(BaseModel):
     verdict_origin: str | None = None
     verdict_comment: str | None = None
     passed_without_hand_in: bool = Field(
-        default=False, description="Passed by a teacher's audited decision although it was not handed in (on time).")
+        default=False, description="Passed by a teacher's audited decision although it was not handed in (on time)."
+    )
     reviews_received: int = 0
     reviews_assigned: int = 0
     reviews_given: int = 0

@@ -50,23 +50,45 @@ def due_at(round_row: RoundRow, now: datetime) -> datetime:
     return round_row.review_closes_at or now + timedelta(days=round_row.window_days)
 
 
-def allocate_on_close(session: Session, *, round_row: RoundRow, event_id: str, course_id: str,
-                      now: datetime) -> AllocationRunRow | None:
+def allocate_on_close(
+    session: Session, *, round_row: RoundRow, event_id: str, course_id: str, now: datetime
+) -> AllocationRunRow | None:
     """The first allocation of a round; a no-op if any run exists already."""
     if repo.allocation_runs(session, round_row.id):
         return None
-    return run_allocation(session, round_row=round_row, trigger="assignment_closed", triggered_by=event_id,
-                          course_id=course_id, now=now, run_no=1)
+    return run_allocation(
+        session,
+        round_row=round_row,
+        trigger="assignment_closed",
+        triggered_by=event_id,
+        course_id=course_id,
+        now=now,
+        run_no=1,
+    )
 
 
-def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, triggered_by: str, course_id: str,
-                   now: datetime, run_no: int | None = None) -> AllocationRunRow:
+def run_allocation(
+    session: Session,
+    *,
+    round_row: RoundRow,
+    trigger: str,
+    triggered_by: str,
+    course_id: str,
+    now: datetime,
+    run_no: int | None = None,
+) -> AllocationRunRow:
     """One run: claim ``run_no`` (default: the next one), then allocate or record why not."""
     if run_no is None:
         runs = repo.allocation_runs(session, round_row.id)
         run_no = (runs[-1].run_no + 1) if runs else 1
-    claim = AllocationRunRow(round_id=round_row.id, run_no=run_no, trigger=trigger,
-                             triggered_by=triggered_by, outcome="running", created_at=now)
+    claim = AllocationRunRow(
+        round_id=round_row.id,
+        run_no=run_no,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        outcome="running",
+        created_at=now,
+    )
     session.add(claim)
     session.flush()  # a concurrent run of the same number fails here, before any work
 
@@ -78,8 +100,9 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
     try:
         result = _compute(round_row, sorted(pool), rounds.group_of(session, round_row.id), current)
     except _NoAllocation as failure:
-        return _fail(session, round_row=round_row, run=claim, failure=failure, current=current,
-                     course_id=course_id, now=now)
+        return _fail(
+            session, round_row=round_row, run=claim, failure=failure, current=current, course_id=course_id, now=now
+        )
 
     wanted = set(result.pairs)
     for pair, row in current.active.items():
@@ -87,8 +110,9 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
             continue
         row.status, row.updated_at = "cancelled", now
         claim.cancelled += 1
-        publish.allocation_cancelled(session, allocation=row, round_row=round_row, reason="rerun",
-                                     course_id=course_id, now=now)
+        publish.allocation_cancelled(
+            session, allocation=row, round_row=round_row, reason="rerun", course_id=course_id, now=now
+        )
     new_pairs = sorted(wanted - set(current.active))
     fresh: list[dict] = []
     for reviewer, reviewee in new_pairs:
@@ -99,12 +123,32 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
             ids = (old.id, old.task_token, None)
         else:
             ids = (new_id(), new_task_token(), None)
-            fresh.append(dict(id=ids[0], round_id=round_row.id, submission_id=submission_id, reviewer_id=reviewer,
-                              reviewee_id=reviewee, task_token=ids[1], status="active", run_no=claim.run_no,
-                              replaces_allocation_id=None, created_at=now, updated_at=now))
-        publish.allocated(session, allocation_id=ids[0], submission_id=submission_id, reviewer_id=reviewer,
-                          task_token=ids[1], replaces_allocation_id=ids[2], round_row=round_row,
-                          due_at=due_at(round_row, now), course_id=course_id)
+            fresh.append(
+                dict(
+                    id=ids[0],
+                    round_id=round_row.id,
+                    submission_id=submission_id,
+                    reviewer_id=reviewer,
+                    reviewee_id=reviewee,
+                    task_token=ids[1],
+                    status="active",
+                    run_no=claim.run_no,
+                    replaces_allocation_id=None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        publish.allocated(
+            session,
+            allocation_id=ids[0],
+            submission_id=submission_id,
+            reviewer_id=reviewer,
+            task_token=ids[1],
+            replaces_allocation_id=ids[2],
+            round_row=round_row,
+            due_at=due_at(round_row, now),
+            course_id=course_id,
+        )
     if fresh:
         session.execute(insert(AllocationRow), fresh)
     claim.outcome, claim.method = "allocated", result.method
@@ -115,16 +159,43 @@ def run_allocation(session: Session, *, round_row: RoundRow, trigger: str, trigg
     return claim
 
 
-def add_task(session: Session, *, round_row: RoundRow, reviewer_id: str, reviewee_id: str, submission_id: str,
-             replaces: str | None, course_id: str, now: datetime) -> AllocationRow:
+def add_task(
+    session: Session,
+    *,
+    round_row: RoundRow,
+    reviewer_id: str,
+    reviewee_id: str,
+    submission_id: str,
+    replaces: str | None,
+    course_id: str,
+    now: datetime,
+) -> AllocationRow:
     """One new task (a replacement), published like any other."""
-    row = AllocationRow(id=new_id(), round_id=round_row.id, submission_id=submission_id, reviewer_id=reviewer_id,
-                        reviewee_id=reviewee_id, task_token=new_task_token(), status="active", run_no=0,
-                        replaces_allocation_id=replaces, created_at=now, updated_at=now)
+    row = AllocationRow(
+        id=new_id(),
+        round_id=round_row.id,
+        submission_id=submission_id,
+        reviewer_id=reviewer_id,
+        reviewee_id=reviewee_id,
+        task_token=new_task_token(),
+        status="active",
+        run_no=0,
+        replaces_allocation_id=replaces,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
-    publish.allocated(session, allocation_id=row.id, submission_id=submission_id, reviewer_id=reviewer_id,
-                      task_token=row.task_token, replaces_allocation_id=replaces, round_row=round_row,
-                      due_at=due_at(round_row, now), course_id=course_id)
+    publish.allocated(
+        session,
+        allocation_id=row.id,
+        submission_id=submission_id,
+        reviewer_id=reviewer_id,
+        task_token=row.task_token,
+        replaces_allocation_id=replaces,
+        round_row=round_row,
+        due_at=due_at(round_row, now),
+        course_id=course_id,
+    )
     return row
 
 
@@ -161,8 +232,9 @@ def _compute(round_row: RoundRow, submitters: list[str], groups: dict[str, str],
                 return result
     if last is not None:
         raise _NoAllocation(str(last.reason_code), last.message)
-    raise _NoAllocation("flagged_pair_unavoidable",
-                        "every allocation tried hands a reviewer a submission they flagged; change the seed")
+    raise _NoAllocation(
+        "flagged_pair_unavoidable", "every allocation tried hands a reviewer a submission they flagged; change the seed"
+    )
 
 
 def _nothing_to_allocate(*, round_row: RoundRow, run: AllocationRunRow, now: datetime) -> AllocationRunRow:
@@ -176,19 +248,32 @@ def _nothing_to_allocate(*, round_row: RoundRow, run: AllocationRunRow, now: dat
     return run
 
 
-def _fail(session: Session, *, round_row: RoundRow, run: AllocationRunRow, failure: _NoAllocation,
-          current: _Current, course_id: str, now: datetime) -> AllocationRunRow:
+def _fail(
+    session: Session,
+    *,
+    round_row: RoundRow,
+    run: AllocationRunRow,
+    failure: _NoAllocation,
+    current: _Current,
+    course_id: str,
+    now: datetime,
+) -> AllocationRunRow:
     """Nothing is written but the run, the round's failure, the event and a teacher-queue item."""
     run.outcome, run.reason_code, run.message = "failed", failure.reason_code, failure.message
     if not current.active:
         round_row.status = "allocation_failed"
     round_row.failure_reason_code, round_row.failure_message = failure.reason_code, failure.message
     round_row.updated_at = now
-    publish.allocation_failed(session, round_row=round_row, reason_code=failure.reason_code,
-                              message=failure.message, course_id=course_id)
+    publish.allocation_failed(
+        session, round_row=round_row, reason_code=failure.reason_code, message=failure.message, course_id=course_id
+    )
     teacher_queue.add_item(
-        session, kind="allocation_failed", dedupe_key=f"allocation_failed:{round_row.id}:{run.run_no}", now=now,
-        round_id=round_row.id, lab_number=round_row.lab_number,
+        session,
+        kind="allocation_failed",
+        dedupe_key=f"allocation_failed:{round_row.id}:{run.run_no}",
+        now=now,
+        round_id=round_row.id,
+        lab_number=round_row.lab_number,
         detail=f"Allocation run {run.run_no} failed ({failure.reason_code}): {failure.message}",
     )
     return run

@@ -13,4 +13,3 @@ def new_id() -> str:
 def new_task_token() -> str:
     """144 random bits, URL-safe: the only handle a reviewer (and the submissions service) has on a task."""
     return secrets.token_urlsafe(18)
-

@@ -40,18 +40,26 @@ def decide(student_id: str, states: list[LabState], *, threshold: int) -> Eligib
         status = "not_eligible"
     else:
         status = "undecided"
-    return Eligibility(student_id=student_id, status=status, labs_passed=passed, labs_open=still_open,
-                       threshold=threshold, total_labs=len(states))
+    return Eligibility(
+        student_id=student_id,
+        status=status,
+        labs_passed=passed,
+        labs_open=still_open,
+        threshold=threshold,
+        total_labs=len(states),
+    )
 
 
-def compute(session: Session, *, student_ids: Iterable[str], settings: ReviewSettings,
-            now: datetime) -> dict[str, Eligibility]:
+def compute(
+    session: Session, *, student_ids: Iterable[str], settings: ReviewSettings, now: datetime
+) -> dict[str, Eligibility]:
     states = lab_status.compute(session, student_ids=student_ids, total_labs=settings.total_labs, now=now)
     return {s: decide(s, st, threshold=settings.eligibility_threshold) for s, st in states.items()}
 
 
-def refresh(session: Session, *, student_ids: Iterable[str], settings: ReviewSettings, course_id: str,
-            now: datetime) -> int:
+def refresh(
+    session: Session, *, student_ids: Iterable[str], settings: ReviewSettings, course_id: str, now: datetime
+) -> int:
     """Recompute and store; publish for every student whose status changed. Returns how many changed."""
     computed = compute(session, student_ids=student_ids, settings=settings, now=now)
     stored = repo.eligibility_rows(session, computed)
@@ -60,11 +68,20 @@ def refresh(session: Session, *, student_ids: Iterable[str], settings: ReviewSet
         row = stored.get(student_id)
         before = row.status if row is not None else "undecided"
         if row is None:
-            row = EligibilityRow(student_id=student_id, status=result.status, labs_passed=result.labs_passed,
-                                 labs_open=result.labs_open, threshold=result.threshold, updated_at=now)
+            row = EligibilityRow(
+                student_id=student_id,
+                status=result.status,
+                labs_passed=result.labs_passed,
+                labs_open=result.labs_open,
+                threshold=result.threshold,
+                updated_at=now,
+            )
             session.add(row)
         elif (row.status, row.labs_passed, row.labs_open, row.threshold) != (
-            result.status, result.labs_passed, result.labs_open, result.threshold
+            result.status,
+            result.labs_passed,
+            result.labs_open,
+            result.threshold,
         ):
             row.status, row.labs_passed, row.labs_open = result.status, result.labs_passed, result.labs_open
             row.threshold, row.updated_at = result.threshold, now

@@ -26,8 +26,16 @@ from peerlab.review.service.reviews import ensure_window_open, task_for
 from peerlab.review.settings import ReviewSettings
 
 
-def flag_submission(session: Session, *, token: str, reviewer_id: str, data: SubmissionFlagCreate,
-                    settings: ReviewSettings, course_id: str, now: datetime) -> FlagReceipt:
+def flag_submission(
+    session: Session,
+    *,
+    token: str,
+    reviewer_id: str,
+    data: SubmissionFlagCreate,
+    settings: ReviewSettings,
+    course_id: str,
+    now: datetime,
+) -> FlagReceipt:
     allocation, round_row = task_for(session, token=token, reviewer_id=reviewer_id)
     ensure_window_open(round_row, now)
     if allocation.status != "active":
@@ -38,23 +46,39 @@ def flag_submission(session: Session, *, token: str, reviewer_id: str, data: Sub
     key = f"submission:{allocation.id}"
     if repo.flag_by_key(session, key) is not None:
         raise conflict("already_flagged", "You have flagged this submission already.")
-    session.add(FlagRow(id=new_id(), kind="submission", dedupe_key=key, round_id=round_row.id,
-                        submission_id=allocation.submission_id, allocation_id=allocation.id, flagged_by=reviewer_id,
-                        reason=data.reason, comment=data.comment, created_at=now))
+    session.add(
+        FlagRow(
+            id=new_id(),
+            kind="submission",
+            dedupe_key=key,
+            round_id=round_row.id,
+            submission_id=allocation.submission_id,
+            allocation_id=allocation.id,
+            flagged_by=reviewer_id,
+            reason=data.reason,
+            comment=data.comment,
+            created_at=now,
+        )
+    )
     allocation.status, allocation.updated_at = "flagged", now
     try:
         session.flush()
     except IntegrityError as exc:
         raise conflict("already_flagged", "You have flagged this submission already.") from exc
-    publish.allocation_cancelled(session, allocation=allocation, round_row=round_row, reason="flagged",
-                                 course_id=course_id, now=now)
+    publish.allocation_cancelled(
+        session, allocation=allocation, round_row=round_row, reason="flagged", course_id=course_id, now=now
+    )
 
     submission = repo.get_submission(session, allocation.submission_id)
     losers = [allocation]
-    if (submission is not None and not submission.withdrawn_from_review
-            and repo.submission_flaggers(session, submission.submission_id) >= settings.flags_to_withdraw):
-        losers += _withdraw_from_review(session, round_row=round_row, submission=submission, course_id=course_id,
-                                        now=now)
+    if (
+        submission is not None
+        and not submission.withdrawn_from_review
+        and repo.submission_flaggers(session, submission.submission_id) >= settings.flags_to_withdraw
+    ):
+        losers += _withdraw_from_review(
+            session, round_row=round_row, submission=submission, course_id=course_id, now=now
+        )
 
     replacement_token: str | None = None
     for lost in losers:
@@ -64,21 +88,31 @@ def flag_submission(session: Session, *, token: str, reviewer_id: str, data: Sub
     return FlagReceipt(recorded=True, replacement_task_token=replacement_token)
 
 
-def _withdraw_from_review(session: Session, *, round_row: RoundRow, submission: SubmissionRow, course_id: str,
-                          now: datetime) -> list[AllocationRow]:
+def _withdraw_from_review(
+    session: Session, *, round_row: RoundRow, submission: SubmissionRow, course_id: str, now: datetime
+) -> list[AllocationRow]:
     """Take the submission out of peer review; return the unfinished tasks it loses."""
     submission.withdrawn_from_review, submission.updated_at = True, now
-    active = [a for a in repo.allocations_of_round(session, round_row.id, ("active",))
-              if a.submission_id == submission.submission_id]
+    active = [
+        a
+        for a in repo.allocations_of_round(session, round_row.id, ("active",))
+        if a.submission_id == submission.submission_id
+    ]
     reviews = repo.reviews_by_allocation(session, [a.id for a in active])
     lost = [a for a in active if not (a.id in reviews and reviews[a.id].status == "submitted")]
     for a in lost:
         a.status, a.updated_at = "withdrawn", now
-        publish.allocation_cancelled(session, allocation=a, round_row=round_row, reason="submission_withdrawn",
-                                     course_id=course_id, now=now)
+        publish.allocation_cancelled(
+            session, allocation=a, round_row=round_row, reason="submission_withdrawn", course_id=course_id, now=now
+        )
     teacher_queue.add_item(
-        session, kind="submission_withdrawn", dedupe_key=f"submission_withdrawn:{submission.submission_id}", now=now,
-        round_id=round_row.id, lab_number=round_row.lab_number, student_id=submission.owner_id,
+        session,
+        kind="submission_withdrawn",
+        dedupe_key=f"submission_withdrawn:{submission.submission_id}",
+        now=now,
+        round_id=round_row.id,
+        lab_number=round_row.lab_number,
+        student_id=submission.owner_id,
         submission_id=submission.submission_id,
         detail="Withdrawn from peer review after reviewers flagged it; it needs a teacher's verdict.",
     )
@@ -86,24 +120,42 @@ def _withdraw_from_review(session: Session, *, round_row: RoundRow, submission: 
     return lost
 
 
-def _replace(session: Session, *, round_row: RoundRow, lost: AllocationRow, course_id: str,
-             now: datetime) -> AllocationRow | None:
+def _replace(
+    session: Session, *, round_row: RoundRow, lost: AllocationRow, course_id: str, now: datetime
+) -> AllocationRow | None:
     pool = repo.review_pool(session, round_row.assignment_id)
     rows = repo.allocations_of_round(session, round_row.id)
-    pairs = [(a.reviewer_id, a.reviewee_id) for a in rows
-             if a.status == "active" or a.reviewer_id == lost.reviewer_id]
+    pairs = [(a.reviewer_id, a.reviewee_id) for a in rows if a.status == "active" or a.reviewer_id == lost.reviewer_id]
     try:
-        reviewee = replacement_for(lost.reviewer_id, lost.reviewee_id, pairs, seed=round_row.seed,
-                                   submitters=list(pool), groups=rounds.group_of(session, round_row.id))
+        reviewee = replacement_for(
+            lost.reviewer_id,
+            lost.reviewee_id,
+            pairs,
+            seed=round_row.seed,
+            submitters=list(pool),
+            groups=rounds.group_of(session, round_row.id),
+        )
     except AllocationInfeasible as exc:
         teacher_queue.add_item(
-            session, kind="replacement_unavailable", dedupe_key=f"replacement_unavailable:{lost.id}", now=now,
-            round_id=round_row.id, lab_number=round_row.lab_number, student_id=lost.reviewer_id,
+            session,
+            kind="replacement_unavailable",
+            dedupe_key=f"replacement_unavailable:{lost.id}",
+            now=now,
+            round_id=round_row.id,
+            lab_number=round_row.lab_number,
+            student_id=lost.reviewer_id,
             detail=f"No replacement task for a reviewer who lost one ({exc.reason_code}).",
         )
         return None
-    new = allocating.add_task(session, round_row=round_row, reviewer_id=lost.reviewer_id, reviewee_id=reviewee,
-                              submission_id=pool[reviewee].submission_id, replaces=lost.id, course_id=course_id,
-                              now=now)
+    new = allocating.add_task(
+        session,
+        round_row=round_row,
+        reviewer_id=lost.reviewer_id,
+        reviewee_id=reviewee,
+        submission_id=pool[reviewee].submission_id,
+        replaces=lost.id,
+        course_id=course_id,
+        now=now,
+    )
     session.flush()
     return new

@@ -50,7 +50,9 @@ def is_closed(assignment: AssignmentRow | None, now: datetime) -> bool:
     return deadline is not None and deadline <= now
 
 
-def compute(session: Session, *, student_ids: Iterable[str], total_labs: int, now: datetime) -> dict[str, list[LabState]]:
+def compute(
+    session: Session, *, student_ids: Iterable[str], total_labs: int, now: datetime
+) -> dict[str, list[LabState]]:
     students = sorted(set(student_ids))
     labs = repo.lab_assignments(session)
     lab_of_assignment = {a.assignment_id: n for n, a in labs.items()}
@@ -81,8 +83,17 @@ def compute(session: Session, *, student_ids: Iterable[str], total_labs: int, no
         states = []
         for number in range(1, total_labs + 1):
             assignment = labs.get(number)
-            states.append(_state(student, number, assignment, hand_ins.get((student, number)),
-                                 resubs.get((student, number)), verdicts.get((student, number)), now))
+            states.append(
+                _state(
+                    student,
+                    number,
+                    assignment,
+                    hand_ins.get((student, number)),
+                    resubs.get((student, number)),
+                    verdicts.get((student, number)),
+                    now,
+                )
+            )
         out[student] = states
     return out
 
@@ -91,8 +102,15 @@ def _when(sub: SubmissionRow) -> datetime:
     return sub.received_at or sub.updated_at
 
 
-def _state(student: str, number: int, assignment: AssignmentRow | None, sub: SubmissionRow | None,
-           resub: SubmissionRow | None, verdict: VerdictRow | None, now: datetime) -> LabState:
+def _state(
+    student: str,
+    number: int,
+    assignment: AssignmentRow | None,
+    sub: SubmissionRow | None,
+    resub: SubmissionRow | None,
+    verdict: VerdictRow | None,
+    now: datetime,
+) -> LabState:
     closed = is_closed(assignment, now)
     counts = sub is not None and sub.on_time and (sub.final or not closed)
     late = sub is not None and not counts
@@ -113,6 +131,15 @@ def _state(student: str, number: int, assignment: AssignmentRow | None, sub: Sub
     else:
         status = "not_handed_in"
     is_open = status in ("pending", "resubmitted") or (status == "not_handed_in" and not closed)
-    return LabState(student_id=student, lab_number=number, assignment=assignment, status=status,
-                    hand_in=sub if counts or late else None, late=late, verdict=verdict, open=is_open,
-                    handed_in=counts or resub is not None, without_hand_in=without_hand_in)
+    return LabState(
+        student_id=student,
+        lab_number=number,
+        assignment=assignment,
+        status=status,
+        hand_in=sub if counts or late else None,
+        late=late,
+        verdict=verdict,
+        open=is_open,
+        handed_in=counts or resub is not None,
+        without_hand_in=without_hand_in,
+    )

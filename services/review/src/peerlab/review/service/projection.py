@@ -11,7 +11,10 @@ from sqlmodel import Session
 
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
 from peerlab.contracts.events.submissions import (
-    AssignmentClosedV1, AssignmentUpsertedV1, SubmissionReceivedV1, SubmissionWithdrawnV1,
+    AssignmentClosedV1,
+    AssignmentUpsertedV1,
+    SubmissionReceivedV1,
+    SubmissionWithdrawnV1,
 )
 from peerlab.review import repository as repo
 from peerlab.review.models import AssignmentRow, StudentRow, SubmissionRow
@@ -41,8 +44,9 @@ def record_unenrolment(session: Session, *, data: PersonUnenrolledV1) -> None:
         row.enrolled = False
 
 
-def record_assignment(session: Session, *, data: AssignmentUpsertedV1, settings: ReviewSettings,
-                      now: datetime) -> AssignmentRow:
+def record_assignment(
+    session: Session, *, data: AssignmentUpsertedV1, settings: ReviewSettings, now: datetime
+) -> AssignmentRow:
     """Upsert the assignment; a lab gets its round (defaults) and the window follows the deadline."""
     row = session.get(AssignmentRow, data.assignment_id)
     if row is None:
@@ -64,8 +68,13 @@ def record_submission(session: Session, *, data: SubmissionReceivedV1, now: date
     if row is not None and row.version > data.version:
         return row
     if row is None:
-        row = SubmissionRow(submission_id=data.submission_id, assignment_id=data.assignment_id,
-                            assignment_kind=data.assignment_kind, owner_id=data.owner_id, updated_at=now)
+        row = SubmissionRow(
+            submission_id=data.submission_id,
+            assignment_id=data.assignment_id,
+            assignment_kind=data.assignment_kind,
+            owner_id=data.owner_id,
+            updated_at=now,
+        )
         session.add(row)
     row.assignment_id, row.assignment_kind, row.lab_number = data.assignment_id, data.assignment_kind, data.lab_number
     row.owner_type, row.owner_id, row.submitted_by = data.owner_type, data.owner_id, data.submitted_by
@@ -77,8 +86,13 @@ def record_submission(session: Session, *, data: SubmissionReceivedV1, now: date
     if data.assignment_kind == "resubmission" and data.owner_type == "student":
         # Resubmissions go to the teachers only, never to peers.
         teacher_queue.add_item(
-            session, kind="resubmission", dedupe_key=f"resubmission:{data.submission_id}:{data.version}",
-            now=now, lab_number=data.lab_number, student_id=data.owner_id, submission_id=data.submission_id,
+            session,
+            kind="resubmission",
+            dedupe_key=f"resubmission:{data.submission_id}:{data.version}",
+            now=now,
+            lab_number=data.lab_number,
+            student_id=data.owner_id,
+            submission_id=data.submission_id,
             detail=f"Resubmission of lab {data.lab_number} ({data.file_name}, version {data.version}).",
         )
     return row
@@ -99,8 +113,14 @@ def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -
     """
     row = session.get(AssignmentRow, data.assignment_id)
     if row is None:
-        row = AssignmentRow(assignment_id=data.assignment_id, kind=data.kind, lab_number=data.lab_number,
-                            title="", deadline=data.deadline, updated_at=now)
+        row = AssignmentRow(
+            assignment_id=data.assignment_id,
+            kind=data.kind,
+            lab_number=data.lab_number,
+            title="",
+            deadline=data.deadline,
+            updated_at=now,
+        )
         session.add(row)
     row.deadline = row.deadline or data.deadline
     if row.closed_at is None:
@@ -114,10 +134,19 @@ def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -
         sub = existing.get(final.submission_id)
         if sub is None:
             sub = SubmissionRow(
-                submission_id=final.submission_id, assignment_id=data.assignment_id, assignment_kind=data.kind,
-                lab_number=data.lab_number, owner_type=row.owner_type, owner_id=final.owner_id,
-                submitted_by=final.owner_id, version=final.version, sha256=final.sha256,
-                received_at=data.deadline, on_time=True, final=True, updated_at=now,
+                submission_id=final.submission_id,
+                assignment_id=data.assignment_id,
+                assignment_kind=data.kind,
+                lab_number=data.lab_number,
+                owner_type=row.owner_type,
+                owner_id=final.owner_id,
+                submitted_by=final.owner_id,
+                version=final.version,
+                sha256=final.sha256,
+                received_at=data.deadline,
+                on_time=True,
+                final=True,
+                updated_at=now,
             )
             session.add(sub)
             if row.owner_type == "student":
@@ -128,4 +157,3 @@ def record_close(session: Session, *, data: AssignmentClosedV1, now: datetime) -
             sub.withdrawn, sub.withdrawn_at = False, None
     session.flush()
     return row
-

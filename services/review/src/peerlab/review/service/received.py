@@ -31,23 +31,35 @@ def react(session: Session, *, review_id: str, author_id: str, data: ReactionCre
     review = _own_review(session, review_id=review_id, author_id=author_id)
     row = session.get(ReactionRow, review.id)
     if row is None:
-        row = ReactionRow(review_id=review.id, helpfulness=data.helpfulness, comment=data.comment,
-                          created_at=now, updated_at=now)
+        row = ReactionRow(
+            review_id=review.id, helpfulness=data.helpfulness, comment=data.comment, created_at=now, updated_at=now
+        )
         session.add(row)
     else:
         row.helpfulness, row.comment, row.updated_at = data.helpfulness, data.comment, now
     return views.reaction(row)
 
 
-def flag_review(session: Session, *, review_id: str, author_id: str, data: ReviewFlagCreate, now: datetime) -> FlagReceipt:
+def flag_review(
+    session: Session, *, review_id: str, author_id: str, data: ReviewFlagCreate, now: datetime
+) -> FlagReceipt:
     """An inappropriate review goes to the teachers; each review can be flagged once."""
     review = _own_review(session, review_id=review_id, author_id=author_id)
     key = f"review:{review.id}"
     if repo.flag_by_key(session, key) is not None:
         raise conflict("already_flagged", "You have flagged this review already.")
-    flag = FlagRow(id=new_id(), kind="review", dedupe_key=key, round_id=review.round_id,
-                   submission_id=review.submission_id, review_id=review.id, flagged_by=author_id,
-                   reason=data.reason, comment=data.comment, created_at=now)
+    flag = FlagRow(
+        id=new_id(),
+        kind="review",
+        dedupe_key=key,
+        round_id=review.round_id,
+        submission_id=review.submission_id,
+        review_id=review.id,
+        flagged_by=author_id,
+        reason=data.reason,
+        comment=data.comment,
+        created_at=now,
+    )
     session.add(flag)
     try:
         session.flush()
@@ -55,9 +67,15 @@ def flag_review(session: Session, *, review_id: str, author_id: str, data: Revie
         raise conflict("already_flagged", "You have flagged this review already.") from exc
     round_row = repo.get_round(session, review.round_id)
     teacher_queue.add_item(
-        session, kind="review_flagged", dedupe_key=f"review_flagged:{review.id}", now=now, round_id=review.round_id,
-        lab_number=round_row.lab_number if round_row else None, student_id=review.reviewer_id,
-        submission_id=review.submission_id, review_id=review.id,
+        session,
+        kind="review_flagged",
+        dedupe_key=f"review_flagged:{review.id}",
+        now=now,
+        round_id=review.round_id,
+        lab_number=round_row.lab_number if round_row else None,
+        student_id=review.reviewer_id,
+        submission_id=review.submission_id,
+        review_id=review.id,
         detail=f"The author flagged a review as {data.reason}: {data.comment}".strip(),
     )
     return FlagReceipt(recorded=True)

@@ -45,7 +45,9 @@ def get_task(session: Session, *, token: str, reviewer_id: str, now: datetime) -
     return views.tasks(session, [allocation], now=now)[0]
 
 
-def _writable(session: Session, *, token: str, reviewer_id: str, now: datetime) -> tuple[AllocationRow, RoundRow, ReviewRow | None]:
+def _writable(
+    session: Session, *, token: str, reviewer_id: str, now: datetime
+) -> tuple[AllocationRow, RoundRow, ReviewRow | None]:
     allocation, round_row = task_for(session, token=token, reviewer_id=reviewer_id)
     ensure_window_open(round_row, now)
     if allocation.status != "active":
@@ -57,10 +59,18 @@ def _writable(session: Session, *, token: str, reviewer_id: str, now: datetime) 
 
 
 def _start(session: Session, allocation: AllocationRow, round_row: RoundRow, now: datetime) -> ReviewRow:
-    review = ReviewRow(id=new_id(), allocation_id=allocation.id, round_id=round_row.id,
-                       submission_id=allocation.submission_id, reviewer_id=allocation.reviewer_id,
-                       reviewee_id=allocation.reviewee_id, rubric_version=round_row.rubric_version,
-                       status="draft", created_at=now, updated_at=now)
+    review = ReviewRow(
+        id=new_id(),
+        allocation_id=allocation.id,
+        round_id=round_row.id,
+        submission_id=allocation.submission_id,
+        reviewer_id=allocation.reviewer_id,
+        reviewee_id=allocation.reviewee_id,
+        rubric_version=round_row.rubric_version,
+        status="draft",
+        created_at=now,
+        updated_at=now,
+    )
     session.add(review)
     return review
 
@@ -74,8 +84,9 @@ def save_draft(session: Session, *, token: str, reviewer_id: str, content: Revie
     return views.tasks(session, [allocation], now=now)[0]
 
 
-def submit(session: Session, *, token: str, reviewer_id: str, content: ReviewContent | None, course_id: str,
-           now: datetime) -> TaskPublic:
+def submit(
+    session: Session, *, token: str, reviewer_id: str, content: ReviewContent | None, course_id: str, now: datetime
+) -> TaskPublic:
     """Submit the review (with ``content`` replacing the draft if given); it is final afterwards."""
     allocation, round_row, review = _writable(session, token=token, reviewer_id=reviewer_id, now=now)
     review = review or _start(session, allocation, round_row, now)

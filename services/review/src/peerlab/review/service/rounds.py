@@ -34,19 +34,43 @@ def ensure_round(session: Session, *, assignment: AssignmentRow, settings: Revie
     if existing is not None:
         return existing
     return _insert_round(
-        session, assignment=assignment, k=settings.default_reviews_per_person,
-        window_days=settings.default_review_window_days, seed=None,
-        peer_grading_required=settings.default_peer_grading_required, rubric=None, created_by="system", now=now,
+        session,
+        assignment=assignment,
+        k=settings.default_reviews_per_person,
+        window_days=settings.default_review_window_days,
+        seed=None,
+        peer_grading_required=settings.default_peer_grading_required,
+        rubric=None,
+        created_by="system",
+        now=now,
     )
 
 
-def _insert_round(session: Session, *, assignment: AssignmentRow, k: int, window_days: int, seed: str | None,
-                  peer_grading_required: bool, rubric: RubricUpdate | None, created_by: str, now: datetime) -> RoundRow:
+def _insert_round(
+    session: Session,
+    *,
+    assignment: AssignmentRow,
+    k: int,
+    window_days: int,
+    seed: str | None,
+    peer_grading_required: bool,
+    rubric: RubricUpdate | None,
+    created_by: str,
+    now: datetime,
+) -> RoundRow:
     row = RoundRow(
-        id=new_id(), assignment_id=assignment.assignment_id, lab_number=assignment.lab_number, k=k,
-        window_days=window_days, review_closes_at=closes_at(assignment.deadline, window_days),
-        seed=seed or secrets.token_hex(8), peer_grading_required=peer_grading_required, rubric_version=1,
-        status="configured", created_at=now, updated_at=now,
+        id=new_id(),
+        assignment_id=assignment.assignment_id,
+        lab_number=assignment.lab_number,
+        k=k,
+        window_days=window_days,
+        review_closes_at=closes_at(assignment.deadline, window_days),
+        seed=seed or secrets.token_hex(8),
+        peer_grading_required=peer_grading_required,
+        rubric_version=1,
+        status="configured",
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     _add_rubric(session, round_id=row.id, version=1, rubric=rubric or default_rubric(), created_by=created_by, now=now)
@@ -54,8 +78,9 @@ def _insert_round(session: Session, *, assignment: AssignmentRow, k: int, window
     return row
 
 
-def configure_round(session: Session, *, data: RoundCreate, created_by: str, settings: ReviewSettings,
-                    now: datetime) -> tuple[RoundRow, bool]:
+def configure_round(
+    session: Session, *, data: RoundCreate, created_by: str, settings: ReviewSettings, now: datetime
+) -> tuple[RoundRow, bool]:
     """Create the round of a lab assignment, or update it if it exists; returns (round, created)."""
     assignment = repo.get_assignment(session, data.assignment_id)
     if assignment is None:
@@ -70,15 +95,17 @@ def configure_round(session: Session, *, data: RoundCreate, created_by: str, set
             set_rubric(session, round_id=existing.id, rubric=data.rubric, created_by=created_by, now=now)
         return round_row, False
     row = _insert_round(
-        session, assignment=assignment,
+        session,
+        assignment=assignment,
         k=data.reviews_per_person or settings.default_reviews_per_person,
         window_days=settings.default_review_window_days if data.window_days is None else data.window_days,
         seed=data.seed,
         peer_grading_required=(
-            settings.default_peer_grading_required if data.peer_grading_required is None
-            else data.peer_grading_required
+            settings.default_peer_grading_required if data.peer_grading_required is None else data.peer_grading_required
         ),
-        rubric=data.rubric, created_by=created_by, now=now,
+        rubric=data.rubric,
+        created_by=created_by,
+        now=now,
     )
     if data.exclusion_groups:
         _replace_groups(session, round_id=row.id, groups=data.exclusion_groups)
@@ -115,8 +142,9 @@ def set_rubric(session: Session, *, round_id: str, rubric: RubricUpdate, created
     row = get_round_or_404(session, round_id)
     row.rubric_version += 1
     row.updated_at = now
-    return _add_rubric(session, round_id=row.id, version=row.rubric_version, rubric=rubric,
-                       created_by=created_by, now=now)
+    return _add_rubric(
+        session, round_id=row.id, version=row.rubric_version, rubric=rubric, created_by=created_by, now=now
+    )
 
 
 def follow_deadline(session: Session, *, round_row: RoundRow, deadline: datetime | None) -> None:
@@ -125,11 +153,18 @@ def follow_deadline(session: Session, *, round_row: RoundRow, deadline: datetime
         round_row.review_closes_at = closes_at(deadline, round_row.window_days)
 
 
-def _add_rubric(session: Session, *, round_id: str, version: int, rubric: RubricUpdate, created_by: str,
-                now: datetime) -> RubricRow:
+def _add_rubric(
+    session: Session, *, round_id: str, version: int, rubric: RubricUpdate, created_by: str, now: datetime
+) -> RubricRow:
     dumped = rubric.model_dump(mode="json")
-    row = RubricRow(round_id=round_id, version=version, criteria=dumped["criteria"], questions=dumped["questions"],
-                    created_by=created_by, created_at=now)
+    row = RubricRow(
+        round_id=round_id,
+        version=version,
+        criteria=dumped["criteria"],
+        questions=dumped["questions"],
+        created_by=created_by,
+        created_at=now,
+    )
     session.add(row)
     return row
 

@@ -34,8 +34,16 @@ def add_item(
     if existing is not None:
         return existing
     row = TeacherItemRow(
-        id=new_id(), kind=kind, dedupe_key=dedupe_key, round_id=round_id, lab_number=lab_number,
-        student_id=student_id, submission_id=submission_id, review_id=review_id, detail=detail, created_at=now,
+        id=new_id(),
+        kind=kind,
+        dedupe_key=dedupe_key,
+        round_id=round_id,
+        lab_number=lab_number,
+        student_id=student_id,
+        submission_id=submission_id,
+        review_id=review_id,
+        detail=detail,
+        created_at=now,
     )
     session.add(row)
     return row
@@ -50,8 +58,9 @@ def resolve_item(session: Session, *, item_id: str, resolved_by: str, resolution
     return row
 
 
-def resolve_open(session: Session, *, kind: str, student_id: str, lab_number: int, resolved_by: str,
-                 resolution: str, now: datetime) -> int:
+def resolve_open(
+    session: Session, *, kind: str, student_id: str, lab_number: int, resolved_by: str, resolution: str, now: datetime
+) -> int:
     rows = repo.open_teacher_items_for(session, kind=kind, student_id=student_id, lab_number=lab_number)
     for row in rows:
         row.resolved_at, row.resolved_by, row.resolution = now, resolved_by, resolution

@@ -29,8 +29,17 @@ from peerlab.review.settings import ReviewSettings
 PASS_WITHOUT_HAND_IN = "pass_without_hand_in"
 
 
-def set_verdict(session: Session, *, student_id: str, lab_number: int, data: VerdictUpdate, set_by: str,
-                settings: ReviewSettings, course_id: str, now: datetime) -> VerdictRow:
+def set_verdict(
+    session: Session,
+    *,
+    student_id: str,
+    lab_number: int,
+    data: VerdictUpdate,
+    set_by: str,
+    settings: ReviewSettings,
+    course_id: str,
+    now: datetime,
+) -> VerdictRow:
     if not 1 <= lab_number <= settings.total_labs:
         raise ProblemError(422, "unknown_lab", f"Labs are numbered 1 to {settings.total_labs}.")
     student = repo.get_student(session, student_id)
@@ -42,19 +51,51 @@ def set_verdict(session: Session, *, student_id: str, lab_number: int, data: Ver
     lab = state[student_id][lab_number - 1]
     reason = _check_override(lab, data)
     origin = "resubmission" if lab.status == "resubmitted" else "teacher"
-    row = record(session, student_id=student_id, lab_number=lab_number,
-                 assignment_id=lab.assignment.assignment_id if lab.assignment else None, verdict=data.verdict,
-                 origin=origin, reason=WITHOUT_HAND_IN if reason else None, comment=data.comment, set_by=set_by,
-                 course_id=course_id, now=now)
+    row = record(
+        session,
+        student_id=student_id,
+        lab_number=lab_number,
+        assignment_id=lab.assignment.assignment_id if lab.assignment else None,
+        verdict=data.verdict,
+        origin=origin,
+        reason=WITHOUT_HAND_IN if reason else None,
+        comment=data.comment,
+        set_by=set_by,
+        course_id=course_id,
+        now=now,
+    )
     if reason:
-        session.add(AuditEntryRow(id=new_id(), action=PASS_WITHOUT_HAND_IN, actor=set_by, student_id=student_id,
-                                  lab_number=lab_number, reason=reason, created_at=now))
+        session.add(
+            AuditEntryRow(
+                id=new_id(),
+                action=PASS_WITHOUT_HAND_IN,
+                actor=set_by,
+                student_id=student_id,
+                lab_number=lab_number,
+                reason=reason,
+                created_at=now,
+            )
+        )
     if origin == "resubmission":
-        teacher_queue.resolve_open(session, kind="resubmission", student_id=student_id, lab_number=lab_number,
-                                   resolved_by=set_by, resolution=f"verdict: {data.verdict}", now=now)
+        teacher_queue.resolve_open(
+            session,
+            kind="resubmission",
+            student_id=student_id,
+            lab_number=lab_number,
+            resolved_by=set_by,
+            resolution=f"verdict: {data.verdict}",
+            now=now,
+        )
     # a hand-in withdrawn from peer review waited for exactly this verdict
-    teacher_queue.resolve_open(session, kind="submission_withdrawn", student_id=student_id, lab_number=lab_number,
-                               resolved_by=set_by, resolution=f"verdict: {data.verdict}", now=now)
+    teacher_queue.resolve_open(
+        session,
+        kind="submission_withdrawn",
+        student_id=student_id,
+        lab_number=lab_number,
+        resolved_by=set_by,
+        resolution=f"verdict: {data.verdict}",
+        now=now,
+    )
     eligibility.refresh(session, student_ids=[student_id], settings=settings, course_id=course_id, now=now)
     return row
 
@@ -64,31 +105,58 @@ def _check_override(lab: LabState, data: VerdictUpdate) -> str | None:
     reason = (data.override_reason or "").strip()
     if not data.without_hand_in:
         if reason:
-            raise ProblemError(422, "unexpected_override_reason",
-                               "override_reason goes with without_hand_in: true only.")
+            raise ProblemError(
+                422, "unexpected_override_reason", "override_reason goes with without_hand_in: true only."
+            )
         if data.verdict == "pass" and not lab.handed_in:
             why = "was handed in late (deadlines are strict)" if lab.late else "was not handed in"
-            raise conflict("not_handed_in",
-                           f"Lab {lab.lab_number} of {lab.student_id} {why}; to pass it anyway, send "
-                           "without_hand_in: true with an override_reason (it is audited).")
+            raise conflict(
+                "not_handed_in",
+                f"Lab {lab.lab_number} of {lab.student_id} {why}; to pass it anyway, send "
+                "without_hand_in: true with an override_reason (it is audited).",
+            )
         return None
     if data.verdict != "pass":
-        raise ProblemError(422, "override_only_for_pass",
-                           "without_hand_in is for passing a lab; a fail needs no override.")
+        raise ProblemError(
+            422, "override_only_for_pass", "without_hand_in is for passing a lab; a fail needs no override."
+        )
     if not reason:
-        raise ProblemError(422, "override_reason_required",
-                           "Say why the lab passes without a hand-in (override_reason).")
+        raise ProblemError(
+            422, "override_reason_required", "Say why the lab passes without a hand-in (override_reason)."
+        )
     if lab.handed_in:
-        raise conflict("handed_in",
-                       f"Lab {lab.lab_number} of {lab.student_id} was handed in; pass it without the override.")
+        raise conflict(
+            "handed_in", f"Lab {lab.lab_number} of {lab.student_id} was handed in; pass it without the override."
+        )
     return reason
 
 
-def record(session: Session, *, student_id: str, lab_number: int, assignment_id: str | None, verdict: str,
-           origin: str, reason: str | None, comment: str, set_by: str, course_id: str, now: datetime) -> VerdictRow:
+def record(
+    session: Session,
+    *,
+    student_id: str,
+    lab_number: int,
+    assignment_id: str | None,
+    verdict: str,
+    origin: str,
+    reason: str | None,
+    comment: str,
+    set_by: str,
+    course_id: str,
+    now: datetime,
+) -> VerdictRow:
     """Store a verdict and publish ``lab.verdict_set.v1``; eligibility is the caller's to refresh."""
-    row = VerdictRow(student_id=student_id, lab_number=lab_number, assignment_id=assignment_id, verdict=verdict,
-                     origin=origin, reason=reason, comment=comment, set_by=set_by, set_at=now)
+    row = VerdictRow(
+        student_id=student_id,
+        lab_number=lab_number,
+        assignment_id=assignment_id,
+        verdict=verdict,
+        origin=origin,
+        reason=reason,
+        comment=comment,
+        set_by=set_by,
+        set_at=now,
+    )
     session.add(row)
     publish.verdict_set(session, verdict=row, course_id=course_id)
     return row

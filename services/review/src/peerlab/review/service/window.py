@@ -54,10 +54,17 @@ def close_window(session: Session, *, round_row: RoundRow, course_id: str, now: 
     for student_id in sorted(set(pool) - already):
         owes = student_id in missing_reviews
         verdicts.record(
-            session, student_id=student_id, lab_number=round_row.lab_number, assignment_id=round_row.assignment_id,
-            verdict="fail" if owes else "pass", origin="default_pass",
-            reason="peer_grading_missing" if owes else "no_news_is_a_pass", comment="", set_by=RULE,
-            course_id=course_id, now=now,
+            session,
+            student_id=student_id,
+            lab_number=round_row.lab_number,
+            assignment_id=round_row.assignment_id,
+            verdict="fail" if owes else "pass",
+            origin="default_pass",
+            reason="peer_grading_missing" if owes else "no_news_is_a_pass",
+            comment="",
+            set_by=RULE,
+            course_id=course_id,
+            now=now,
         )
         judged.add(student_id)
     return judged

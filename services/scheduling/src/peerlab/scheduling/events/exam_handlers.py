@@ -17,14 +17,26 @@ CONSUMER_NAME = "scheduling-exam"
 
 
 def on_person_enrolled(session: Session, envelope: Envelope, data: PersonEnrolledV1) -> None:
-    examiners.apply_person(session, course_id=envelope.course_id, person_id=data.person_id, name=data.name,
-                           email=data.email, programme=data.programme, at=data.enrolled_at)
+    examiners.apply_person(
+        session,
+        course_id=envelope.course_id,
+        person_id=data.person_id,
+        name=data.name,
+        email=data.email,
+        programme=data.programme,
+        at=data.enrolled_at,
+    )
 
 
 def on_project_assigned(session: Session, envelope: Envelope, data: ProjectAssignedV1) -> None:
-    examiners.apply_project_assigned(session, course_id=envelope.course_id, group_id=data.group_id,
-                                     project_id=data.project_id, supervisor_emails=data.supervisor_emails,
-                                     at=data.assigned_at)
+    examiners.apply_project_assigned(
+        session,
+        course_id=envelope.course_id,
+        group_id=data.group_id,
+        project_id=data.project_id,
+        supervisor_emails=data.supervisor_emails,
+        at=data.assigned_at,
+    )
 
 
 def consumer_spec() -> ConsumerSpec:

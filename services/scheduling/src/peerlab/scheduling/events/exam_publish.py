@@ -14,15 +14,26 @@ from peerlab.scheduling.exam_models import FinalGrade, GradeRelease, VisitPlan
 def plan_published(session: Session, *, plan: VisitPlan, visits: int, examiner_ids: list[str]) -> None:
     changes = plan.changes
     event = ExamPlanPublishedV1(
-        exam_day_id=plan.exam_day_id, visits=visits, published_at=plan.published_at, revision=plan.revision,
-        visits_added=len(changes.get("added", [])), visits_dropped=len(changes.get("dropped", [])),
-        examiner_ids=examiner_ids)
+        exam_day_id=plan.exam_day_id,
+        visits=visits,
+        published_at=plan.published_at,
+        revision=plan.revision,
+        visits_added=len(changes.get("added", [])),
+        visits_dropped=len(changes.get("dropped", [])),
+        examiner_ids=examiner_ids,
+    )
     enqueue(session, event, source=SOURCE, subject=plan.exam_day_id, course_id=plan.course_id)
 
 
 def grade_finalised(session: Session, *, grade: FinalGrade) -> None:
-    event = GradeFinalisedV1(student_id=grade.student_id, group_id=grade.group_id, grade=grade.grade, how=grade.how,
-                             decided_by=grade.decided_by, finalised_at=grade.finalised_at)
+    event = GradeFinalisedV1(
+        student_id=grade.student_id,
+        group_id=grade.group_id,
+        grade=grade.grade,
+        how=grade.how,
+        decided_by=grade.decided_by,
+        finalised_at=grade.finalised_at,
+    )
     enqueue(session, event, source=SOURCE, subject=grade.student_id, course_id=grade.course_id)
 
 

@@ -14,13 +14,15 @@ CONSUMER_NAME = "scheduling"
 
 
 def on_group_formed(session: Session, envelope: Envelope, data: GroupFormedV1) -> None:
-    groups.apply_group(session, course_id=envelope.course_id, group_id=data.group_id, member_ids=data.member_ids,
-                       at=data.formed_at)
+    groups.apply_group(
+        session, course_id=envelope.course_id, group_id=data.group_id, member_ids=data.member_ids, at=data.formed_at
+    )
 
 
 def on_group_changed(session: Session, envelope: Envelope, data: GroupChangedV1) -> None:
-    groups.apply_group(session, course_id=envelope.course_id, group_id=data.group_id, member_ids=data.member_ids,
-                       at=data.changed_at)
+    groups.apply_group(
+        session, course_id=envelope.course_id, group_id=data.group_id, member_ids=data.member_ids, at=data.changed_at
+    )
 
 
 def consumer_spec() -> ConsumerSpec:

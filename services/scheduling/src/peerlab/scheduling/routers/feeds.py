@@ -24,8 +24,9 @@ class CalendarFeedPublic(BaseModel):
 
 
 @router.post("/v1/courses/{course_id}/me/calendar-feed", response_model=CalendarFeedPublic, status_code=201)
-def issue_feed(course_id: CourseId, session: SessionDep, settings: SettingsDep,
-               principal: CurrentPrincipal, now: Now) -> CalendarFeedPublic:
+def issue_feed(
+    course_id: CourseId, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, now: Now
+) -> CalendarFeedPublic:
     """A new secret address of the caller's own feed; an earlier address stops working. Keep it
     private: anyone with it can read the feed."""
     at = now
@@ -41,11 +42,17 @@ def revoke_feed(course_id: CourseId, session: SessionDep, principal: CurrentPrin
     return Response(status_code=204)
 
 
-@router.get("/v1/calendar-feeds/{secret}/calendar.ics", response_class=Response,
-            responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/v1/calendar-feeds/{secret}/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
+)
 def read_feed(secret: Secret, session: SessionDep) -> Response:
     """The feed: the course calendar with its deadlines, the person's own exam booking and, for an
     examiner, their published visits; 404 once revoked."""
     feed = feeds.feed_of(session, secret=secret)
-    return Response(feeds.personal_calendar(session, feed=feed), media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'inline; filename="peerlab.ics"', "Cache-Control": "private"})
+    return Response(
+        feeds.personal_calendar(session, feed=feed),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="peerlab.ics"', "Cache-Control": "private"},
+    )

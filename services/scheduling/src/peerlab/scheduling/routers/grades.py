@@ -8,7 +8,11 @@ from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrinci
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
 from peerlab.scheduling.exam_schemas import (
-    GradePublic, GradePut, ReleasePublic, ReportAssessmentPublic, ReportAssessmentPut,
+    GradePublic,
+    GradePut,
+    ReleasePublic,
+    ReportAssessmentPublic,
+    ReportAssessmentPut,
 )
 from peerlab.scheduling.exam_models import ReportAssessment
 from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now
@@ -22,17 +26,31 @@ def _report_public(row: ReportAssessment) -> ReportAssessmentPublic:
 
 
 @router.put("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)
-def put_report_assessment(course_id: CourseId, group_id: NaturalId, body: ReportAssessmentPut, session: SessionDep,
-                          principal: StaffPrincipal, now: Now) -> ReportAssessmentPublic:
+def put_report_assessment(
+    course_id: CourseId,
+    group_id: NaturalId,
+    body: ReportAssessmentPut,
+    session: SessionDep,
+    principal: StaffPrincipal,
+    now: Now,
+) -> ReportAssessmentPublic:
     """Record that the group's final report is graded, naming the examiners who read it."""
-    return _report_public(grades.record_report_assessment(session, course_id=course_id, group_id=group_id,
-                                                          examiner_ids=body.examiner_ids, principal=principal,
-                                                          now=now))
+    return _report_public(
+        grades.record_report_assessment(
+            session,
+            course_id=course_id,
+            group_id=group_id,
+            examiner_ids=body.examiner_ids,
+            principal=principal,
+            now=now,
+        )
+    )
 
 
 @router.get("/groups/{group_id}/report-assessment", response_model=ReportAssessmentPublic)
-def get_report_assessment(course_id: CourseId, group_id: NaturalId, session: SessionDep,
-                          _: StaffPrincipal) -> ReportAssessmentPublic:
+def get_report_assessment(
+    course_id: CourseId, group_id: NaturalId, session: SessionDep, _: StaffPrincipal
+) -> ReportAssessmentPublic:
     row = grades.get_report_assessment(session, course_id=course_id, group_id=group_id)
     if row is None:
         raise not_found("Report assessment")
@@ -40,26 +58,41 @@ def get_report_assessment(course_id: CourseId, group_id: NaturalId, session: Ses
 
 
 @router.put("/students/{student_id}/grade", response_model=GradePublic)
-def propose_grade(course_id: CourseId, student_id: NaturalId, body: GradePut, session: SessionDep,
-                  principal: CurrentPrincipal, now: Now) -> GradePublic:
+def propose_grade(
+    course_id: CourseId,
+    student_id: NaturalId,
+    body: GradePut,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: Now,
+) -> GradePublic:
     """The calling examiner's grade for the student (-3, 00, 02, 4, 7, 10, 12). Final once two
     examiners agree. 422 ``grade_not_on_scale``; 403 ``not_an_examiner`` / ``not_assigned_examiner``;
     409 ``report_not_graded`` / ``grade_final``."""
-    return grades.propose(session, course_id=course_id, student_id=student_id, grade=body.grade,
-                          principal=principal, now=now)
+    return grades.propose(
+        session, course_id=course_id, student_id=student_id, grade=body.grade, principal=principal, now=now
+    )
 
 
 @router.put("/students/{student_id}/final-grade", response_model=GradePublic)
-def settle_grade(course_id: CourseId, student_id: NaturalId, body: GradePut, session: SessionDep,
-                 principal: TeacherPrincipal, now: Now) -> GradePublic:
+def settle_grade(
+    course_id: CourseId,
+    student_id: NaturalId,
+    body: GradePut,
+    session: SessionDep,
+    principal: TeacherPrincipal,
+    now: Now,
+) -> GradePublic:
     """A teacher settles the student's grade (e.g. when the examiners disagree)."""
-    return grades.settle(session, course_id=course_id, student_id=student_id, grade=body.grade,
-                         principal=principal, now=now)
+    return grades.settle(
+        session, course_id=course_id, student_id=student_id, grade=body.grade, principal=principal, now=now
+    )
 
 
 @router.get("/students/{student_id}/grade", response_model=GradePublic)
-def get_grade(course_id: CourseId, student_id: NaturalId, session: SessionDep,
-              principal: CurrentPrincipal) -> GradePublic:
+def get_grade(
+    course_id: CourseId, student_id: NaturalId, session: SessionDep, principal: CurrentPrincipal
+) -> GradePublic:
     """Staff: proposals and the final grade. The student: their final grade once released (403
     ``grades_not_released`` before; 403 ``not_your_grade`` for someone else's)."""
     return grades.view(session, course_id=course_id, student_id=student_id, principal=principal)
@@ -67,15 +100,20 @@ def get_grade(course_id: CourseId, student_id: NaturalId, session: SessionDep,
 
 @router.get("/grades", response_model=list[GradePublic])
 def list_final_grades(course_id: CourseId, session: SessionDep, principal: StaffPrincipal) -> list[GradePublic]:
-    return [grades.view(session, course_id=course_id, student_id=g.student_id, principal=principal)
-            for g in grades.final_grades(session, course_id=course_id)]
+    return [
+        grades.view(session, course_id=course_id, student_id=g.student_id, principal=principal)
+        for g in grades.final_grades(session, course_id=course_id)
+    ]
 
 
 @router.get("/grades.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def registrar_export(course_id: CourseId, session: SessionDep, _: StaffPrincipal) -> Response:
     """Final grades for the registrar: ``student_id,name,grade``."""
-    return Response(grades.registrar_csv(session, course_id=course_id), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{course_id}-grades.csv"'})
+    return Response(
+        grades.registrar_csv(session, course_id=course_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{course_id}-grades.csv"'},
+    )
 
 
 @router.post("/grades/release", response_model=ReleasePublic)

@@ -29,8 +29,15 @@ def get_room(course_id: CourseId, room_id: NaturalId, session: SessionDep, _: Cu
 
 
 @router.put("/{room_id}", response_model=RoomPublic, responses={201: {"model": RoomPublic, "description": "Created"}})
-def put_room(course_id: CourseId, room_id: NaturalId, body: RoomPut, response: Response, session: SessionDep,
-             _: StaffPrincipal, now: Now) -> RoomPublic:
+def put_room(
+    course_id: CourseId,
+    room_id: NaturalId,
+    body: RoomPut,
+    response: Response,
+    session: SessionDep,
+    _: StaffPrincipal,
+    now: Now,
+) -> RoomPublic:
     """Create or replace a room by its building/room id, e.g. ``B303A-A042``."""
     room, created = rooms.put_room(session, course_id=course_id, room_id=room_id, body=body, now=now)
     if created:

@@ -47,8 +47,9 @@ def _check_window(day: ExamDay, slot: Slot, *, principal: Principal, now: dateti
         raise conflict("slot_started", "This slot has already started.")
 
 
-def book(session: Session, *, course_id: str, group_id: str, slot_id: str, principal: Principal,
-         now: datetime) -> tuple[Booking, bool]:
+def book(
+    session: Session, *, course_id: str, group_id: str, slot_id: str, principal: Principal, now: datetime
+) -> tuple[Booking, bool]:
     """Book (or move the group's booking to) ``slot_id``; returns (booking, changed)."""
     ensure_may_act_for_group(session, course_id=course_id, group_id=group_id, principal=principal)
     group = repo.get_group(session, group_id)
@@ -78,8 +79,14 @@ def book(session: Session, *, course_id: str, group_id: str, slot_id: str, princ
         session.add(existing)
         booking = existing
     else:
-        booking = Booking(course_id=course_id, group_id=group_id, booking_id=str(uuid.uuid4()), slot_id=slot_id,
-                          booked_by=principal.sub, booked_at=now)
+        booking = Booking(
+            course_id=course_id,
+            group_id=group_id,
+            booking_id=str(uuid.uuid4()),
+            slot_id=slot_id,
+            booked_by=principal.sub,
+            booked_at=now,
+        )
         try:
             with session.begin_nested():
                 session.add(booking)
@@ -114,8 +121,14 @@ def to_public(session: Session, booking: Booking, slot: Slot | None = None) -> B
     slot = slot or repo.get_slot(session, booking.course_id, booking.slot_id)
     day = repo.get_exam_day(session, booking.course_id, slot.exam_day_id)
     return BookingPublic(
-        booking_id=booking.booking_id, course_id=booking.course_id, group_id=booking.group_id, slot_id=slot.slot_id,
-        exam_day_id=slot.exam_day_id, starts_at=slot.starts_at, ends_at=slot.ends_at,
-        starts_at_local=in_zone(slot.starts_at, day.time_zone), booked_by=booking.booked_by,
+        booking_id=booking.booking_id,
+        course_id=booking.course_id,
+        group_id=booking.group_id,
+        slot_id=slot.slot_id,
+        exam_day_id=slot.exam_day_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        starts_at_local=in_zone(slot.starts_at, day.time_zone),
+        booked_by=booking.booked_by,
         booked_at=booking.booked_at,
     )

@@ -35,12 +35,15 @@ def cut_slots(body: ExamDayPut, exam_day_id: str, max_slots: int) -> list[tuple[
         raise ProblemError(422, "no_slots", "The day is shorter than one slot.")
     if count > max_slots:
         raise ProblemError(422, "too_many_slots", f"The day would have {count} slots; at most {max_slots}.")
-    return [(slot_id(exam_day_id, (start + i * step).astimezone(zone)), start + i * step, start + (i + 1) * step)
-            for i in range(count)]
+    return [
+        (slot_id(exam_day_id, (start + i * step).astimezone(zone)), start + i * step, start + (i + 1) * step)
+        for i in range(count)
+    ]
 
 
-def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: ExamDayPut, max_slots: int,
-                 now: datetime, actor: str) -> tuple[ExamDay, bool]:
+def put_exam_day(
+    session: Session, *, course_id: str, exam_day_id: str, body: ExamDayPut, max_slots: int, now: datetime, actor: str
+) -> tuple[ExamDay, bool]:
     """Create or replace an exam day and re-cut its slots; returns (day, created).
 
     A slot with bookings may keep or grow its capacity but may not vanish, move or shrink below
@@ -48,10 +51,15 @@ def put_exam_day(session: Session, *, course_id: str, exam_day_id: str, body: Ex
     """
     wanted = cut_slots(body, exam_day_id, max_slots)
     fields = {
-        "kind": body.kind, "title": body.title, "day": body.day, "time_zone": body.time_zone,
+        "kind": body.kind,
+        "title": body.title,
+        "day": body.day,
+        "time_zone": body.time_zone,
         "starts_at": local_instant(body.day, body.start, body.time_zone),
         "ends_at": local_instant(body.day, body.end, body.time_zone),
-        "location": body.location, "slot_minutes": body.slot_minutes, "slot_capacity": body.slot_capacity,
+        "location": body.location,
+        "slot_minutes": body.slot_minutes,
+        "slot_capacity": body.slot_capacity,
         "booking_opens_at": body.booking_opens_at,
         "booking_closes_at": body.booking_closes_at,
     }
@@ -80,8 +88,9 @@ def _differs(old: object, new: object) -> bool:
     return old != new
 
 
-def _recut(session: Session, *, course_id: str, exam_day_id: str, wanted: list[tuple[str, datetime, datetime]],
-           capacity: int) -> None:
+def _recut(
+    session: Session, *, course_id: str, exam_day_id: str, wanted: list[tuple[str, datetime, datetime]], capacity: int
+) -> None:
     existing = {s.slot_id: s for s in repo.slots_of_day(session, course_id, exam_day_id)}
     wanted_ids = {sid for sid, _, _ in wanted}
     for sid, slot in existing.items():
@@ -93,12 +102,22 @@ def _recut(session: Session, *, course_id: str, exam_day_id: str, wanted: list[t
     for sid, start, end in wanted:
         slot = existing.get(sid)
         if slot is None:
-            session.add(Slot(course_id=course_id, slot_id=sid, exam_day_id=exam_day_id, starts_at=start, ends_at=end,
-                             capacity=capacity, booked=0))
+            session.add(
+                Slot(
+                    course_id=course_id,
+                    slot_id=sid,
+                    exam_day_id=exam_day_id,
+                    starts_at=start,
+                    ends_at=end,
+                    capacity=capacity,
+                    booked=0,
+                )
+            )
             continue
         if slot.booked > capacity:
-            raise conflict("capacity_below_bookings",
-                           f"Slot {sid} has {slot.booked} bookings; capacity {capacity} is too small.")
+            raise conflict(
+                "capacity_below_bookings", f"Slot {sid} has {slot.booked} bookings; capacity {capacity} is too small."
+            )
         if slot.capacity != capacity or slot.ends_at != end or slot.starts_at != start:
             slot.capacity, slot.starts_at, slot.ends_at = capacity, start, end
             session.add(slot)
@@ -115,24 +134,43 @@ def to_public(session: Session, day: ExamDay) -> ExamDayPublic:
     session.flush()
     slots, left = repo.day_places_left(session, day.course_id, day.exam_day_id)
     return ExamDayPublic(
-        course_id=day.course_id, exam_day_id=day.exam_day_id, kind=day.kind, title=day.title, day=day.day,
-        time_zone=day.time_zone, starts_at=day.starts_at, ends_at=day.ends_at, location=day.location,
-        slot_minutes=day.slot_minutes, slot_capacity=day.slot_capacity,
+        course_id=day.course_id,
+        exam_day_id=day.exam_day_id,
+        kind=day.kind,
+        title=day.title,
+        day=day.day,
+        time_zone=day.time_zone,
+        starts_at=day.starts_at,
+        ends_at=day.ends_at,
+        location=day.location,
+        slot_minutes=day.slot_minutes,
+        slot_capacity=day.slot_capacity,
         booking_opens_at=day.booking_opens_at,
         booking_closes_at=day.booking_closes_at,
-        slots=slots, places_left=left, revision=day.revision,
+        slots=slots,
+        places_left=left,
+        revision=day.revision,
     )
 
 
 def slot_public(slot: Slot, zone: str, group_ids: list[str] | None = None) -> SlotPublic:
-    return SlotPublic(slot_id=slot.slot_id, exam_day_id=slot.exam_day_id, starts_at=slot.starts_at,
-                      ends_at=slot.ends_at, starts_at_local=in_zone(slot.starts_at, zone),
-                      capacity=slot.capacity, booked=slot.booked, available=max(0, slot.capacity - slot.booked),
-                      group_ids=group_ids)
+    return SlotPublic(
+        slot_id=slot.slot_id,
+        exam_day_id=slot.exam_day_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        starts_at_local=in_zone(slot.starts_at, zone),
+        capacity=slot.capacity,
+        booked=slot.booked,
+        available=max(0, slot.capacity - slot.booked),
+        group_ids=group_ids,
+    )
 
 
 def list_slots(session: Session, *, course_id: str, exam_day_id: str, with_groups: bool) -> list[SlotPublic]:
     day = require_day(session, course_id, exam_day_id)
     groups = repo.groups_by_slot(session, course_id, exam_day_id) if with_groups else {}
-    return [slot_public(s, day.time_zone, groups.get(s.slot_id, []) if with_groups else None)
-            for s in repo.slots_of_day(session, course_id, exam_day_id)]
+    return [
+        slot_public(s, day.time_zone, groups.get(s.slot_id, []) if with_groups else None)
+        for s in repo.slots_of_day(session, course_id, exam_day_id)
+    ]

@@ -24,10 +24,13 @@ def put_examiner(session: Session, *, course_id: str, person_id: str, body: Exam
         if day is None:
             raise ProblemError(422, "unknown_exam_day", f"No exam day {window.exam_day_id!r} in {course_id}.")
         if window.starts_at < day.starts_at or window.ends_at > day.ends_at:
-            raise ProblemError(422, "window_outside_exam_day",
-                               f"A window of {person_id} lies outside exam day {window.exam_day_id}.")
-    availability = [{"exam_day_id": w.exam_day_id, "starts_at": w.starts_at.isoformat(),
-                     "ends_at": w.ends_at.isoformat()} for w in body.availability]
+            raise ProblemError(
+                422, "window_outside_exam_day", f"A window of {person_id} lies outside exam day {window.exam_day_id}."
+            )
+    availability = [
+        {"exam_day_id": w.exam_day_id, "starts_at": w.starts_at.isoformat(), "ends_at": w.ends_at.isoformat()}
+        for w in body.availability
+    ]
     row = session.get(Examiner, (course_id, person_id))
     if row is None:
         row = Examiner(course_id=course_id, person_id=person_id, availability=availability, updated_at=now)
@@ -52,14 +55,22 @@ def delete_examiner(session: Session, *, course_id: str, person_id: str) -> None
 
 
 def windows_on(examiner: Examiner, exam_day_id: str) -> list[tuple[datetime, datetime]]:
-    return [(datetime.fromisoformat(w["starts_at"]), datetime.fromisoformat(w["ends_at"]))
-            for w in examiner.availability if w["exam_day_id"] == exam_day_id]
+    return [
+        (datetime.fromisoformat(w["starts_at"]), datetime.fromisoformat(w["ends_at"]))
+        for w in examiner.availability
+        if w["exam_day_id"] == exam_day_id
+    ]
 
 
 def to_public(row: Examiner) -> ExaminerPublic:
-    return ExaminerPublic(course_id=row.course_id, person_id=row.person_id, name=row.name, email=row.email,
-                          availability=[AvailabilityIn.model_validate(w) for w in row.availability],
-                          updated_at=row.updated_at)
+    return ExaminerPublic(
+        course_id=row.course_id,
+        person_id=row.person_id,
+        name=row.name,
+        email=row.email,
+        availability=[AvailabilityIn.model_validate(w) for w in row.availability],
+        updated_at=row.updated_at,
+    )
 
 
 # --- supervision ------------------------------------------------------------------------------
@@ -68,8 +79,9 @@ def _supervision(session: Session, course_id: str, group_id: str) -> GroupSuperv
     return row or GroupSupervision(course_id=course_id, group_id=group_id, supervisor_emails=[], supervisor_ids=[])
 
 
-def apply_project_assigned(session: Session, *, course_id: str, group_id: str, project_id: str,
-                           supervisor_emails: list[str], at: datetime) -> bool:
+def apply_project_assigned(
+    session: Session, *, course_id: str, group_id: str, project_id: str, supervisor_emails: list[str], at: datetime
+) -> bool:
     """Record the group's project and its supervisors' e-mails; an older assignment never wins."""
     row = _supervision(session, course_id, group_id)
     if row.assigned_at is not None and row.assigned_at > at:
@@ -89,8 +101,13 @@ def put_supervisors(session: Session, *, course_id: str, group_id: str, supervis
 
 def supervision_public(session: Session, *, course_id: str, group_id: str) -> SupervisionPublic:
     row = _supervision(session, course_id, group_id)
-    return SupervisionPublic(course_id=course_id, group_id=group_id, project_id=row.project_id,
-                             supervisor_emails=row.supervisor_emails, supervisor_ids=row.supervisor_ids)
+    return SupervisionPublic(
+        course_id=course_id,
+        group_id=group_id,
+        project_id=row.project_id,
+        supervisor_emails=row.supervisor_emails,
+        supervisor_ids=row.supervisor_ids,
+    )
 
 
 def supervisors_among(session: Session, *, course_id: str, group_id: str, examiners: list[Examiner]) -> set[str]:
@@ -101,8 +118,16 @@ def supervisors_among(session: Session, *, course_id: str, group_id: str, examin
 
 
 # --- people projection ------------------------------------------------------------------------
-def apply_person(session: Session, *, course_id: str, person_id: str, name: str | None, email: str | None,
-                 programme: str | None, at: datetime) -> bool:
+def apply_person(
+    session: Session,
+    *,
+    course_id: str,
+    person_id: str,
+    name: str | None,
+    email: str | None,
+    programme: str | None,
+    at: datetime,
+) -> bool:
     row = session.get(PersonRow, (course_id, person_id))
     if row is not None and row.changed_at > at:
         return False

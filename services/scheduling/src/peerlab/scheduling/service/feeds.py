@@ -60,25 +60,42 @@ def personal_calendar(session: Session, *, feed: CalendarFeed) -> bytes:
     an examiner (published plans only)."""
     term = terms.require_term(session, feed.course_id)
     base = ics.build_calendar(
-        course_id=feed.course_id, title=term.title, time_zone=term.time_zone,
-        weeks=calendar_rules.counted_weeks(terms.rule_of(term)), rooms=repo.list_rooms(session, feed.course_id),
-        exam_days=repo.list_exam_days(session, feed.course_id), deadlines=dates.rows(session, feed.course_id),
-        stamp=term.updated_at)
+        course_id=feed.course_id,
+        title=term.title,
+        time_zone=term.time_zone,
+        weeks=calendar_rules.counted_weeks(terms.rule_of(term)),
+        rooms=repo.list_rooms(session, feed.course_id),
+        exam_days=repo.list_exam_days(session, feed.course_id),
+        deadlines=dates.rows(session, feed.course_id),
+        stamp=term.updated_at,
+    )
     cal = icalendar.Calendar.from_ical(base)
     cal["x-wr-calname"] = f"{term.title or feed.course_id} ({feed.person_id})"
     membership = session.get(GroupMemberRow, (feed.course_id, feed.person_id))
     booking = session.get(Booking, (feed.course_id, membership.group_id)) if membership else None
     slot = session.get(Slot, (feed.course_id, booking.slot_id)) if booking else None
     if slot is not None:
-        cal.add_component(ics._event(
-            f"{feed.course_id}-booking-{booking.group_id}@peerlab", f"{term.title or feed.course_id}: your exam slot",
-            slot.starts_at, slot.ends_at, term.time_zone, booking.booked_at,
-            description=f"Booked for group {booking.group_id}."))
+        cal.add_component(
+            ics._event(
+                f"{feed.course_id}-booking-{booking.group_id}@peerlab",
+                f"{term.title or feed.course_id}: your exam slot",
+                slot.starts_at,
+                slot.ends_at,
+                term.time_zone,
+                booking.booked_at,
+                description=f"Booked for group {booking.group_id}.",
+            )
+        )
     for visit in visit_plans.published_visits_of(session, course_id=feed.course_id, examiner_id=feed.person_id):
-        cal.add_component(ics._event(
-            f"{feed.course_id}-{visit.exam_day_id}-{visit.group_id}-{feed.person_id}@peerlab",
-            f"{term.title or feed.course_id}: poster of group {visit.group_id}", visit.starts_at, visit.ends_at,
-            term.time_zone, term.updated_at,
-            description=f"Exam day {visit.exam_day_id}, slot {visit.slot_id}."))
+        cal.add_component(
+            ics._event(
+                f"{feed.course_id}-{visit.exam_day_id}-{visit.group_id}-{feed.person_id}@peerlab",
+                f"{term.title or feed.course_id}: poster of group {visit.group_id}",
+                visit.starts_at,
+                visit.ends_at,
+                term.time_zone,
+                term.updated_at,
+                description=f"Exam day {visit.exam_day_id}, slot {visit.slot_id}.",
+            )
+        )
     return cal.to_ical()
-

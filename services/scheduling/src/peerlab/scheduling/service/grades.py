@@ -35,8 +35,9 @@ from peerlab.scheduling.service import visit_plans
 
 def check_scale(grade: str) -> str:
     if grade not in GRADE_SCALE:
-        raise ProblemError(422, "grade_not_on_scale",
-                           f"{grade!r} is not on the 7-step scale ({', '.join(GRADE_SCALE)}).")
+        raise ProblemError(
+            422, "grade_not_on_scale", f"{grade!r} is not on the 7-step scale ({', '.join(GRADE_SCALE)})."
+        )
     return grade
 
 
@@ -47,8 +48,9 @@ def _group_of_student(session: Session, course_id: str, student_id: str) -> str:
     return group_id
 
 
-def record_report_assessment(session: Session, *, course_id: str, group_id: str, examiner_ids: list[str],
-                             principal: Principal, now: datetime) -> ReportAssessment:
+def record_report_assessment(
+    session: Session, *, course_id: str, group_id: str, examiner_ids: list[str], principal: Principal, now: datetime
+) -> ReportAssessment:
     group = repo.get_group(session, group_id)
     if group is None or group.course_id != course_id:
         raise ProblemError(404, "unknown_group", f"No group {group_id!r} is known in {course_id}.")
@@ -56,7 +58,8 @@ def record_report_assessment(session: Session, *, course_id: str, group_id: str,
         if session.get(Examiner, (course_id, examiner_id)) is None:
             raise ProblemError(422, "unknown_examiner", f"{examiner_id} is not an examiner of {course_id}.")
     row = session.get(ReportAssessment, (course_id, group_id)) or ReportAssessment(
-        course_id=course_id, group_id=group_id, examiner_ids=[], recorded_by=principal.sub, recorded_at=now)
+        course_id=course_id, group_id=group_id, examiner_ids=[], recorded_by=principal.sub, recorded_at=now
+    )
     row.examiner_ids, row.recorded_by, row.recorded_at = sorted(set(examiner_ids)), principal.sub, now
     session.add(row)
     return row
@@ -76,22 +79,33 @@ def _ensure_gradable(session: Session, course_id: str, student_id: str) -> tuple
     return group_id, report
 
 
-def propose(session: Session, *, course_id: str, student_id: str, grade: str, principal: Principal,
-            now: datetime) -> GradePublic:
+def propose(
+    session: Session, *, course_id: str, student_id: str, grade: str, principal: Principal, now: datetime
+) -> GradePublic:
     """An examiner's grade for a student; final when a second examiner records the same grade."""
     check_scale(grade)
     if session.get(Examiner, (course_id, principal.sub)) is None:
         raise ProblemError(403, "not_an_examiner", "Only the course's examiners record grades.")
     group_id, report = _ensure_gradable(session, course_id, student_id)
-    assigned = visit_plans.examiners_of_group(session, course_id=course_id, group_id=group_id) | set(report.examiner_ids)
+    assigned = visit_plans.examiners_of_group(session, course_id=course_id, group_id=group_id) | set(
+        report.examiner_ids
+    )
     if principal.sub not in assigned:
         raise ProblemError(403, "not_assigned_examiner", f"You are not an examiner of group {group_id}.")
     row = session.get(GradeProposal, (course_id, student_id, principal.sub))
     if row is None:
         try:
             with session.begin_nested():
-                session.add(GradeProposal(course_id=course_id, student_id=student_id, examiner_id=principal.sub,
-                                          group_id=group_id, grade=grade, recorded_at=now))
+                session.add(
+                    GradeProposal(
+                        course_id=course_id,
+                        student_id=student_id,
+                        examiner_id=principal.sub,
+                        group_id=group_id,
+                        grade=grade,
+                        recorded_at=now,
+                    )
+                )
         except IntegrityError as exc:
             raise conflict("grade_conflict", "Your grade for this student was recorded at the same moment.") from exc
     else:
@@ -100,25 +114,58 @@ def propose(session: Session, *, course_id: str, student_id: str, grade: str, pr
         session.flush()
     agreeing = sorted(p.examiner_id for p in _proposals(session, course_id, student_id) if p.grade == grade)
     if len(agreeing) >= 2:
-        _finalise(session, course_id=course_id, student_id=student_id, group_id=group_id, grade=grade, how="agreed",
-                  decided_by=agreeing, now=now)
+        _finalise(
+            session,
+            course_id=course_id,
+            student_id=student_id,
+            group_id=group_id,
+            grade=grade,
+            how="agreed",
+            decided_by=agreeing,
+            now=now,
+        )
     return view(session, course_id=course_id, student_id=student_id, principal=principal, staff_view=True)
 
 
-def settle(session: Session, *, course_id: str, student_id: str, grade: str, principal: Principal,
-           now: datetime) -> GradePublic:
+def settle(
+    session: Session, *, course_id: str, student_id: str, grade: str, principal: Principal, now: datetime
+) -> GradePublic:
     """A teacher decides the grade (e.g. when the examiners disagree)."""
     check_scale(grade)
     group_id, _ = _ensure_gradable(session, course_id, student_id)
-    _finalise(session, course_id=course_id, student_id=student_id, group_id=group_id, grade=grade, how="settled",
-              decided_by=[principal.sub], now=now)
+    _finalise(
+        session,
+        course_id=course_id,
+        student_id=student_id,
+        group_id=group_id,
+        grade=grade,
+        how="settled",
+        decided_by=[principal.sub],
+        now=now,
+    )
     return view(session, course_id=course_id, student_id=student_id, principal=principal, staff_view=True)
 
 
-def _finalise(session: Session, *, course_id: str, student_id: str, group_id: str, grade: str, how: str,
-              decided_by: list[str], now: datetime) -> None:
-    final = FinalGrade(course_id=course_id, student_id=student_id, group_id=group_id, grade=grade, how=how,
-                       decided_by=decided_by, finalised_at=now)
+def _finalise(
+    session: Session,
+    *,
+    course_id: str,
+    student_id: str,
+    group_id: str,
+    grade: str,
+    how: str,
+    decided_by: list[str],
+    now: datetime,
+) -> None:
+    final = FinalGrade(
+        course_id=course_id,
+        student_id=student_id,
+        group_id=group_id,
+        grade=grade,
+        how=how,
+        decided_by=decided_by,
+        finalised_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(final)
@@ -128,12 +175,18 @@ def _finalise(session: Session, *, course_id: str, student_id: str, group_id: st
 
 
 def _proposals(session: Session, course_id: str, student_id: str) -> list[GradeProposal]:
-    return list(session.scalars(select(GradeProposal).where(
-        GradeProposal.course_id == course_id, GradeProposal.student_id == student_id).order_by(GradeProposal.examiner_id)))
+    return list(
+        session.scalars(
+            select(GradeProposal)
+            .where(GradeProposal.course_id == course_id, GradeProposal.student_id == student_id)
+            .order_by(GradeProposal.examiner_id)
+        )
+    )
 
 
-def view(session: Session, *, course_id: str, student_id: str, principal: Principal,
-         staff_view: bool = False) -> GradePublic:
+def view(
+    session: Session, *, course_id: str, student_id: str, principal: Principal, staff_view: bool = False
+) -> GradePublic:
     """Staff: the proposals and the final grade. A student: their own final grade after release."""
     if not (staff_view or principal.is_staff):
         if principal.sub != student_id:
@@ -144,21 +197,33 @@ def view(session: Session, *, course_id: str, student_id: str, principal: Princi
     if not (staff_view or principal.is_staff):
         if final is None:
             raise ProblemError(404, "no_final_grade", "You have no final grade.")
-        return GradePublic(course_id=course_id, student_id=student_id, group_id=final.group_id, status="final",
-                           grade=final.grade, how=final.how, finalised_at=final.finalised_at)
+        return GradePublic(
+            course_id=course_id,
+            student_id=student_id,
+            group_id=final.group_id,
+            status="final",
+            grade=final.grade,
+            how=final.how,
+            finalised_at=final.finalised_at,
+        )
     proposals = _proposals(session, course_id, student_id)
     status = "final" if final else ("disagreement" if len({p.grade for p in proposals}) > 1 else "pending")
     return GradePublic(
-        course_id=course_id, student_id=student_id, group_id=final.group_id if final else repo.group_of(
-            session, course_id, student_id), status=status, grade=final.grade if final else None,
-        how=final.how if final else None, finalised_at=final.finalised_at if final else None,
-        proposals=[GradeProposalPublic.model_validate(p, from_attributes=True)
-                   for p in proposals])
+        course_id=course_id,
+        student_id=student_id,
+        group_id=final.group_id if final else repo.group_of(session, course_id, student_id),
+        status=status,
+        grade=final.grade if final else None,
+        how=final.how if final else None,
+        finalised_at=final.finalised_at if final else None,
+        proposals=[GradeProposalPublic.model_validate(p, from_attributes=True) for p in proposals],
+    )
 
 
 def final_grades(session: Session, *, course_id: str) -> list[FinalGrade]:
-    return list(session.scalars(select(FinalGrade).where(FinalGrade.course_id == course_id)
-                                .order_by(FinalGrade.student_id)))
+    return list(
+        session.scalars(select(FinalGrade).where(FinalGrade.course_id == course_id).order_by(FinalGrade.student_id))
+    )
 
 
 def registrar_csv(session: Session, *, course_id: str) -> str:
@@ -183,5 +248,6 @@ def release(session: Session, *, course_id: str, principal: Principal, now: date
         session.add(row)
         session.flush()
         exam_publish.grades_released(session, release=row, final_grades=int(count))
-    return ReleasePublic(course_id=course_id, released_by=row.released_by, released_at=row.released_at,
-                         final_grades=int(count))
+    return ReleasePublic(
+        course_id=course_id, released_by=row.released_by, released_at=row.released_at, final_grades=int(count)
+    )

@@ -20,8 +20,9 @@ def quota(session: Session, *, course_id: str, quota: int) -> PrintQuotaPublic:
     return PrintQuotaPublic(course_id=course_id, quota=quota, granted=granted, remaining=max(0, quota - granted))
 
 
-def request_print(session: Session, *, course_id: str, group_id: str, principal: Principal, quota: int,
-                  now: datetime) -> tuple[PrintRequest, bool]:
+def request_print(
+    session: Session, *, course_id: str, group_id: str, principal: Principal, quota: int, now: datetime
+) -> tuple[PrintRequest, bool]:
     """Grant the group a free print if any are left; asking again returns the same grant."""
     ensure_may_act_for_group(session, course_id=course_id, group_id=group_id, principal=principal)
     existing = repo.get_print_request(session, course_id, group_id)
@@ -31,8 +32,9 @@ def request_print(session: Session, *, course_id: str, group_id: str, principal:
     position = repo.take_print(session, course_id, quota)
     if position is None:
         raise conflict("print_quota_exhausted", f"All {quota} free poster prints have been given out.")
-    row = PrintRequest(course_id=course_id, group_id=group_id, position=position, requested_by=principal.sub,
-                       requested_at=now)
+    row = PrintRequest(
+        course_id=course_id, group_id=group_id, position=position, requested_by=principal.sub, requested_at=now
+    )
     try:
         with session.begin_nested():
             session.add(row)

@@ -23,17 +23,22 @@ def _stored_fields(body: TermPut) -> dict:
         "counted_weeks": body.counted_weeks,
         "lab_weeks": body.lab_weeks,
         "time_zone": body.time_zone,
-        "sessions": [{"weekday": s.weekday, "start": s.start.isoformat("minutes"), "end": s.end.isoformat("minutes")}
-                     for s in body.sessions],
-        "breaks": [{"starts_on": b.starts_on.isoformat(), "ends_on": b.ends_on.isoformat(), "label": b.label}
-                   for b in body.breaks],
+        "sessions": [
+            {"weekday": s.weekday, "start": s.start.isoformat("minutes"), "end": s.end.isoformat("minutes")}
+            for s in body.sessions
+        ],
+        "breaks": [
+            {"starts_on": b.starts_on.isoformat(), "ends_on": b.ends_on.isoformat(), "label": b.label}
+            for b in body.breaks
+        ],
         "deadline_time": body.deadline_time.isoformat("minutes"),
         "report_due_on": body.report_due_on,
     }
 
 
-def put_term(session: Session, *, course_id: str, body: TermPut, max_weeks: int, now: datetime,
-             actor: str) -> tuple[Term, bool]:
+def put_term(
+    session: Session, *, course_id: str, body: TermPut, max_weeks: int, now: datetime, actor: str
+) -> tuple[Term, bool]:
     """Create or replace the term and re-derive its dates (``dates.sync``: deadlines still ahead move,
     passed ones stay, each move audited and published); returns (term, created). Repeating the same
     body changes nothing."""
@@ -71,26 +76,48 @@ def require_term(session: Session, course_id: str) -> Term:
 
 
 def to_public(term: Term) -> TermPublic:
-    return TermPublic(course_id=term.course_id, revision=term.revision, updated_at=term.updated_at,
-                      title=term.title, first_monday=term.first_monday, counted_weeks=term.counted_weeks,
-                      lab_weeks=term.lab_weeks, time_zone=term.time_zone, sessions=term.sessions, breaks=term.breaks,
-                      deadline_time=time.fromisoformat(term.deadline_time), report_due_on=term.report_due_on,
-                      dates_revision=term.dates_revision)
+    return TermPublic(
+        course_id=term.course_id,
+        revision=term.revision,
+        updated_at=term.updated_at,
+        title=term.title,
+        first_monday=term.first_monday,
+        counted_weeks=term.counted_weeks,
+        lab_weeks=term.lab_weeks,
+        time_zone=term.time_zone,
+        sessions=term.sessions,
+        breaks=term.breaks,
+        deadline_time=time.fromisoformat(term.deadline_time),
+        report_due_on=term.report_due_on,
+        dates_revision=term.dates_revision,
+    )
 
 
 def _week_public(week: rules.CountedWeek, zone: str) -> WeekPublic:
     return WeekPublic(
-        week=week.number, monday=week.monday, phase=week.phase,
-        sessions=[SessionPublic(starts_at=s.starts_at, ends_at=s.ends_at, starts_at_local=in_zone(s.starts_at, zone),
-                                ends_at_local=in_zone(s.ends_at, zone)) for s in week.sessions],
+        week=week.number,
+        monday=week.monday,
+        phase=week.phase,
+        sessions=[
+            SessionPublic(
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                starts_at_local=in_zone(s.starts_at, zone),
+                ends_at_local=in_zone(s.ends_at, zone),
+            )
+            for s in week.sessions
+        ],
     )
 
 
 def calendar_weeks(term: Term) -> CalendarWeeks:
     rule = rule_of(term)
-    return CalendarWeeks(course_id=term.course_id, time_zone=term.time_zone,
-                         weeks=[_week_public(w, term.time_zone) for w in rules.counted_weeks(rule)],
-                         skipped_mondays=rules.skipped_mondays(rule))
+    return CalendarWeeks(
+        course_id=term.course_id,
+        time_zone=term.time_zone,
+        weeks=[_week_public(w, term.time_zone) for w in rules.counted_weeks(rule)],
+        skipped_mondays=rules.skipped_mondays(rule),
+    )
 
 
 def one_week(term: Term, week: int) -> WeekPublic:

@@ -18,14 +18,13 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-
-
 def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
     return idempotency.check_key(key)
 
 
-def id_list(ids: Annotated[str | None, Query(description=f"Comma-separated ids (at most {MAX_IDS})")] = None,
-            ) -> list[str] | None:
+def id_list(
+    ids: Annotated[str | None, Query(description=f"Comma-separated ids (at most {MAX_IDS})")] = None,
+) -> list[str] | None:
     return None if ids is None else split_ids(ids)
 
 

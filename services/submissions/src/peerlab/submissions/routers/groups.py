@@ -16,8 +16,9 @@ router = APIRouter(prefix="/v1/groups", tags=["groups"])
 
 
 @router.get("/{group_id}/project-hand-ins", response_model=ProjectHandIns)
-def project_hand_ins(group_id: str, session: SessionDep, settings: SettingsDep,
-                     principal: CurrentPrincipal) -> ProjectHandIns:
+def project_hand_ins(
+    group_id: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
+) -> ProjectHandIns:
     """The group's synopsis, report and poster: required or not, handed in or not, deadline. Members and
     staff only (404 for anyone else)."""
     if not principal.is_staff and group_id not in repository.groups_of(session, principal.sub):

@@ -27,9 +27,11 @@ PROBLEMS = {
     403: {"description": "not_allowed: not a student, not in the group, or no failed lab to resubmit"},
     409: {"description": "deadline_passed, not_open, upload_missing, upload_already_accepted"},
     413: {"description": "too_large"},
-    422: {"description": "wrong_file_type, file_name_rule, not_json, invalid_notebook, too_complex, "
-                         "empty_file, invalid_pdf, too_many_pages, missing_repository_url, unsafe_file_name, "
-                         "too_many_files, no_file, size_mismatch, sha256_mismatch, idempotency_key_reused"},
+    422: {
+        "description": "wrong_file_type, file_name_rule, not_json, invalid_notebook, too_complex, "
+        "empty_file, invalid_pdf, too_many_pages, missing_repository_url, unsafe_file_name, "
+        "too_many_files, no_file, size_mismatch, sha256_mismatch, idempotency_key_reused"
+    },
     503: {"description": "storage_unavailable, database_unavailable, too_busy (with Retry-After)"},
 }
 
@@ -39,15 +41,30 @@ def _response(outcome: HandInOutcome) -> JSONResponse:
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
-@router.post("/assignments/{assignment_id}/submissions", status_code=201, response_model=HandInAccepted,
-             responses=PROBLEMS,
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                 "multipart/form-data": {"schema": {"type": "object", "properties": {
-                     "file": {"type": "string", "format": "binary"}}}}}}})
+@router.post(
+    "/assignments/{assignment_id}/submissions",
+    status_code=201,
+    response_model=HandInAccepted,
+    responses=PROBLEMS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                },
+            },
+        }
+    },
+)
 async def hand_in(
-    assignment_id: str, request: Request, received_at: ReceivedAt, principal: CurrentPrincipal,
-    rt: RuntimeDep, idem_key: IdempotencyKey,
+    assignment_id: str,
+    request: Request,
+    received_at: ReceivedAt,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    idem_key: IdempotencyKey,
     file_name: Annotated[str | None, Query(max_length=1000, description="For a raw body: the file's name")] = None,
     group_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JSONResponse:
@@ -58,35 +75,57 @@ async def hand_in(
     before the deadline (see the README's deadline rule).
     """
     declared = request.headers.get("content-length", "")
-    outcome = await hand_in_streamed(rt=rt, request=StreamedHandIn(
-        assignment_id=assignment_id, principal=principal, received_at=received_at, path=request.url.path,
-        content_type=request.headers.get("content-type", ""),
-        content_length=int(declared) if declared.isdigit() else None, body=request.stream(),
-        file_name=file_name, group_id=group_id, idem_key=idem_key))
+    outcome = await hand_in_streamed(
+        rt=rt,
+        request=StreamedHandIn(
+            assignment_id=assignment_id,
+            principal=principal,
+            received_at=received_at,
+            path=request.url.path,
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(declared) if declared.isdigit() else None,
+            body=request.stream(),
+            file_name=file_name,
+            group_id=group_id,
+            idem_key=idem_key,
+        ),
+    )
     return _response(outcome)
 
 
-@router.post("/assignments/{assignment_id}/uploads", status_code=201, response_model=UploadTicket,
-             responses=PROBLEMS)
+@router.post("/assignments/{assignment_id}/uploads", status_code=201, response_model=UploadTicket, responses=PROBLEMS)
 async def create_upload(
-    assignment_id: str, body: UploadCreate, received_at: ReceivedAt, principal: CurrentPrincipal, rt: RuntimeDep,
+    assignment_id: str,
+    body: UploadCreate,
+    received_at: ReceivedAt,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
 ) -> UploadTicket:
     """A presigned PUT for one file (short expiry); then call ``POST /v1/uploads/{id}/confirm``.
 
     The size and SHA-256 declared here are checked against the stored object on confirmation.
     """
-    return await presigned_handin.open_upload(rt=rt, assignment_id=assignment_id, principal=principal,
-                                              received_at=received_at, declared=body)
+    return await presigned_handin.open_upload(
+        rt=rt, assignment_id=assignment_id, principal=principal, received_at=received_at, declared=body
+    )
 
 
 @router.post("/uploads/{upload_id}/confirm", status_code=201, response_model=HandInAccepted, responses=PROBLEMS)
 async def confirm_upload(
-    upload_id: str, request: Request, principal: CurrentPrincipal, rt: RuntimeDep, idem_key: IdempotencyKey,
+    upload_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+    idem_key: IdempotencyKey,
 ) -> JSONResponse:
     """Check the object PUT to the presigned URL (size, SHA-256, content) and accept it.
 
     Confirming an accepted upload again returns the same result.
     """
-    outcome = await presigned_handin.confirm_upload(rt=rt, request=presigned_handin.ConfirmUpload(
-        upload_id=upload_id, principal=principal, path=request.url.path, idem_key=idem_key))
+    outcome = await presigned_handin.confirm_upload(
+        rt=rt,
+        request=presigned_handin.ConfirmUpload(
+            upload_id=upload_id, principal=principal, path=request.url.path, idem_key=idem_key
+        ),
+    )
     return _response(outcome)

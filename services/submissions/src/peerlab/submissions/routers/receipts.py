@@ -25,8 +25,9 @@ class PublicKey(BaseModel):
 @router.get("/public-key", response_model=PublicKey)
 def public_key(rt: RuntimeDep) -> PublicKey:
     """The Ed25519 key receipts are signed with (raw key base64url, and PEM)."""
-    return PublicKey(algorithm="Ed25519", key_id=rt.signer.key_id, public_key=rt.signer.public_key_b64,
-                     pem=rt.signer.public_pem())
+    return PublicKey(
+        algorithm="Ed25519", key_id=rt.signer.key_id, public_key=rt.signer.public_key_b64, pem=rt.signer.public_pem()
+    )
 
 
 @router.post("/verify", response_model=ReceiptVerification)
@@ -34,13 +35,15 @@ def verify_receipt(body: Receipt, session: SessionDep, rt: RuntimeDep, _: Curren
     """Is the signature ours, and does the receipt match the version on record?"""
     payload = body.receipt.model_dump(mode="json")
     if not rt.signer.verify(payload, body.signature, key_id=body.receipt.key_id):
-        return ReceiptVerification(valid_signature=False, matches_record=False,
-                                   detail="The signature does not match this service's key.")
+        return ReceiptVerification(
+            valid_signature=False, matches_record=False, detail="The signature does not match this service's key."
+        )
     version = repository.get_version(session, body.receipt.submission_id, body.receipt.version)
     if version is None:
         return ReceiptVerification(valid_signature=True, matches_record=False, detail="No such version on record.")
     on_record = views.receipt_body(version, key_id=rt.signer.key_id).model_dump(mode="json")
     if on_record != payload:
-        return ReceiptVerification(valid_signature=True, matches_record=False,
-                                   detail="The receipt differs from the version on record.")
+        return ReceiptVerification(
+            valid_signature=True, matches_record=False, detail="The receipt differs from the version on record."
+        )
     return ReceiptVerification(valid_signature=True, matches_record=True, detail="Genuine and on record.")

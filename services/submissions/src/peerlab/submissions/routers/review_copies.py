@@ -19,8 +19,12 @@ async def review_copy(task_token: str, principal: CurrentPrincipal, rt: RuntimeD
     ``EXE_<token>.ipynb``) for the reviewer holding the token, and for staff. Anyone else gets
     404 whether or not the token exists. The answer names neither the submission nor its author
     (``size`` and ``sha256`` are null: the original's would identify it)."""
-    source = await in_transaction(rt.engine, lambda session: review_copies.for_task_token(
-        session, principal=principal, task_token=task_token, course_id=rt.settings.course_id))
+    source = await in_transaction(
+        rt.engine,
+        lambda session: review_copies.for_task_token(
+            session, principal=principal, task_token=task_token, course_id=rt.settings.course_id
+        ),
+    )
     return await serve(rt, source)
 
 

@@ -20,5 +20,6 @@ def seed_lab_assignments(session: SessionDep, settings: SettingsDep, _: TeacherP
     its date; ``changed`` lists those written this time (409 ``calendar_date_unknown`` before the
     calendar has published its dates)."""
     rows, changed = seed_labs(session, course_id=settings.course_id)
-    return SeedLabsResult(items=assignment_svc.publics(session, rows, time_zone=settings.course_timezone),
-                          changed=changed)
+    return SeedLabsResult(
+        items=assignment_svc.publics(session, rows, time_zone=settings.course_timezone), changed=changed
+    )

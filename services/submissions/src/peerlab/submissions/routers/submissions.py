@@ -35,7 +35,9 @@ def _visible(session: Session, principal: Principal, submission: Submission, cou
     return assignment if access.can_read(session, principal, submission, assignment) else None
 
 
-def _readable(session: Session, principal: Principal, submission_id: str, course_id: str) -> tuple[Submission, Assignment]:
+def _readable(
+    session: Session, principal: Principal, submission_id: str, course_id: str
+) -> tuple[Submission, Assignment]:
     """The submission if the caller may read it; 404 otherwise (existence is not revealed)."""
     submission = repository.get_submission(session, submission_id)
     assignment = _visible(session, principal, submission, course_id) if submission else None
@@ -46,7 +48,10 @@ def _readable(session: Session, principal: Principal, submission_id: str, course
 
 @router.get("", response_model=SubmissionPage)
 def list_submissions(
-    session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, ids: IdList,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    ids: IdList,
     owner_ids: Annotated[str | None, Query(description="Comma-separated owner ids (students or groups)")] = None,
     assignment_id: Annotated[str | None, Query()] = None,
 ) -> SubmissionPage:
@@ -71,8 +76,9 @@ def list_submissions(
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic)
-def get_submission(submission_id: str, session: SessionDep, settings: SettingsDep,
-                   principal: CurrentPrincipal) -> SubmissionPublic:
+def get_submission(
+    submission_id: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
+) -> SubmissionPublic:
     submission, _ = _readable(session, principal, submission_id, settings.course_id)
     return views.submissions_public(session, [submission])[0]
 
@@ -85,31 +91,50 @@ def _version(session: Session, submission: Submission, number: int) -> Version:
 
 
 @router.get("/{submission_id}/versions/{version}/download", response_model=DownloadLink)
-def download_version(submission_id: str, version: VersionNumber, session: SessionDep, settings: SettingsDep,
-                     principal: CurrentPrincipal, rt: RuntimeDep) -> DownloadLink:
+def download_version(
+    submission_id: str,
+    version: VersionNumber,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+) -> DownloadLink:
     """A presigned GET (short expiry) for the owner or staff; any version, current or not."""
     submission, _ = _readable(session, principal, submission_id, settings.course_id)
     row = _version(session, submission, version)
     expiry = settings.download_url_expiry_s
     url = rt.store.presigned_get(row.object_key, expires_s=expiry, download_name=row.file_name)
-    return DownloadLink(url=url, file_name=row.file_name, expires_at=now() + timedelta(seconds=expiry),
-                        size=row.size, sha256=row.sha256)
+    return DownloadLink(
+        url=url, file_name=row.file_name, expires_at=now() + timedelta(seconds=expiry), size=row.size, sha256=row.sha256
+    )
 
 
 @router.get("/{submission_id}/versions/{version}/receipt", response_model=Receipt)
-def version_receipt(submission_id: str, version: VersionNumber, session: SessionDep, settings: SettingsDep,
-                    principal: CurrentPrincipal, rt: RuntimeDep) -> Receipt:
+def version_receipt(
+    submission_id: str,
+    version: VersionNumber,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    rt: RuntimeDep,
+) -> Receipt:
     """The signed receipt of a version again (for a client that lost the first response)."""
     submission, _ = _readable(session, principal, submission_id, settings.course_id)
     return views.receipt_for(_version(session, submission, version), rt.signer)
 
 
 @router.post("/{submission_id}/withdraw", response_model=WithdrawResult)
-def withdraw(submission_id: str, session: SessionDep, settings: SettingsDep,
-             principal: CurrentPrincipal) -> WithdrawResult:
+def withdraw(
+    submission_id: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
+) -> WithdrawResult:
     """Withdraw the current version before the deadline (``submission.withdrawn.v1``)."""
-    submission, number = handins.withdraw(session, submission_id=submission_id, principal=principal,
-                                          course_id=settings.course_id, close_grace_s=settings.close_grace_s)
+    submission, number = handins.withdraw(
+        session,
+        submission_id=submission_id,
+        principal=principal,
+        course_id=settings.course_id,
+        close_grace_s=settings.close_grace_s,
+    )
     return WithdrawResult(submission=views.submissions_public(session, [submission])[0], withdrawn_version=number)
 
 
@@ -118,6 +143,10 @@ async def anonymised_copy(submission_id: str, principal: CurrentPrincipal, rt: R
     """For a reviewer the submission is allocated to: the current version, anonymised, named
     ``EXE_<token>.ipynb`` (presigned GET, short expiry). ``/v1/review-copies/{token}`` gives the
     same copy by task token."""
-    source = await in_transaction(rt.engine, lambda session: review_copies.for_submission(
-        session, principal=principal, submission_id=submission_id, course_id=rt.settings.course_id))
+    source = await in_transaction(
+        rt.engine,
+        lambda session: review_copies.for_submission(
+            session, principal=principal, submission_id=submission_id, course_id=rt.settings.course_id
+        ),
+    )
     return await serve_review_copy(rt, source)

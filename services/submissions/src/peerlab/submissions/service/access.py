@@ -29,7 +29,11 @@ def not_allowed(detail: str) -> ProblemError:
 
 
 def resolve_owner(
-    session: Session, *, assignment: Assignment, principal: Principal, group_id: str | None = None,
+    session: Session,
+    *,
+    assignment: Assignment,
+    principal: Principal,
+    group_id: str | None = None,
 ) -> tuple[str, str]:
     """(owner_type, owner_id) the caller hands in for."""
     if not principal.has(Role.STUDENT):
@@ -62,7 +66,8 @@ def check_resubmission(session: Session, *, assignment: Assignment, owner_id: st
     if assignment.kind != "resubmission":
         return
     verdict = repository.latest_verdict(
-        session, student_id=owner_id, assignment_id=assignment.resubmits_assignment_id or "")
+        session, student_id=owner_id, assignment_id=assignment.resubmits_assignment_id or ""
+    )
     if verdict is None or verdict.verdict != "fail":
         raise not_allowed("A resubmission is open only to students whose lab was failed.")
 
@@ -77,9 +82,12 @@ SUPERVISED_KINDS = frozenset({"synopsis", "report"})
 
 
 def is_supervisor_of(session: Session, principal: Principal, submission: Submission, assignment: Assignment) -> bool:
-    return (assignment.kind in SUPERVISED_KINDS and submission.owner_type == "group"
-            and principal.has(Role.SUPERVISOR)
-            and repository.supervises(session, supervisor_id=principal.sub, group_id=submission.owner_id))
+    return (
+        assignment.kind in SUPERVISED_KINDS
+        and submission.owner_type == "group"
+        and principal.has(Role.SUPERVISOR)
+        and repository.supervises(session, supervisor_id=principal.sub, group_id=submission.owner_id)
+    )
 
 
 def _reads_as_reader(principal: Principal, assignment: Assignment) -> bool:
@@ -88,19 +96,28 @@ def _reads_as_reader(principal: Principal, assignment: Assignment) -> bool:
 
 
 def can_read(session: Session, principal: Principal, submission: Submission, assignment: Assignment) -> bool:
-    return (is_owner(session, principal, submission) or is_supervisor_of(session, principal, submission, assignment)
-            or _reads_as_reader(principal, assignment))
+    return (
+        is_owner(session, principal, submission)
+        or is_supervisor_of(session, principal, submission, assignment)
+        or _reads_as_reader(principal, assignment)
+    )
 
 
-def readable(session: Session, principal: Principal, submissions: list[Submission], *,
-             course_id: str) -> list[Submission]:
+def readable(
+    session: Session, principal: Principal, submissions: list[Submission], *, course_id: str
+) -> list[Submission]:
     """The ``submissions`` of ``course_id`` the caller may read (``can_read`` of each), order kept,
     in at most three queries whatever their number: assignments, the caller's groups, supervised groups."""
     if not submissions:
         return []
-    assignments = {a.id: a for a in repository.assignments_by_ids(session, sorted({s.assignment_id for s in submissions}))}
-    groups = (set(repository.groups_of(session, principal.sub))
-              if any(s.owner_type == "group" for s in submissions) else set())
+    assignments = {
+        a.id: a for a in repository.assignments_by_ids(session, sorted({s.assignment_id for s in submissions}))
+    }
+    groups = (
+        set(repository.groups_of(session, principal.sub))
+        if any(s.owner_type == "group" for s in submissions)
+        else set()
+    )
     supervised = set(repository.supervised_groups(session, principal.sub)) if principal.has(Role.SUPERVISOR) else set()
 
     def may_read(submission: Submission, assignment: Assignment) -> bool:
@@ -108,12 +125,18 @@ def readable(session: Session, principal: Principal, submissions: list[Submissio
             owner = submission.owner_id == principal.sub
         else:
             owner = submission.owner_id in groups
-        supervisor = (assignment.kind in SUPERVISED_KINDS and submission.owner_type == "group"
-                      and submission.owner_id in supervised)
+        supervisor = (
+            assignment.kind in SUPERVISED_KINDS
+            and submission.owner_type == "group"
+            and submission.owner_id in supervised
+        )
         return owner or supervisor or _reads_as_reader(principal, assignment)
 
-    return [s for s in submissions
-            if (a := assignments.get(s.assignment_id)) is not None and a.course_id == course_id and may_read(s, a)]
+    return [
+        s
+        for s in submissions
+        if (a := assignments.get(s.assignment_id)) is not None and a.course_id == course_id and may_read(s, a)
+    ]
 
 
 def ensure_can_read(session: Session, principal: Principal, submission: Submission, assignment: Assignment) -> None:
@@ -129,7 +152,11 @@ def owner_ids_visible_to(session: Session, principal: Principal) -> list[str]:
 
 
 def reviewer_allocation(
-    session: Session, *, principal: Principal, submission: Submission, assignment: Assignment,
+    session: Session,
+    *,
+    principal: Principal,
+    submission: Submission,
+    assignment: Assignment,
 ) -> Allocation:
     if assignment.kind == "resubmission":
         raise forbidden("Resubmissions go to teachers only.")

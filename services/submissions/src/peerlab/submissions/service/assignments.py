@@ -27,7 +27,11 @@ OWNER_DEFAULT = {"lab": "student", "resubmission": "student", "synopsis": "group
 
 
 def file_rules(
-    kind: str, overrides: FileRulesIn | None = None, *, report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+    kind: str,
+    overrides: FileRulesIn | None = None,
+    *,
+    report_soft_max_pages: int = 6,
+    synopsis_max_pages: int = 1,
 ) -> AssignmentFileRules:
     """The kind's course defaults with the teacher's overrides applied; raises 422 if inconsistent."""
     base = default_rules_for(kind)  # type: ignore[arg-type]
@@ -52,14 +56,23 @@ def rules_of(assignment: Assignment) -> AssignmentFileRules:
 
 def to_public(assignment: Assignment, *, time_zone: str, closed: bool) -> AssignmentPublic:
     return AssignmentPublic(
-        id=assignment.id, course_id=assignment.course_id, kind=assignment.kind,  # type: ignore[arg-type]
-        lab_number=assignment.lab_number, title=assignment.title,
+        id=assignment.id,
+        course_id=assignment.course_id,
+        kind=assignment.kind,  # type: ignore[arg-type]
+        lab_number=assignment.lab_number,
+        title=assignment.title,
         owner_type=assignment.owner_type,  # type: ignore[arg-type]
-        opens_at=assignment.opens_at, opens_at_local=in_zone(assignment.opens_at, time_zone),
-        deadline=assignment.deadline, deadline_local=in_zone(assignment.deadline, time_zone),
-        time_zone=time_zone, file_rules=dict(assignment.file_rules),
-        resubmits_assignment_id=assignment.resubmits_assignment_id, date_key=assignment.date_key, closed=closed,
-        revision=assignment.revision, close_grace_s=assignment.close_grace_s,
+        opens_at=assignment.opens_at,
+        opens_at_local=in_zone(assignment.opens_at, time_zone),
+        deadline=assignment.deadline,
+        deadline_local=in_zone(assignment.deadline, time_zone),
+        time_zone=time_zone,
+        file_rules=dict(assignment.file_rules),
+        resubmits_assignment_id=assignment.resubmits_assignment_id,
+        date_key=assignment.date_key,
+        closed=closed,
+        revision=assignment.revision,
+        close_grace_s=assignment.close_grace_s,
     )
 
 
@@ -92,8 +105,9 @@ def _check_resubmission(session: Session, kind: str, resubmits: str | None) -> N
         raise ProblemError(422, "invalid_assignment", f"{resubmits!r} is not a lab assignment.")
 
 
-def _ensure_lab_number_free(session: Session, *, course_id: str, kind: str, lab_number: int | None,
-                            assignment_id: str | None) -> None:
+def _ensure_lab_number_free(
+    session: Session, *, course_id: str, kind: str, lab_number: int | None, assignment_id: str | None
+) -> None:
     if kind != "lab" or lab_number is None:
         return
     holder = repository.lab_with_number(session, course_id=course_id, lab_number=lab_number)
@@ -124,8 +138,13 @@ def _ensure_deadline_editable(session: Session, assignment: Assignment, new_dead
 
 
 def put_assignment(
-    session: Session, *, assignment_id: str | None, body: AssignmentPut, course_id: str,
-    report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+    session: Session,
+    *,
+    assignment_id: str | None,
+    body: AssignmentPut,
+    course_id: str,
+    report_soft_max_pages: int = 6,
+    synopsis_max_pages: int = 1,
 ) -> tuple[Assignment, bool]:
     """Create, or replace all fields of, an assignment. Returns (assignment, changed).
 
@@ -138,27 +157,41 @@ def put_assignment(
         deadline = dated.at
         opens_at = opens_at or dated.opens_at
         if opens_at is None:
-            raise ProblemError(422, "invalid_deadline", f"The calendar's {body.date_key!r} has no opening time; "
-                                                        "give opens_at.")
+            raise ProblemError(
+                422, "invalid_deadline", f"The calendar's {body.date_key!r} has no opening time; give opens_at."
+            )
     assert opens_at is not None and deadline is not None  # the schema requires them without date_key
     _check_times(opens_at, deadline)
     _check_resubmission(session, body.kind, body.resubmits_assignment_id)
-    rules = file_rules(body.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
-                       synopsis_max_pages=synopsis_max_pages).model_dump(mode="json")
+    rules = file_rules(
+        body.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages, synopsis_max_pages=synopsis_max_pages
+    ).model_dump(mode="json")
     fields = {
-        "kind": body.kind, "title": body.title, "lab_number": body.lab_number,
+        "kind": body.kind,
+        "title": body.title,
+        "lab_number": body.lab_number,
         "owner_type": body.owner_type or OWNER_DEFAULT[body.kind],
-        "opens_at": opens_at, "deadline": deadline, "file_rules": rules,
-        "resubmits_assignment_id": body.resubmits_assignment_id, "date_key": body.date_key,
+        "opens_at": opens_at,
+        "deadline": deadline,
+        "file_rules": rules,
+        "resubmits_assignment_id": body.resubmits_assignment_id,
+        "date_key": body.date_key,
         "close_grace_s": body.close_grace_s,
     }
     existing = repository.get_assignment(session, assignment_id, lock="update") if assignment_id else None
     stamp = now()
     if existing is None:
-        _ensure_lab_number_free(session, course_id=course_id, kind=body.kind, lab_number=body.lab_number,
-                                assignment_id=assignment_id)
-        assignment = Assignment(id=assignment_id or f"a-{uuid.uuid4().hex[:12]}", course_id=course_id,
-                                created_at=stamp, updated_at=stamp, revision=1, **fields)
+        _ensure_lab_number_free(
+            session, course_id=course_id, kind=body.kind, lab_number=body.lab_number, assignment_id=assignment_id
+        )
+        assignment = Assignment(
+            id=assignment_id or f"a-{uuid.uuid4().hex[:12]}",
+            course_id=course_id,
+            created_at=stamp,
+            updated_at=stamp,
+            revision=1,
+            **fields,
+        )
         session.add(assignment)
         _flush(session, assignment)
         publish.assignment_upserted(session, assignment)
@@ -171,8 +204,9 @@ def put_assignment(
     if current == fields:
         return existing, False
     _ensure_deadline_editable(session, existing, fields["deadline"])
-    _ensure_lab_number_free(session, course_id=course_id, kind=body.kind, lab_number=body.lab_number,
-                            assignment_id=existing.id)
+    _ensure_lab_number_free(
+        session, course_id=course_id, kind=body.kind, lab_number=body.lab_number, assignment_id=existing.id
+    )
     for key, value in fields.items():
         setattr(existing, key, value)
     existing.updated_at = stamp
@@ -184,8 +218,13 @@ def put_assignment(
 
 
 def update_assignment(
-    session: Session, *, assignment_id: str, body: AssignmentUpdate, course_id: str,
-    report_soft_max_pages: int = 6, synopsis_max_pages: int = 1,
+    session: Session,
+    *,
+    assignment_id: str,
+    body: AssignmentUpdate,
+    course_id: str,
+    report_soft_max_pages: int = 6,
+    synopsis_max_pages: int = 1,
 ) -> Assignment:
     assignment = repository.get_assignment(session, assignment_id, lock="update")
     if assignment is None or assignment.course_id != course_id:
@@ -200,8 +239,9 @@ def update_assignment(
     _check_times(opens_at, deadline)
     _ensure_deadline_editable(session, assignment, body.deadline)
     if "lab_number" in changes:
-        _ensure_lab_number_free(session, course_id=course_id, kind=assignment.kind, lab_number=body.lab_number,
-                                assignment_id=assignment.id)
+        _ensure_lab_number_free(
+            session, course_id=course_id, kind=assignment.kind, lab_number=body.lab_number, assignment_id=assignment.id
+        )
         assignment.lab_number = body.lab_number
     if body.title is not None:
         assignment.title = body.title
@@ -211,8 +251,11 @@ def update_assignment(
         assignment.close_grace_s = body.close_grace_s
     if "file_rules" in changes:
         assignment.file_rules = file_rules(
-            assignment.kind, body.file_rules, report_soft_max_pages=report_soft_max_pages,
-            synopsis_max_pages=synopsis_max_pages).model_dump(mode="json")
+            assignment.kind,
+            body.file_rules,
+            report_soft_max_pages=report_soft_max_pages,
+            synopsis_max_pages=synopsis_max_pages,
+        ).model_dump(mode="json")
     assignment.opens_at, assignment.deadline = opens_at, deadline
     assignment.updated_at = now()
     assignment.revision += 1

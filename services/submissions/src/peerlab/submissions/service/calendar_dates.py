@@ -21,8 +21,9 @@ from peerlab.submissions.events import publish
 from peerlab.submissions.models import Assignment, CourseDate, CourseDatesRevision, DeadlineChange
 
 
-def apply_dates(session: Session, *, course_id: str, revision: int, dates: Sequence[DatedRule], changed_by: str,
-                now: datetime) -> list[str]:
+def apply_dates(
+    session: Session, *, course_id: str, revision: int, dates: Sequence[DatedRule], changed_by: str, now: datetime
+) -> list[str]:
     """Apply a revision of the course's dates; returns the ids of the assignments whose deadline moved."""
     seen = session.get(CourseDatesRevision, course_id, with_for_update=True)
     if seen is not None and seen.revision >= revision:
@@ -41,8 +42,14 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
     by_key = {rule.key: rule for rule in dates}
     moved = []
     for assignment in linked_assignments(session, course_id=course_id, keys=list(by_key)):
-        if follow(session, assignment, rule=by_key[assignment.date_key or ""], revision=revision,
-                  changed_by=changed_by, now=now):
+        if follow(
+            session,
+            assignment,
+            rule=by_key[assignment.date_key or ""],
+            revision=revision,
+            changed_by=changed_by,
+            now=now,
+        ):
             moved.append(assignment.id)
     return moved
 
@@ -50,17 +57,25 @@ def apply_dates(session: Session, *, course_id: str, revision: int, dates: Seque
 def linked_assignments(session: Session, *, course_id: str, keys: list[str]) -> list[Assignment]:
     if not keys:
         return []
-    return list(session.scalars(select(Assignment).where(Assignment.course_id == course_id,
-                                                         Assignment.date_key.in_(keys)).with_for_update()))
+    return list(
+        session.scalars(
+            select(Assignment).where(Assignment.course_id == course_id, Assignment.date_key.in_(keys)).with_for_update()
+        )
+    )
 
 
-def follow(session: Session, assignment: Assignment, *, rule: DatedRule, revision: int, changed_by: str,
-           now: datetime) -> bool:
+def follow(
+    session: Session, assignment: Assignment, *, rule: DatedRule, revision: int, changed_by: str, now: datetime
+) -> bool:
     """Move one assignment's dates to the rule's; False when nothing moved (or it may not)."""
     old_deadline, new_deadline = assignment.deadline, rule.at
     new_opens = rule.opens_at
-    opens_moves = (new_opens is not None and new_opens != assignment.opens_at
-                   and assignment.opens_at > now and new_opens < new_deadline)
+    opens_moves = (
+        new_opens is not None
+        and new_opens != assignment.opens_at
+        and assignment.opens_at > now
+        and new_opens < new_deadline
+    )
     if old_deadline == new_deadline and not opens_moves:
         return False
     if old_deadline <= now or repository.closed_marker(session, assignment.id) is not None:
@@ -74,9 +89,17 @@ def follow(session: Session, assignment: Assignment, *, rule: DatedRule, revisio
     assignment.revision += 1
     session.add(assignment)
     if old_deadline != new_deadline:
-        session.add(DeadlineChange(assignment_id=assignment.id, date_key=rule.key, old_deadline=old_deadline,
-                                   new_deadline=new_deadline, revision=revision, changed_by=changed_by,
-                                   changed_at=now))
+        session.add(
+            DeadlineChange(
+                assignment_id=assignment.id,
+                date_key=rule.key,
+                old_deadline=old_deadline,
+                new_deadline=new_deadline,
+                revision=revision,
+                changed_by=changed_by,
+                changed_at=now,
+            )
+        )
     session.flush()
     publish.assignment_upserted(session, assignment)
     return True
@@ -86,21 +109,30 @@ def calendar_date(session: Session, *, course_id: str, key: str) -> CourseDate:
     """The date an assignment linked to ``key`` takes; 409 when the calendar has not published it."""
     row = session.get(CourseDate, (course_id, key))
     if row is None:
-        raise conflict("calendar_date_unknown",
-                       f"The course calendar has no date {key!r} (yet): set the term in scheduling first.")
+        raise conflict(
+            "calendar_date_unknown", f"The course calendar has no date {key!r} (yet): set the term in scheduling first."
+        )
     return row
 
 
 def refuse_manual_deadline(assignment: Assignment) -> None:
     if assignment.date_key:
-        raise ProblemError(409, "deadline_from_calendar",
-                           f"This assignment's deadline follows the calendar's {assignment.date_key!r}; "
-                           "change the term in scheduling instead.")
+        raise ProblemError(
+            409,
+            "deadline_from_calendar",
+            f"This assignment's deadline follows the calendar's {assignment.date_key!r}; "
+            "change the term in scheduling instead.",
+        )
 
 
 def changes(session: Session, assignment_id: str) -> list[DeadlineChange]:
-    return list(session.scalars(select(DeadlineChange).where(DeadlineChange.assignment_id == assignment_id)
-                                .order_by(DeadlineChange.changed_at, DeadlineChange.id)))
+    return list(
+        session.scalars(
+            select(DeadlineChange)
+            .where(DeadlineChange.assignment_id == assignment_id)
+            .order_by(DeadlineChange.changed_at, DeadlineChange.id)
+        )
+    )
 
 
 def lab_keys(session: Session, course_id: str) -> list[tuple[int, CourseDate]]:

@@ -33,8 +33,9 @@ def close_if_due(session: Session, *, assignment_id: str, close_grace_s: int, no
         return False
     finals = repository.current_versions(session, assignment_id)
     envelope = publish.assignment_closed(session, assignment=assignment, closed_at=at, finals=finals)
-    session.add(ClosedAssignment(assignment_id=assignment_id, closed_at=at, event_id=envelope.id,
-                                 final_count=len(finals)))
+    session.add(
+        ClosedAssignment(assignment_id=assignment_id, closed_at=at, event_id=envelope.id, final_count=len(finals))
+    )
     session.flush()
     log.info("closed assignment %s with %d final submissions", assignment_id, len(finals))
     return True

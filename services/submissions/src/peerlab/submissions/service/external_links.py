@@ -31,8 +31,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(session: Session, *, course_id: str, group_id: str, expires_at: datetime, note: str,
-           principal: Principal, now: datetime) -> tuple[ExternalLink, str]:
+def create(
+    session: Session,
+    *,
+    course_id: str,
+    group_id: str,
+    expires_at: datetime,
+    note: str,
+    principal: Principal,
+    now: datetime,
+) -> tuple[ExternalLink, str]:
     """A new link for ``group_id``; returns (row, token). The token is not kept."""
     if not repository.group_known(session, group_id):
         raise not_found("group")
@@ -41,8 +49,16 @@ def create(session: Session, *, course_id: str, group_id: str, expires_at: datet
     if expires_at - now > MAX_LIFETIME:
         raise ProblemError(422, "expiry_too_far", "A link lives at most a year.")
     token = secrets.token_urlsafe(32)
-    row = ExternalLink(id=str(uuid.uuid4()), course_id=course_id, group_id=group_id, token_sha256=token_hash(token),
-                       note=note, created_by=principal.sub, created_at=now, expires_at=expires_at)
+    row = ExternalLink(
+        id=str(uuid.uuid4()),
+        course_id=course_id,
+        group_id=group_id,
+        token_sha256=token_hash(token),
+        note=note,
+        created_by=principal.sub,
+        created_at=now,
+        expires_at=expires_at,
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -80,23 +96,41 @@ class SharedDocument:
     accepted_at: datetime
 
 
-def documents(session: Session, *, course_id: str, token: str, now: datetime) -> tuple[ExternalLink, list[SharedDocument]]:
+def documents(
+    session: Session, *, course_id: str, token: str, now: datetime
+) -> tuple[ExternalLink, list[SharedDocument]]:
     """The link's group's current synopsis and report versions; 404 unless the link is active."""
     row = repository.external_link_by_hash(session, token_hash(token))
     if row is None or row.course_id != course_id or not is_active(row, now):
         raise not_found("link")
     submissions = repository.submissions_for(session, owner_ids=[row.group_id])
-    assignments = {a.id: a for a in repository.assignments_by_ids(session, list({s.assignment_id for s in submissions}))}
+    assignments = {
+        a.id: a for a in repository.assignments_by_ids(session, list({s.assignment_id for s in submissions}))
+    }
     out = []
     for submission in submissions:
         assignment = assignments.get(submission.assignment_id)
-        if (assignment is None or assignment.course_id != course_id or assignment.kind not in SUPERVISED_KINDS
-                or submission.owner_type != "group" or submission.current_version is None):
+        if (
+            assignment is None
+            or assignment.course_id != course_id
+            or assignment.kind not in SUPERVISED_KINDS
+            or submission.owner_type != "group"
+            or submission.current_version is None
+        ):
             continue
         version = repository.get_version(session, submission.id, submission.current_version)
         if version is not None:
-            out.append(SharedDocument(assignment_id=assignment.id, kind=assignment.kind, title=assignment.title,
-                                      version=version.version, object_key=version.object_key,
-                                      file_name=version.file_name, size=version.size, sha256=version.sha256,
-                                      accepted_at=version.accepted_at))
+            out.append(
+                SharedDocument(
+                    assignment_id=assignment.id,
+                    kind=assignment.kind,
+                    title=assignment.title,
+                    version=version.version,
+                    object_key=version.object_key,
+                    file_name=version.file_name,
+                    size=version.size,
+                    sha256=version.sha256,
+                    accepted_at=version.accepted_at,
+                )
+            )
     return row, out

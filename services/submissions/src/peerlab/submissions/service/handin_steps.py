@@ -71,18 +71,27 @@ async def validate(*, rt: Runtime, data: bytes, rules: AssignmentFileRules, file
     """``validate_upload`` in a worker process; ``ValidationFailure`` is raised as it is (the app
     answers it as a problem)."""
     with timed("validate"):
-        return await rt.pool.run(validate_upload, timeout_s=rt.settings.validation_timeout_s,
-                                 kind_rules=rules, file_name=file_name, data=data)
+        return await rt.pool.run(
+            validate_upload,
+            timeout_s=rt.settings.validation_timeout_s,
+            kind_rules=rules,
+            file_name=file_name,
+            data=data,
+        )
 
 
 async def store(*, rt: Runtime, key: str, data: bytes, sha256: str) -> None:
     with timed("store"):
-        await run_in_threadpool(rt.store.put_bytes, key, data, content_type="application/octet-stream",
-                                sha256=sha256)
+        await run_in_threadpool(rt.store.put_bytes, key, data, content_type="application/octet-stream", sha256=sha256)
 
 
 async def store_and_accept(
-    *, rt: Runtime, staged: StagedUpload, data: bytes, result: ValidationResult, acceptance: Acceptance,
+    *,
+    rt: Runtime,
+    staged: StagedUpload,
+    data: bytes,
+    result: ValidationResult,
+    acceptance: Acceptance,
 ) -> HandInOutcome:
     """Keep the validated bytes and accept them; any failure discards the upload."""
     accepted = False
@@ -127,13 +136,26 @@ async def accept(*, rt: Runtime, upload_id: str, result: ValidationResult, accep
     def work(session: Session) -> HandInOutcome:
         warnings = [w.model_dump(mode="json") for w in result.warnings]
         assignment, submission, version = handins.accept_upload(
-            session, upload_id=upload_id, file_name=result.file_name, size=result.size, sha256=result.sha256,
-            warnings=warnings, close_grace_s=rt.settings.close_grace_s)
-        body = views.accepted_body(session, signer=rt.signer, submission=submission, version=version,
-                                   kind=assignment.kind)
+            session,
+            upload_id=upload_id,
+            file_name=result.file_name,
+            size=result.size,
+            sha256=result.sha256,
+            warnings=warnings,
+            close_grace_s=rt.settings.close_grace_s,
+        )
+        body = views.accepted_body(
+            session, signer=rt.signer, submission=submission, version=version, kind=assignment.kind
+        )
         if idem_key:  # a concurrent request that claimed the key first makes this insert fail
-            idempotency.remember(session, principal=principal.sub, key=idem_key, request_fingerprint=fingerprint,
-                                 status_code=201, response=body)
+            idempotency.remember(
+                session,
+                principal=principal.sub,
+                key=idem_key,
+                request_fingerprint=fingerprint,
+                status_code=201,
+                response=body,
+            )
         return HandInOutcome(201, body)
 
     try:
@@ -142,9 +164,10 @@ async def accept(*, rt: Runtime, upload_id: str, result: ValidationResult, accep
     except IntegrityError:
         if not idem_key:
             raise
-        hit = await in_transaction(rt.engine, lambda s: idempotency.replay(
-            s, principal=principal.sub, key=idem_key, request_fingerprint=fingerprint))
+        hit = await in_transaction(
+            rt.engine,
+            lambda s: idempotency.replay(s, principal=principal.sub, key=idem_key, request_fingerprint=fingerprint),
+        )
         if hit is None:
             raise
         return HandInOutcome(*hit, ours=False)
-

@@ -54,8 +54,12 @@ class HandInContext:
 def is_closed(session: Session, assignment: Assignment, *, at: datetime, close_grace_s: int) -> bool:
     """Closed by the marker, or past ``deadline + grace`` (the closer is about to write the marker);
     ``close_grace_s`` is the service default, used when the assignment has no grace of its own."""
-    return past_close(assignment, marked=repository.closed_marker(session, assignment.id) is not None,
-                      at=at, close_grace_s=close_grace_s)
+    return past_close(
+        assignment,
+        marked=repository.closed_marker(session, assignment.id) is not None,
+        at=at,
+        close_grace_s=close_grace_s,
+    )
 
 
 def past_close(assignment: Assignment, *, marked: bool, at: datetime, close_grace_s: int) -> bool:
@@ -70,8 +74,14 @@ def closes_at(assignment: Assignment, *, default_grace_s: int) -> datetime:
 
 
 def prepare(
-    session: Session, *, assignment_id: str, course_id: str, principal: Principal, received_at: datetime,
-    close_grace_s: int, group_id: str | None = None,
+    session: Session,
+    *,
+    assignment_id: str,
+    course_id: str,
+    principal: Principal,
+    received_at: datetime,
+    close_grace_s: int,
+    group_id: str | None = None,
 ) -> HandInContext:
     """Everything decidable before a byte is read: assignment, owner, window, resubmission right."""
     assignment, marked = repository.assignment_and_closed(session, assignment_id)
@@ -85,22 +95,44 @@ def prepare(
 
 
 def stage_upload(
-    session: Session, *, ctx: HandInContext, principal: Principal, channel: str, received_at: datetime,
-    file_name: str | None = None, declared_size: int | None = None, declared_sha256: str | None = None,
+    session: Session,
+    *,
+    ctx: HandInContext,
+    principal: Principal,
+    channel: str,
+    received_at: datetime,
+    file_name: str | None = None,
+    declared_size: int | None = None,
+    declared_sha256: str | None = None,
     expires_at: datetime | None = None,
 ) -> Upload:
     """Record an object about to be written, so nothing in the bucket is ever untracked; remember
     the names the caller's token gives them (masked in anonymised copies of what they hand in)."""
     upload_id = new_id("up")
     upload = Upload(
-        id=upload_id, assignment_id=ctx.assignment.id, owner_id=ctx.owner_id, owner_type=ctx.owner_type,
-        principal=principal.sub, channel=channel, object_key=object_key(ctx.assignment.id, upload_id),
-        file_name=file_name, declared_size=declared_size, declared_sha256=declared_sha256, status="staged",
-        received_at=received_at, created_at=now(), expires_at=expires_at,
+        id=upload_id,
+        assignment_id=ctx.assignment.id,
+        owner_id=ctx.owner_id,
+        owner_type=ctx.owner_type,
+        principal=principal.sub,
+        channel=channel,
+        object_key=object_key(ctx.assignment.id, upload_id),
+        file_name=file_name,
+        declared_size=declared_size,
+        declared_sha256=declared_sha256,
+        status="staged",
+        received_at=received_at,
+        created_at=now(),
+        expires_at=expires_at,
     )
     session.add(upload)
-    projections.record_aliases(session, person_id=principal.sub, source="token", at=upload.created_at,
-                               names=[principal.name, *(principal.claims.get(c) for c in projections.TOKEN_IDENTITY_CLAIMS)])
+    projections.record_aliases(
+        session,
+        person_id=principal.sub,
+        source="token",
+        at=upload.created_at,
+        names=[principal.name, *(principal.claims.get(c) for c in projections.TOKEN_IDENTITY_CLAIMS)],
+    )
     return upload
 
 
@@ -116,7 +148,13 @@ def discard_upload(session: Session, *, upload_id: str) -> str | None:
 
 
 def accept_upload(
-    session: Session, *, upload_id: str, file_name: str, size: int, sha256: str, warnings: list[dict],
+    session: Session,
+    *,
+    upload_id: str,
+    file_name: str,
+    size: int,
+    sha256: str,
+    warnings: list[dict],
     close_grace_s: int,
 ) -> tuple[Assignment, Submission, Version]:
     """Make a validated upload the owner's new current version and publish ``submission.received.v1``.
@@ -135,18 +173,34 @@ def accept_upload(
     assignment = repository.get_assignment(session, upload.assignment_id, lock="share")
     assert assignment is not None  # uploads are only staged for existing assignments
     submission, marked = repository.next_version_of(
-        session, submission_id=new_id("sub"), assignment_id=assignment.id, owner_type=upload.owner_type,
-        owner_id=upload.owner_id, at=now())
+        session,
+        submission_id=new_id("sub"),
+        assignment_id=assignment.id,
+        owner_type=upload.owner_type,
+        owner_id=upload.owner_id,
+        at=now(),
+    )
     stamp = now()  # taken under the owner's lock: versions are numbered in acceptance order
     closed = past_close(assignment, marked=marked, at=stamp, close_grace_s=close_grace_s)
     access.check_window(assignment, received_at=upload.received_at, closed=closed)
-    warnings = warnings + project_handins.extra_warnings(session, assignment=assignment,
-                                                         owner_type=submission.owner_type, owner_id=submission.owner_id)
+    warnings = warnings + project_handins.extra_warnings(
+        session, assignment=assignment, owner_type=submission.owner_type, owner_id=submission.owner_id
+    )
     version = Version(
-        id=version_id, submission_id=submission.id, assignment_id=assignment.id, owner_id=submission.owner_id,
-        version=submission.latest_version, object_key=accepted_key(upload), file_name=file_name, size=size,
-        sha256=sha256, channel=upload.channel, submitted_by=upload.principal, received_at=upload.received_at,
-        accepted_at=stamp, warnings=warnings,
+        id=version_id,
+        submission_id=submission.id,
+        assignment_id=assignment.id,
+        owner_id=submission.owner_id,
+        version=submission.latest_version,
+        object_key=accepted_key(upload),
+        file_name=file_name,
+        size=size,
+        sha256=sha256,
+        channel=upload.channel,
+        submitted_by=upload.principal,
+        received_at=upload.received_at,
+        accepted_at=stamp,
+        warnings=warnings,
     )
     session.add(version)
     session.flush()
@@ -169,7 +223,12 @@ def _accepted_before(session: Session, *, upload_id: str) -> tuple[Assignment, S
 
 
 def withdraw(
-    session: Session, *, submission_id: str, principal: Principal, course_id: str, close_grace_s: int,
+    session: Session,
+    *,
+    submission_id: str,
+    principal: Principal,
+    course_id: str,
+    close_grace_s: int,
 ) -> tuple[Submission, int]:
     """The owner withdraws the current version before the deadline; history stays readable."""
     found = repository.get_submission(session, submission_id)
@@ -186,7 +245,8 @@ def withdraw(
     closed = is_closed(session, assignment, at=stamp, close_grace_s=close_grace_s)
     access.check_window(assignment, received_at=stamp, closed=closed)
     submission = repository.find_submission(
-        session, assignment_id=found.assignment_id, owner_id=found.owner_id, lock=True)
+        session, assignment_id=found.assignment_id, owner_id=found.owner_id, lock=True
+    )
     if submission.current_version is None:
         raise conflict("nothing_to_withdraw", "There is no current hand-in to withdraw.")
     version = repository.get_version(session, submission.id, submission.current_version)
@@ -196,6 +256,7 @@ def withdraw(
     submission.updated_at = stamp
     session.add_all([version, submission])
     session.flush()
-    publish.submission_withdrawn(session, assignment=assignment, submission=submission, withdrawn_by=principal.sub,
-                                 at=stamp, version=withdrawn)
+    publish.submission_withdrawn(
+        session, assignment=assignment, submission=submission, withdrawn_by=principal.sub, at=stamp, version=withdrawn
+    )
     return submission, withdrawn

@@ -47,9 +47,11 @@ def confirm_fingerprint(*, path: str, sha256: str | None) -> str:
 
 
 def reused() -> ProblemError:
-    return ProblemError(422, "idempotency_key_reused",
-                        "This Idempotency-Key was used for a different request or different file; "
-                        "use a new key for a new hand-in.")
+    return ProblemError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for a different request or different file; use a new key for a new hand-in.",
+    )
 
 
 def find(session: Session, *, principal: str, key: str) -> IdempotencyRecord | None:
@@ -63,19 +65,28 @@ def replay_of(record: IdempotencyRecord, *, request_fingerprint: str) -> tuple[i
     return record.status_code, dict(record.response)
 
 
-def replay(session: Session, *, principal: str, key: str, request_fingerprint: str) -> tuple[int, dict[str, Any]] | None:
+def replay(
+    session: Session, *, principal: str, key: str, request_fingerprint: str
+) -> tuple[int, dict[str, Any]] | None:
     record = find(session, principal=principal, key=key)
     if record is None:
         return None
     return replay_of(record, request_fingerprint=request_fingerprint)
 
 
-def remember(session: Session, *, principal: str, key: str, request_fingerprint: str, status_code: int,
-             response: dict[str, Any]) -> IdempotencyRecord:
+def remember(
+    session: Session, *, principal: str, key: str, request_fingerprint: str, status_code: int, response: dict[str, Any]
+) -> IdempotencyRecord:
     """Claim the key (a concurrent first request with the same key fails its transaction here);
     set ``record.response`` once the result is known, in the same transaction."""
-    record = IdempotencyRecord(principal=principal, key=key, fingerprint=request_fingerprint,
-                               status_code=status_code, response=response, created_at=now())
+    record = IdempotencyRecord(
+        principal=principal,
+        key=key,
+        fingerprint=request_fingerprint,
+        status_code=status_code,
+        response=response,
+        created_at=now(),
+    )
     session.add(record)
     session.flush()
     return record

@@ -1,12 +1,12 @@
 """The presigned hand-in: a ticket with a short-lived PUT URL, then a confirmation.
 
-    ticket (one transaction: check the window and the declared name and size, stage the upload)
- -> the client PUTs the file to the URL (``staging_key``)
- -> confirm: begin (replay, or re-check the window as of the ticket's ``received_at``)
- -> read the staged object once (at most the declared size)
- -> validate, store, accept (``handin_steps``): the bytes kept under ``versions/`` are the ones
-    validated, written from memory, so the URL (which can write its key until it expires) can
-    never change an accepted hand-in.
+   ticket (one transaction: check the window and the declared name and size, stage the upload)
+-> the client PUTs the file to the URL (``staging_key``)
+-> confirm: begin (replay, or re-check the window as of the ticket's ``received_at``)
+-> read the staged object once (at most the declared size)
+-> validate, store, accept (``handin_steps``): the bytes kept under ``versions/`` are the ones
+   validated, written from memory, so the URL (which can write its key until it expires) can
+   never change an accepted hand-in.
 """
 
 from __future__ import annotations
@@ -27,14 +27,25 @@ from peerlab.submissions.models import Version
 from peerlab.submissions.schemas import UploadCreate, UploadTicket
 from peerlab.submissions.service import access, assignments, handins, idempotency, views
 from peerlab.submissions.service.handin_steps import (
-    Acceptance, DeclaredFile, HandInOutcome, StagedUpload, discard, store_and_accept, validate,
+    Acceptance,
+    DeclaredFile,
+    HandInOutcome,
+    StagedUpload,
+    discard,
+    store_and_accept,
+    validate,
 )
 from peerlab.submissions.service.runtime import Runtime, in_transaction
 from peerlab.submissions.validation import check_file_name, check_size
 
 
 async def open_upload(
-    *, rt: Runtime, assignment_id: str, principal: Principal, received_at: datetime, declared: UploadCreate,
+    *,
+    rt: Runtime,
+    assignment_id: str,
+    principal: Principal,
+    received_at: datetime,
+    declared: UploadCreate,
 ) -> UploadTicket:
     """A presigned PUT for one file (short expiry); the declared size and SHA-256 are checked on
     confirmation."""
@@ -42,21 +53,36 @@ async def open_upload(
     expires_at = received_at + timedelta(seconds=settings.upload_url_expiry_s)
 
     def begin(session: Session) -> tuple[str, str, int]:
-        ctx = handins.prepare(session, assignment_id=assignment_id, course_id=settings.course_id,
-                              principal=principal, received_at=received_at, close_grace_s=settings.close_grace_s,
-                              group_id=declared.group_id)
+        ctx = handins.prepare(
+            session,
+            assignment_id=assignment_id,
+            course_id=settings.course_id,
+            principal=principal,
+            received_at=received_at,
+            close_grace_s=settings.close_grace_s,
+            group_id=declared.group_id,
+        )
         rules = assignments.rules_of(ctx.assignment)
         name = check_file_name(kind_rules=rules, file_name=declared.file_name)
         check_size(kind_rules=rules, size=declared.size)
-        upload = handins.stage_upload(session, ctx=ctx, principal=principal, channel="presigned",
-                                      received_at=received_at, file_name=name, declared_size=declared.size,
-                                      declared_sha256=declared.sha256, expires_at=expires_at)
+        upload = handins.stage_upload(
+            session,
+            ctx=ctx,
+            principal=principal,
+            channel="presigned",
+            received_at=received_at,
+            file_name=name,
+            declared_size=declared.size,
+            declared_sha256=declared.sha256,
+            expires_at=expires_at,
+        )
         return upload.id, upload.object_key, rules.max_bytes
 
     upload_id, key, max_bytes = await in_transaction(rt.engine, begin)
     url = await run_in_threadpool(rt.store.presigned_put, key, expires_s=settings.upload_url_expiry_s)
-    return UploadTicket(upload_id=upload_id, url=url, expires_at=expires_at, max_bytes=max_bytes,
-                        received_at=received_at)
+    return UploadTicket(
+        upload_id=upload_id, url=url, expires_at=expires_at, max_bytes=max_bytes, received_at=received_at
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +105,9 @@ async def confirm_upload(*, rt: Runtime, request: ConfirmUpload) -> HandInOutcom
     Confirming an accepted upload again returns the same result."""
     begun = await in_transaction(rt.engine, lambda session: _begin(session, rt=rt, request=request))
     if isinstance(begun, HandInOutcome):
-        await _refuse_bytes_put_after_acceptance(rt=rt, upload_id=request.upload_id, accepted=begun.body,
-                                                 keyed=bool(request.idem_key))
+        await _refuse_bytes_put_after_acceptance(
+            rt=rt, upload_id=request.upload_id, accepted=begun.body, keyed=bool(request.idem_key)
+        )
         return begun
     staged, declared = begun.staged, begun.declared
     assert staged.staging_key is not None
@@ -118,8 +145,9 @@ def _begin(session: Session, *, rt: Runtime, request: ConfirmUpload) -> _ToConfi
         raise not_found("upload")
     fingerprint = idempotency.confirm_fingerprint(path=request.path, sha256=upload.declared_sha256)
     if request.idem_key:
-        hit = idempotency.replay(session, principal=request.principal.sub, key=request.idem_key,
-                                 request_fingerprint=fingerprint)
+        hit = idempotency.replay(
+            session, principal=request.principal.sub, key=request.idem_key, request_fingerprint=fingerprint
+        )
         if hit is not None:
             return HandInOutcome(*hit, ours=False)
     if upload.status == "discarded":
@@ -132,8 +160,12 @@ def _begin(session: Session, *, rt: Runtime, request: ConfirmUpload) -> _ToConfi
         return HandInOutcome(201, body, ours=False)
     closed = handins.is_closed(session, assignment, at=now(), close_grace_s=rt.settings.close_grace_s)
     access.check_window(assignment, received_at=upload.received_at, closed=closed)
-    staged = StagedUpload(upload_id=upload.id, object_key=handins.accepted_key(upload),
-                          rules=assignments.rules_of(assignment), staging_key=upload.object_key)
+    staged = StagedUpload(
+        upload_id=upload.id,
+        object_key=handins.accepted_key(upload),
+        rules=assignments.rules_of(assignment),
+        staging_key=upload.object_key,
+    )
     declared = DeclaredFile(file_name=upload.file_name, size=upload.declared_size, sha256=upload.declared_sha256)
     return _ToConfirm(staged=staged, declared=declared, fingerprint=fingerprint)
 
@@ -154,13 +186,19 @@ async def _refuse_bytes_put_after_acceptance(*, rt: Runtime, upload_id: str, acc
         return
     except ObjectTooLarge:
         data = None
-    same = data is not None and len(data) == version.get("size") and (
-        await run_in_threadpool(lambda: hashlib.sha256(data).hexdigest())) == version.get("sha256")
+    same = (
+        data is not None
+        and len(data) == version.get("size")
+        and (await run_in_threadpool(lambda: hashlib.sha256(data).hexdigest())) == version.get("sha256")
+    )
     await run_in_threadpool(rt.store.delete, upload.object_key)
     if same:
         return
     if keyed:
         raise idempotency.reused()
-    raise ProblemError(409, "upload_already_accepted",
-                       "This upload was accepted already; the file PUT to its URL afterwards was not kept. "
-                       "Start a new upload to hand in another version.")
+    raise ProblemError(
+        409,
+        "upload_already_accepted",
+        "This upload was accepted already; the file PUT to its URL afterwards was not kept. "
+        "Start a new upload to hand in another version.",
+    )

@@ -46,8 +46,13 @@ def extra_warnings(session: Session, *, assignment: Assignment, owner_type: str,
     posters = repository.list_assignments(session, course_id=assignment.course_id, kind="poster")
     if any(_current(session, p, owner_id) for p in posters):
         return []
-    return [{"code": POSTER_MISSING, "message": "Your group has members who present, so a poster is required; "
-                                                 "none is handed in yet.", "details": {}}]
+    return [
+        {
+            "code": POSTER_MISSING,
+            "message": "Your group has members who present, so a poster is required; none is handed in yet.",
+            "details": {},
+        }
+    ]
 
 
 def announce(session: Session, *, assignment: Assignment, submission: Submission, version: Version) -> None:
@@ -55,8 +60,13 @@ def announce(session: Session, *, assignment: Assignment, submission: Submission
     if assignment.kind != "synopsis" or submission.owner_type != "group":
         return
     project = session.get(GroupProject, submission.owner_id)
-    publish.synopsis_received(session, assignment=assignment, submission=submission, version=version,
-                              project_id=project.project_id if project else None)
+    publish.synopsis_received(
+        session,
+        assignment=assignment,
+        submission=submission,
+        version=version,
+        project_id=project.project_id if project else None,
+    )
 
 
 def status(session: Session, *, course_id: str, group_id: str) -> ProjectHandIns:
@@ -70,8 +80,14 @@ def status(session: Session, *, course_id: str, group_id: str) -> ProjectHandIns
         required = kind != "poster" or bool(presenting)
         reason = "" if required else "Every member is a PhD student; PhD students do not present a poster."
         assignment = found[0] if found else None
-        items.append(ProjectHandIn(
-            kind=kind, assignment_id=assignment.id if assignment else None, required=required,  # type: ignore[arg-type]
-            handed_in=any(_current(session, a, group_id) for a in found),
-            deadline=assignment.deadline if assignment else None, reason=reason))
+        items.append(
+            ProjectHandIn(
+                kind=kind,
+                assignment_id=assignment.id if assignment else None,
+                required=required,  # type: ignore[arg-type]
+                handed_in=any(_current(session, a, group_id) for a in found),
+                deadline=assignment.deadline if assignment else None,
+                reason=reason,
+            )
+        )
     return ProjectHandIns(group_id=group_id, presenting_members=presenting, items=items)

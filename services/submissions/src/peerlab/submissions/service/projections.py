@@ -11,29 +11,56 @@ from sqlmodel import Session
 
 from peerlab.submissions import repository
 from peerlab.submissions.models import (
-    Allocation, GroupMember, GroupProject, GroupSupervision, GroupSupervisor, LabVerdict, Person,
+    Allocation,
+    GroupMember,
+    GroupProject,
+    GroupSupervision,
+    GroupSupervisor,
+    LabVerdict,
+    Person,
 )
 
 
-def apply_verdict(session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str,
-                  set_at: datetime) -> None:
+def apply_verdict(
+    session: Session, *, student_id: str, assignment_id: str, verdict: str, origin: str, set_at: datetime
+) -> None:
     """Keep the latest verdict per (student, lab); an older event arriving late changes nothing."""
     row = repository.latest_verdict(session, student_id=student_id, assignment_id=assignment_id)
     if row is None:
-        session.add(LabVerdict(student_id=student_id, assignment_id=assignment_id, verdict=verdict,
-                               origin=origin, set_at=set_at))
+        session.add(
+            LabVerdict(
+                student_id=student_id, assignment_id=assignment_id, verdict=verdict, origin=origin, set_at=set_at
+            )
+        )
     elif row.set_at <= set_at:
         row.verdict, row.origin, row.set_at = verdict, origin, set_at
         session.add(row)
     session.flush()
 
 
-def apply_allocation(session: Session, *, allocation_id: str, submission_id: str, reviewer_id: str,
-                     assignment_id: str, round_id: str, task_token: str, due_at: datetime) -> None:
+def apply_allocation(
+    session: Session,
+    *,
+    allocation_id: str,
+    submission_id: str,
+    reviewer_id: str,
+    assignment_id: str,
+    round_id: str,
+    task_token: str,
+    due_at: datetime,
+) -> None:
     if session.get(Allocation, allocation_id) is None:
-        session.add(Allocation(allocation_id=allocation_id, submission_id=submission_id, reviewer_id=reviewer_id,
-                               assignment_id=assignment_id, round_id=round_id, task_token=task_token,
-                               due_at=due_at))
+        session.add(
+            Allocation(
+                allocation_id=allocation_id,
+                submission_id=submission_id,
+                reviewer_id=reviewer_id,
+                assignment_id=assignment_id,
+                round_id=round_id,
+                task_token=task_token,
+                due_at=due_at,
+            )
+        )
         session.flush()
 
 

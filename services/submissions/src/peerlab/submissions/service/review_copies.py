@@ -72,9 +72,13 @@ def _source(session: Session, *, submission: Submission, assignment: Assignment,
     version = repository.get_version(session, submission.id, submission.current_version)
     if version is None:
         return None
-    source = CopySource(src_key=version.object_key, version=version.version, task_token=task_token,
-                        limits=rules_of(assignment).notebook,
-                        identities=authors_identities(session, submission=submission, submitted_by=version.submitted_by))
+    source = CopySource(
+        src_key=version.object_key,
+        version=version.version,
+        task_token=task_token,
+        limits=rules_of(assignment).notebook,
+        identities=authors_identities(session, submission=submission, submitted_by=version.submitted_by),
+    )
     return replace(source, made_for=repository.review_copy_digest(session, source.copy_key))
 
 
@@ -99,8 +103,7 @@ def for_submission(session: Session, *, principal: Principal, submission_id: str
     assignment = repository.get_assignment(session, submission.assignment_id) if submission else None
     if submission is None or assignment is None or assignment.course_id != course_id:
         raise not_found("submission")
-    allocation = access.reviewer_allocation(session, principal=principal, submission=submission,
-                                            assignment=assignment)
+    allocation = access.reviewer_allocation(session, principal=principal, submission=submission, assignment=assignment)
     source = _source(session, submission=submission, assignment=assignment, task_token=allocation.task_token)
     if source is None:
         raise not_found("notebook")
@@ -114,11 +117,17 @@ def for_task_token(session: Session, *, principal: Principal, task_token: str, c
     not revealed."""
     missing = not_found("review copy")
     allocation = repository.allocation_by_token(
-        session, task_token=task_token, reviewer_id=None if principal.is_staff else principal.sub)
+        session, task_token=task_token, reviewer_id=None if principal.is_staff else principal.sub
+    )
     submission = repository.get_submission(session, allocation.submission_id) if allocation else None
     assignment = repository.get_assignment(session, submission.assignment_id) if submission else None
-    if (allocation is None or submission is None or assignment is None or assignment.course_id != course_id
-            or assignment.kind == "resubmission"):
+    if (
+        allocation is None
+        or submission is None
+        or assignment is None
+        or assignment.course_id != course_id
+        or assignment.kind == "resubmission"
+    ):
         raise missing
     source = _source(session, submission=submission, assignment=assignment, task_token=allocation.task_token)
     if source is None:
@@ -128,8 +137,9 @@ def for_task_token(session: Session, *, principal: Principal, task_token: str, c
 
 def record_made(session: Session, *, source: CopySource) -> None:
     """Remember which identities the copy just made masks (the caller commits)."""
-    repository.record_review_copy(session, copy_key=source.copy_key, identities_digest=source.identities_digest,
-                                  at=now())
+    repository.record_review_copy(
+        session, copy_key=source.copy_key, identities_digest=source.identities_digest, at=now()
+    )
 
 
 async def link(*, rt: Runtime, source: CopySource) -> tuple[DownloadLink, bool]:
@@ -140,9 +150,16 @@ async def link(*, rt: Runtime, source: CopySource) -> tuple[DownloadLink, bool]:
     settings = rt.settings
     made = False
     if source.made_for != source.identities_digest or await run_in_threadpool(rt.store.stat, source.copy_key) is None:
-        outcome = await rt.pool.run(anonymise_stored, timeout_s=settings.validation_timeout_s,
-                                    config=rt.store_config, src_key=source.src_key, dst_key=source.copy_key,
-                                    token=source.task_token, limits=source.limits, identities=source.identities)
+        outcome = await rt.pool.run(
+            anonymise_stored,
+            timeout_s=settings.validation_timeout_s,
+            config=rt.store_config,
+            src_key=source.src_key,
+            dst_key=source.copy_key,
+            token=source.task_token,
+            limits=source.limits,
+            identities=source.identities,
+        )
         if outcome.status == "storage_unavailable":
             raise StorageUnavailable(outcome.detail)
         if outcome.status != "ok":
@@ -150,6 +167,7 @@ async def link(*, rt: Runtime, source: CopySource) -> tuple[DownloadLink, bool]:
         made = True
     expiry = settings.download_url_expiry_s
     expires_at = now() + timedelta(seconds=expiry)
-    url = await run_in_threadpool(rt.store.presigned_get, source.copy_key, expires_s=expiry,
-                                  download_name=source.file_name)
+    url = await run_in_threadpool(
+        rt.store.presigned_get, source.copy_key, expires_s=expiry, download_name=source.file_name
+    )
     return DownloadLink(url=url, file_name=source.file_name, expires_at=expires_at), made

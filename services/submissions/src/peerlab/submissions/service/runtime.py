@@ -33,8 +33,10 @@ from peerlab.submissions.validation import ValidatorPool
 T = TypeVar("T")
 SQLITE_RETRIES = 20
 STAGE_SECONDS = Histogram(
-    "peerlab_submissions_handin_stage_seconds", "Time spent in each step of a hand-in",
-    ["stage"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    "peerlab_submissions_handin_stage_seconds",
+    "Time spent in each step of a hand-in",
+    ["stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
 

@@ -27,8 +27,9 @@ def seed_labs(session: Session, *, course_id: str) -> tuple[list[Assignment], li
         raise conflict("calendar_date_unknown", "The course calendar has published no lab dates (yet).")
     rows, changed = [], []
     for number, dated in labs:
-        body = AssignmentPut(kind="lab", title=f"Lab {number}", lab_number=number, owner_type="student",
-                             date_key=dated.key)
+        body = AssignmentPut(
+            kind="lab", title=f"Lab {number}", lab_number=number, owner_type="student", date_key=dated.key
+        )
         assignment, did_change = put_assignment(session, assignment_id=lab_id(number), body=body, course_id=course_id)
         rows.append(assignment)
         if did_change:

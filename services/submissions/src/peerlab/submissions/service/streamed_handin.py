@@ -23,7 +23,14 @@ from peerlab.chassis.auth import Principal
 from peerlab.chassis.errors import ProblemError
 from peerlab.submissions import ingest, repository
 from peerlab.submissions.service import assignments, handins, idempotency
-from peerlab.submissions.service.handin_steps import Acceptance, HandInOutcome, StagedUpload, discard, store_and_accept, validate
+from peerlab.submissions.service.handin_steps import (
+    Acceptance,
+    HandInOutcome,
+    StagedUpload,
+    discard,
+    store_and_accept,
+    validate,
+)
 from peerlab.submissions.service.runtime import Runtime, in_transaction, timed
 from peerlab.submissions.validation import BodyBuffer, StreamGuard, ValidationFailure, check_file_name, check_size
 
@@ -75,23 +82,36 @@ async def hand_in_streamed(*, rt: Runtime, request: StreamedHandIn) -> HandInOut
 def _begin(session: Session, *, rt: Runtime, request: StreamedHandIn) -> StagedUpload | _KeySeen:
     """Everything decidable before a byte is read (the caller's transaction commits it)."""
     course_id = rt.settings.course_id
-    if request.idem_key and (record := idempotency.find(
-            session, principal=request.principal.sub, key=request.idem_key)) is not None:
+    if (
+        request.idem_key
+        and (record := idempotency.find(session, principal=request.principal.sub, key=request.idem_key)) is not None
+    ):
         assignment = repository.get_assignment(session, request.assignment_id)
         if assignment is None or assignment.course_id != course_id:
             raise idempotency.reused()  # the stored result came from an existing assignment
-        return _KeySeen(fingerprint=record.fingerprint, status_code=record.status_code, body=dict(record.response),
-                        max_bytes=assignments.rules_of(assignment).max_bytes)
-    ctx = handins.prepare(session, assignment_id=request.assignment_id, course_id=course_id,
-                          principal=request.principal, received_at=request.received_at,
-                          close_grace_s=rt.settings.close_grace_s, group_id=request.group_id)
+        return _KeySeen(
+            fingerprint=record.fingerprint,
+            status_code=record.status_code,
+            body=dict(record.response),
+            max_bytes=assignments.rules_of(assignment).max_bytes,
+        )
+    ctx = handins.prepare(
+        session,
+        assignment_id=request.assignment_id,
+        course_id=course_id,
+        principal=request.principal,
+        received_at=request.received_at,
+        close_grace_s=rt.settings.close_grace_s,
+        group_id=request.group_id,
+    )
     rules = assignments.rules_of(ctx.assignment)
     if request.file_name is not None:
         check_file_name(kind_rules=rules, file_name=request.file_name)
     if request.content_length is not None and request.content_length > rules.max_bytes + MULTIPART_SLACK:
         check_size(kind_rules=rules, size=request.content_length)
-    upload = handins.stage_upload(session, ctx=ctx, principal=request.principal, channel="stream",
-                                  received_at=request.received_at)
+    upload = handins.stage_upload(
+        session, ctx=ctx, principal=request.principal, channel="stream", received_at=request.received_at
+    )
     return StagedUpload(upload_id=upload.id, object_key=upload.object_key, rules=rules)
 
 
@@ -103,13 +123,15 @@ async def _receive(*, rt: Runtime, request: StreamedHandIn, staged: StagedUpload
         sent_name = await body.start()
         name = check_file_name(kind_rules=staged.rules, file_name=sent_name)
         async with rt.body_slots:  # bounds the files held at once; the rest wait unread
-            buffer = BodyBuffer(max_bytes=staged.rules.max_bytes, kind_rules=staged.rules,
-                                size_hint=request.content_length)
+            buffer = BodyBuffer(
+                max_bytes=staged.rules.max_bytes, kind_rules=staged.rules, size_hint=request.content_length
+            )
             with timed("receive"):
                 data = await ingest.read_into(body.chunks(), buffer)
             result = await validate(rt=rt, data=data, rules=staged.rules, file_name=name)
-            fingerprint = idempotency.handin_fingerprint(path=request.path, file_name=sent_name,
-                                                         group_id=request.group_id, sha256=result.sha256)
+            fingerprint = idempotency.handin_fingerprint(
+                path=request.path, file_name=sent_name, group_id=request.group_id, sha256=result.sha256
+            )
             acceptance = Acceptance(principal=request.principal, idem_key=request.idem_key, fingerprint=fingerprint)
             handed_over = True
             return await store_and_accept(rt=rt, staged=staged, data=data, result=result, acceptance=acceptance)
@@ -130,8 +152,9 @@ async def _replay_if_same_file(*, request: StreamedHandIn, seen: _KeySeen) -> Ha
         sha256 = guard.finish().sha256
     except ValidationFailure:
         raise idempotency.reused() from None  # no name, empty or too large: not the accepted file
-    fingerprint = idempotency.handin_fingerprint(path=request.path, file_name=sent_name,
-                                                 group_id=request.group_id, sha256=sha256)
+    fingerprint = idempotency.handin_fingerprint(
+        path=request.path, file_name=sent_name, group_id=request.group_id, sha256=sha256
+    )
     if fingerprint != seen.fingerprint:
         raise idempotency.reused()
     return HandInOutcome(seen.status_code, seen.body, ours=False)

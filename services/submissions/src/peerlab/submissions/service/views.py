@@ -12,9 +12,16 @@ from peerlab.submissions.schemas import HandInAccepted, Receipt, ReceiptBody, Su
 
 def version_public(version: Version, *, current: int | None) -> VersionPublic:
     return VersionPublic(
-        id=version.id, version=version.version, file_name=version.file_name, size=version.size,
-        sha256=version.sha256, channel=version.channel, submitted_by=version.submitted_by,  # type: ignore[arg-type]
-        received_at=version.received_at, accepted_at=version.accepted_at, on_time=True,
+        id=version.id,
+        version=version.version,
+        file_name=version.file_name,
+        size=version.size,
+        sha256=version.sha256,
+        channel=version.channel,
+        submitted_by=version.submitted_by,  # type: ignore[arg-type]
+        received_at=version.received_at,
+        accepted_at=version.accepted_at,
+        on_time=True,
         current=version.version == current,
         withdrawn_at=version.withdrawn_at,
         warnings=list(version.warnings or []),
@@ -23,9 +30,13 @@ def version_public(version: Version, *, current: int | None) -> VersionPublic:
 
 def submission_public(submission: Submission, versions: list[Version], *, kind: str) -> SubmissionPublic:
     return SubmissionPublic(
-        id=submission.id, assignment_id=submission.assignment_id, assignment_kind=kind,  # type: ignore[arg-type]
-        owner_type=submission.owner_type, owner_id=submission.owner_id,  # type: ignore[arg-type]
-        current_version=submission.current_version, latest_version=submission.latest_version,
+        id=submission.id,
+        assignment_id=submission.assignment_id,
+        assignment_kind=kind,  # type: ignore[arg-type]
+        owner_type=submission.owner_type,
+        owner_id=submission.owner_id,  # type: ignore[arg-type]
+        current_version=submission.current_version,
+        latest_version=submission.latest_version,
         status="handed_in" if submission.current_version is not None else "withdrawn",
         versions=[version_public(v, current=submission.current_version) for v in versions],
     )
@@ -39,9 +50,15 @@ def submissions_public(session: Session, submissions: list[Submission]) -> list[
 
 def receipt_body(version: Version, *, key_id: str) -> ReceiptBody:
     return ReceiptBody(
-        submission_id=version.submission_id, version=version.version, assignment_id=version.assignment_id,
-        owner_id=version.owner_id, file_name=version.file_name, size=version.size, sha256=version.sha256,
-        received_at=version.received_at.isoformat(), server_time=version.accepted_at.isoformat(),
+        submission_id=version.submission_id,
+        version=version.version,
+        assignment_id=version.assignment_id,
+        owner_id=version.owner_id,
+        file_name=version.file_name,
+        size=version.size,
+        sha256=version.sha256,
+        received_at=version.received_at.isoformat(),
+        server_time=version.accepted_at.isoformat(),
         key_id=key_id,
     )
 
@@ -52,7 +69,12 @@ def receipt_for(version: Version, signer: ReceiptSigner) -> Receipt:
 
 
 def accepted_body(
-    session: Session, *, signer: ReceiptSigner, submission: Submission, version: Version, kind: str | None = None,
+    session: Session,
+    *,
+    signer: ReceiptSigner,
+    submission: Submission,
+    version: Version,
+    kind: str | None = None,
 ) -> dict:
     """The JSON body answering an accepted hand-in (also what an idempotent retry gets back)."""
     if kind is None:
@@ -63,6 +85,8 @@ def accepted_body(
         versions = repository.versions_of(session, [submission.id]).get(submission.id, [])
         public = submission_public(submission, versions, kind=kind)
     return HandInAccepted(
-        submission=public, version=version_public(version, current=submission.current_version),
-        receipt=receipt_for(version, signer), warnings=list(version.warnings or []),
+        submission=public,
+        version=version_public(version, current=submission.current_version),
+        receipt=receipt_for(version, signer),
+        warnings=list(version.warnings or []),
     ).model_dump(mode="json")

@@ -43,7 +43,7 @@ def scan_shape(data: bytes) -> JsonShape:
     in_string = False
     pieces = []
     for start in range(0, len(body), _CHUNK):
-        parts = body[start:start + _CHUNK].split(b'"')
+        parts = body[start : start + _CHUNK].split(b'"')
         outside = parts[1::2] if in_string else parts[::2]
         pieces.append(b"".join(outside).translate(None, _NOT_STRUCTURE))
         if len(parts) % 2 == 0:  # an odd number of quotes in this chunk
@@ -54,22 +54,18 @@ def scan_shape(data: bytes) -> JsonShape:
     return JsonShape(max_depth=depth, containers=containers, values=containers + steps.count(1))
 
 
-def parse_json_bounded(
-    data: bytes, *, max_depth: int, max_containers: int, max_values: int | None = None
-) -> Any:
+def parse_json_bounded(data: bytes, *, max_depth: int, max_containers: int, max_values: int | None = None) -> Any:
     """``json.loads`` for untrusted bytes: UTF-8 only, structure bounded beforehand.
 
     Raises ``not_json`` for anything that is not UTF-8 JSON text and ``too_complex`` when
     the structure is nested deeper than ``max_depth``, or has more than ``max_containers``
     arrays and objects or more than ``max_values`` values.
     """
-    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+    body = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailure(
-            NOT_JSON, "The file is not UTF-8 text.", details={"offset": exc.start}
-        ) from None
+        raise ValidationFailure(NOT_JSON, "The file is not UTF-8 text.", details={"offset": exc.start}) from None
     shape = scan_shape(body)
     for limit, found, bound, what in (
         ("max_depth", shape.max_depth, max_depth, "nested deeper than {} levels"),
@@ -79,8 +75,7 @@ def parse_json_bounded(
         if bound is not None and found > bound:
             raise ValidationFailure(
                 TOO_COMPLEX,
-                f"The JSON is {what.format(bound)}." if limit == "max_depth"
-                else f"The JSON has {what.format(bound)}.",
+                f"The JSON is {what.format(bound)}." if limit == "max_depth" else f"The JSON has {what.format(bound)}.",
                 details={"limit": limit, "max": bound, "found": found},
             )
     try:

@@ -227,15 +227,21 @@ def _with_cell_ids(nb: dict[str, Any], minor: int) -> tuple[dict[str, Any], list
             continue  # a wrongly typed id is left for the schema to name
         cells[index] = {**cell, "id": f"peerlab-check-{index}"}
     if missing:
-        warnings.append(ValidationWarning(
-            code=MISSING_CELL_IDS, message=f"{len(missing)} cells have no id.",
-            details={"cells": missing[:20]},
-        ))
+        warnings.append(
+            ValidationWarning(
+                code=MISSING_CELL_IDS,
+                message=f"{len(missing)} cells have no id.",
+                details={"cells": missing[:20]},
+            )
+        )
     if repeated:
-        warnings.append(ValidationWarning(
-            code=DUPLICATE_CELL_IDS, message=f"{len(repeated)} cells repeat another cell's id.",
-            details={"cells": repeated[:20]},
-        ))
+        warnings.append(
+            ValidationWarning(
+                code=DUPLICATE_CELL_IDS,
+                message=f"{len(repeated)} cells repeat another cell's id.",
+                details={"cells": repeated[:20]},
+            )
+        )
     return ({**nb, "cells": cells} if missing or repeated else nb), warnings
 
 

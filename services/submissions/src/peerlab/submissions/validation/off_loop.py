@@ -90,9 +90,7 @@ class ValidatorPool:
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
-        method = start_method or (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
+        method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
         self._context = multiprocessing.get_context(method)
         if method == "forkserver":
             self._context.set_forkserver_preload([__name__])
@@ -182,7 +180,9 @@ class ValidatorPool:
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=_worker_main, args=(child, self._memory_limit), daemon=True,
+            target=_worker_main,
+            args=(child, self._memory_limit),
+            daemon=True,
             name="peerlab-validator",
         )
         process.start()

@@ -94,20 +94,24 @@ def validate_pdf(
     if required_sections:
         missing = missing_sections("\n".join(texts), required_sections)
         if missing:
-            warnings.append(ValidationWarning(
-                code=SECTIONS_MISSING,
-                message="No heading found for: " + ", ".join(missing) + ".",
-                details={"missing": missing, "expected": list(required_sections)},
-            ))
+            warnings.append(
+                ValidationWarning(
+                    code=SECTIONS_MISSING,
+                    message="No heading found for: " + ", ".join(missing) + ".",
+                    details={"missing": missing, "expected": list(required_sections)},
+                )
+            )
     if soft_max_pages is not None and page_count > soft_max_pages and before_refs is None:
-        warnings.append(ValidationWarning(
-            code=PAGE_LIMIT_EXCEEDED,
-            message=(
-                f"The PDF has {page_count} pages; the limit is {soft_max_pages} pages plus "
-                "references, so make sure the extra pages are references only."
-            ),
-            details={"max": soft_max_pages, "found": page_count},
-        ))
+        warnings.append(
+            ValidationWarning(
+                code=PAGE_LIMIT_EXCEEDED,
+                message=(
+                    f"The PDF has {page_count} pages; the limit is {soft_max_pages} pages plus "
+                    "references, so make sure the extra pages are references only."
+                ),
+                details={"max": soft_max_pages, "found": page_count},
+            )
+        )
     try:
         if page_size_mm is not None:
             warnings.extend(_page_size_warnings(reader, page_size_mm))
@@ -137,9 +141,7 @@ def _open(data: bytes) -> PdfReader:
 
 
 def _unreadable(exc: Exception) -> ValidationFailure:
-    return ValidationFailure(
-        INVALID_PDF, "The PDF cannot be read.", details={"error": type(exc).__name__}
-    )
+    return ValidationFailure(INVALID_PDF, "The PDF cannot be read.", details={"error": type(exc).__name__})
 
 
 def _repository_url(reader: PdfReader) -> str | None:
@@ -179,11 +181,10 @@ def _page_size_warnings(reader: PdfReader, expected_mm: tuple[float, float]) -> 
     wanted = sorted(expected_mm)
     if all(abs(f - w) <= w * PAGE_SIZE_TOLERANCE for f, w in zip(found, wanted, strict=True)):
         return []
-    return [ValidationWarning(
-        code=PAGE_SIZE_MISMATCH,
-        message=(
-            f"The page is {found[0]:.0f} x {found[1]:.0f} mm; "
-            f"expected {wanted[0]:.0f} x {wanted[1]:.0f} mm."
-        ),
-        details={"found_mm": [round(f) for f in found], "expected_mm": [round(w) for w in wanted]},
-    )]
+    return [
+        ValidationWarning(
+            code=PAGE_SIZE_MISMATCH,
+            message=(f"The page is {found[0]:.0f} x {found[1]:.0f} mm; expected {wanted[0]:.0f} x {wanted[1]:.0f} mm."),
+            details={"found_mm": [round(f) for f in found], "expected_mm": [round(w) for w in wanted]},
+        )
+    ]

@@ -10,10 +10,24 @@ _GITHUB = re.compile(
     re.IGNORECASE,
 )
 # Paths on github.com that are not user or organisation accounts.
-_NOT_OWNERS = frozenset({
-    "about", "collections", "features", "login", "marketplace", "orgs", "pricing",
-    "settings", "signup", "site", "sponsors", "topics", "trending", "users",
-})
+_NOT_OWNERS = frozenset(
+    {
+        "about",
+        "collections",
+        "features",
+        "login",
+        "marketplace",
+        "orgs",
+        "pricing",
+        "settings",
+        "signup",
+        "site",
+        "sponsors",
+        "topics",
+        "trending",
+        "users",
+    }
+)
 # PDF text extraction breaks long links across lines; rejoin after '/', '.', '-' or '_'.
 _WRAPPED = re.compile(r"(?<=[/._-])\s+")
 

@@ -79,7 +79,10 @@ def default_rules_for(kind: AssignmentKind) -> AssignmentFileRules:
         )
     if kind == "synopsis":
         return AssignmentFileRules(
-            kind=kind, allowed_extensions=(".pdf",), max_bytes=10 * MIB, max_pages=1,
+            kind=kind,
+            allowed_extensions=(".pdf",),
+            max_bytes=10 * MIB,
+            max_pages=1,
             required_sections=SYNOPSIS_SECTIONS,
         )
     if kind == "report":
@@ -93,7 +96,10 @@ def default_rules_for(kind: AssignmentKind) -> AssignmentFileRules:
         )
     if kind == "poster":
         return AssignmentFileRules(
-            kind=kind, allowed_extensions=(".pdf",), max_bytes=100 * MIB, max_pages=1,
+            kind=kind,
+            allowed_extensions=(".pdf",),
+            max_bytes=100 * MIB,
+            max_pages=1,
             page_size_mm=A1_MM,
         )
     raise ValueError(f"unknown assignment kind: {kind!r}")

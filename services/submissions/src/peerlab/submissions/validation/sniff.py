@@ -19,7 +19,7 @@ def sniff_kind(first_bytes: bytes) -> SniffedKind:
     as PDF readers allow.
     """
     head = bytes(first_bytes[:SNIFF_BYTES])
-    body = head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
+    body = head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
     if body.lstrip(_JSON_WHITESPACE)[:1] in (b"{", b"["):
         return "json"
     if b"%PDF-" in head:

@@ -53,11 +53,13 @@ class StreamGuard:
             raise self._failure
         self._size += len(chunk)
         if self._size > self.max_bytes:
-            self._fail(ValidationFailure(
-                TOO_LARGE,
-                f"The file is larger than {self.max_bytes} bytes.",
-                details={"limit": "max_bytes", "max": self.max_bytes, "found_at_least": self._size},
-            ))
+            self._fail(
+                ValidationFailure(
+                    TOO_LARGE,
+                    f"The file is larger than {self.max_bytes} bytes.",
+                    details={"limit": "max_bytes", "max": self.max_bytes, "found_at_least": self._size},
+                )
+            )
         self._take(chunk)
         if len(self._head) < SNIFF_BYTES:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
@@ -78,9 +80,7 @@ class StreamGuard:
         """Call after the last chunk; raises ``empty_file`` for a zero-byte upload."""
         self._finish_checks()
         head = bytes(self._head)
-        return StreamSummary(
-            size=self._size, sha256=self._hash.hexdigest(), head=head, sniffed=sniff_kind(head)
-        )
+        return StreamSummary(size=self._size, sha256=self._hash.hexdigest(), head=head, sniffed=sniff_kind(head))
 
     def _check_kind(self) -> None:
         if self._sniff_checked or self._rules is None:
@@ -101,8 +101,9 @@ class BodyBuffer(StreamGuard):
     allocated once from the declared length (``size_hint``, bounded by ``max_bytes``) and filled in
     place, so a file is copied once on its way in (no joining of pieces)."""
 
-    def __init__(self, *, max_bytes: int, kind_rules: AssignmentFileRules | None = None,
-                 size_hint: int | None = None) -> None:
+    def __init__(
+        self, *, max_bytes: int, kind_rules: AssignmentFileRules | None = None, size_hint: int | None = None
+    ) -> None:
         super().__init__(max_bytes=max_bytes, kind_rules=kind_rules)
         self._buffer = bytearray(min(size_hint, max_bytes) if size_hint and size_hint > 0 else 0)
         self._view = memoryview(self._buffer)
@@ -110,7 +111,7 @@ class BodyBuffer(StreamGuard):
     def _take(self, chunk: bytes) -> None:
         start = self._size - len(chunk)
         if self._size <= len(self._buffer):
-            self._view[start:self._size] = chunk
+            self._view[start : self._size] = chunk
             return
         self._view.release()  # more than declared (multipart's length is an upper bound, not this)
         del self._buffer[start:]
@@ -120,7 +121,7 @@ class BodyBuffer(StreamGuard):
     def finish_bytes(self) -> bytes:
         """Call after the last chunk: the file's bytes (``empty_file`` for a zero-byte upload)."""
         self._finish_checks()
-        data = bytes(self._view[:self._size])
+        data = bytes(self._view[: self._size])
         self._view.release()
         self._buffer = bytearray()
         return data

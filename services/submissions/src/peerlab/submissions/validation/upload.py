@@ -95,9 +95,7 @@ def check_sniffed(*, kind_rules: AssignmentFileRules, head: bytes) -> None:
         raise ValidationFailure(INVALID_PDF, f"The file is not a PDF{what}.")
 
 
-def validate_upload(
-    *, kind_rules: AssignmentFileRules, file_name: str, data: bytes
-) -> ValidationResult:
+def validate_upload(*, kind_rules: AssignmentFileRules, file_name: str, data: bytes) -> ValidationResult:
     """Validate one uploaded file against its assignment's rules; raise ``ValidationFailure``."""
     name = check_file_name(kind_rules=kind_rules, file_name=file_name)
     check_size(kind_rules=kind_rules, size=len(data))

@@ -7,10 +7,12 @@ import json
 
 def small_notebook(minor: int = 5) -> bytes:
     cell: dict[str, object] = {
-        "cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": "",
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": "",
     }
     if minor >= 5:
         cell["id"] = "warm-up"
-    return json.dumps(
-        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}
-    ).encode()
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}).encode()
