@@ -11,427 +11,457 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 class AllocationProfile(BaseModel):
     by_rank: list[int] = Field(
         ...,
-        description="Groups placed at their 1st, 2nd, ... choice (index 0 = 1st).",
-        title="By Rank",
+        description='Groups placed at their 1st, 2nd, ... choice (index 0 = 1st).',
+        title='By Rank',
     )
     unassigned: int = Field(
         ...,
-        description="Groups with choices left without a project.",
-        title="Unassigned",
+        description='Groups with choices left without a project.',
+        title='Unassigned',
     )
 
 
 class AllocationRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    dry_run: bool | None = Field(False, title="Dry Run")
-    objective: Literal["rank_maximal", "min_sum"] | None = Field(
-        "rank_maximal",
-        description="rank_maximal: the most first choices, then the most second choices, ...; min_sum: the most groups placed, then the least sum of ranks.",
-        title="Objective",
+    dry_run: bool | None = Field(False, title='Dry Run')
+    objective: Literal['rank_maximal', 'min_sum'] | None = Field(
+        'rank_maximal',
+        description='rank_maximal: the most first choices, then the most second choices, ...; min_sum: the most groups placed, then the least sum of ranks.',
+        title='Objective',
     )
 
 
 class AssignmentPublic(BaseModel):
-    assigned_at: AwareDatetime = Field(..., title="Assigned At")
-    assigned_by: str = Field(..., title="Assigned By")
-    group_id: str = Field(..., title="Group Id")
-    method: Literal["allocation", "manual"] = Field(..., title="Method")
-    project_id: str = Field(..., title="Project Id")
-    rank: int | None = Field(..., title="Rank")
-    subproject: str | None = Field(..., title="Subproject")
+    assigned_at: AwareDatetime = Field(..., title='Assigned At')
+    assigned_by: str = Field(..., title='Assigned By')
+    group_id: str = Field(..., title='Group Id')
+    method: Literal['allocation', 'manual'] = Field(..., title='Method')
+    project_id: str = Field(..., title='Project Id')
+    rank: int | None = Field(..., title='Rank')
+    subproject: str | None = Field(..., title='Subproject')
 
 
 class Subproject(RootModel[str]):
-    root: str = Field(..., pattern="^[a-z]$", title="Subproject")
+    root: str = Field(..., pattern='^[a-z]$', title='Subproject')
 
 
 class AssignmentPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    project_id: str = Field(..., max_length=32, title="Project Id")
-    subproject: Subproject | None = Field(None, title="Subproject")
+    project_id: str = Field(..., max_length=32, title='Project Id')
+    subproject: Subproject | None = Field(None, title='Subproject')
 
 
 class AuditEntryPublic(BaseModel):
-    action: Literal["eligibility_override"] = Field(..., title="Action")
-    actor: str = Field(..., title="Actor")
-    created_at: AwareDatetime = Field(..., title="Created At")
-    group_id: str | None = Field(..., title="Group Id")
-    id: str = Field(..., title="Id")
-    person_id: str = Field(..., title="Person Id")
-    reason: str = Field(..., title="Reason")
+    action: Literal['eligibility_override'] = Field(..., title='Action')
+    actor: str = Field(..., title='Actor')
+    created_at: AwareDatetime = Field(..., title='Created At')
+    group_id: str | None = Field(..., title='Group Id')
+    id: str = Field(..., title='Id')
+    person_id: str = Field(..., title='Person Id')
+    reason: str = Field(..., title='Reason')
     rule: str = Field(
         ...,
-        description="The refusal the override bypassed: not_eligible or eligibility_undecided.",
-        title="Rule",
+        description='The refusal the override bypassed: not_eligible or eligibility_undecided.',
+        title='Rule',
     )
 
 
 class CatalogueSummary(BaseModel):
-    projects: int = Field(..., title="Projects")
-    year: int = Field(..., title="Year")
+    projects: int = Field(..., title='Projects')
+    year: int = Field(..., title='Year')
 
 
 class Choice(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    project_id: str = Field(..., max_length=32, title="Project Id")
-    subproject: Subproject | None = Field(None, title="Subproject")
+    project_id: str = Field(..., max_length=32, title='Project Id')
+    subproject: Subproject | None = Field(None, title='Subproject')
 
 
 class SubmissionId(RootModel[str]):
     root: str = Field(
         ...,
-        description="The synopsis hand-in (submissions).",
+        description='The synopsis hand-in (submissions).',
         max_length=64,
-        title="Submission Id",
+        title='Submission Id',
     )
 
 
 class Version(RootModel[int]):
-    root: int = Field(..., ge=1, title="Version")
+    root: int = Field(..., ge=1, title='Version')
 
 
 class CommentCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    decision: Literal["approved", "changes_requested", "comment"] = Field(
+    decision: Literal['approved', 'changes_requested', 'comment'] = Field(
         ...,
-        description="approved: the synopsis is accepted; changes_requested: the group must revise it.",
-        title="Decision",
+        description='approved: the synopsis is accepted; changes_requested: the group must revise it.',
+        title='Decision',
     )
     submission_id: SubmissionId | None = Field(
-        None, description="The synopsis hand-in (submissions).", title="Submission Id"
+        None, description='The synopsis hand-in (submissions).', title='Submission Id'
     )
-    text: str = Field(..., max_length=20000, min_length=1, title="Text")
-    version: Version | None = Field(None, title="Version")
+    text: str = Field(..., max_length=20000, min_length=1, title='Text')
+    version: Version | None = Field(None, title='Version')
 
 
 class CommentPublic(BaseModel):
-    author_id: str = Field(..., title="Author Id")
-    created_at: AwareDatetime = Field(..., title="Created At")
-    decision: Literal["approved", "changes_requested", "comment"] = Field(..., title="Decision")
-    group_id: str = Field(..., title="Group Id")
-    id: str = Field(..., title="Id")
-    submission_id: str | None = Field(..., title="Submission Id")
-    text: str = Field(..., title="Text")
-    version: int | None = Field(..., title="Version")
+    author_id: str = Field(..., title='Author Id')
+    created_at: AwareDatetime = Field(..., title='Created At')
+    decision: Literal['approved', 'changes_requested', 'comment'] = Field(
+        ..., title='Decision'
+    )
+    group_id: str = Field(..., title='Group Id')
+    id: str = Field(..., title='Id')
+    submission_id: str | None = Field(..., title='Submission Id')
+    text: str = Field(..., title='Text')
+    version: int | None = Field(..., title='Version')
 
 
 class Reason(RootModel[str]):
-    root: str = Field(..., max_length=500, title="Reason")
+    root: str = Field(..., max_length=500, title='Reason')
 
 
 class ExemptionPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    exempt: bool = Field(..., title="Exempt")
-    reason: Reason | None = Field(None, title="Reason")
+    exempt: bool = Field(..., title='Exempt')
+    reason: Reason | None = Field(None, title='Reason')
 
 
 class ExemptionReason(RootModel[str]):
-    root: str = Field(..., max_length=500, title="Exemption Reason")
+    root: str = Field(..., max_length=500, title='Exemption Reason')
 
 
 class MemberIds(RootModel[list[str]]):
-    root: list[str] = Field(..., description="Staff only.", max_length=20, title="Member Ids")
+    root: list[str] = Field(
+        ..., description='Staff only.', max_length=20, title='Member Ids'
+    )
 
 
 class OverrideReason(RootModel[str]):
     root: str = Field(
         ...,
-        description="Required with the override.",
+        description='Required with the override.',
         max_length=2000,
-        title="Override Reason",
+        title='Override Reason',
     )
 
 
 class GroupCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     exempt: bool | None = Field(
         False,
-        description="Staff only: allow fewer members than the minimum.",
-        title="Exempt",
+        description='Staff only: allow fewer members than the minimum.',
+        title='Exempt',
     )
-    exemption_reason: ExemptionReason | None = Field(None, title="Exemption Reason")
-    member_ids: MemberIds | None = Field(None, description="Staff only.", title="Member Ids")
-    name: str | None = Field("", max_length=120, title="Name")
+    exemption_reason: ExemptionReason | None = Field(None, title='Exemption Reason')
+    member_ids: MemberIds | None = Field(
+        None, description='Staff only.', title='Member Ids'
+    )
+    name: str | None = Field('', max_length=120, title='Name')
     override_eligibility: bool | None = Field(
         False,
-        description="Staff only: put members in past the eligibility gate (audited; needs a reason).",
-        title="Override Eligibility",
+        description='Staff only: put members in past the eligibility gate (audited; needs a reason).',
+        title='Override Eligibility',
     )
     override_reason: OverrideReason | None = Field(
-        None, description="Required with the override.", title="Override Reason"
+        None, description='Required with the override.', title='Override Reason'
     )
 
 
 class ImportResult(BaseModel):
-    created: list[int] = Field(..., title="Created")
-    unchanged: list[int] = Field(..., title="Unchanged")
-    updated: list[int] = Field(..., title="Updated")
-    year: int = Field(..., title="Year")
+    created: list[int] = Field(..., title='Created')
+    unchanged: list[int] = Field(..., title='Unchanged')
+    updated: list[int] = Field(..., title='Updated')
+    year: int = Field(..., title='Year')
 
 
 class JoinRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    join_code: str = Field(..., max_length=16, min_length=4, title="Join Code")
+    join_code: str = Field(..., max_length=16, min_length=4, title='Join Code')
 
 
 class LinkIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    label: str = Field(..., max_length=300, min_length=1, title="Label")
-    url: str = Field(..., max_length=2000, pattern="^https?://\\S+$", title="Url")
+    label: str = Field(..., max_length=300, min_length=1, title='Label')
+    url: str = Field(..., max_length=2000, pattern='^https?://\\S+$', title='Url')
 
 
 class OverrideReason1(RootModel[str]):
-    root: str = Field(..., max_length=2000, title="Override Reason")
+    root: str = Field(..., max_length=2000, title='Override Reason')
 
 
 class MemberAdd(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    override_eligibility: bool | None = Field(False, title="Override Eligibility")
-    override_reason: OverrideReason1 | None = Field(None, title="Override Reason")
+    override_eligibility: bool | None = Field(False, title='Override Eligibility')
+    override_reason: OverrideReason1 | None = Field(None, title='Override Reason')
 
 
 class MemberPublic(BaseModel):
-    eligibility: str | None = Field(..., title="Eligibility")
-    person_id: str = Field(..., title="Person Id")
+    eligibility: str | None = Field(..., title='Eligibility')
+    person_id: str = Field(..., title='Person Id')
     presents_poster: bool = Field(
         ...,
-        description="PhD students do not present a poster.",
-        title="Presents Poster",
+        description='PhD students do not present a poster.',
+        title='Presents Poster',
     )
-    programme: str | None = Field(..., title="Programme")
+    programme: str | None = Field(..., title='Programme')
 
 
 class PersonPublic(BaseModel):
-    eligibility: str | None = Field(..., title="Eligibility")
-    enrolled: bool = Field(..., title="Enrolled")
-    group_id: str | None = Field(..., title="Group Id")
-    person_id: str = Field(..., title="Person Id")
-    programme: str | None = Field(..., title="Programme")
-    roles: list[str] = Field(..., title="Roles")
+    eligibility: str | None = Field(..., title='Eligibility')
+    enrolled: bool = Field(..., title='Enrolled')
+    group_id: str | None = Field(..., title='Group Id')
+    person_id: str = Field(..., title='Person Id')
+    programme: str | None = Field(..., title='Programme')
+    roles: list[str] = Field(..., title='Roles')
 
 
 class Capacity(RootModel[int]):
     root: int = Field(
         ...,
-        description="Most groups; null: the default.",
+        description='Most groups; null: the default.',
         ge=1,
         le=1000,
-        title="Capacity",
+        title='Capacity',
     )
 
 
 class Requirements(RootModel[str]):
-    root: str = Field(..., max_length=5000, title="Requirements")
+    root: str = Field(..., max_length=5000, title='Requirements')
 
 
 class SlackChannel(RootModel[str]):
-    root: str = Field(..., pattern="^#[\\w-]{1,80}$", title="Slack Channel")
+    root: str = Field(..., pattern='^#[\\w-]{1,80}$', title='Slack Channel')
 
 
 class SelectionPublic(BaseModel):
-    choices: list[Choice] = Field(..., title="Choices")
-    group_id: str = Field(..., title="Group Id")
-    submitted_at: AwareDatetime = Field(..., title="Submitted At")
-    submitted_by: str = Field(..., title="Submitted By")
+    choices: list[Choice] = Field(..., title='Choices')
+    group_id: str = Field(..., title='Group Id')
+    submitted_at: AwareDatetime = Field(..., title='Submitted At')
+    submitted_by: str = Field(..., title='Submitted By')
 
 
 class SelectionPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    choices: list[Choice] = Field(..., description="Best first.", max_length=50, min_length=1, title="Choices")
+    choices: list[Choice] = Field(
+        ..., description='Best first.', max_length=50, min_length=1, title='Choices'
+    )
 
 
 class SelectionWindow(BaseModel):
-    catalogue_year: int = Field(..., title="Catalogue Year")
+    catalogue_year: int = Field(..., title='Catalogue Year')
     deadline: AwareDatetime | None = Field(
         ...,
         description="The course calendar's selection deadline; null until it is published (the selection is open).",
-        title="Deadline",
+        title='Deadline',
     )
-    max_choices: int = Field(..., title="Max Choices")
-    max_group_size: int = Field(..., title="Max Group Size")
-    min_group_size: int = Field(..., title="Min Group Size")
-    open: bool = Field(..., title="Open")
+    max_choices: int = Field(..., title='Max Choices')
+    max_group_size: int = Field(..., title='Max Group Size')
+    min_group_size: int = Field(..., title='Min Group Size')
+    open: bool = Field(..., title='Open')
 
 
 class SubprojectIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    description: str | None = Field("", max_length=20000, title="Description")
-    letter: str = Field(..., pattern="^[a-z]$", title="Letter")
-    title: str = Field(..., max_length=300, min_length=1, title="Title")
+    description: str | None = Field('', max_length=20000, title='Description')
+    letter: str = Field(..., pattern='^[a-z]$', title='Letter')
+    title: str = Field(..., max_length=300, min_length=1, title='Title')
 
 
 class SupervisedGroup(BaseModel):
-    group_id: str = Field(..., title="Group Id")
-    members: list[MemberPublic] = Field(..., title="Members")
-    name: str = Field(..., title="Name")
-    project_id: str | None = Field(..., title="Project Id")
-    project_title: str | None = Field(..., title="Project Title")
-    state: Literal["forming", "formed", "dissolved"] = Field(..., title="State")
-    subproject: str | None = Field(..., title="Subproject")
-    supervisor_ids: list[str] = Field(..., title="Supervisor Ids")
+    group_id: str = Field(..., title='Group Id')
+    members: list[MemberPublic] = Field(..., title='Members')
+    name: str = Field(..., title='Name')
+    project_id: str | None = Field(..., title='Project Id')
+    project_title: str | None = Field(..., title='Project Title')
+    state: Literal['forming', 'formed', 'dissolved'] = Field(..., title='State')
+    subproject: str | None = Field(..., title='Subproject')
+    supervisor_ids: list[str] = Field(..., title='Supervisor Ids')
 
 
 class SupervisedProject(BaseModel):
     group_ids: list[str] = Field(
         ...,
-        description="The groups assigned to it whose supervisors include the caller.",
-        title="Group Ids",
+        description='The groups assigned to it whose supervisors include the caller.',
+        title='Group Ids',
     )
-    number: int = Field(..., title="Number")
-    project_id: str = Field(..., title="Project Id")
-    title: str = Field(..., title="Title")
-    year: int = Field(..., title="Year")
+    number: int = Field(..., title='Number')
+    project_id: str = Field(..., title='Project Id')
+    title: str = Field(..., title='Title')
+    year: int = Field(..., title='Year')
 
 
 class Email(RootModel[str]):
-    root: str = Field(..., max_length=320, pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", title="Email")
+    root: str = Field(
+        ..., max_length=320, pattern='^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', title='Email'
+    )
 
 
 class Organisation(RootModel[str]):
-    root: str = Field(..., max_length=200, title="Organisation")
+    root: str = Field(..., max_length=200, title='Organisation')
 
 
 class SupervisorIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    email: Email | None = Field(None, title="Email")
+    email: Email | None = Field(None, title='Email')
     internal: bool | None = Field(
         None,
-        description="DTU staff (true) or external (false); null: unknown.",
-        title="Internal",
+        description='DTU staff (true) or external (false); null: unknown.',
+        title='Internal',
     )
-    name: str = Field(..., max_length=200, min_length=1, title="Name")
-    organisation: Organisation | None = Field(None, title="Organisation")
+    name: str = Field(..., max_length=200, min_length=1, title='Name')
+    organisation: Organisation | None = Field(None, title='Organisation')
 
 
 class SupervisorLinkPublic(BaseModel):
-    created_at: AwareDatetime = Field(..., title="Created At")
-    created_by: str = Field(..., title="Created By")
-    person_id: str = Field(..., title="Person Id")
-    project_id: str = Field(..., title="Project Id")
+    created_at: AwareDatetime = Field(..., title='Created At')
+    created_by: str = Field(..., title='Created By')
+    person_id: str = Field(..., title='Person Id')
+    project_id: str = Field(..., title='Project Id')
 
 
 class UnassignedGroup(BaseModel):
-    group_id: str = Field(..., title="Group Id")
-    reason: Literal["no_feasible_choice", "choices_taken"] = Field(
+    group_id: str = Field(..., title='Group Id')
+    reason: Literal['no_feasible_choice', 'choices_taken'] = Field(
         ...,
         description="no_feasible_choice: every chosen project is full or not in the catalogue; choices_taken: the objective gave its projects' places to other groups.",
-        title="Reason",
+        title='Reason',
     )
 
 
 class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title="Context")
-    input: Any | None = Field(None, title="Input")
-    loc: list[str | int] = Field(..., title="Location")
-    msg: str = Field(..., title="Message")
-    type: str = Field(..., title="Error Type")
+    ctx: dict[str, Any] | None = Field(None, title='Context')
+    input: Any | None = Field(None, title='Input')
+    loc: list[str | int] = Field(..., title='Location')
+    msg: str = Field(..., title='Message')
+    type: str = Field(..., title='Error Type')
 
 
 class AllocationResult(BaseModel):
-    assigned: list[AssignmentPublic] = Field(..., title="Assigned")
-    dry_run: bool = Field(..., title="Dry Run")
-    objective: Literal["rank_maximal", "min_sum"] | None = Field("rank_maximal", title="Objective")
-    profile: AllocationProfile = Field(..., description="The allocation's profile (what rank_maximal maximises).")
+    assigned: list[AssignmentPublic] = Field(..., title='Assigned')
+    dry_run: bool = Field(..., title='Dry Run')
+    objective: Literal['rank_maximal', 'min_sum'] | None = Field(
+        'rank_maximal', title='Objective'
+    )
+    profile: AllocationProfile = Field(
+        ..., description="The allocation's profile (what rank_maximal maximises)."
+    )
     rank_counts: dict[str, int] = Field(
         ...,
-        description="How many groups got their 1st, 2nd, ... choice.",
-        title="Rank Counts",
+        description='How many groups got their 1st, 2nd, ... choice.',
+        title='Rank Counts',
     )
     unassigned: list[str] = Field(
         ...,
-        description="Formed groups with choices that no project could take.",
-        title="Unassigned",
+        description='Formed groups with choices that no project could take.',
+        title='Unassigned',
     )
     unassigned_reasons: list[UnassignedGroup] | None = Field(
-        None, description="Why, per unassigned group.", title="Unassigned Reasons"
+        None, description='Why, per unassigned group.', title='Unassigned Reasons'
     )
-    without_choices: list[str] = Field(..., description="Formed groups that have not chosen.", title="Without Choices")
+    without_choices: list[str] = Field(
+        ..., description='Formed groups that have not chosen.', title='Without Choices'
+    )
 
 
 class GroupPublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    created_at: AwareDatetime = Field(..., title="Created At")
-    exempt: bool = Field(..., title="Exempt")
-    exemption_reason: str | None = Field(..., title="Exemption Reason")
-    formed_at: AwareDatetime | None = Field(..., title="Formed At")
-    group_id: str = Field(..., title="Group Id")
-    join_code: str | None = Field(..., description="Shown to the group's members and to staff.", title="Join Code")
-    members: list[MemberPublic] = Field(..., title="Members")
-    name: str = Field(..., title="Name")
-    state: Literal["forming", "formed", "dissolved"] = Field(..., title="State")
+    course_id: str = Field(..., title='Course Id')
+    created_at: AwareDatetime = Field(..., title='Created At')
+    exempt: bool = Field(..., title='Exempt')
+    exemption_reason: str | None = Field(..., title='Exemption Reason')
+    formed_at: AwareDatetime | None = Field(..., title='Formed At')
+    group_id: str = Field(..., title='Group Id')
+    join_code: str | None = Field(
+        ..., description="Shown to the group's members and to staff.", title='Join Code'
+    )
+    members: list[MemberPublic] = Field(..., title='Members')
+    name: str = Field(..., title='Name')
+    state: Literal['forming', 'formed', 'dissolved'] = Field(..., title='State')
 
 
 class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title="Detail")
+    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class ProjectPublic(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    capacity: Capacity | None = Field(None, description="Most groups; null: the default.", title="Capacity")
-    description: str | None = Field("", max_length=50000, title="Description")
+    capacity: Capacity | None = Field(
+        None, description='Most groups; null: the default.', title='Capacity'
+    )
+    description: str | None = Field('', max_length=50000, title='Description')
     effective_capacity: int | None = Field(
         ...,
-        description="capacity, or the default; null: unlimited (own project).",
-        title="Effective Capacity",
+        description='capacity, or the default; null: unlimited (own project).',
+        title='Effective Capacity',
     )
-    links: list[LinkIn] | None = Field(None, max_length=50, title="Links")
-    number: int = Field(..., title="Number")
+    links: list[LinkIn] | None = Field(None, max_length=50, title='Links')
+    number: int = Field(..., title='Number')
     own_project: bool | None = Field(
         False,
         description="'Come with your own project' (project 1 every year).",
-        title="Own Project",
+        title='Own Project',
     )
-    project_id: str = Field(..., title="Project Id")
-    requirements: Requirements | None = Field(None, title="Requirements")
-    revision: int = Field(..., title="Revision")
-    slack_channel: SlackChannel | None = Field(None, title="Slack Channel")
-    subprojects: list[SubprojectIn] | None = Field(None, max_length=26, title="Subprojects")
-    supervisors: list[SupervisorIn] | None = Field(None, max_length=20, title="Supervisors")
-    title: str = Field(..., max_length=300, min_length=1, title="Title")
-    updated_at: AwareDatetime = Field(..., title="Updated At")
-    year: int = Field(..., title="Year")
+    project_id: str = Field(..., title='Project Id')
+    requirements: Requirements | None = Field(None, title='Requirements')
+    revision: int = Field(..., title='Revision')
+    slack_channel: SlackChannel | None = Field(None, title='Slack Channel')
+    subprojects: list[SubprojectIn] | None = Field(
+        None, max_length=26, title='Subprojects'
+    )
+    supervisors: list[SupervisorIn] | None = Field(
+        None, max_length=20, title='Supervisors'
+    )
+    title: str = Field(..., max_length=300, min_length=1, title='Title')
+    updated_at: AwareDatetime = Field(..., title='Updated At')
+    year: int = Field(..., title='Year')
 
 
 class ProjectPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    capacity: Capacity | None = Field(None, description="Most groups; null: the default.", title="Capacity")
-    description: str | None = Field("", max_length=50000, title="Description")
-    links: list[LinkIn] | None = Field(None, max_length=50, title="Links")
+    capacity: Capacity | None = Field(
+        None, description='Most groups; null: the default.', title='Capacity'
+    )
+    description: str | None = Field('', max_length=50000, title='Description')
+    links: list[LinkIn] | None = Field(None, max_length=50, title='Links')
     own_project: bool | None = Field(
         False,
         description="'Come with your own project' (project 1 every year).",
-        title="Own Project",
+        title='Own Project',
     )
-    requirements: Requirements | None = Field(None, title="Requirements")
-    slack_channel: SlackChannel | None = Field(None, title="Slack Channel")
-    subprojects: list[SubprojectIn] | None = Field(None, max_length=26, title="Subprojects")
-    supervisors: list[SupervisorIn] | None = Field(None, max_length=20, title="Supervisors")
-    title: str = Field(..., max_length=300, min_length=1, title="Title")
+    requirements: Requirements | None = Field(None, title='Requirements')
+    slack_channel: SlackChannel | None = Field(None, title='Slack Channel')
+    subprojects: list[SubprojectIn] | None = Field(
+        None, max_length=26, title='Subprojects'
+    )
+    supervisors: list[SupervisorIn] | None = Field(
+        None, max_length=20, title='Supervisors'
+    )
+    title: str = Field(..., max_length=300, min_length=1, title='Title')

@@ -11,124 +11,128 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 class AvailabilityIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    ends_at: AwareDatetime = Field(..., title="Ends At")
-    exam_day_id: str = Field(..., pattern="^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", title="Exam Day Id")
-    starts_at: AwareDatetime = Field(..., title="Starts At")
+    ends_at: AwareDatetime = Field(..., title='Ends At')
+    exam_day_id: str = Field(
+        ..., pattern='^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', title='Exam Day Id'
+    )
+    starts_at: AwareDatetime = Field(..., title='Starts At')
 
 
 class BookingPublic(BaseModel):
-    booked_at: AwareDatetime = Field(..., title="Booked At")
-    booked_by: str = Field(..., title="Booked By")
-    booking_id: str = Field(..., title="Booking Id")
-    course_id: str = Field(..., title="Course Id")
-    ends_at: AwareDatetime = Field(..., title="Ends At")
-    exam_day_id: str = Field(..., title="Exam Day Id")
-    group_id: str = Field(..., title="Group Id")
-    slot_id: str = Field(..., title="Slot Id")
-    starts_at: AwareDatetime = Field(..., title="Starts At")
-    starts_at_local: AwareDatetime = Field(..., title="Starts At Local")
+    booked_at: AwareDatetime = Field(..., title='Booked At')
+    booked_by: str = Field(..., title='Booked By')
+    booking_id: str = Field(..., title='Booking Id')
+    course_id: str = Field(..., title='Course Id')
+    ends_at: AwareDatetime = Field(..., title='Ends At')
+    exam_day_id: str = Field(..., title='Exam Day Id')
+    group_id: str = Field(..., title='Group Id')
+    slot_id: str = Field(..., title='Slot Id')
+    starts_at: AwareDatetime = Field(..., title='Starts At')
+    starts_at_local: AwareDatetime = Field(..., title='Starts At Local')
 
 
 class BookingPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    slot_id: str = Field(..., max_length=80, title="Slot Id")
+    slot_id: str = Field(..., max_length=80, title='Slot Id')
 
 
 class BreakIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    ends_on: date = Field(..., title="Ends On")
-    label: str | None = Field("", max_length=200, title="Label")
-    starts_on: date = Field(..., title="Starts On")
+    ends_on: date = Field(..., title='Ends On')
+    label: str | None = Field('', max_length=200, title='Label')
+    starts_on: date = Field(..., title='Starts On')
 
 
 class CalendarFeedPublic(BaseModel):
-    created_at: AwareDatetime = Field(..., title="Created At")
-    url: str = Field(..., title="Url")
+    created_at: AwareDatetime = Field(..., title='Created At')
+    url: str = Field(..., title='Url')
 
 
 class DateChangePublic(BaseModel):
-    changed_at: AwareDatetime = Field(..., title="Changed At")
-    changed_by: str = Field(..., title="Changed By")
-    key: str = Field(..., title="Key")
-    new_at: AwareDatetime = Field(..., title="New At")
-    old_at: AwareDatetime = Field(..., title="Old At")
-    revision: int = Field(..., title="Revision")
+    changed_at: AwareDatetime = Field(..., title='Changed At')
+    changed_by: str = Field(..., title='Changed By')
+    key: str = Field(..., title='Key')
+    new_at: AwareDatetime = Field(..., title='New At')
+    old_at: AwareDatetime = Field(..., title='Old At')
+    revision: int = Field(..., title='Revision')
 
 
 class DatedRulePublic(BaseModel):
-    at: AwareDatetime = Field(..., description="The deadline, or the event's start (UTC).", title="At")
-    ends_at: AwareDatetime | None = Field(None, title="Ends At")
+    at: AwareDatetime = Field(
+        ..., description="The deadline, or the event's start (UTC).", title='At'
+    )
+    ends_at: AwareDatetime | None = Field(None, title='Ends At')
     key: str = Field(
         ...,
-        description="Stable: lab-1..lab-8, labs-end, presentations-internal, presentations-external, selection, synopsis, report, poster, exam-<exam day id>.",
-        title="Key",
+        description='Stable: lab-1..lab-8, labs-end, presentations-internal, presentations-external, selection, synopsis, report, poster, exam-<exam day id>.',
+        title='Key',
     )
-    kind: Literal["deadline", "event"] = Field(..., title="Kind")
-    label: str = Field(..., title="Label")
-    opens_at: AwareDatetime | None = Field(None, title="Opens At")
-    passed: bool = Field(..., title="Passed")
+    kind: Literal['deadline', 'event'] = Field(..., title='Kind')
+    label: str = Field(..., title='Label')
+    opens_at: AwareDatetime | None = Field(None, title='Opens At')
+    passed: bool = Field(..., title='Passed')
     sequence: int = Field(
         ...,
-        description="Rises each time the date moves (iCalendar SEQUENCE).",
-        title="Sequence",
+        description='Rises each time the date moves (iCalendar SEQUENCE).',
+        title='Sequence',
     )
 
 
 class ExamDayPublic(BaseModel):
-    booking_closes_at: AwareDatetime | None = Field(..., title="Booking Closes At")
-    booking_opens_at: AwareDatetime | None = Field(..., title="Booking Opens At")
-    course_id: str = Field(..., title="Course Id")
-    day: date = Field(..., title="Day")
-    ends_at: AwareDatetime = Field(..., title="Ends At")
-    exam_day_id: str = Field(..., title="Exam Day Id")
-    kind: str = Field(..., title="Kind")
-    location: str = Field(..., title="Location")
-    places_left: int = Field(..., title="Places Left")
-    revision: int = Field(..., title="Revision")
-    slot_capacity: int = Field(..., title="Slot Capacity")
-    slot_minutes: int = Field(..., title="Slot Minutes")
-    slots: int = Field(..., title="Slots")
-    starts_at: AwareDatetime = Field(..., title="Starts At")
-    time_zone: str = Field(..., title="Time Zone")
-    title: str = Field(..., title="Title")
+    booking_closes_at: AwareDatetime | None = Field(..., title='Booking Closes At')
+    booking_opens_at: AwareDatetime | None = Field(..., title='Booking Opens At')
+    course_id: str = Field(..., title='Course Id')
+    day: date = Field(..., title='Day')
+    ends_at: AwareDatetime = Field(..., title='Ends At')
+    exam_day_id: str = Field(..., title='Exam Day Id')
+    kind: str = Field(..., title='Kind')
+    location: str = Field(..., title='Location')
+    places_left: int = Field(..., title='Places Left')
+    revision: int = Field(..., title='Revision')
+    slot_capacity: int = Field(..., title='Slot Capacity')
+    slot_minutes: int = Field(..., title='Slot Minutes')
+    slots: int = Field(..., title='Slots')
+    starts_at: AwareDatetime = Field(..., title='Starts At')
+    time_zone: str = Field(..., title='Time Zone')
+    title: str = Field(..., title='Title')
 
 
 class ExamDayPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    booking_closes_at: AwareDatetime | None = Field(None, title="Booking Closes At")
-    booking_opens_at: AwareDatetime | None = Field(None, title="Booking Opens At")
-    day: date = Field(..., title="Day")
-    end: time = Field(..., title="End")
-    kind: Literal["poster", "extra"] | None = Field("poster", title="Kind")
-    location: str | None = Field("", max_length=200, title="Location")
+    booking_closes_at: AwareDatetime | None = Field(None, title='Booking Closes At')
+    booking_opens_at: AwareDatetime | None = Field(None, title='Booking Opens At')
+    day: date = Field(..., title='Day')
+    end: time = Field(..., title='End')
+    kind: Literal['poster', 'extra'] | None = Field('poster', title='Kind')
+    location: str | None = Field('', max_length=200, title='Location')
     slot_capacity: int | None = Field(
         1,
-        description="Groups presenting in one slot.",
+        description='Groups presenting in one slot.',
         ge=1,
         le=1000,
-        title="Slot Capacity",
+        title='Slot Capacity',
     )
-    slot_minutes: int | None = Field(30, ge=5, le=480, title="Slot Minutes")
-    start: time = Field(..., title="Start")
-    time_zone: str | None = Field("Europe/Copenhagen", max_length=64, title="Time Zone")
-    title: str | None = Field("", max_length=300, title="Title")
+    slot_minutes: int | None = Field(30, ge=5, le=480, title='Slot Minutes')
+    start: time = Field(..., title='Start')
+    time_zone: str | None = Field('Europe/Copenhagen', max_length=64, title='Time Zone')
+    title: str | None = Field('', max_length=300, title='Title')
 
 
 class ExaminerPublic(BaseModel):
-    availability: list[AvailabilityIn] = Field(..., title="Availability")
-    course_id: str = Field(..., title="Course Id")
-    email: str | None = Field(..., title="Email")
-    name: str = Field(..., title="Name")
-    person_id: str = Field(..., title="Person Id")
-    updated_at: AwareDatetime = Field(..., title="Updated At")
+    availability: list[AvailabilityIn] = Field(..., title='Availability')
+    course_id: str = Field(..., title='Course Id')
+    email: str | None = Field(..., title='Email')
+    name: str = Field(..., title='Name')
+    person_id: str = Field(..., title='Person Id')
+    updated_at: AwareDatetime = Field(..., title='Updated At')
 
 
 class Email(RootModel[str]):
@@ -136,322 +140,336 @@ class Email(RootModel[str]):
         ...,
         description="Matched against supervisors' e-mails.",
         max_length=320,
-        title="Email",
+        title='Email',
     )
 
 
 class ExaminerPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    availability: list[AvailabilityIn] | None = Field(None, max_length=50, title="Availability")
-    email: Email | None = Field(None, description="Matched against supervisors' e-mails.", title="Email")
-    name: str | None = Field("", max_length=200, title="Name")
+    availability: list[AvailabilityIn] | None = Field(
+        None, max_length=50, title='Availability'
+    )
+    email: Email | None = Field(
+        None, description="Matched against supervisors' e-mails.", title='Email'
+    )
+    name: str | None = Field('', max_length=200, title='Name')
 
 
 class GradeProposalPublic(BaseModel):
-    examiner_id: str = Field(..., title="Examiner Id")
-    grade: str = Field(..., title="Grade")
-    recorded_at: AwareDatetime = Field(..., title="Recorded At")
+    examiner_id: str = Field(..., title='Examiner Id')
+    grade: str = Field(..., title='Grade')
+    recorded_at: AwareDatetime = Field(..., title='Recorded At')
 
 
 class GradePublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    finalised_at: AwareDatetime | None = Field(None, title="Finalised At")
-    grade: str | None = Field(..., title="Grade")
-    group_id: str | None = Field(..., title="Group Id")
-    how: Literal["agreed", "settled"] | None = Field(None, title="How")
-    proposals: list[GradeProposalPublic] | None = Field(None, description="Staff only.", title="Proposals")
-    status: Literal["pending", "disagreement", "final"] = Field(..., title="Status")
-    student_id: str = Field(..., title="Student Id")
+    course_id: str = Field(..., title='Course Id')
+    finalised_at: AwareDatetime | None = Field(None, title='Finalised At')
+    grade: str | None = Field(..., title='Grade')
+    group_id: str | None = Field(..., title='Group Id')
+    how: Literal['agreed', 'settled'] | None = Field(None, title='How')
+    proposals: list[GradeProposalPublic] | None = Field(
+        None, description='Staff only.', title='Proposals'
+    )
+    status: Literal['pending', 'disagreement', 'final'] = Field(..., title='Status')
+    student_id: str = Field(..., title='Student Id')
 
 
 class GradePut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     grade: str = Field(
         ...,
-        description="One of -3, 00, 02, 4, 7, 10, 12 (anything else: 422 grade_not_on_scale).",
+        description='One of -3, 00, 02, 4, 7, 10, 12 (anything else: 422 grade_not_on_scale).',
         max_length=8,
-        title="Grade",
+        title='Grade',
     )
 
 
 class GroupPublic(BaseModel):
-    changed_at: AwareDatetime = Field(..., title="Changed At")
-    course_id: str = Field(..., title="Course Id")
-    group_id: str = Field(..., title="Group Id")
-    member_ids: list[str] = Field(..., title="Member Ids")
+    changed_at: AwareDatetime = Field(..., title='Changed At')
+    course_id: str = Field(..., title='Course Id')
+    group_id: str = Field(..., title='Group Id')
+    member_ids: list[str] = Field(..., title='Member Ids')
 
 
 class PrintQuotaPublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    granted: int = Field(..., title="Granted")
-    quota: int = Field(..., title="Quota")
-    remaining: int = Field(..., title="Remaining")
+    course_id: str = Field(..., title='Course Id')
+    granted: int = Field(..., title='Granted')
+    quota: int = Field(..., title='Quota')
+    remaining: int = Field(..., title='Remaining')
 
 
 class PrintRequestPublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    group_id: str = Field(..., title="Group Id")
-    position: int = Field(..., title="Position")
-    requested_at: AwareDatetime = Field(..., title="Requested At")
-    requested_by: str = Field(..., title="Requested By")
+    course_id: str = Field(..., title='Course Id')
+    group_id: str = Field(..., title='Group Id')
+    position: int = Field(..., title='Position')
+    requested_at: AwareDatetime = Field(..., title='Requested At')
+    requested_by: str = Field(..., title='Requested By')
 
 
 class ReleasePublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    final_grades: int = Field(..., title="Final Grades")
-    released_at: AwareDatetime = Field(..., title="Released At")
-    released_by: str = Field(..., title="Released By")
+    course_id: str = Field(..., title='Course Id')
+    final_grades: int = Field(..., title='Final Grades')
+    released_at: AwareDatetime = Field(..., title='Released At')
+    released_by: str = Field(..., title='Released By')
 
 
 class ReportAssessmentPublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    examiner_ids: list[str] = Field(..., title="Examiner Ids")
-    group_id: str = Field(..., title="Group Id")
-    recorded_at: AwareDatetime = Field(..., title="Recorded At")
-    recorded_by: str = Field(..., title="Recorded By")
+    course_id: str = Field(..., title='Course Id')
+    examiner_ids: list[str] = Field(..., title='Examiner Ids')
+    group_id: str = Field(..., title='Group Id')
+    recorded_at: AwareDatetime = Field(..., title='Recorded At')
+    recorded_by: str = Field(..., title='Recorded By')
 
 
 class ReportAssessmentPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     examiner_ids: list[str] | None = Field(
         None,
-        description="Examiners who read the report; they grade a group that did not present.",
+        description='Examiners who read the report; they grade a group that did not present.',
         max_length=10,
-        title="Examiner Ids",
+        title='Examiner Ids',
     )
 
 
 class SlackChannel(RootModel[str]):
-    root: str = Field(..., pattern="^#[a-z0-9][a-z0-9_-]{0,79}$", title="Slack Channel")
+    root: str = Field(..., pattern='^#[a-z0-9][a-z0-9_-]{0,79}$', title='Slack Channel')
 
 
 class ZoomUrl(RootModel[str]):
-    root: str = Field(..., max_length=500, pattern="^https://\\S+$", title="Zoom Url")
+    root: str = Field(..., max_length=500, pattern='^https://\\S+$', title='Zoom Url')
 
 
 class RoomPublic(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     capacity: int = Field(
         ...,
         description="The room's capacity limit (people).",
         ge=1,
         le=5000,
-        title="Capacity",
+        title='Capacity',
     )
-    course_id: str = Field(..., title="Course Id")
-    name: str | None = Field("", max_length=200, title="Name")
-    room_id: str = Field(..., title="Room Id")
-    slack_channel: SlackChannel | None = Field(None, title="Slack Channel")
-    updated_at: AwareDatetime = Field(..., title="Updated At")
-    zoom_url: ZoomUrl | None = Field(None, title="Zoom Url")
+    course_id: str = Field(..., title='Course Id')
+    name: str | None = Field('', max_length=200, title='Name')
+    room_id: str = Field(..., title='Room Id')
+    slack_channel: SlackChannel | None = Field(None, title='Slack Channel')
+    updated_at: AwareDatetime = Field(..., title='Updated At')
+    zoom_url: ZoomUrl | None = Field(None, title='Zoom Url')
 
 
 class RoomPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     capacity: int = Field(
         ...,
         description="The room's capacity limit (people).",
         ge=1,
         le=5000,
-        title="Capacity",
+        title='Capacity',
     )
-    name: str | None = Field("", max_length=200, title="Name")
-    slack_channel: SlackChannel | None = Field(None, title="Slack Channel")
-    zoom_url: ZoomUrl | None = Field(None, title="Zoom Url")
+    name: str | None = Field('', max_length=200, title='Name')
+    slack_channel: SlackChannel | None = Field(None, title='Slack Channel')
+    zoom_url: ZoomUrl | None = Field(None, title='Zoom Url')
 
 
 class SessionIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    end: time = Field(..., title="End")
-    start: time = Field(..., title="Start")
-    weekday: int = Field(..., description="0 = Monday", ge=0, le=6, title="Weekday")
+    end: time = Field(..., title='End')
+    start: time = Field(..., title='Start')
+    weekday: int = Field(..., description='0 = Monday', ge=0, le=6, title='Weekday')
 
 
 class SessionPublic(BaseModel):
-    ends_at: AwareDatetime = Field(..., description="UTC", title="Ends At")
-    ends_at_local: AwareDatetime = Field(..., title="Ends At Local")
-    starts_at: AwareDatetime = Field(..., description="UTC", title="Starts At")
-    starts_at_local: AwareDatetime = Field(..., title="Starts At Local")
+    ends_at: AwareDatetime = Field(..., description='UTC', title='Ends At')
+    ends_at_local: AwareDatetime = Field(..., title='Ends At Local')
+    starts_at: AwareDatetime = Field(..., description='UTC', title='Starts At')
+    starts_at_local: AwareDatetime = Field(..., title='Starts At Local')
 
 
 class SlotPublic(BaseModel):
-    available: int = Field(..., title="Available")
-    booked: int = Field(..., title="Booked")
-    capacity: int = Field(..., title="Capacity")
-    ends_at: AwareDatetime = Field(..., title="Ends At")
-    exam_day_id: str = Field(..., title="Exam Day Id")
-    group_ids: list[str] | None = Field(None, description="Booked groups; staff only.", title="Group Ids")
-    slot_id: str = Field(..., title="Slot Id")
-    starts_at: AwareDatetime = Field(..., title="Starts At")
-    starts_at_local: AwareDatetime = Field(..., title="Starts At Local")
+    available: int = Field(..., title='Available')
+    booked: int = Field(..., title='Booked')
+    capacity: int = Field(..., title='Capacity')
+    ends_at: AwareDatetime = Field(..., title='Ends At')
+    exam_day_id: str = Field(..., title='Exam Day Id')
+    group_ids: list[str] | None = Field(
+        None, description='Booked groups; staff only.', title='Group Ids'
+    )
+    slot_id: str = Field(..., title='Slot Id')
+    starts_at: AwareDatetime = Field(..., title='Starts At')
+    starts_at_local: AwareDatetime = Field(..., title='Starts At Local')
 
 
 class SupervisionPublic(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    group_id: str = Field(..., title="Group Id")
-    project_id: str | None = Field(..., title="Project Id")
-    supervisor_emails: list[str] = Field(..., title="Supervisor Emails")
-    supervisor_ids: list[str] = Field(..., title="Supervisor Ids")
+    course_id: str = Field(..., title='Course Id')
+    group_id: str = Field(..., title='Group Id')
+    project_id: str | None = Field(..., title='Project Id')
+    supervisor_emails: list[str] = Field(..., title='Supervisor Emails')
+    supervisor_ids: list[str] = Field(..., title='Supervisor Ids')
 
 
 class SupervisorsPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
     supervisor_ids: list[str] | None = Field(
         None,
         description="Person ids of the group's supervisors, recorded by staff.",
         max_length=20,
-        title="Supervisor Ids",
+        title='Supervisor Ids',
     )
 
 
 class TermPublic(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    breaks: list[BreakIn] | None = Field(None, max_length=20, title="Breaks")
-    counted_weeks: int = Field(..., ge=1, le=60, title="Counted Weeks")
-    course_id: str = Field(..., title="Course Id")
+    breaks: list[BreakIn] | None = Field(None, max_length=20, title='Breaks')
+    counted_weeks: int = Field(..., ge=1, le=60, title='Counted Weeks')
+    course_id: str = Field(..., title='Course Id')
     dates_revision: int = Field(
         ...,
-        description="Rises each time the dated rules change (term.dates_changed.v1).",
-        title="Dates Revision",
+        description='Rises each time the dated rules change (term.dates_changed.v1).',
+        title='Dates Revision',
     )
     deadline_time: time | None = Field(
-        "23:59:00",
-        description="Wall-clock time of every dated deadline.",
-        title="Deadline Time",
+        '23:59:00',
+        description='Wall-clock time of every dated deadline.',
+        title='Deadline Time',
     )
-    first_monday: date = Field(..., title="First Monday")
+    first_monday: date = Field(..., title='First Monday')
     lab_weeks: int | None = Field(
         0,
-        description="Counted weeks 1..lab_weeks have labs.",
+        description='Counted weeks 1..lab_weeks have labs.',
         ge=0,
         le=60,
-        title="Lab Weeks",
+        title='Lab Weeks',
     )
     report_due_on: date | None = Field(
         None,
         description="The final report's day (the plan: 4 January); omitted: the first 4 January after the last counted week.",
-        title="Report Due On",
+        title='Report Due On',
     )
-    revision: int = Field(..., title="Revision")
-    sessions: list[SessionIn] = Field(..., max_length=14, min_length=1, title="Sessions")
-    time_zone: str | None = Field("Europe/Copenhagen", max_length=64, title="Time Zone")
-    title: str | None = Field("", max_length=300, title="Title")
-    updated_at: AwareDatetime = Field(..., title="Updated At")
+    revision: int = Field(..., title='Revision')
+    sessions: list[SessionIn] = Field(
+        ..., max_length=14, min_length=1, title='Sessions'
+    )
+    time_zone: str | None = Field('Europe/Copenhagen', max_length=64, title='Time Zone')
+    title: str | None = Field('', max_length=300, title='Title')
+    updated_at: AwareDatetime = Field(..., title='Updated At')
 
 
 class TermPut(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra='forbid',
     )
-    breaks: list[BreakIn] | None = Field(None, max_length=20, title="Breaks")
-    counted_weeks: int = Field(..., ge=1, le=60, title="Counted Weeks")
+    breaks: list[BreakIn] | None = Field(None, max_length=20, title='Breaks')
+    counted_weeks: int = Field(..., ge=1, le=60, title='Counted Weeks')
     deadline_time: time | None = Field(
-        "23:59:00",
-        description="Wall-clock time of every dated deadline.",
-        title="Deadline Time",
+        '23:59:00',
+        description='Wall-clock time of every dated deadline.',
+        title='Deadline Time',
     )
-    first_monday: date = Field(..., title="First Monday")
+    first_monday: date = Field(..., title='First Monday')
     lab_weeks: int | None = Field(
         0,
-        description="Counted weeks 1..lab_weeks have labs.",
+        description='Counted weeks 1..lab_weeks have labs.',
         ge=0,
         le=60,
-        title="Lab Weeks",
+        title='Lab Weeks',
     )
     report_due_on: date | None = Field(
         None,
         description="The final report's day (the plan: 4 January); omitted: the first 4 January after the last counted week.",
-        title="Report Due On",
+        title='Report Due On',
     )
-    sessions: list[SessionIn] = Field(..., max_length=14, min_length=1, title="Sessions")
-    time_zone: str | None = Field("Europe/Copenhagen", max_length=64, title="Time Zone")
-    title: str | None = Field("", max_length=300, title="Title")
+    sessions: list[SessionIn] = Field(
+        ..., max_length=14, min_length=1, title='Sessions'
+    )
+    time_zone: str | None = Field('Europe/Copenhagen', max_length=64, title='Time Zone')
+    title: str | None = Field('', max_length=300, title='Title')
 
 
 class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title="Context")
-    input: Any | None = Field(None, title="Input")
-    loc: list[str | int] = Field(..., title="Location")
-    msg: str = Field(..., title="Message")
-    type: str = Field(..., title="Error Type")
+    ctx: dict[str, Any] | None = Field(None, title='Context')
+    input: Any | None = Field(None, title='Input')
+    loc: list[str | int] = Field(..., title='Location')
+    msg: str = Field(..., title='Message')
+    type: str = Field(..., title='Error Type')
 
 
 class VisitPublic(BaseModel):
-    ends_at: AwareDatetime = Field(..., title="Ends At")
-    exam_day_id: str = Field(..., title="Exam Day Id")
-    examiner_id: str | None = Field(..., description="Hidden (null) in a student's view.", title="Examiner Id")
-    group_id: str = Field(..., title="Group Id")
-    slot_id: str = Field(..., title="Slot Id")
-    starts_at: AwareDatetime = Field(..., title="Starts At")
+    ends_at: AwareDatetime = Field(..., title='Ends At')
+    exam_day_id: str = Field(..., title='Exam Day Id')
+    examiner_id: str | None = Field(
+        ..., description="Hidden (null) in a student's view.", title='Examiner Id'
+    )
+    group_id: str = Field(..., title='Group Id')
+    slot_id: str = Field(..., title='Slot Id')
+    starts_at: AwareDatetime = Field(..., title='Starts At')
 
 
 class WeekPublic(BaseModel):
-    monday: date = Field(..., title="Monday")
-    phase: Literal["labs", "project"] = Field(..., title="Phase")
-    sessions: list[SessionPublic] = Field(..., title="Sessions")
+    monday: date = Field(..., title='Monday')
+    phase: Literal['labs', 'project'] = Field(..., title='Phase')
+    sessions: list[SessionPublic] = Field(..., title='Sessions')
     week: int = Field(
         ...,
-        description="Counted week number (break weeks are not counted).",
-        title="Week",
+        description='Counted week number (break weeks are not counted).',
+        title='Week',
     )
 
 
 class CalendarWeeks(BaseModel):
-    course_id: str = Field(..., title="Course Id")
+    course_id: str = Field(..., title='Course Id')
     skipped_mondays: list[date] = Field(
         ...,
-        description="Mondays of weeks that are not counted (breaks).",
-        title="Skipped Mondays",
+        description='Mondays of weeks that are not counted (breaks).',
+        title='Skipped Mondays',
     )
-    time_zone: str = Field(..., title="Time Zone")
-    weeks: list[WeekPublic] = Field(..., title="Weeks")
+    time_zone: str = Field(..., title='Time Zone')
+    weeks: list[WeekPublic] = Field(..., title='Weeks')
 
 
 class CourseDates(BaseModel):
-    course_id: str = Field(..., title="Course Id")
-    dates: list[DatedRulePublic] = Field(..., title="Dates")
-    revision: int = Field(..., title="Revision")
-    time_zone: str = Field(..., title="Time Zone")
+    course_id: str = Field(..., title='Course Id')
+    dates: list[DatedRulePublic] = Field(..., title='Dates')
+    revision: int = Field(..., title='Revision')
+    time_zone: str = Field(..., title='Time Zone')
 
 
 class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title="Detail")
+    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class PlanChangesPublic(BaseModel):
-    added: list[VisitPublic] = Field(..., title="Added")
-    dropped: list[VisitPublic] = Field(..., title="Dropped")
-    kept: int = Field(..., title="Kept")
-    kept_all_possible: bool = Field(..., title="Kept All Possible")
+    added: list[VisitPublic] = Field(..., title='Added')
+    dropped: list[VisitPublic] = Field(..., title='Dropped')
+    kept: int = Field(..., title='Kept')
+    kept_all_possible: bool = Field(..., title='Kept All Possible')
 
 
 class PlanPublic(BaseModel):
     changes: PlanChangesPublic
-    course_id: str = Field(..., title="Course Id")
-    created_at: AwareDatetime = Field(..., title="Created At")
-    exam_day_id: str = Field(..., title="Exam Day Id")
-    k: int = Field(..., title="K")
-    loads: dict[str, int] = Field(..., title="Loads")
-    optimal: bool = Field(..., title="Optimal")
-    published_at: AwareDatetime | None = Field(..., title="Published At")
-    revision: int = Field(..., title="Revision")
-    solve_ms: int = Field(..., title="Solve Ms")
-    spread: int = Field(..., title="Spread")
-    state: Literal["draft", "published"] = Field(..., title="State")
-    visits: list[VisitPublic] = Field(..., title="Visits")
+    course_id: str = Field(..., title='Course Id')
+    created_at: AwareDatetime = Field(..., title='Created At')
+    exam_day_id: str = Field(..., title='Exam Day Id')
+    k: int = Field(..., title='K')
+    loads: dict[str, int] = Field(..., title='Loads')
+    optimal: bool = Field(..., title='Optimal')
+    published_at: AwareDatetime | None = Field(..., title='Published At')
+    revision: int = Field(..., title='Revision')
+    solve_ms: int = Field(..., title='Solve Ms')
+    spread: int = Field(..., title='Spread')
+    state: Literal['draft', 'published'] = Field(..., title='State')
+    visits: list[VisitPublic] = Field(..., title='Visits')
