@@ -7,6 +7,7 @@ the code cannot drift apart.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shlex
@@ -144,16 +145,24 @@ def test_readme_walkthrough_runs_verbatim_against_a_fresh_dev_stack(dev_run):
     assert int(outputs[3].strip()) > 10  # the secret calendar feed: sessions and exam days
 
 
+def _rest(env: dict[str, str], service: str, path: str, **params):
+    """A staff (admin) REST read of one service of the dev stack."""
+    response = httpx.get(
+        env[f"PEERLAB_{service.upper()}"] + path,
+        params=params,
+        headers={"Authorization": f"Bearer {env['ADMIN']}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, f"{path}: {response.text}"
+    return response.json()
+
+
 def _course_state(env: dict[str, str]) -> dict:
+    """What the seed writes, as the staff's REST reads show it."""
     from peerlab.local.seed_history import RESUBMISSION
 
-    """What the seed writes, as the staff's REST reads show it."""
-    staff = {"Authorization": f"Bearer {env['ADMIN']}"}
-
     def get(service: str, path: str, **params):
-        response = httpx.get(env[f"PEERLAB_{service.upper()}"] + path, params=params, headers=staff, timeout=30)
-        assert response.status_code == 200, f"{path}: {response.text}"
-        return response.json()
+        return _rest(env, service, path, **params)
 
     rounds = get("review", "/v1/rounds")
     roster = get("gateway", "/v1/roster", limit=1000)["items"]
@@ -261,9 +270,18 @@ def _page_rows(dom: str, key: str) -> dict[str, dict[str, int]]:
     }
 
 
+def _page_labels(dom: str, key: str) -> dict[str, dict[str, str]]:
+    """The text cells (``data-label``) of the page's rows keyed by their ``data-<key>``."""
+    return {
+        m.group(1): {f: html.unescape(t) for f, t in re.findall(r'data-label="(\w+)"[^>]*>([^<]*)<', m.group(2))}
+        for m in re.finditer(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', dom, flags=re.S)
+    }
+
+
 def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run, tmp_path):
     """The page at ``/`` in a real headless Chromium: a screenshot is taken, and every number in
-    its lab and eligibility tables equals what the API answers and what the seed played."""
+    its tables (labs, eligibility, groups and projects, the poster exam's slots) equals what the API
+    answers and what the seed played."""
     from peerlab.local.seed_history import labs_handed_in
 
     chromium = _chromium()
@@ -316,3 +334,34 @@ def test_the_course_page_shows_the_seeded_numbers_in_a_headless_browser(dev_run,
     }
     eligible = sum(len(labs_handed_in(n)) - (n == 8) >= 6 for n in range(1, 41))  # student 8 failed lab 2
     assert eligibility["course"]["eligible"] == eligible
+
+    # groups and projects: members as the projects service lists them, project and booking as GraphQL
+    groups, group_labels = _page_rows(dom, "group"), _page_labels(dom, "group")
+    rest_groups = {g["group_id"]: g for g in _rest(env, "projects", "/v1/groups")}
+    assert set(groups) == set(group_labels) == set(rest_groups) and groups
+    nodes = graphql(
+        "{ course { groups(first: 500) { nodes { id assignment { rank } project { title } booking { startsAtLocal } } } } }"
+    )["course"]["groups"]["nodes"]
+    for g in nodes:
+        shown, labels = groups[g["id"]], group_labels[g["id"]]
+        assert shown["members"] == len(rest_groups[g["id"]]["members"]), g
+        assert shown.get("rank") == (g["assignment"] or {}).get("rank"), g
+        assert labels["project"] == (g["project"] or {}).get("title", ""), g
+        booked = g["booking"]["startsAtLocal"].replace("T", " ")[:16] if g["booking"] else ""
+        assert labels["booking"] == booked, g
+    bookings = _rest(env, "scheduling", "/v1/courses/02456-2021/bookings")
+    assert sorted(g for g, labels in group_labels.items() if labels["booking"]) == sorted(
+        b["group_id"] for b in bookings
+    )
+    assert len(bookings) == 5 and sum(bool(labels["project"]) for labels in group_labels.values()) >= 5
+
+    # the poster exam: every slot of every exam day, as the scheduling service counts its places
+    slots = _page_rows(dom, "slot")
+    days = _rest(env, "scheduling", "/v1/courses/02456-2021/exam-days")
+    rest_slots = {
+        s["slot_id"]: {"capacity": s["capacity"], "booked": s["booked"], "freePlaces": s["available"]}
+        for d in days
+        for s in _rest(env, "scheduling", f"/v1/courses/02456-2021/exam-days/{d['exam_day_id']}/slots")
+    }
+    assert slots == rest_slots and slots
+    assert sum(s["booked"] for s in slots.values()) == len(bookings)

@@ -124,6 +124,12 @@ def test_the_shipped_manifest_is_generated_from_the_course_page_and_valid() -> N
         "run python -m peerlab.gateway.persisted_queries"
     )
     schema = build_schema(GatewaySettings(environment="test"))._schema
-    assert {op.name for op in operations} == {"CourseLabs", "LabOverview", "CourseEligibility", "CourseGroups", "CourseExamDays"}
+    assert {op.name for op in operations} == {
+        "CourseLabs",
+        "LabOverview",
+        "CourseEligibility",
+        "CourseGroups",
+        "CourseExamDays",
+    }
     for op in operations:
         assert validate(schema, parse(op.body)) == [], op.name
