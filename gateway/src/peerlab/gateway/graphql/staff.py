@@ -11,6 +11,7 @@ from datetime import datetime
 
 import strawberry
 from anyio import to_thread
+from pydantic import BaseModel
 from sqlmodel import Session
 from strawberry.types import Info
 
@@ -211,8 +212,13 @@ async def resolve_lab_overview_export(info: Info, lab_number: int) -> JSON:
     students = []
     for student_id, labs in zip(ids, rows, strict=True):
         lab = next((lab for lab in labs if lab.lab_number == lab_number), None)
-        students.append({"student_id": student_id, "lab": lab.model_dump(mode="json") if lab else None})
-    return {"overview": overview.model_dump(mode="json"), "students": students}
+        students.append({"student_id": student_id, "lab": _as_sent(lab) if lab else None})
+    return {"overview": _as_sent(overview), "students": students}
+
+
+def _as_sent(model: BaseModel) -> dict:
+    """A service's answer as it sent it (no defaults added for fields it left out)."""
+    return model.model_dump(mode="json", exclude_unset=True)
 
 
 async def resolve_student_record(info: Info, student_id: str) -> StudentRecord:

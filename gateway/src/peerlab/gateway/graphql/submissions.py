@@ -164,7 +164,7 @@ class Receipt:
             key_id=body.key_id,
             algorithm=doc.algorithm,
             signature=doc.signature,
-            document=doc.model_dump(mode="json"),
+            document=doc.model_dump(mode="json", exclude_unset=True),
         )
 
 
