@@ -370,6 +370,10 @@ def test_reviews_reactions_flags_and_verdicts_through_graphql(course) -> None:
     assert overview["handedIn"] >= STUDENTS and overview["reviewsSubmitted"] >= 1
     rows = {e["node"]["student"]["id"]: e["node"] for e in overview["students"]["edges"]}
     assert rows[judged]["status"]["status"] == "FAILED" and rows[judged]["handIn"]["id"]
+    export = course.gql("t-ole", "{ labOverviewExport(labNumber: 1) }", None, "teacher")["data"]["labOverviewExport"]
+    assert export["overview"]["handed_in"] == overview["handedIn"]
+    exported = {row["student_id"]: row["lab"] for row in export["students"]}
+    assert exported[judged]["status"] == "failed" and exported[judged]["lab_number"] == 1
 
     # After the deadline, new hand-ins and withdrawals are typed errors with the service's code.
     late = course.gql(

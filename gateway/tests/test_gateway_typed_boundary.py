@@ -98,3 +98,40 @@ def test_a_code_the_enum_lacks_is_unknown_error_and_named_in_the_message() -> No
     unknown = error_of(ProjectsError, "brand_new_code", "Something new.", "name")
     assert unknown.code.value == "unknown_error" and unknown.message == "brand_new_code: Something new."
     assert unknown.field == "name"
+
+
+def test_a_receipt_document_is_passed_on_as_signed() -> None:
+    """The signed receipt is handed out as the service sent it: no field added, none dropped."""
+    from peerlab.gateway.clients.models import submissions as sm
+    from peerlab.gateway.graphql.submissions import Receipt
+
+    sent = {
+        "receipt": {
+            "submission_id": "sub-1",
+            "version": 2,
+            "assignment_id": "lab-1",
+            "owner_id": "s1",
+            "file_name": "lab1.ipynb",
+            "size": 10,
+            "sha256": "0" * 64,
+            "received_at": "2026-09-01T10:00:00.123456Z",
+            "server_time": "2026-09-01T10:00:01Z",
+            "key_id": "k1",
+        },
+        "signature": "c2ln",
+    }
+    receipt = Receipt.from_api(sm.Receipt.model_validate(sent))
+    assert receipt.document == sent
+    assert receipt.algorithm == "Ed25519" and receipt.received_at.microsecond == 123456
+
+
+def test_a_field_the_contract_requires_is_not_defaulted() -> None:
+    """An answer without a required field fails at the boundary instead of being filled in."""
+    from pydantic import ValidationError
+
+    from peerlab.gateway.clients.models import review as rm
+
+    answer = {"student_id": "s1", "status": "eligible", "labs_passed": 6, "labs_open": 0, "threshold": 6}
+    with pytest.raises(ValidationError, match="total_labs"):
+        rm.EligibilityPublic.model_validate(answer)
+    assert rm.EligibilityPublic.model_validate({**answer, "total_labs": 8}).total_labs == 8

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SERVICES = ("projects", "scheduling")
+SERVICES = ("projects", "review", "scheduling", "submissions")
 MODELS_DIR = Path(__file__).parent / "models"
 REPO_ROOT = Path(__file__).resolve().parents[5]
 OPTIONS = (

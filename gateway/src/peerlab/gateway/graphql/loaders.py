@@ -7,7 +7,7 @@ A staff query over 400 students and their 8 labs therefore costs one call per lo
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Protocol
 
 from anyio import to_thread
 from sqlalchemy.engine import Engine
@@ -16,6 +16,8 @@ from strawberry.dataloader import DataLoader
 
 from peerlab.gateway import repository
 from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.clients.models import review as rm
+from peerlab.gateway.clients.models import submissions as sm
 from peerlab.gateway.clients.review import ReviewClient
 from peerlab.gateway.clients.submissions import SubmissionsClient
 from peerlab.gateway.graphql.errors import from_backend
@@ -69,35 +71,35 @@ class Loaders:
         return await to_thread.run_sync(load)
 
     # --- services ---------------------------------------------------------------------------
-    async def _assignments(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    async def _assignments(self, ids: list[str]) -> list[sm.AssignmentPublic | None]:
         rows = await _call(self.context.submissions.assignments_by_id(ids))
-        by_id = {row["id"]: row for row in rows}
+        by_id = {row.id: row for row in rows}
         return [by_id.get(i) for i in ids]
 
-    async def _submissions(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    async def _submissions(self, ids: list[str]) -> list[sm.SubmissionPublic | None]:
         rows = await _call(self.context.submissions.submissions_by_id(ids))
-        by_id = {row["id"]: row for row in rows}
+        by_id = {row.id: row for row in rows}
         return [by_id.get(i) for i in ids]
 
-    async def _submissions_of_owners(self, owner_ids: list[str]) -> list[list[dict[str, Any]]]:
+    async def _submissions_of_owners(self, owner_ids: list[str]) -> list[list[sm.SubmissionPublic]]:
         rows = await _call(self.context.submissions.submissions_of_owners(owner_ids))
-        by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_owner: dict[str, list[sm.SubmissionPublic]] = defaultdict(list)
         for row in rows:
-            by_owner[row["owner_id"]].append(row)
+            by_owner[row.owner_id].append(row)
         return [by_owner.get(i, []) for i in owner_ids]
 
-    async def _lab_status(self, ids: list[str]) -> list[list[dict[str, Any]]]:
+    async def _lab_status(self, ids: list[str]) -> list[list[rm.LabStatusPublic]]:
         by_id = await _call(self.context.review.lab_status(ids))
         return [by_id.get(i, []) for i in ids]
 
-    async def _eligibility(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    async def _eligibility(self, ids: list[str]) -> list[rm.EligibilityPublic | None]:
         rows = await _call(self.context.review.eligibility(ids))
-        by_id = {row["student_id"]: row for row in rows}
+        by_id = {row.student_id: row for row in rows}
         return [by_id.get(i) for i in ids]
 
-    async def _rounds(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    async def _rounds(self, ids: list[str]) -> list[rm.RoundPublic | None]:
         rows = await _call(self.context.review.rounds_by_id(ids))
-        by_id = {row["id"]: row for row in rows}
+        by_id = {row.id: row for row in rows}
         return [by_id.get(i) for i in ids]
 
 

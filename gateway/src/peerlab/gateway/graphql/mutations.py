@@ -24,7 +24,14 @@ from peerlab.gateway.graphql.review import (
     Verdict,
     VerdictValue,
 )
-from peerlab.gateway.graphql.submissions import Receipt, Submission, SubmissionVersion, UploadTicket, ValidationWarning
+from peerlab.gateway.graphql.submissions import (
+    Receipt,
+    Submission,
+    SubmissionVersion,
+    UploadTicket,
+    ValidationWarning,
+    warnings_of,
+)
 
 
 @strawberry.input
@@ -169,19 +176,17 @@ class CoreMutation:
             upload_id=str(input.upload_id), idempotency_key=input.idempotency_key
         )
         return HandInPayload(
-            submission=Submission.from_api(row["submission"]),
-            version=SubmissionVersion.from_api(row["version"], submission_id=row["submission"]["id"]),
-            receipt=Receipt.from_api(row["receipt"]),
-            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row.get("warnings", [])],
+            submission=Submission.from_api(row.submission),
+            version=SubmissionVersion.from_api(row.version, submission_id=row.submission.id),
+            receipt=Receipt.from_api(row.receipt),
+            warnings=warnings_of(row.warnings),
         )
 
     @strawberry.mutation(description="Withdraw a hand-in before the deadline.")
     @guarded
     async def withdraw_hand_in(self, info: Info, submission_id: strawberry.ID) -> WithdrawPayload:
         row = await info.context.submissions.withdraw(submission_id=str(submission_id))
-        return WithdrawPayload(
-            submission=Submission.from_api(row["submission"]), withdrawn_version=row.get("withdrawn_version")
-        )
+        return WithdrawPayload(submission=Submission.from_api(row.submission), withdrawn_version=row.withdrawn_version)
 
     @strawberry.mutation(description="Save a draft of a review.")
     @guarded
@@ -211,11 +216,7 @@ class CoreMutation:
         row = await info.context.review.flag_submission(
             task_token=str(input.task_token), reason=_enum_value(input.reason), comment=input.comment
         )
-        return FlagPayload(
-            flag=FlagReceipt(
-                recorded=row.get("recorded", True), replacement_task_token=row.get("replacement_task_token")
-            )
-        )
+        return FlagPayload(flag=FlagReceipt.from_api(row))
 
     @strawberry.mutation(description="Flag a review of your hand-in as inappropriate; teachers are told.")
     @guarded
@@ -223,11 +224,7 @@ class CoreMutation:
         row = await info.context.review.flag_review(
             review_id=str(input.review_id), reason=_enum_value(input.reason), comment=input.comment
         )
-        return FlagPayload(
-            flag=FlagReceipt(
-                recorded=row.get("recorded", True), replacement_task_token=row.get("replacement_task_token")
-            )
-        )
+        return FlagPayload(flag=FlagReceipt.from_api(row))
 
     @strawberry.mutation(description="Teachers: pass or fail a student's lab, with a comment.")
     @guarded

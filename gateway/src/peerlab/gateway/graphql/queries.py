@@ -60,7 +60,7 @@ class Course:
         self, info: Info, kind: AssignmentKind | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Assignment]:
         rows = await _call(info.context.submissions.assignments())
-        items = [Assignment.from_api(r) for r in rows if kind is None or r["kind"] == kind.value]
+        items = [Assignment.from_api(r) for r in rows if kind is None or r.kind == kind.value]
         return paginate_list(items, first=first, after=after)
 
     @strawberry.field
@@ -187,7 +187,7 @@ class Query:
             raise from_backend(exc) from exc
         if row is None:
             return None
-        if not info.context.is_self_or_staff(row["owner_id"]) and row.get("owner_type") == "student":
+        if not info.context.is_self_or_staff(row.owner_id) and row.owner_type == "student":
             return None
         return Submission.from_api(row)
 

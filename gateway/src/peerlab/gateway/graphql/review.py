@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
-from peerlab.gateway.graphql.values import DownloadLink, _dt, download_link
+from peerlab.gateway.clients.models import review as rm
+from peerlab.gateway.graphql.values import DownloadLink, download_link
 
 
 @strawberry.type
@@ -38,27 +37,23 @@ class Rubric:
     questions: list[RubricQuestion]
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Rubric:
+    def from_api(cls, row: rm.RubricPublic) -> Rubric:
+        """Optional fields arrive with the contract's defaults filled in by the model."""
         return cls(
-            version=row.get("version", 1),
+            version=row.version,
             criteria=[
                 RubricCriterion(
-                    key=c["key"],
-                    title=c["title"],
-                    description=c.get("description", ""),
-                    min_score=c["min_score"],
-                    max_score=c["max_score"],
+                    key=c.key,
+                    title=c.title,
+                    description=c.description,
+                    min_score=c.min_score,
+                    max_score=c.max_score,
                 )
-                for c in row.get("criteria", [])
+                for c in row.criteria or ()
             ],
             questions=[
-                RubricQuestion(
-                    key=q["key"],
-                    prompt=q["prompt"],
-                    required=q.get("required", True),
-                    max_length=q.get("max_length", 5000),
-                )
-                for q in row.get("questions", [])
+                RubricQuestion(key=q.key, prompt=q.prompt, required=q.required, max_length=q.max_length)
+                for q in row.questions or ()
             ],
         )
 
@@ -87,6 +82,10 @@ class AnswerInput:
     text: str
 
 
+def _id_or_none(value: str | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(value)
+
+
 def scores_of(mapping: dict[str, int] | None) -> list[Score]:
     return [Score(key=k, value=v) for k, v in sorted((mapping or {}).items())]
 
@@ -102,10 +101,10 @@ class Reaction:
     updated_at: datetime
 
     @classmethod
-    def from_api(cls, row: dict[str, Any] | None) -> Reaction | None:
-        if not row:
+    def from_api(cls, row: rm.ReactionPublic | None) -> Reaction | None:
+        if row is None:
             return None
-        return cls(helpfulness=row["helpfulness"], comment=row.get("comment", ""), updated_at=_dt(row["updated_at"]))
+        return cls(helpfulness=row.helpfulness, comment=row.comment, updated_at=row.updated_at)
 
 
 @strawberry.enum
@@ -132,20 +131,20 @@ class ReviewTask:
     reaction: Reaction | None = strawberry.field(description="The author's rating of this review.")
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> ReviewTask:
-        review = row.get("review") or {}
+    def from_api(cls, row: rm.TaskPublic) -> ReviewTask:
+        review = row.review
         return cls(
-            task_token=strawberry.ID(row["task_token"]),
-            lab_number=row.get("lab_number"),
-            assignment_id=strawberry.ID(row["assignment_id"]),
-            state=TaskState(row["state"]),
-            due_at=_dt(row.get("due_at")),
-            window_open=bool(row.get("window_open")),
-            rubric=Rubric.from_api(row["rubric"]),
-            scores=scores_of(review.get("scores")),
-            answers=answers_of(review.get("answers")),
-            submitted_at=_dt(row.get("submitted_at")),
-            reaction=Reaction.from_api(row.get("reaction")),
+            task_token=strawberry.ID(row.task_token),
+            lab_number=row.lab_number,
+            assignment_id=strawberry.ID(row.assignment_id),
+            state=TaskState(row.state),
+            due_at=row.due_at,
+            window_open=row.window_open,
+            rubric=Rubric.from_api(row.rubric),
+            scores=scores_of(review.scores if review else None),
+            answers=answers_of(review.answers if review else None),
+            submitted_at=row.submitted_at,
+            reaction=Reaction.from_api(row.reaction),
         )
 
     @strawberry.field(
@@ -171,17 +170,17 @@ class Review:
     flagged_by_me: bool
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Review:
+    def from_api(cls, row: rm.ReceivedReviewPublic) -> Review:
         return cls(
-            id=strawberry.ID(row["review_id"]),
-            lab_number=row.get("lab_number"),
-            assignment_id=strawberry.ID(row["assignment_id"]),
-            rubric=Rubric.from_api(row["rubric"]),
-            scores=scores_of(row.get("scores")),
-            answers=answers_of(row.get("answers")),
-            submitted_at=_dt(row.get("submitted_at")),
-            my_reaction=Reaction.from_api(row.get("my_reaction")),
-            flagged_by_me=bool(row.get("flagged_by_me")),
+            id=strawberry.ID(row.review_id),
+            lab_number=row.lab_number,
+            assignment_id=strawberry.ID(row.assignment_id),
+            rubric=Rubric.from_api(row.rubric),
+            scores=scores_of(row.scores),
+            answers=answers_of(row.answers),
+            submitted_at=row.submitted_at,
+            my_reaction=Reaction.from_api(row.my_reaction),
+            flagged_by_me=row.flagged_by_me,
         )
 
 
@@ -217,21 +216,21 @@ class LabStatus:
     _comment: strawberry.Private[str | None]
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> LabStatus:
+    def from_api(cls, row: rm.LabStatusPublic) -> LabStatus:
         return cls(
-            lab_number=row["lab_number"],
-            assignment_id=row.get("assignment_id"),
-            status=LabState(row["status"]),
-            deadline=_dt(row.get("deadline")),
-            handed_in_at=_dt(row.get("handed_in_at")),
-            late=bool(row.get("late")),
-            verdict=VerdictValue(row["verdict"]) if row.get("verdict") else None,
-            verdict_origin=row.get("verdict_origin"),
-            reviews_received=row.get("reviews_received", 0),
-            reviews_assigned=row.get("reviews_assigned", 0),
-            reviews_given=row.get("reviews_given", 0),
-            student_id=row["student_id"],
-            _comment=row.get("verdict_comment"),
+            lab_number=row.lab_number,
+            assignment_id=_id_or_none(row.assignment_id),
+            status=LabState(row.status),
+            deadline=row.deadline,
+            handed_in_at=row.handed_in_at,
+            late=row.late,
+            verdict=VerdictValue(row.verdict) if row.verdict else None,
+            verdict_origin=row.verdict_origin,
+            reviews_received=row.reviews_received,
+            reviews_assigned=row.reviews_assigned,
+            reviews_given=row.reviews_given,
+            student_id=row.student_id,
+            _comment=row.verdict_comment,
         )
 
     @strawberry.field(description="The teacher's comment; the student themself and staff only.")
@@ -255,13 +254,13 @@ class Eligibility:
     total_labs: int
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Eligibility:
+    def from_api(cls, row: rm.EligibilityPublic) -> Eligibility:
         return cls(
-            status=EligibilityState(row["status"]),
-            labs_passed=row["labs_passed"],
-            labs_open=row["labs_open"],
-            threshold=row["threshold"],
-            total_labs=row.get("total_labs", 8),
+            status=EligibilityState(row.status),
+            labs_passed=row.labs_passed,
+            labs_open=row.labs_open,
+            threshold=row.threshold,
+            total_labs=row.total_labs,
         )
 
 
@@ -276,15 +275,15 @@ class Verdict:
     set_by: str
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Verdict:
+    def from_api(cls, row: rm.VerdictPublic) -> Verdict:
         return cls(
-            lab_number=row["lab_number"],
-            assignment_id=row.get("assignment_id"),
-            verdict=VerdictValue(row["verdict"]),
-            origin=row.get("origin", "teacher"),
-            comment=row.get("comment", ""),
-            set_at=_dt(row["set_at"]),
-            set_by=row.get("set_by", ""),
+            lab_number=row.lab_number,
+            assignment_id=_id_or_none(row.assignment_id),
+            verdict=VerdictValue(row.verdict),
+            origin=row.origin,
+            comment=row.comment,
+            set_at=row.set_at,
+            set_by=row.set_by,
         )
 
 
@@ -299,15 +298,16 @@ class ReviewRound:
     rubric: Rubric
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> ReviewRound:
+    def from_api(cls, row: rm.RoundPublic | rm.StudentRoundPublic) -> ReviewRound:
+        """Staff read a round (``id``), students a lab's round (``round_id``)."""
         return cls(
-            id=strawberry.ID(row.get("id") or row["round_id"]),
-            assignment_id=row["assignment_id"],
-            lab_number=row.get("lab_number"),
-            reviews_per_person=row["reviews_per_person"],
-            review_closes_at=_dt(row.get("review_closes_at")),
-            status=row["status"],
-            rubric=Rubric.from_api(row["rubric"]),
+            id=strawberry.ID(row.id if isinstance(row, rm.RoundPublic) else row.round_id),
+            assignment_id=strawberry.ID(row.assignment_id),
+            lab_number=row.lab_number,
+            reviews_per_person=row.reviews_per_person,
+            review_closes_at=row.review_closes_at,
+            status=row.status,
+            rubric=Rubric.from_api(row.rubric),
         )
 
 
@@ -315,3 +315,7 @@ class ReviewRound:
 class FlagReceipt:
     recorded: bool
     replacement_task_token: strawberry.ID | None
+
+    @classmethod
+    def from_api(cls, row: rm.FlagReceipt) -> FlagReceipt:
+        return cls(recorded=row.recorded, replacement_task_token=_id_or_none(row.replacement_task_token))

@@ -8,21 +8,21 @@ objects (see the gateway README for why that matters to strawberry's speed).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from anyio import to_thread
+from pydantic import BaseModel
 from sqlmodel import Session
 from strawberry.types import Info
 
 from peerlab.gateway import repository
 from peerlab.gateway.graphql.identity import Person, load_person
+from peerlab.gateway.clients.models import review as rm
 from peerlab.gateway.graphql.loaders import _call
 from peerlab.gateway.graphql.pagination import Connection, decode_cursor, keyset_page, page_size
 from peerlab.gateway.graphql.review import Eligibility, LabStatus, ReviewRound, Verdict
 from peerlab.gateway.graphql.scalars import JSON
 from peerlab.gateway.graphql.submissions import Submission
-from peerlab.gateway.graphql.values import _dt
 
 
 async def roster_page(info: Info, *, role: str | None, first: int | None, after: str | None) -> Connection[Person]:
@@ -87,7 +87,7 @@ class LabRow:
     async def status(self, info: Info) -> LabStatus | None:
         labs = await info.context.loaders.lab_status.load(str(self.student.id))
         for lab in labs:
-            if lab["lab_number"] == self.lab_number:
+            if lab.lab_number == self.lab_number:
                 return LabStatus.from_api(lab)
         return None
 
@@ -95,7 +95,7 @@ class LabRow:
     async def hand_in(self, info: Info) -> Submission | None:
         rows = await info.context.loaders.submissions_of_owner.load(str(self.student.id))
         for row in rows:
-            if self._assignment_id is not None and row["assignment_id"] == self._assignment_id:
+            if self._assignment_id is not None and row.assignment_id == self._assignment_id:
                 return Submission.from_api(row)
         return None
 
@@ -118,48 +118,49 @@ class LabOverview:
     open_teacher_items: int
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> LabOverview:
+    def from_api(cls, row: rm.LabOverviewPublic) -> LabOverview:
         return cls(
-            lab_number=row["lab_number"],
-            assignment_id=row.get("assignment_id"),
-            deadline=_dt(row.get("deadline")),
-            closed=bool(row.get("closed")),
-            round=ReviewRound.from_api(row["round"]) if row.get("round") else None,
-            handed_in=row.get("handed_in", 0),
-            late=row.get("late", 0),
-            allocated_tasks=row.get("allocated_tasks", 0),
-            reviews_submitted=row.get("reviews_submitted", 0),
-            reviews_missing=row.get("reviews_missing", 0),
+            lab_number=row.lab_number,
+            assignment_id=None if row.assignment_id is None else strawberry.ID(row.assignment_id),
+            deadline=row.deadline,
+            closed=row.closed,
+            round=ReviewRound.from_api(row.round) if row.round else None,
+            handed_in=row.handed_in,
+            late=row.late,
+            allocated_tasks=row.allocated_tasks,
+            reviews_submitted=row.reviews_submitted,
+            reviews_missing=row.reviews_missing,
             reviewers=[
                 ReviewerProgress(
-                    reviewer_id=r["reviewer_id"],
-                    assigned=r["assigned"],
-                    submitted=r["submitted"],
-                    drafts=r.get("drafts", 0),
-                    missing=r["missing"],
+                    reviewer_id=r.reviewer_id,
+                    assigned=r.assigned,
+                    submitted=r.submitted,
+                    drafts=r.drafts,
+                    missing=r.missing,
                 )
-                for r in row.get("reviewers", [])
+                for r in row.reviewers
             ],
             flags=[
                 Flag(
-                    id=f["id"],
-                    kind=f["kind"],
-                    submission_id=f["submission_id"],
-                    review_id=f.get("review_id"),
-                    flagged_by=f["flagged_by"],
-                    reason=f["reason"],
-                    comment=f.get("comment", ""),
-                    created_at=_dt(f["created_at"]),
+                    id=f.id,
+                    kind=f.kind,
+                    submission_id=f.submission_id,
+                    review_id=f.review_id,
+                    flagged_by=f.flagged_by,
+                    reason=f.reason,
+                    comment=f.comment,
+                    created_at=f.created_at,
                 )
-                for f in row.get("flags", [])
+                for f in row.flags
             ],
             statuses=StatusCounts(
-                **{
-                    k: (row.get("statuses") or {}).get(k, 0)
-                    for k in ("passed", "failed", "pending", "resubmitted", "not_handed_in")
-                }
+                passed=row.statuses.passed,
+                failed=row.statuses.failed,
+                pending=row.statuses.pending,
+                resubmitted=row.statuses.resubmitted,
+                not_handed_in=row.statuses.not_handed_in,
             ),
-            open_teacher_items=row.get("open_teacher_items", 0),
+            open_teacher_items=row.open_teacher_items,
         )
 
     @strawberry.field(description="Every enrolled student's state in this lab (paginated).")
@@ -210,9 +211,14 @@ async def resolve_lab_overview_export(info: Info, lab_number: int) -> JSON:
     rows = await info.context.loaders.lab_status.load_many(ids)
     students = []
     for student_id, labs in zip(ids, rows, strict=True):
-        lab = next((lab for lab in labs if lab["lab_number"] == lab_number), None)
-        students.append({"student_id": student_id, "lab": lab})
-    return {"overview": overview, "students": students}
+        lab = next((lab for lab in labs if lab.lab_number == lab_number), None)
+        students.append({"student_id": student_id, "lab": _as_sent(lab) if lab else None})
+    return {"overview": _as_sent(overview), "students": students}
+
+
+def _as_sent(model: BaseModel) -> dict:
+    """A service's answer as it sent it (no defaults added for fields it left out)."""
+    return model.model_dump(mode="json", exclude_unset=True)
 
 
 async def resolve_student_record(info: Info, student_id: str) -> StudentRecord:
@@ -220,8 +226,8 @@ async def resolve_student_record(info: Info, student_id: str) -> StudentRecord:
     row = await _call(info.context.review.student_overview(student_id=student_id))
     return StudentRecord(
         student=await load_person(info, student_id),
-        labs=[LabStatus.from_api(lab) for lab in row.get("labs", [])],
-        eligibility=Eligibility.from_api(row["eligibility"]),
-        verdicts=[Verdict.from_api(v) for v in row.get("verdicts", [])],
+        labs=[LabStatus.from_api(lab) for lab in row.labs],
+        eligibility=Eligibility.from_api(row.eligibility),
+        verdicts=[Verdict.from_api(v) for v in row.verdicts],
         _student_id=student_id,
     )

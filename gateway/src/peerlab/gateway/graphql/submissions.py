@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.clients.models import submissions as sm
 from peerlab.gateway.graphql.errors import from_backend
 from peerlab.gateway.graphql.scalars import JSON, AssignmentKind, OwnerType
 from peerlab.gateway.graphql.values import DownloadLink, _dt, download_link
@@ -33,19 +34,19 @@ class Assignment:
     file_rules: JSON
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Assignment:
+    def from_api(cls, row: sm.AssignmentPublic) -> Assignment:
         return cls(
-            id=strawberry.ID(row["id"]),
-            kind=AssignmentKind(row["kind"]),
-            lab_number=row.get("lab_number"),
-            title=row["title"],
-            owner_type=OwnerType(row["owner_type"]),
-            opens_at=_dt(row["opens_at"]),
-            deadline=_dt(row["deadline"]),
-            deadline_local=_dt(row.get("deadline_local") or row["deadline"]),
-            time_zone=row.get("time_zone", "UTC"),
-            closed=bool(row.get("closed")),
-            file_rules=row.get("file_rules") or {},
+            id=strawberry.ID(row.id),
+            kind=AssignmentKind(row.kind),
+            lab_number=row.lab_number,
+            title=row.title,
+            owner_type=OwnerType(row.owner_type),
+            opens_at=row.opens_at,
+            deadline=row.deadline,
+            deadline_local=row.deadline_local,
+            time_zone=row.time_zone,
+            closed=row.closed,
+            file_rules=row.file_rules,
         )
 
     @strawberry.field(description="The peer-review round of a lab (k, window, rubric).")
@@ -68,13 +69,17 @@ class Assignment:
     async def my_hand_in(self, info: Info) -> Submission | None:
         principal = info.context.user()
         rows = await info.context.loaders.submissions_of_owner.load(principal.sub)
-        return next((Submission.from_api(r) for r in rows if r["assignment_id"] == self.id), None)
+        return next((Submission.from_api(r) for r in rows if r.assignment_id == self.id), None)
 
 
 @strawberry.type
 class ValidationWarning:
     code: str
     message: str
+
+
+def warnings_of(rows: list[sm.ValidationWarningPublic]) -> list[ValidationWarning]:
+    return [ValidationWarning(code=w.code, message=w.message) for w in rows]
 
 
 @strawberry.enum
@@ -100,21 +105,21 @@ class SubmissionVersion:
     submission_id: strawberry.Private[str]
 
     @classmethod
-    def from_api(cls, row: dict[str, Any], *, submission_id: str) -> SubmissionVersion:
+    def from_api(cls, row: sm.VersionPublic, *, submission_id: str) -> SubmissionVersion:
         return cls(
             submission_id=submission_id,
-            id=strawberry.ID(row["id"]),
-            version=row["version"],
-            file_name=row["file_name"],
-            size=row["size"],
-            sha256=row["sha256"],
-            channel=HandInChannel(row["channel"]),
-            received_at=_dt(row["received_at"]),
-            accepted_at=_dt(row["accepted_at"]),
-            on_time=row["on_time"],
-            current=row["current"],
-            withdrawn_at=_dt(row["withdrawn_at"]),
-            warnings=[ValidationWarning(code=w["code"], message=w["message"]) for w in row["warnings"]],
+            id=strawberry.ID(row.id),
+            version=row.version,
+            file_name=row.file_name,
+            size=row.size,
+            sha256=row.sha256,
+            channel=HandInChannel(row.channel),
+            received_at=row.received_at,
+            accepted_at=row.accepted_at,
+            on_time=row.on_time,
+            current=row.current,
+            withdrawn_at=row.withdrawn_at,
+            warnings=warnings_of(row.warnings),
         )
 
     @strawberry.field(
@@ -144,22 +149,22 @@ class Receipt:
     document: JSON = strawberry.field(description="The signed document as issued, for offline verification.")
 
     @classmethod
-    def from_api(cls, doc: dict[str, Any]) -> Receipt:
-        body = doc["receipt"]
+    def from_api(cls, doc: sm.Receipt) -> Receipt:
+        body = doc.receipt
         return cls(
-            submission_id=strawberry.ID(body["submission_id"]),
-            version=body["version"],
-            assignment_id=strawberry.ID(body["assignment_id"]),
-            owner_id=body["owner_id"],
-            file_name=body["file_name"],
-            size=body["size"],
-            sha256=body["sha256"],
-            received_at=_dt(body["received_at"]),
-            server_time=_dt(body["server_time"]),
-            key_id=body["key_id"],
-            algorithm=doc.get("algorithm", "Ed25519"),
-            signature=doc["signature"],
-            document=doc,
+            submission_id=strawberry.ID(body.submission_id),
+            version=body.version,
+            assignment_id=strawberry.ID(body.assignment_id),
+            owner_id=body.owner_id,
+            file_name=body.file_name,
+            size=body.size,
+            sha256=body.sha256,
+            received_at=_dt(body.received_at),
+            server_time=_dt(body.server_time),
+            key_id=body.key_id,
+            algorithm=doc.algorithm,
+            signature=doc.signature,
+            document=doc.model_dump(mode="json", exclude_unset=True),
         )
 
 
@@ -182,17 +187,17 @@ class Submission:
     versions: list[SubmissionVersion]
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> Submission:
+    def from_api(cls, row: sm.SubmissionPublic) -> Submission:
         return cls(
-            id=strawberry.ID(row["id"]),
-            assignment_id=strawberry.ID(row["assignment_id"]),
-            assignment_kind=AssignmentKind(row["assignment_kind"]),
-            owner_type=OwnerType(row["owner_type"]),
-            owner_id=row["owner_id"],
-            current_version=row.get("current_version"),
-            latest_version=row["latest_version"],
-            status=SubmissionStatus(row["status"]),
-            versions=[SubmissionVersion.from_api(v, submission_id=row["id"]) for v in row.get("versions", [])],
+            id=strawberry.ID(row.id),
+            assignment_id=strawberry.ID(row.assignment_id),
+            assignment_kind=AssignmentKind(row.assignment_kind),
+            owner_type=OwnerType(row.owner_type),
+            owner_id=row.owner_id,
+            current_version=row.current_version,
+            latest_version=row.latest_version,
+            status=SubmissionStatus(row.status),
+            versions=[SubmissionVersion.from_api(v, submission_id=row.id) for v in row.versions],
         )
 
     @strawberry.field
@@ -224,12 +229,12 @@ class UploadTicket:
     received_at: datetime
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> UploadTicket:
+    def from_api(cls, row: sm.UploadTicket) -> UploadTicket:
         return cls(
-            upload_id=strawberry.ID(row["upload_id"]),
-            method=row.get("method", "PUT"),
-            url=row["url"],
-            expires_at=_dt(row["expires_at"]),
-            max_bytes=row["max_bytes"],
-            received_at=_dt(row["received_at"]),
+            upload_id=strawberry.ID(row.upload_id),
+            method=row.method,
+            url=row.url,
+            expires_at=row.expires_at,
+            max_bytes=row.max_bytes,
+            received_at=row.received_at,
         )

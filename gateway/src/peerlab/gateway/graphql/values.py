@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from peerlab.gateway.clients.base import BackendError
+from peerlab.gateway.clients.models import submissions as sm
 from peerlab.gateway.graphql.errors import from_backend
 
 
@@ -25,11 +25,11 @@ class DownloadLink:
     expires_at: datetime
 
     @classmethod
-    def from_api(cls, row: dict[str, Any]) -> DownloadLink:
-        return cls(url=row["url"], file_name=row["file_name"], expires_at=_dt(row["expires_at"]))
+    def from_api(cls, row: sm.DownloadLink) -> DownloadLink:
+        return cls(url=row.url, file_name=row.file_name, expires_at=row.expires_at)
 
 
-async def download_link(call: Awaitable[dict[str, Any]]) -> DownloadLink | None:
+async def download_link(call: Awaitable[sm.DownloadLink]) -> DownloadLink | None:
     """A service's download answer as a ``DownloadLink``; its 404 (nothing to download, or not
     the caller's to see) is null, other 4xx are visible errors, anything else is masked."""
     try:
