@@ -124,6 +124,7 @@ def test_seed_twice_against_scheduling_and_projects(spawn_service, fresh_databas
     )
     with caplog.at_level(logging.INFO, logger="peerlab.local.seed"):
         assert seed.seed_course(urls, ADMIN) == [
+            "seed_history",
             "seed_roster",
             "seed_calendar",
             "seed_catalogues",

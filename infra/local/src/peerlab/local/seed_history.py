@@ -114,6 +114,10 @@ def _play(clients: dict[str, SeedClient], options: SeedOptions) -> None:
     )
     _late_attempts(submissions._http)
     _verdicts_and_resubmission(clients)
+    _wait(
+        lambda: _windows_closed(clients["review"], [body["lab_number"] for _, body in labs]),
+        "review to close the labs' ended windows (eligibility decided)",
+    )
 
 
 def _hand_in_all(http: httpx.Client) -> None:
@@ -204,6 +208,12 @@ def _allocated(review: SeedClient, numbers: list[int]) -> bool:
         if status != "allocated":
             return False
     return True
+
+
+def _windows_closed(review: SeedClient, numbers: list[int]) -> bool:
+    """Review's window-end rule has passed each lab's remaining hand-ins (and decided eligibility)."""
+    closed = {r["lab_number"] for r in review.get("/v1/rounds") if r.get("window_closed_at") is not None}
+    return set(numbers) <= closed
 
 
 def _retry(call: Callable[[], object], refusal: str, wait_s: float) -> None:

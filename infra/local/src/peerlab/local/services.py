@@ -68,6 +68,8 @@ def service_env(
         f"{prefix}ENVIRONMENT": "dev",
         f"{prefix}DATA_DIR": str(data_dir / spec.name),
     }
+    if spec.name == "review":  # ended review windows close within seconds, not a minute, in a demo
+        env[f"{prefix}WINDOW_JOB_INTERVAL_S"] = "5"
     for name, url in (peer_urls or {}).items():
         env[f"{prefix}{name.upper()}_URL"] = url
     return env
