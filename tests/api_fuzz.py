@@ -50,11 +50,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from peerlab.local.testing import NO_BROKER, in_process_values
 from peerlab.chassis.auth import mint_dev_token
 from peerlab.chassis.migrations import alembic_config
 
 COURSE = "02456-2021"
-NO_BROKER = "127.0.0.1:9"  # the apps publish through the outbox; nothing here needs a broker
 SERVICES = ("submissions", "review", "projects", "scheduling", "gateway")
 CONFORMANCE_CHECKS = {
     "status_code": status_code_conformance,
@@ -84,15 +84,7 @@ def _migrate(package: str, settings: Any) -> None:
 
 
 def _common(url: str) -> dict[str, Any]:
-    return dict(
-        database_url=url,
-        kafka_bootstrap=NO_BROKER,
-        relay_in_process=False,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-        course_id=COURSE,
-    )
+    return in_process_values(url, course_id=COURSE)
 
 
 def build_app(service: str, infra: Infra) -> tuple[Any, Any]:

@@ -11,13 +11,12 @@ from peerlab.chassis.migrations import upgrade
 from peerlab.contracts.events.review import EligibilityChangedV1
 from peerlab.contracts.events.term import DatedRule, TermDatesChangedV1
 from peerlab.contracts.events.roster import PersonEnrolledV1, PersonUnenrolledV1
-from peerlab.local.testing import ServiceStack
+from peerlab.local.testing import NO_BROKER, ServiceStack, in_process_values
 from peerlab.projects.events.handlers import consumer_spec
 from peerlab.projects.main import create_app
 from peerlab.projects.settings import ProjectsSettings
 
 COURSE = "02456-2021"
-NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
 FUTURE = datetime.now(UTC) + timedelta(days=30)
 PAST = datetime.now(UTC) - timedelta(days=1)
 PACKAGE = "peerlab.projects"
@@ -29,16 +28,7 @@ def migrate(url: str) -> None:
 
 def settings_for(url: str, **overrides) -> ProjectsSettings:
     """Deadlines in the future unless a test says otherwise (the rules compare with the real clock)."""
-    values = dict(
-        database_url=url,
-        kafka_bootstrap=NO_BROKER,
-        relay_in_process=False,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-        course_id=COURSE,
-    )
-    values.update(overrides)
+    values = {**in_process_values(url, course_id=COURSE), **overrides}
     return ProjectsSettings(**values)
 
 

@@ -18,13 +18,12 @@ from peerlab.contracts.events.submissions import (
     SubmissionReceivedV1,
     SubmissionWithdrawnV1,
 )
-from peerlab.local.testing import ServiceStack
+from peerlab.local.testing import ServiceStack, in_process_values
 from peerlab.review.events.handlers import consumer_spec
 from peerlab.review.main import create_app
 from peerlab.review.settings import ReviewSettings
 
 COURSE = "02456-2021"
-NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
 PACKAGE = "peerlab.review"
 
 
@@ -33,16 +32,7 @@ def migrate(url: str) -> None:
 
 
 def settings_for(url: str, **overrides) -> ReviewSettings:
-    values = dict(
-        database_url=url,
-        kafka_bootstrap=NO_BROKER,
-        relay_in_process=False,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-        course_id=COURSE,
-    )
-    values.update(overrides)
+    values = {**in_process_values(url, course_id=COURSE), **overrides}
     return ReviewSettings(**values)
 
 

@@ -11,13 +11,12 @@ from fastapi.testclient import TestClient
 
 from peerlab.chassis.migrations import upgrade
 from peerlab.contracts.events.projects import GroupChangedV1, GroupFormedV1
-from peerlab.local.testing import ServiceStack
+from peerlab.local.testing import NO_BROKER, ServiceStack, in_process_values
 from peerlab.scheduling.events.handlers import consumer_spec
 from peerlab.scheduling.main import create_app
 from peerlab.scheduling.settings import SchedulingSettings
 
 COURSE = "02456-2021"
-NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
 PACKAGE = "peerlab.scheduling"
 
 TERM_2021 = {
@@ -57,16 +56,7 @@ def migrate(url: str) -> None:
 
 
 def settings_for(url: str, **overrides) -> SchedulingSettings:
-    values = dict(
-        database_url=url,
-        kafka_bootstrap=NO_BROKER,
-        relay_in_process=False,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-        course_id=COURSE,
-    )
-    values.update(overrides)
+    values = {**in_process_values(url, course_id=COURSE), **overrides}
     return SchedulingSettings(**values)
 
 

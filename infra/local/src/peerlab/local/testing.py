@@ -327,6 +327,23 @@ def movable_clock(tmp_path: Path) -> Iterator[MovableClock]:
     use_test_clock_file(None)
 
 
+NO_BROKER = "127.0.0.1:9"  # nothing listens: a dead-letter attempt fails the test instead of hiding
+
+
+def in_process_values(url: str, *, course_id: str) -> dict[str, Any]:
+    """The settings every in-process service test starts from: its database, no broker (events stay in
+    the outbox, read by the test), no relay, quiet logs."""
+    return dict(
+        database_url=url,
+        kafka_bootstrap=NO_BROKER,
+        relay_in_process=False,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        course_id=course_id,
+    )
+
+
 class ServiceStack:
     """One service in-process over its own (migrated) database, for a service's tests.
 
