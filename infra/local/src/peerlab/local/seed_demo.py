@@ -208,7 +208,8 @@ def _wait_for_round(review: SeedClient, number: int) -> dict:
 
 def _play_reviews(review: SeedClient, handers: list[str], round_row: dict) -> None:
     """The first 24 reviewers submit all their reviews; every author with a review reacts to the
-    first one; the first author flags theirs as not a review."""
+    first one, but the first author who has one flags it as not a review (whoever that is: the
+    allocation decides who reviews whom)."""
     for reviewer in handers[:24]:
         tasks = review._http.get("/v1/me/tasks", headers=_as(reviewer)).json()
         for task in tasks:
@@ -219,12 +220,14 @@ def _play_reviews(review: SeedClient, handers: list[str], round_row: dict) -> No
             )
             if done.status_code >= 400:
                 raise SeedFailed(f"review by {reviewer} answered {done.status_code}: {done.text[:300]}")
+    flagged = False
     for n, author in enumerate(handers):
         received = review._http.get("/v1/me/reviews", headers=_as(author)).json()
         if not received:
             continue
         first = received[0]["review_id"]
-        if n == 0:
+        if not flagged:
+            flagged = True
             done = review._http.post(
                 f"/v1/reviews/{first}/flag",
                 headers=_as(author),
