@@ -6,14 +6,17 @@ production gateway is run as a uvicorn process and attacked over HTTP while /hea
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 
 import httpx
 import pytest
 from graphql import get_introspection_query, parse
+from graphql.validation.validate import ValidationAbortedError
 
 from peerlab.chassis.auth import mint_dev_token
-from peerlab.gateway.graphql.budget import measure
+from peerlab.gateway.graphql.budget import deadline_rule, measure
 from peerlab.gateway.settings import GatewaySettings
 
 PRODUCTION_JWT_SECRET = "a-real-secret-for-production-0123456789"
@@ -161,3 +164,19 @@ def test_a_fragment_chain_deeper_than_the_stack_is_refused_not_crashed() -> None
             ),
         )
     assert refused.value.code == "query_too_deep"
+
+
+def test_the_validation_budget_counts_the_documents_work_not_a_garbage_collection() -> None:
+    """A full collection of a large heap during validation is the process's cost: not refused for it."""
+    heap = [[{} for _ in range(8)] for _ in range(200_000)]
+    rule = deadline_rule(0.02)(None)
+    started = time.thread_time()
+    gc.collect()
+    assert time.thread_time() - started > 0.02  # the collection alone is over the budget
+    rule.enter()  # not refused
+    del heap
+    busy_until = time.thread_time() + 0.03
+    while time.thread_time() < busy_until:  # the document's own work is counted
+        pass
+    with pytest.raises(ValidationAbortedError):
+        rule.enter()
