@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from peerlab.local.ports import free_port, port_open
+from peerlab.local.ports import free_port, free_port_block
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -37,14 +37,6 @@ def readme_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text()
     section = text.split("\n## Using the API\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```bash\n(.*?)```", section, flags=re.S)
-
-
-def _free_base_port(count: int = 5) -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + count < 65535 and not any(port_open("127.0.0.1", base + i) for i in range(1, count)):
-            return base
-    raise RuntimeError("no run of free ports")
 
 
 def test_the_readme_has_the_walkthrough_blocks():
@@ -64,7 +56,7 @@ class DevRun:
 @pytest.fixture(scope="module")
 def dev_run(tmp_path_factory) -> Iterator[DevRun]:
     """``peerlab dev`` (seeded) on free ports and a temporary data directory, until the module ends."""
-    base, broker_port = _free_base_port(), free_port()
+    base, broker_port = free_port_block(5), free_port()
     data_dir = tmp_path_factory.mktemp("dev")
     proc = subprocess.Popen(
         [

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from peerlab.chassis.settings import DEV_JWT_SECRET
 from peerlab.local.cli import app
-from peerlab.local.ports import free_port, port_open
+from peerlab.local.ports import free_port, free_port_block, port_open
 from peerlab.local.services import ServiceSpec
 from peerlab.local.stack import DevStack, StackFailed
 from rich.console import Console
@@ -75,7 +75,7 @@ def _get_json(url):
 
 def test_dev_stack_runs_migrations_apis_and_workers_then_stops_them(fake_services, tmp_path):
     data = tmp_path / "data"
-    base = free_port()
+    base = free_port_block(5)
     stack = DevStack(
         data_dir=data,
         base_port=base,
@@ -112,7 +112,7 @@ def test_a_failed_migration_stops_what_was_started(fake_services, tmp_path, monk
     broker_port = free_port()
     stack = DevStack(
         data_dir=tmp_path / "data",
-        base_port=free_port(),
+        base_port=free_port_block(5),
         broker_port=broker_port,
         services=fake_services,
         console=Console(file=open(os.devnull, "w")),
@@ -131,7 +131,7 @@ def test_token_command_prints_a_dev_jwt():
 
 
 def test_dev_command_serves_until_sigint_then_stops_everything(fake_services, tmp_path):
-    base, broker_port = free_port(), free_port()
+    base, broker_port = free_port_block(5), free_port()
     services = [arg for spec in fake_services for arg in ("--service", f"{spec.name}={spec.package}")]
     script = Path(sys.executable).parent / "peerlab"  # the installed console script
     proc = subprocess.Popen(
