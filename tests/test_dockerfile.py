@@ -3,8 +3,10 @@ no build tools at run time, HEALTHCHECK) and the checker catches each broken rul
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pathspec
 import pytest
 
 from peerlab.local.ops import dockerfile
@@ -16,6 +18,20 @@ TEXT = (ROOT / "Dockerfile").read_text()
 def test_the_dockerfile_keeps_every_rule():
     assert dockerfile.check(TEXT) == []
     assert dockerfile.check_dockerignore((ROOT / ".dockerignore").read_text()) == []
+
+
+def test_the_build_context_keeps_every_file_a_service_ships():
+    """The allow-list of ``.dockerignore`` drops tests and caches, never a package's code or data
+    (the projects image needs its bundled catalogues). Matched as gitwildmatch patterns, which
+    ``.dockerignore`` follows for these patterns (``**``, ``!`` re-includes, the last match wins)."""
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", (ROOT / ".dockerignore").read_text().splitlines())
+    tracked = subprocess.run(
+        ["git", "ls-files", "infra", "services", "gateway"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    shipped = [path for path in tracked if "/src/" in path and "/tests/" not in path]
+    assert any(path.endswith("projects/data/catalogue-2021.json") for path in shipped)
+    assert [path for path in shipped if spec.match_file(path)] == []
+    assert spec.match_file("services/review/tests/test_x.py") and spec.match_file(".peerlab/review.db")
 
 
 def test_the_dockerfile_has_two_stages_and_a_package_argument():

@@ -100,7 +100,7 @@ def test_deadlines_come_from_the_submissions_service_when_scheduling_has_none(su
         json={"kind": "lab", "title": "x", "opens_at": "2021-01-01T00:00:00Z", "deadline": due.isoformat()},
     )
     assert resp.status_code in (200, 201), resp.text
-    # Pointing "scheduling" at a service without /deadlines (404) falls back to the assignments.
+    # Pointing "scheduling" at a service without the calendar (404) falls back to the assignments.
     found = dl.from_services(
         submissions_url=base_url, scheduling_url=base_url, course_id="rehearsal-course", token=teacher
     )

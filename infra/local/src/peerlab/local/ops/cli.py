@@ -92,10 +92,10 @@ def k8s_validate(
 @app.command()
 def prescale(
     submissions_url: Annotated[
-        str, typer.Option(help="Submissions API (assignment deadlines).")
+        str, typer.Option(help="Submissions API (assignment deadlines, when the calendar has no term).")
     ] = "http://127.0.0.1:8000",
     scheduling_url: Annotated[
-        str, typer.Option(help="Scheduling API (derived deadlines, when served).")
+        str, typer.Option(help="Scheduling API (the calendar's deadlines; first choice).")
     ] = "http://127.0.0.1:8003",
     course_id: Annotated[str, typer.Option(help="Course whose deadlines count.")] = "02456-2021",
     deadlines_file: Annotated[

@@ -2,10 +2,11 @@
 
 Sources, first that answers wins:
 1. ``--deadlines-file`` (YAML or JSON: a list of ``{name, deadline, review_opens_at?}``);
-2. the scheduling service's derived deadlines, ``GET /v1/courses/{course}/deadlines``, when it
-   serves them (items with ``name``/``id``/``title``, ``deadline``/``at``);
-3. the submissions service's assignments, ``GET /v1/assignments`` (every hand-in deadline is there;
-   today's scheduling API has the calendar and sessions but no deadlines).
+2. the scheduling service, owner of every date: ``GET /v1/courses/{course}/calendar/dates``, its
+   dated rules of kind ``deadline`` (labs, synopsis, report) by their stable keys, except the
+   project selection (a projects deadline: nothing is handed in to submissions for it);
+3. the submissions service's assignments, ``GET /v1/assignments`` (a course whose term is not in
+   the calendar, or assignments not linked to it).
 
 A deadline raises the submissions API and workers ``lead`` before it and lowers them when the
 review window has opened: at ``review_opens_at`` when known, else the deadline plus the
@@ -75,6 +76,18 @@ def from_file(path: Path) -> list[Deadline]:
     return _from_items(items, f"file {path.name}")
 
 
+NOT_HAND_INS = {"selection"}  # scheduling's deadlines that submissions does not take hand-ins for
+
+
+def _from_calendar(body: dict) -> list[Deadline]:
+    items = [
+        {"name": d["key"], "deadline": d["at"]}
+        for d in body.get("dates", [])
+        if d.get("kind") == "deadline" and d.get("key") not in NOT_HAND_INS
+    ]
+    return _from_items(items, f"scheduling (dates revision {body.get('revision')})")
+
+
 def from_services(
     *,
     submissions_url: str | None,
@@ -83,19 +96,21 @@ def from_services(
     token: str,
     client: httpx.Client | None = None,
 ) -> list[Deadline]:
-    """Scheduling's derived deadlines when it serves them, else the submissions assignments."""
+    """The calendar's deadlines when scheduling holds the course's term, else the submissions
+    assignments."""
     own = client is None
     client = client or httpx.Client(timeout=10)
     headers = {"Authorization": f"Bearer {token}"}
     try:
         if scheduling_url:
-            resp = client.get(f"{scheduling_url.rstrip('/')}/v1/courses/{course_id}/deadlines", headers=headers)
+            url = f"{scheduling_url.rstrip('/')}/v1/courses/{course_id}/calendar/dates"
+            resp = client.get(url, headers=headers)
             if resp.status_code == 200:
-                body = resp.json()
-                items = body.get("items", body.get("deadlines", [])) if isinstance(body, dict) else body
-                found = _from_items(items, "scheduling")
+                found = _from_calendar(resp.json())
                 if found:
                     return found
+            elif resp.status_code != 404:  # 404: no term for this course; anything else is a fault
+                resp.raise_for_status()
         if submissions_url:
             resp = client.get(f"{submissions_url.rstrip('/')}/v1/assignments", headers=headers)
             resp.raise_for_status()
