@@ -43,8 +43,8 @@ def test_the_base_is_what_the_code_generates():
 
 
 def test_the_catalogue_names_the_consumers_and_topics_the_code_declares():
-    assert {s.name: s.consumers for s in catalog.SERVICES} == catalog.consumer_names_in_code()
-    assert {s.name: tuple(s.consumed_topics) for s in catalog.SERVICES} == catalog.consumed_topics_in_code()
+    assert {s.name: tuple(s.consumers) for s in catalog.SERVICES} == catalog.consumer_names_in_code()
+    assert {s.name: s.consumers for s in catalog.SERVICES} == catalog.consumers_in_code()
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -101,6 +101,27 @@ def test_each_service_has_api_worker_migration_service_budget_and_scaling(overla
             ("NetworkPolicy", f"{n}-traffic"),
         } <= keys
         assert ("HorizontalPodAutoscaler", f"{n}-api") in keys or ("ScaledObject", f"{n}-api") in keys
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_workers_scale_on_the_lag_of_exactly_the_topics_each_group_reads(overlay):
+    """A lag trigger on a topic the group never reads counts the whole topic as lag (no committed
+    offset, reset to earliest): the worker would never scale down."""
+    read = {
+        (group, topic)
+        for groups in catalog.consumers_in_code().values()
+        for group, ts in groups.items()
+        for topic in ts
+    }
+    triggered = {
+        (t["metadata"]["consumerGroup"], t["metadata"]["topic"])
+        for d in committed(overlay)
+        if d["kind"] == "ScaledObject" and d["metadata"]["name"].endswith("-worker")
+        for t in d["spec"]["triggers"]
+        if t["type"] == "kafka"
+    }
+    assert triggered == read
+    assert ("gateway-lti-passback", topics.REVIEW) in triggered and ("scheduling", topics.ROSTER) not in triggered
 
 
 def test_only_the_gateway_and_the_object_host_are_exposed():
@@ -171,6 +192,8 @@ def test_production_settings_load_from_the_manifests(service, monkeypatch):
     # Traces are off until switched on; the exporter is already configured by the standard OTEL_* names.
     assert settings.tracing_enabled is False and env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
     assert settings.jwt_jwks_url and settings.jwt_secret != "peerlab-dev-secret-change-me-0123456789abcdef"
+    if service == "gateway":
+        assert settings.lti_enabled and settings.lti_base_url.startswith("https://")
     if catalog.BY_NAME[service].uses_store:
         assert settings.storage_backend == "s3" and settings.storage_s3_secret_key.startswith("fake-")
     secret_values = [v for k, v in config.items() if any(w in k for w in ("SECRET", "PASSWORD", "SIGNING_KEY"))]
@@ -182,6 +205,14 @@ def _fake_secret(key: str) -> str:
         import base64
 
         return base64.b64encode(bytes(range(32))).decode()
+    if key == "LTI_PRIVATE_KEY":  # an RSA key of the tool's own, not the dev key in the code
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key_pair = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return key_pair.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
     return f"fake-{key.lower()}-0123456789abcdef0123456789"
 
 

@@ -45,8 +45,7 @@ STORE_SECRETS = ("storage_s3_access_key", "storage_s3_secret_key")
 @dataclass(frozen=True)
 class ServiceInfo:
     name: str
-    consumers: tuple[str, ...]
-    consumed_topics: tuple[str, ...]
+    consumers: dict[str, tuple[str, ...]]  # consumer group -> the topics it reads
     uses_store: bool = False
     config: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
@@ -75,8 +74,7 @@ class ServiceInfo:
 SERVICES: tuple[ServiceInfo, ...] = (
     ServiceInfo(
         "submissions",
-        ("submissions",),
-        (topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER),
+        {"submissions": (topics.REVIEW, topics.PROJECTS, topics.SCHEDULING, topics.ROSTER)},
         uses_store=True,
         config={
             "storage_bucket": "peerlab-submissions",
@@ -85,21 +83,23 @@ SERVICES: tuple[ServiceInfo, ...] = (
         },
         secrets=("receipt_signing_key",),
     ),
-    ServiceInfo("review", ("review",), (topics.SUBMISSIONS, topics.ROSTER)),
-    ServiceInfo("projects", ("projects",), (topics.ROSTER, topics.REVIEW, topics.SCHEDULING)),
-    ServiceInfo("scheduling", ("scheduling-exam", "scheduling"), (topics.ROSTER, topics.PROJECTS)),
+    ServiceInfo("review", {"review": (topics.SUBMISSIONS, topics.ROSTER)}),
+    ServiceInfo("projects", {"projects": (topics.ROSTER, topics.REVIEW, topics.SCHEDULING)}),
+    ServiceInfo("scheduling", {"scheduling-exam": (topics.ROSTER, topics.PROJECTS), "scheduling": (topics.PROJECTS,)}),
     ServiceInfo(
         "gateway",
-        ("gateway-webhooks",),
-        topics.ALL,
+        {"gateway-webhooks": tuple(topics.ALL), "gateway-lti-passback": (topics.REVIEW, topics.SCHEDULING)},
         config={
             "submissions_url": "http://submissions",
             "review_url": "http://review",
             "projects_url": "http://projects",
             "scheduling_url": "http://scheduling",
             "public_base_url": "https://peerlab.example.org",
+            # LTI 1.3: launches from the LMS and grade passback (platforms are registered by staff).
+            "lti_enabled": "true",
+            "lti_base_url": "https://peerlab.example.org",
         },
-        secrets=("lms_inbound_secret",),
+        secrets=("lms_inbound_secret", "lti_private_key"),
     ),
 )
 BY_NAME = {s.name: s for s in SERVICES}
@@ -107,12 +107,15 @@ BY_NAME = {s.name: s for s in SERVICES}
 
 def _consumer_specs(svc) -> list:
     """Every ConsumerSpec a service's worker runs: ``consumer_spec()`` of each ``events/*handlers``
-    module (scheduling has two consumers), the gateway's webhook consumer for the gateway."""
+    module (scheduling has two consumers); for the gateway its webhook consumer and, with LTI
+    enabled (as in production), the grade passback."""
     if svc.name == "gateway":
         from peerlab.gateway.settings import GatewaySettings
 
         handlers = importlib.import_module(f"{svc.package}.events.handlers")
-        return [handlers.webhook_consumer_spec(GatewaySettings())]
+        passback = importlib.import_module(f"{svc.package}.lti.passback")
+        settings = GatewaySettings()
+        return [handlers.webhook_consumer_spec(settings), passback.consumer_spec(settings.course_id)]
     events = importlib.import_module(f"{svc.package}.events")
     names = sorted(m.name for m in pkgutil.iter_modules(events.__path__) if m.name.endswith("handlers"))
     modules = [importlib.import_module(f"{svc.package}.events.{name}") for name in names]
@@ -124,8 +127,9 @@ def consumer_names_in_code() -> dict[str, tuple[str, ...]]:
     return {svc.name: tuple(spec.name for spec in _consumer_specs(svc)) for svc in SERVICES}
 
 
-def consumed_topics_in_code() -> dict[str, tuple[str, ...]]:
-    return {svc.name: tuple(dict.fromkeys(t for spec in _consumer_specs(svc) for t in spec.topics)) for svc in SERVICES}
+def consumers_in_code() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per service, each consumer group and the topics it reads, as its worker declares them."""
+    return {svc.name: {spec.name: tuple(spec.topics) for spec in _consumer_specs(svc)} for svc in SERVICES}
 
 
 def all_topics() -> list[str]:

@@ -324,8 +324,8 @@ def lag_triggers(svc: ServiceInfo) -> list[Doc]:
                 "allowIdleConsumers": "false",
             },
         }
-        for consumer in svc.consumers
-        for topic in svc.consumed_topics
+        for consumer, consumed in svc.consumers.items()
+        for topic in consumed  # only what the group reads: KEDA counts an unread topic as all lag
     ]
 
 
