@@ -162,7 +162,8 @@ def _course_state(env: dict[str, str]) -> dict:
     return {
         "roster": sorted((p["id"], tuple(p["roles"])) for p in roster),
         "assignments": sorted(
-            (a["id"], a["revision"], a["closed"]) for a in get("submissions", "/v1/assignments")["items"]
+            (a["id"], a["revision"], a["closed"], a.get("close_grace_s"))
+            for a in get("submissions", "/v1/assignments")["items"]
         ),
         "hand_ins": {
             lab: sorted(
@@ -202,8 +203,10 @@ def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     assert len(first["hand_ins"]["demo-open-lab"]) == 25
     assert len(first["hand_ins"]["demo-review-lab"]) == 36
     assert len(first["hand_ins"]["demo-synopsis"]) == 2  # two groups' synopses, for the supervisors' view
-    closed = {a: c for a, _, c in first["assignments"]}
+    closed = {a: c for a, _, c, _ in first["assignments"]}
     assert closed["demo-review-lab"] is True and closed["demo-open-lab"] is False
+    grace = {a: g for a, _, _, g in first["assignments"]}
+    assert grace["demo-open-lab"] == 60 and grace["demo-review-lab"] == 0  # a demo closes within a minute
     assert (9, "allocated") in first["rounds"]
     assert "allocation_failed" not in {status for _, status in first["rounds"]}
     assert len([r for r in first["reviews"][9] if r[1] == "submitted"]) >= 24

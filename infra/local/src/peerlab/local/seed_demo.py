@@ -116,10 +116,15 @@ def _exists(client: SeedClient, path: str) -> bool:
         raise
 
 
+OPEN_LAB_CLOSE_GRACE_S = 60
+
+
 @seed_step
 def seed_demo_open_lab(urls: dict[str, str], token: str, options: SeedOptions) -> None:
-    """Lab 10, open now for a week; 25 of the 40 students have handed in (5 of them twice).
-    Seeded once: if the assignment exists, nothing is written."""
+    """Lab 10, open now for a week; 25 of the 40 students have handed in (5 of them twice). Its close
+    grace is one minute (a real course keeps the default 15): a teacher who moves its deadline to
+    now sees it closed and allocated for review a minute later. Seeded once: if the assignment
+    exists, nothing is written."""
     assignment_id, number = OPEN_LAB
 
     def work(submissions: SeedClient) -> None:
@@ -136,6 +141,7 @@ def seed_demo_open_lab(urls: dict[str, str], token: str, options: SeedOptions) -
                 "owner_type": "student",
                 "opens_at": (at - timedelta(days=1)).isoformat(),
                 "deadline": (at + timedelta(days=7)).isoformat(),
+                "close_grace_s": OPEN_LAB_CLOSE_GRACE_S,
             },
         )
         http = submissions._http
