@@ -103,6 +103,15 @@ class PlanInfeasible(Exception):
         self.conflicts = conflicts
 
 
+class KeepInfeasible(PlanInfeasible):
+    """With ``require_keep``: every slot can be covered, but not while keeping every previous visit
+    that is still possible."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.args = ("no plan keeps every previous visit that is still possible",)
+
+
 class PlanTimeout(Exception):
     """Neither a plan nor a proof that none exists within the time limit."""
 
@@ -345,9 +354,11 @@ def solve(
     if status == cp_model.UNKNOWN:  # out of time before any plan was found, nor proven impossible
         raise PlanTimeout(time_limit_s)
     found = conflicts(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
-    if not found:  # the coverage solve ran out of time too: no report to give
-        raise PlanTimeout(time_limit_s)
-    raise PlanInfeasible(found)
+    if found:
+        raise PlanInfeasible(found)
+    if require_keep and status == cp_model.INFEASIBLE:  # coverage is possible; keeping all is not
+        raise KeepInfeasible()
+    raise PlanTimeout(time_limit_s)  # the coverage solve ran out of time too: no report to give
 
 
 def _loads(options: list[_Option], visits: list[Visit]) -> dict[str, int]:
