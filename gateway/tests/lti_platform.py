@@ -36,6 +36,7 @@ class Platform:
         self.scores: list[dict] = []
         self.tokens: dict[str, set[str]] = {}
         self.token_requests = 0
+        self.requests: list[str] = []  # "GET /jwks", ... every request the platform answered
         self.fail_next_scores = 0
         platform = self
 
@@ -115,6 +116,7 @@ class Platform:
     def _route(self, h: http.server.BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(h.path)
         body = h.rfile.read(int(h.headers.get("content-length") or 0))
+        self.requests.append(f"{method} {parts.path}")
         if parts.path == "/jwks" and method == "GET":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
             return _send(h, 200, {"keys": [{**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}]})

@@ -36,6 +36,7 @@ def lti(make_settings, auth) -> Iterator[tuple[TestClient, Platform, GatewaySett
     settings = make_settings(
         lti_enabled=True,
         lti_allow_http=True,
+        lti_allow_private=True,  # the platform played by the test listens on 127.0.0.1
         course_id=course,
         lti_base_url="http://testserver",
         lti_passback_interval_s=0.1,
@@ -286,3 +287,92 @@ def test_bad_lti_requests_are_clear_4xx(lti, auth) -> None:
             "/v1/lti/platforms", json={**platform.registration(), "client_id": "c2", **change}, headers=admin
         )
         assert response.status_code == 422 and response.json()["code"] == code, (change, response.text)
+
+
+@pytest.mark.parametrize(
+    "field,url",
+    [
+        ("jwks_url", "http://127.0.0.1:9/jwks"),
+        ("auth_token_url", "http://localhost/token"),  # a name resolving to loopback: checked after DNS
+        ("auth_login_url", "http://10.1.2.3/auth"),
+        ("jwks_url", "http://169.254.169.254/latest/meta-data"),
+        ("auth_token_url", "http://[::1]:8080/token"),
+        ("jwks_url", "http://[::ffff:127.0.0.1]/jwks"),
+    ],
+)
+def test_platform_urls_on_non_public_addresses_are_refused_at_registration(make_settings, auth, field, url) -> None:
+    settings = make_settings(lti_enabled=True, lti_allow_http=True, lti_allow_private=False)
+    with TestClient(create_app(settings)) as client:
+        public = "https://1.1.1.1"  # a public address literal: no DNS needed, and nothing is fetched
+        body = {
+            "issuer": "https://lms.example.org",
+            "client_id": "c-1",
+            "deployment_ids": ["d-1"],
+            "auth_login_url": f"{public}/auth",
+            "auth_token_url": f"{public}/token",
+            "jwks_url": f"{public}/jwks",
+            field: url,
+        }
+        refused = client.post("/v1/lti/platforms", json=body, headers=auth("t-admin", "admin"))
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["code"], refused.json()["field"]) == ("unsafe_url", field), refused.text
+        assert client.get("/v1/lti/platforms", headers=auth("t-admin", "admin")).json() == []
+        accepted = client.post(
+            "/v1/lti/platforms", json={**body, field: f"{public}/x"}, headers=auth("t-admin", "admin")
+        )
+        assert accepted.status_code == 201, accepted.text
+
+
+def test_platform_urls_are_checked_again_before_every_request(lti, auth) -> None:
+    """Registered while allowed (or the DNS answer changed since): the JWKS fetch of a launch, the
+    token and roster requests and the AGS endpoints a launch hands over are refused before any
+    request goes out."""
+    client, platform, settings, platform_id = lti
+    state, nonce = _login(client, platform)
+    assert _launch(client, platform.id_token(nonce=nonce, sub="u-1", sourcedid="s-ssrf1"), state).status_code == 303
+    strict = settings.model_copy(update={"lti_allow_private": False})
+    platform.requests.clear()
+    with TestClient(create_app(strict)) as guarded:
+        state, nonce = _login(guarded, platform)
+        launched = _launch(guarded, platform.id_token(nonce=nonce, sub="u-2", sourcedid="s-ssrf2"), state)
+        assert (launched.status_code, launched.json()["code"]) == (422, "unsafe_url"), launched.text
+        synced = guarded.post(f"/v1/lti/platforms/{platform_id}/roster-sync", headers=auth("t-admin", "admin"))
+        assert (synced.status_code, synced.json()["code"]) == (422, "unsafe_url"), synced.text
+    assert platform.requests == []  # neither the JWKS nor the token endpoint was called
+    assert client.get("/v1/people/me", headers=auth("s-ssrf2")).status_code == 404  # the launch recorded nothing
+    # The grade passback's client refuses the same way (the worker records a failed attempt).
+    from peerlab.gateway.lti.models import LtiPlatform
+    from peerlab.gateway.lti.platform_api import PlatformClient, PlatformError
+    from peerlab.gateway.lti.url_guard import UrlPolicy
+
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        row = session.get(LtiPlatform, platform_id)
+        passback = PlatformClient(
+            private_key=settings.lti_private_key, key_id=settings.lti_key_id, policy=UrlPolicy.of(strict)
+        )
+        with pytest.raises(PlatformError) as refused:
+            passback.post_score(row, f"{platform.url}/ags/ctx/lineitems/x", ["s"], {"scoreGiven": 1})
+        passback.close()
+        assert refused.value.code == "unsafe_url"
+        # A launch's AGS endpoint on a non-public address is refused (verified here after the JWKS).
+        from peerlab.chassis.errors import ProblemError
+        from peerlab.gateway.lti import launch
+
+        token = {
+            "https://purl.imsglobal.org/spec/lti/claim/deployment_id": platform.deployment_id,
+            "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "ctx-ssrf"},
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "lineitems": "https://169.254.169.254/latest/meta-data",
+                "scope": [],
+            },
+        }
+        with pytest.raises(ProblemError) as unsafe:
+            launch.record_context(session, platform=row, token=token, policy=UrlPolicy(), now=datetime.now(UTC))
+        assert (unsafe.value.status, unsafe.value.code, unsafe.value.extra) == (
+            422,
+            "unsafe_url",
+            {"field": "lineitems"},
+        )
+    engine.dispose()
+    assert platform.requests == []

@@ -35,6 +35,7 @@ REAL_LMS = "whsec_" + "cHJvZHVjdGlvbi1sbXMtc2VjcmV0LWZvci10ZXN0cw=="
         ),
         ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_enabled": True}, "lti_private_key"),
         ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_allow_http": True}, "lti_allow_http"),
+        ({"jwt_secret": REAL_JWT, "lms_inbound_secret": REAL_LMS, "lti_allow_private": True}, "lti_allow_private"),
     ],
 )
 def test_production_refuses_development_secrets(overrides, field) -> None:

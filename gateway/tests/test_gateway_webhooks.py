@@ -13,6 +13,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from peerlab.chassis.consumer import ConsumerRunner
 from peerlab.chassis.db import make_engine, unit_of_work
 from peerlab.contracts import Envelope
+from peerlab.contracts.events.grades import GradeFinalisedV1, GradesReleasedV1
 from peerlab.contracts.events.review import LabVerdictSetV1
 from peerlab.contracts.events.submissions import SubmissionReceivedV1
 from peerlab.gateway import repository
@@ -48,6 +49,23 @@ def _verdict() -> Envelope:
         set_at=datetime.now(UTC),
     )
     return Envelope.wrap(event, source="review", subject="s210001", course_id="02456-2021")
+
+
+def _finalised(student_id: str, course_id: str = "02456-2021") -> Envelope:
+    event = GradeFinalisedV1(
+        student_id=student_id,
+        group_id="g-1",
+        grade="10",
+        how="agreed",
+        decided_by=["e-1", "e-2"],
+        finalised_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, source="scheduling", subject=student_id, course_id=course_id)
+
+
+def _released(course_id: str = "02456-2021") -> Envelope:
+    event = GradesReleasedV1(final_grades=2, released_at=datetime.now(UTC))
+    return Envelope.wrap(event, source="scheduling", subject=course_id, course_id=course_id)
 
 
 class Harness:
@@ -345,3 +363,52 @@ def test_only_admins_manage_endpoints(client, auth, receiver) -> None:
     for who in (auth("s210001"), auth("t-ta", "ta"), auth("t-ole", "teacher")):
         assert client.post("/v1/webhooks/endpoints", json={"url": receiver.url}, headers=who).status_code == 403
         assert client.get("/v1/webhooks/endpoints", headers=who).status_code == 403
+
+
+def test_grades_are_held_until_the_course_releases_them(harness, receiver) -> None:
+    """Like the LTI passback: a finalised grade waits for the teachers' release, then goes out once;
+    a grade finalised after the release goes out at once; another course's grades stay held."""
+    endpoint = harness.register(receiver.url)
+    sent = lambda: [Webhook(endpoint["secret"]).verify(r["body"], r["headers"]) for r in receiver.requests]  # noqa: E731
+    harness.publish(_finalised("s210001"))
+    harness.publish(_finalised("s210002", course_id="other-course"))
+    assert harness.dispatcher.run_once() == 0 and receiver.requests == []
+    held = {d.id: d for d in harness.deliveries(endpoint["id"])}
+    assert {d.status for d in held.values()} == {"held"}
+    mine = next(d for d in held.values() if d.course_id == "02456-2021")
+    early = harness.client.post(f"/v1/webhooks/deliveries/{mine.id}/redeliver", headers=harness.admin)
+    assert (early.status_code, early.json()["code"]) == (409, "delivery_held")
+    assert harness.dispatcher.run_once() == 0 and receiver.requests == []
+
+    harness.publish(_released())
+    assert harness.dispatcher.run_once() == 2  # the held grade and the release itself
+    assert sorted((p["type"], p["data"].get("student_id")) for p in sent()) == [
+        ("grade.finalised.v1", "s210001"),
+        ("grades.released.v1", None),
+    ]
+    harness.publish(_released())  # a second release: only its own event goes out, no grade again
+    harness.publish(_finalised("s210003"))  # finalised after the release: not held
+    assert harness.dispatcher.run_once() == 2
+    assert [p["data"].get("student_id") for p in sent() if p["type"] == "grade.finalised.v1"] == [
+        "s210001",
+        "s210003",
+    ]
+    statuses = {d.course_id: d.status for d in harness.deliveries(endpoint["id"]) if d.event_type.startswith("grade.")}
+    assert statuses["other-course"] == "held"
+    assert harness.dispatcher.run_once() == 0
+
+
+def test_a_release_recorded_elsewhere_frees_held_grades(harness, receiver) -> None:
+    """The release may be recorded by another consumer (LTI) or a worker racing the grade's own
+    fan-in: the dispatcher frees every held grade of a released course on its next round."""
+    from peerlab.gateway import repository as repo
+
+    endpoint = harness.register(receiver.url)
+    harness.publish(_finalised("s210001"))
+    assert harness.dispatcher.run_once() == 0
+    with unit_of_work(harness.engine) as session:
+        repo.record_grades_release(session, course_id="02456-2021", released_at=datetime.now(UTC))
+        repo.record_grades_release(session, course_id="02456-2021", released_at=datetime.now(UTC))  # idempotent
+    assert harness.dispatcher.run_once() == 1
+    [delivery] = harness.deliveries(endpoint["id"])
+    assert delivery.status == "succeeded" and len(receiver.requests) == 1

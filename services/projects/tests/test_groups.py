@@ -184,3 +184,28 @@ def test_redelivered_roster_event_is_applied_once(stack):
     stack.set_eligibility("s210001", "not_eligible", at=older)  # late, stale delivery
     person = stack.client().get("/v1/people/s210001", headers=stack.auth("s210001")).json()
     assert person["eligibility"] == "eligible"
+
+
+@pytest.mark.parametrize("require_roster", [True, False])
+def test_only_students_found_or_join_a_group_as_members(stack, require_roster):
+    """Even without the roster gate, supervisors, examiners, teachers and TAs never become members by
+    founding or joining; staff keep making groups of students."""
+    stack.enrol("s210001", "s210002", "s210003")
+    client = stack.client(require_roster=require_roster)
+    code = _found(client, stack)["join_code"]
+    for who, role in (("sup1", "supervisor"), ("ex1", "examiner"), ("t1", "teacher"), ("ta1", "ta")):
+        headers = stack.auth(who, role)
+        founded = client.post("/v1/groups", json={"name": "Mine"}, headers=headers)
+        staff = role in ("teacher", "ta")  # staff name the members; an empty list is refused as before
+        assert (founded.status_code, founded.json()["code"]) == (
+            (422, "no_members") if staff else (403, "students_only")
+        ), (role, founded.text)
+        itself = client.post("/v1/groups", json={"member_ids": [who]}, headers=headers)
+        assert (itself.status_code, itself.json()["code"]) == (403, "students_only"), (role, itself.text)
+        joined = client.post("/v1/groups/join", json={"join_code": code}, headers=headers)
+        assert (joined.status_code, joined.json()["code"]) == (403, "students_only"), (role, joined.text)
+        assert client.get("/v1/groups/mine", headers=headers).status_code == 404
+    made = client.post("/v1/groups", json={"member_ids": ["s210002"]}, headers=stack.auth("ta1", "ta"))
+    assert made.status_code == 201, made.text
+    joined = client.post("/v1/groups/join", json={"join_code": code}, headers=stack.auth("s210003"))
+    assert joined.status_code == 200, joined.text

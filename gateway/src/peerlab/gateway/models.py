@@ -74,11 +74,23 @@ class WebhookDelivery(SQLModel, table=True):
     event_type: str = Field(sa_column=Column(String(200), nullable=False))
     webhook_id: str = Field(sa_column=Column(String(80), nullable=False))
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(sa_column=Column(String(20), nullable=False))  # pending | succeeded | failed | cancelled
+    # pending | held (a grade waiting for the course's release) | succeeded | failed | cancelled
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    course_id: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(True))
     created_at: datetime = Field(sa_column=_ts())
     last_attempt_at: datetime | None = Field(default=None, sa_column=_ts(True))
+
+
+class GradesRelease(SQLModel, table=True):
+    """The course's grades were released (``grades.released.v1``): from then on final grades go out
+    to webhooks and the LTI gradebook; until then they are held."""
+
+    __tablename__ = "gateway_grades_release"
+
+    course_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    released_at: datetime = Field(sa_column=_ts())
 
 
 class WebhookAttempt(SQLModel, table=True):

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from peerlab.gateway.models import (
     AdminNotice,
     Enrolment,
+    GradesRelease,
     Person,
     WebhookAttempt,
     WebhookDelivery,
@@ -152,9 +154,39 @@ def failed_deliveries_since(session: Session, *, endpoint_id: str, since: dateti
 def cancel_pending(session: Session, *, endpoint_id: str) -> None:
     session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status.in_(("pending", "held")))
         .values(status="failed", next_attempt_at=None)
     )
+
+
+def release_held_deliveries(session: Session, *, now: datetime) -> int:
+    """Held deliveries of every course whose grades were released become due now."""
+    released = select(GradesRelease.course_id)
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.status == "held", WebhookDelivery.course_id.in_(released))
+        .values(status="pending", next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# --- the course's grade release ---------------------------------------------------------------
+
+
+def grades_released(session: Session, course_id: str) -> bool:
+    return session.get(GradesRelease, course_id) is not None
+
+
+def record_grades_release(session: Session, *, course_id: str, released_at: datetime) -> None:
+    """Idempotent; the webhook and LTI consumers both record it, possibly at the same moment."""
+    if grades_released(session, course_id):
+        return
+    try:
+        with session.begin_nested():
+            session.add(GradesRelease(course_id=course_id, released_at=released_at))
+    except IntegrityError:
+        pass  # the other consumer recorded it first
 
 
 def list_notices(session: Session, *, limit: int = 100) -> list[AdminNotice]:

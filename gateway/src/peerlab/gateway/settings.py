@@ -97,6 +97,10 @@ class GatewaySettings(ServiceSettings):
         description="Which platform field is the roster person id (the student number on DTU Learn).",
     )
     lti_allow_http: bool = Field(default=False, description="Accept http:// platform URLs (dev and tests only).")
+    lti_allow_private: bool = Field(
+        default=False,
+        description="Permit platform URLs on loopback/private addresses (dev and tests only; the SSRF guard).",
+    )
     lti_passback_max_attempts: int = 8
     lti_passback_interval_s: float = 1.0
     lti_timeout_s: float = 15.0
@@ -138,6 +142,8 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError("webhook_allow_private is for dev and tests only")
             if self.lti_allow_http:
                 raise ValueError("lti_allow_http is for dev and tests only")
+            if self.lti_allow_private:
+                raise ValueError("lti_allow_private is for dev and tests only")
         return self
 
     @model_validator(mode="after")

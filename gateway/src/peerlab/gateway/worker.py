@@ -15,6 +15,7 @@ from peerlab.chassis.worker import PeriodicJob, start_worker_threads
 from peerlab.gateway.events.handlers import webhook_consumer_spec
 from peerlab.gateway.lti import passback
 from peerlab.gateway.lti.platform_api import PlatformClient
+from peerlab.gateway.lti.url_guard import UrlPolicy
 from peerlab.gateway.service.dispatch import WebhookDispatcher
 from peerlab.gateway.settings import GatewaySettings, get_settings
 
@@ -23,7 +24,10 @@ log = logging.getLogger("peerlab.gateway.worker")
 
 def passback_job(settings: GatewaySettings) -> PeriodicJob:
     client = PlatformClient(
-        private_key=settings.lti_private_key, key_id=settings.lti_key_id, timeout_s=settings.lti_timeout_s
+        private_key=settings.lti_private_key,
+        key_id=settings.lti_key_id,
+        policy=UrlPolicy.of(settings),
+        timeout_s=settings.lti_timeout_s,
     )
     return PeriodicJob(
         name="lti-passback",

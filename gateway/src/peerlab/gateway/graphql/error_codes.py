@@ -115,6 +115,7 @@ PROJECTS = (
     "project_full",
     "project_in_use",
     "selection_closed",
+    "students_only",
     "too_many_choices",
     "unexpected_override_reason",
     "unknown_join_code",

@@ -1,11 +1,13 @@
 """OIDC login initiation and the launch: the platform's id_token verified with pyjwt against the
-platform's JWKS (signature, issuer, audience, expiry), the nonce and state used once, the
-deployment registered. Every refusal is a problem with a code; nothing is recorded for a refused
+platform's JWKS (signature, issuer, audience, expiry; fetched through the SSRF guard), the nonce
+and state used once, the deployment registered; the AGS and NRPS endpoints a launch hands over
+pass the guard before they are kept. Every refusal is a problem with a code; nothing is recorded for a refused
 launch. Keyword-only functions; the caller's unit of work commits."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,7 +19,9 @@ from sqlmodel import Session, select
 
 from peerlab.chassis.errors import ProblemError
 from peerlab.gateway.lti import claims
+from peerlab.gateway.lti import platform_api, url_guard
 from peerlab.gateway.lti.models import LtiAccount, LtiContext, LtiLaunchState, LtiPlatform
+from peerlab.gateway.lti.url_guard import UrlPolicy
 
 MAX_ID_TOKEN_CHARS = 32 * 1024
 
@@ -61,14 +65,36 @@ def login(session: Session, *, params: dict[str, str], redirect_uri: str, now: d
     return platform.auth_login_url + separator + urlencode(query), state
 
 
+class GuardedJWKClient(jwt.PyJWKClient):
+    """pyjwt's JWKS client (key and key-set caches) fetching through the SSRF guard."""
+
+    def __init__(self, url: str, *, policy: UrlPolicy) -> None:
+        super().__init__(url, cache_keys=True, lifespan=300, timeout=15)
+        self.policy = policy
+
+    def fetch_data(self) -> Any:
+        with platform_api.make_http(float(self.timeout)) as http:
+            try:
+                response = platform_api.request(http, "GET", self.uri, policy=self.policy)
+                data = response.json()
+            except platform_api.PlatformError as exc:
+                if exc.code == "unsafe_url":
+                    raise
+                raise jwt.PyJWKClientConnectionError(f"Fail to fetch data from the url, err: {exc}") from exc
+            except ValueError as exc:
+                raise jwt.PyJWKClientError("The JWKS endpoint did not answer JSON") from exc
+        self._last_successful_fetch = time.monotonic()  # pyjwt's refetch cooldown on an unknown kid
+        return data
+
+
 @lru_cache(maxsize=64)
-def _jwks_client(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=15)
+def _jwks_client(url: str, policy: UrlPolicy) -> GuardedJWKClient:
+    return GuardedJWKClient(url, policy=policy)
 
 
-def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
+def _verify(id_token: str, platform: LtiPlatform, policy: UrlPolicy) -> dict[str, Any]:
     try:
-        key = _jwks_client(platform.jwks_url).get_signing_key_from_jwt(id_token)
+        key = _jwks_client(platform.jwks_url, policy).get_signing_key_from_jwt(id_token)
         claims_ = jwt.decode(
             id_token,
             key.key,
@@ -78,6 +104,8 @@ def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
             leeway=30,
             options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
         )
+    except platform_api.PlatformError as exc:  # the guard refused the JWKS URL: nothing was fetched
+        raise ProblemError(422, "unsafe_url", f"The platform's JWKS URL is refused: {exc}.") from exc
     except jwt.ExpiredSignatureError as exc:
         raise _refuse(401, "token_expired", "The id_token has expired.") from exc
     except jwt.InvalidAudienceError as exc:
@@ -95,7 +123,14 @@ def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
 
 
 def launch(
-    session: Session, *, id_token: str, state: str, cookie_state: str | None, ttl_s: float, now: datetime
+    session: Session,
+    *,
+    id_token: str,
+    state: str,
+    cookie_state: str | None,
+    ttl_s: float,
+    policy: UrlPolicy,
+    now: datetime,
 ) -> tuple[LtiPlatform, dict[str, Any]]:
     """Verify a launch and use its state and nonce up; (platform, claims)."""
     if not id_token or not state or len(id_token) > MAX_ID_TOKEN_CHARS or len(state) > 64:
@@ -112,7 +147,7 @@ def launch(
     platform = session.get(LtiPlatform, row.platform_id)
     if platform is None or not platform.enabled:
         raise _refuse(400, "unknown_platform", "The platform of this login is no longer registered.")
-    token = _verify(id_token, platform)
+    token = _verify(id_token, platform, policy)
     if token["nonce"] != row.nonce:
         raise _refuse(401, "invalid_nonce", "The id_token's nonce is not the one of this login.")
     if not isinstance(token["sub"], str) or not 0 < len(token["sub"]) <= 255:
@@ -134,9 +169,10 @@ def launch(
 
 
 def record_context(
-    session: Session, *, platform: LtiPlatform, token: dict[str, Any], now: datetime
+    session: Session, *, platform: LtiPlatform, token: dict[str, Any], policy: UrlPolicy, now: datetime
 ) -> LtiContext | None:
-    """Keep the launch's course and its AGS/NRPS endpoints for passback and roster pulls."""
+    """Keep the launch's course and its AGS/NRPS endpoints for passback and roster pulls; an
+    endpoint the SSRF guard refuses refuses the launch (422 ``unsafe_url``/``invalid_url``)."""
     context = token.get(claims.CONTEXT)
     if not isinstance(context, dict) or not isinstance(context.get("id"), str) or not 0 < len(context["id"]) <= 255:
         return None
@@ -146,11 +182,13 @@ def record_context(
     row.title = str(context.get("title") or "")[:500]
     ags = token.get(claims.AGS_ENDPOINT) if isinstance(token.get(claims.AGS_ENDPOINT), dict) else {}
     if isinstance(ags.get("lineitems"), str) and len(ags["lineitems"]) <= 2000:
-        row.lineitems_url = ags["lineitems"]
+        row.lineitems_url = url_guard.check(ags["lineitems"], field="lineitems", policy=policy)
         row.ags_scopes = " ".join(s for s in ags.get("scope", []) if isinstance(s, str))
     nrps = token.get(claims.NRPS) if isinstance(token.get(claims.NRPS), dict) else {}
     if isinstance(nrps.get("context_memberships_url"), str) and len(nrps["context_memberships_url"]) <= 2000:
-        row.memberships_url = nrps["context_memberships_url"]
+        row.memberships_url = url_guard.check(
+            nrps["context_memberships_url"], field="context_memberships_url", policy=policy
+        )
     row.updated_at = now
     session.add(row)
     return row

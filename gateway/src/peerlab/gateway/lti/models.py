@@ -120,12 +120,3 @@ class LtiPassbackAttempt(SQLModel, table=True):
     status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     outcome: str = Field(sa_column=Column(String(30), nullable=False))
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-
-
-class LtiGradesRelease(SQLModel, table=True):
-    """The course's grades were released (``grades.released.v1``): final grades go out from then on."""
-
-    __tablename__ = "gateway_lti_grades_release"
-
-    course_id: str = Field(sa_column=Column(String(100), primary_key=True))
-    released_at: datetime = Field(sa_column=_ts())

@@ -17,11 +17,11 @@ from sqlmodel import Session, select
 from peerlab.chassis.consumer import ConsumerSpec, Handler
 from peerlab.chassis import clock
 from peerlab.contracts import Envelope, EventData, topics
+from peerlab.gateway import repository
 from peerlab.gateway.lti import claims
 from peerlab.gateway.lti.models import (
     LtiAccount,
     LtiContext,
-    LtiGradesRelease,
     LtiLineItem,
     LtiPassback,
     LtiPassbackAttempt,
@@ -94,7 +94,7 @@ def on_lab_verdict(session: Session, envelope: Envelope, _data: EventData) -> No
 
 def on_grade_finalised(session: Session, envelope: Envelope, _data: EventData) -> None:
     data = envelope.data
-    released = session.get(LtiGradesRelease, envelope.course_id) is not None
+    released = repository.grades_released(session, envelope.course_id)
     _enqueue(
         session,
         envelope,
@@ -109,8 +109,7 @@ def on_grade_finalised(session: Session, envelope: Envelope, _data: EventData) -
 
 
 def on_grades_released(session: Session, envelope: Envelope, _data: EventData) -> None:
-    if session.get(LtiGradesRelease, envelope.course_id) is None:
-        session.add(LtiGradesRelease(course_id=envelope.course_id, released_at=envelope.time))
+    repository.record_grades_release(session, course_id=envelope.course_id, released_at=envelope.time)
     session.execute(update(LtiPassback).where(LtiPassback.status == "held").values(status="pending"))
 
 

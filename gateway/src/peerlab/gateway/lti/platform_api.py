@@ -1,6 +1,8 @@
 """Calls to a platform's LTI Advantage services (synchronous, for the worker and admin actions):
 an OAuth 2 access token by client credentials with a signed client assertion, NRPS memberships
-(paged by ``Link: rel=next``), AGS line items (found by ``resourceId`` or created) and scores."""
+(paged by ``Link: rel=next``), AGS line items (found by ``resourceId`` or created) and scores, and
+the platform's JWKS. Every request passes the SSRF guard (``url_guard``) first and goes to the
+address it checked; redirects are never followed."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import httpx
 
 from peerlab.gateway import lti_keys as keys
 from peerlab.gateway.lti.models import LtiPlatform
+from peerlab.gateway.lti.url_guard import UnsafeUrl, UrlPolicy, target
 
 MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
@@ -21,19 +24,36 @@ MAX_PAGES = 50
 
 
 class PlatformError(Exception):
-    """A platform call failed; ``status`` is its HTTP status (None: no answer)."""
+    """A platform call failed; ``status`` is its HTTP status (None: no answer); ``code`` is
+    ``unsafe_url`` when the SSRF guard refused the URL (no request was made)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, code: str = "platform_error") -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.code = status, code
+
+
+def request(http: httpx.Client, method: str, url: str, *, policy: UrlPolicy, **kwargs: Any) -> httpx.Response:
+    """One request to a platform URL, to the address the guard checked; a non-2xx is a ``PlatformError``."""
+    try:
+        pinned, host, extensions = target(url, policy=policy)
+    except UnsafeUrl as exc:
+        raise PlatformError(f"{method} {url[:200]}: refused: {exc}", code="unsafe_url") from exc
+    headers = {**kwargs.pop("headers", {}), **host}
+    try:
+        response = http.request(method, pinned, headers=headers, extensions=extensions, **kwargs)
+    except httpx.HTTPError as exc:
+        raise PlatformError(f"{method} {url}: {exc}") from exc
+    if not response.is_success:
+        raise PlatformError(f"{method} {url}: {response.status_code} {response.text[:200]}", response.status_code)
+    return response
 
 
 class PlatformClient:
     """One per process: an HTTP client and the access tokens it holds (per platform and scopes)."""
 
-    def __init__(self, *, private_key: str, key_id: str, timeout_s: float = 15.0) -> None:
-        self.private_key, self.key_id = private_key, key_id
-        self.http = httpx.Client(timeout=timeout_s, follow_redirects=False)
+    def __init__(self, *, private_key: str, key_id: str, policy: UrlPolicy, timeout_s: float = 15.0) -> None:
+        self.private_key, self.key_id, self.policy = private_key, key_id, policy
+        self.http = make_http(timeout_s)
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -119,13 +139,7 @@ class PlatformClient:
         return {"authorization": f"Bearer {self.token(platform, scopes)}", "accept": accept}
 
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self.http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise PlatformError(f"{method} {url}: {exc}") from exc
-        if not response.is_success:
-            raise PlatformError(f"{method} {url}: {response.status_code} {response.text[:200]}", response.status_code)
-        return response
+        return request(self.http, method, url, policy=self.policy, **kwargs)
 
     @staticmethod
     def _json(response: httpx.Response, what: str, expect: type = dict) -> Any:
@@ -136,6 +150,11 @@ class PlatformClient:
         if not isinstance(data, expect):
             raise PlatformError(f"the platform's {what} answer is not a JSON {expect.__name__}")
         return data
+
+
+def make_http(timeout_s: float) -> httpx.Client:
+    """Redirects are failures and are never followed."""
+    return httpx.Client(timeout=timeout_s, follow_redirects=False)
 
 
 def _with_query(url: str, query: str) -> str:

@@ -1,29 +1,23 @@
 """Platforms registered by admins, and the NRPS roster pull that turns a platform course's members
-into the same roster changes as the signed LMS push (students only unless staff roles are allowed)."""
+into the same roster changes as the signed LMS push (students only unless staff roles are allowed).
+Every platform URL passes the SSRF guard (``url_guard``) at registration and before each request."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from peerlab.chassis.errors import ProblemError, not_found
-from peerlab.gateway.lti import claims
+from peerlab.gateway.lti import claims, url_guard
 from peerlab.gateway.lti.launch import link_account
 from peerlab.gateway.lti.models import LtiContext, LtiPassback, LtiPlatform
 from peerlab.gateway.lti.platform_api import PlatformClient, PlatformError
+from peerlab.gateway.lti.url_guard import UrlPolicy
 from peerlab.gateway.service import roster
-
-
-def check_url(value: str, *, field_name: str, allow_http: bool) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.hostname:
-        raise ProblemError(422, "invalid_url", f"{field_name} must be an https URL.", extra={"field": field_name})
-    return value
 
 
 def register(
@@ -36,11 +30,11 @@ def register(
     auth_token_url: str,
     jwks_url: str,
     by: str,
-    allow_http: bool,
+    policy: UrlPolicy,
     now: datetime,
 ) -> LtiPlatform:
     for name, url in (("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url), ("jwks_url", jwks_url)):
-        check_url(url, field_name=name, allow_http=allow_http)
+        url_guard.check(url, field=name, policy=policy)
     if not deployment_ids or any("," in d or not d for d in deployment_ids):
         raise ProblemError(422, "invalid_deployment_ids", "deployment_ids: one or more ids without commas.")
     taken = session.exec(select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id))
@@ -92,6 +86,8 @@ def pull_roster(
         try:
             members = client.memberships(platform, context.memberships_url, [claims.SCOPE_NRPS])
         except PlatformError as exc:
+            if exc.code == "unsafe_url":
+                raise ProblemError(422, "unsafe_url", f"A platform URL is refused: {exc}") from exc
             raise ProblemError(502, "platform_error", f"The platform's roster service failed: {exc}") from exc
         for member in members:
             report.members += 1

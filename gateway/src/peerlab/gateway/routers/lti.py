@@ -21,6 +21,7 @@ from peerlab.gateway.lti import launch, registration
 from peerlab.gateway.lti.claims import roster_message, person_id_of
 from peerlab.gateway.lti.models import LtiPassback, LtiPassbackAttempt, LtiPlatform
 from peerlab.gateway.lti.platform_api import PlatformClient
+from peerlab.gateway.lti.url_guard import UrlPolicy
 from peerlab.gateway.lti.schemas import PassbackAttemptOut, PassbackOut, PlatformIn, PlatformOut, RosterSyncOut
 from peerlab.gateway.service import roster
 
@@ -89,9 +90,10 @@ async def launch_(request: Request, session: SessionDep) -> RedirectResponse:
         state=form.get("state", ""),
         cookie_state=request.cookies.get(STATE_COOKIE),
         ttl_s=settings.lti_state_ttl_s,
+        policy=UrlPolicy.of(settings),
         now=clock.now(),
     )
-    launch.record_context(session, platform=platform, token=token, now=clock.now())
+    launch.record_context(session, platform=platform, token=token, policy=UrlPolicy.of(settings), now=clock.now())
     person_id = person_id_of(token, settings.lti_person_id_from)
     message = roster_message(token, person_id) if person_id is not None else None
     if message is not None:
@@ -140,7 +142,7 @@ def _out(platform: LtiPlatform, base: str) -> PlatformOut:
 def register_platform(body: PlatformIn, request: Request, session: SessionDep, admin: AdminPrincipal) -> PlatformOut:
     settings = _settings(request)
     platform = registration.register(
-        session, **body.model_dump(), by=admin.sub, allow_http=settings.lti_allow_http, now=clock.now()
+        session, **body.model_dump(), by=admin.sub, policy=UrlPolicy.of(settings), now=clock.now()
     )
     return _out(platform, settings.lti_base_url)
 
@@ -156,7 +158,10 @@ def roster_sync(platform_id: str, request: Request, session: SessionDep, _: Admi
     """Pull the members of the platform's courses (NRPS) into the roster, like a push per member."""
     settings = _settings(request)
     client = PlatformClient(
-        private_key=settings.lti_private_key, key_id=settings.lti_key_id, timeout_s=settings.lti_timeout_s
+        private_key=settings.lti_private_key,
+        key_id=settings.lti_key_id,
+        policy=UrlPolicy.of(settings),
+        timeout_s=settings.lti_timeout_s,
     )
     try:
         report = registration.pull_roster(

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -38,16 +37,6 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _pinned(url: str, address: str) -> tuple[str, str]:
-    """The URL with its host replaced by the checked address, and the original host (for Host/SNI)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    literal = f"[{address}]" if ":" in address else address
-    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
-    host_header = host if parts.port is None else f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header
-
-
 def attempt(
     client: httpx.Client,
     *,
@@ -70,17 +59,16 @@ def attempt(
         return AttemptResult("unsafe_address", None, elapsed_ms(), str(exc))
     except Exception as exc:  # noqa: BLE001 - a malformed stored URL is a failed attempt, not a crash
         return AttemptResult("unsafe_address", None, elapsed_ms(), str(exc))
-    pinned_url, host_header = _pinned(url, addresses[0])
+    pinned_url, host, extensions = ssrf.pin(url, addresses[0])
     timestamp = now().replace(microsecond=0)
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
-        "host": host_header,
+        **host,
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signature_header(secrets=secrets, webhook_id=webhook_id, timestamp=timestamp, body=body),
     }
-    extensions = {"sni_hostname": urlsplit(url).hostname} if url.startswith("https") else {}
     try:
         with client.stream(
             "POST", pinned_url, content=body.encode(), headers=headers, extensions=extensions

@@ -2,6 +2,8 @@
 
 A claim moves ``next_attempt_at`` past the attempt's timeout (a lease), so a crashed worker's
 deliveries become due again and several workers (PostgreSQL, ``SKIP LOCKED``) never double-send.
+Each claim first makes due the held grade deliveries of every course whose grades were released
+(a release and a grade recorded at the same moment by two workers cannot leave one held).
 
 Every attempt is signed when it is sent (``webhook-timestamp`` and ``webhook-signature`` from the
 clock at that moment; only ``webhook-id`` is the same on every attempt): nothing signed is stored
@@ -40,6 +42,7 @@ class WebhookDispatcher:
         now = clock.now()
         lease = now + timedelta(seconds=self.settings.webhook_timeout_s * 4 + 30)
         with unit_of_work(self.engine) as session:
+            repository.release_held_deliveries(session, now=now)  # grades of courses released since
             rows = repository.due_deliveries(
                 session, now=now, limit=self.settings.webhook_concurrency * 4, lock=is_postgres(self.engine)
             )

@@ -1,14 +1,16 @@
-"""SSRF guard for webhook URLs: only public addresses, checked after DNS resolution.
+"""SSRF guard for every URL the gateway calls out to (webhook endpoints, LTI platforms): only
+public addresses, checked after DNS resolution.
 
-Checked at registration and again before every delivery, and the delivery then connects to the
-address that was checked (so a DNS answer that changes in between cannot redirect it inward).
+Checked at registration and again before every request, and the request then connects to the
+address that was checked (``pin``), so a DNS answer that changes in between cannot redirect it
+inward.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from peerlab.chassis.errors import ProblemError
 
@@ -21,7 +23,7 @@ _METADATA = {
 
 
 class UnsafeAddress(Exception):
-    """The URL resolves to an address a webhook may not reach."""
+    """The URL resolves to an address the gateway may not reach."""
 
 
 def check_url_shape(url: str) -> tuple[str, str, int]:
@@ -74,9 +76,22 @@ def safe_addresses(url: str, *, allow_private: bool) -> list[str]:
     return addresses
 
 
-def check_registration(url: str, *, allow_private: bool) -> None:
-    """Refuse a URL at registration with a clear problem."""
+def check_registration(url: str, *, allow_private: bool, what: str = "Webhook URL", field: str | None = None) -> None:
+    """Refuse a URL at registration with a clear problem (``field`` names the refused field)."""
     try:
         safe_addresses(url, allow_private=allow_private)
     except UnsafeAddress as exc:
-        raise ProblemError(422, "unsafe_url", f"Webhook URL refused: {exc}.") from exc
+        extra = {"field": field} if field else None
+        raise ProblemError(422, "unsafe_url", f"{what} refused: {exc}.", extra=extra) from exc
+
+
+def pin(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request that goes to the checked ``address`` for ``url``: the URL with that address as its
+    host, the Host header naming the original host, and (https) the TLS server name to verify."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"host": host_header}, extensions

@@ -4,6 +4,10 @@ Retry schedule (Standard Webhooks / Svix style): immediately, then 5 s, 5 min, 3
 10 h and 10 h after each failure, each delay with ±10 % jitter. Only 2xx counts as delivered; 410
 disables the endpoint at once; 429/503 with ``Retry-After`` wait that long instead; an endpoint
 that has failed every attempt for ``webhook_disable_after_days`` is disabled and admins are told.
+
+Grades wait for the teachers' release, as the LTI passback does: a ``grade.finalised.v1`` delivery
+is ``held`` until the course's ``grades.released.v1`` is recorded, then the dispatcher makes it due
+(``repository.release_held_deliveries``); one finalised after the release goes out at once.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ RETRY_DELAYS_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_ATTEMPTS = len(RETRY_DELAYS_S)
 MAX_RETRY_AFTER_S = 36000
 SNIPPET_CHARS = 500
+HELD_UNTIL_RELEASE = frozenset({"grade.finalised.v1"})
 
 
 def new_secret() -> str:
@@ -138,8 +143,12 @@ def _wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
 
 
 def fan_in(session: Session, *, envelope: Envelope, max_payload_bytes: int) -> int:
-    """One pending delivery per enabled endpoint that wants this event type; returns how many."""
+    """One delivery per enabled endpoint that wants this event type, pending (or held: a grade of a
+    course whose grades are not released yet); returns how many."""
     now = clock.now()
+    if envelope.type == "grades.released.v1":
+        repository.record_grades_release(session, course_id=envelope.course_id, released_at=envelope.time)
+    held = envelope.type in HELD_UNTIL_RELEASE and not repository.grades_released(session, envelope.course_id)
     payload = None
     created = 0
     for endpoint in repository.enabled_endpoints(session):
@@ -154,9 +163,10 @@ def fan_in(session: Session, *, envelope: Envelope, max_payload_bytes: int) -> i
                 event_type=envelope.type,
                 webhook_id="msg_" + envelope.id.replace("-", ""),
                 payload=payload,
-                status="pending",
+                status="held" if held else "pending",
+                course_id=envelope.course_id,
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=None if held else now,
                 created_at=now,
             )
         )
@@ -172,6 +182,8 @@ def redeliver(session: Session, *, delivery_id: str) -> WebhookDelivery:
     endpoint = _endpoint(session, delivery.endpoint_id)
     if not endpoint.enabled:
         raise ProblemError(409, "endpoint_disabled", "Enable the endpoint before redelivering.")
+    if _must_hold(session, delivery):
+        raise ProblemError(409, "delivery_held", "This grade goes out when the course's grades are released.")
     delivery.status, delivery.next_attempt_at = "pending", clock.now()
     return delivery
 
@@ -183,9 +195,18 @@ def recover_since(session: Session, *, endpoint_id: str, since: datetime) -> int
         raise ProblemError(409, "endpoint_disabled", "Enable the endpoint before recovering.")
     rows = repository.failed_deliveries_since(session, endpoint_id=endpoint_id, since=since)
     now = clock.now()
-    for delivery in rows:
-        delivery.status, delivery.next_attempt_at = "pending", now
+    for delivery in rows:  # a grade cancelled while held is held again, not sent before the release
+        held = _must_hold(session, delivery)
+        delivery.status, delivery.next_attempt_at = ("held", None) if held else ("pending", now)
     return len(rows)
+
+
+def _must_hold(session: Session, delivery: WebhookDelivery) -> bool:
+    return (
+        delivery.event_type in HELD_UNTIL_RELEASE
+        and delivery.course_id is not None
+        and not repository.grades_released(session, delivery.course_id)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The group rules as pure functions: who may be in a group, and what state a group is in.
 
-- Only students on the roster may be members (``require_roster``).
+- Only students on the roster may be members (``require_roster``). Whatever that setting says,
+  only a caller with the student role founds or joins a group as a member (403 ``students_only``);
+  supervisors, examiners, teachers and TAs never become members that way.
 - Eligibility gate (``eligibility_gate``): a student may create or join a group when the review
   service reports them ``eligible`` (6 of 8 labs passed), or while their eligibility is still
   ``undecided`` (or not yet reported) and the labs have not ended (``labs_end``, the deadline of

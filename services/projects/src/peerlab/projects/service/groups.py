@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from peerlab.chassis.auth import Principal
+from peerlab.chassis.auth import Principal, Role
 from peerlab.chassis.errors import ProblemError, conflict, forbidden, not_found
 from peerlab.projects import repository as repo
 from peerlab.projects import rules
@@ -79,6 +79,13 @@ def eligibility_override(principal: Principal, *, requested: bool, reason: str |
     if not text:
         raise ProblemError(422, "override_reason_required", "Say why the eligibility gate is overridden.")
     return Override(actor=principal.sub, reason=text)
+
+
+def ensure_student_member(principal: Principal) -> None:
+    """Groups are for students: only a principal with the student role becomes a member by founding
+    or joining, whatever ``require_roster`` says (staff manage groups without being in them)."""
+    if not principal.has(Role.STUDENT):
+        raise ProblemError(403, "students_only", "Only students found or join a group as a member.")
 
 
 def ensure_students_may_change(principal: Principal, policy: GroupPolicy, now: datetime) -> None:
@@ -209,8 +216,8 @@ def _new_group(
 def create_group(
     session: Session, *, body: GroupCreate, principal: Principal, policy: GroupPolicy, now: datetime
 ) -> GroupRow:
-    """A student founds a group with themself in it (others join with its code); staff may create
-    a group with any members (at most the maximum size; past the eligibility gate only with an
+    """A student founds a group with themself in it (others join with its code; only the student
+    role founds or joins, see ``ensure_student_member``); staff may create a group with any members (at most the maximum size; past the eligibility gate only with an
     audited override), teachers with the exemption that lets it be smaller than the minimum."""
     override = eligibility_override(principal, requested=body.override_eligibility, reason=body.override_reason)
     if principal.is_staff:
@@ -219,7 +226,10 @@ def create_group(
             raise ProblemError(422, "no_members", "Name the group's members.")
         if len(members) > policy.max_size:
             raise conflict("group_full", f"A group has at most {policy.max_size} members; {len(members)} were named.")
+        if principal.sub in members:
+            ensure_student_member(principal)
     else:
+        ensure_student_member(principal)
         if body.member_ids not in (None, [principal.sub]) or body.exempt:
             raise forbidden("Students found a group with themselves; others join with its code.")
         ensure_students_may_change(principal, policy, now)
@@ -244,6 +254,7 @@ def create_group(
 def join_group(
     session: Session, *, join_code: str, principal: Principal, policy: GroupPolicy, now: datetime
 ) -> GroupRow:
+    ensure_student_member(principal)
     ensure_students_may_change(principal, policy, now)
     group = repo.group_by_code(session, policy.course_id, join_code.strip().upper())
     if group is None or group.state == "dissolved":
