@@ -22,7 +22,8 @@ from peerlab.chassis.outbox import OutboxEvent
 from peerlab.contracts import Envelope
 from peerlab.contracts.events.grades import GradeFinalisedV1, GradesReleasedV1
 from peerlab.contracts.events.review import LabVerdictSetV1
-from peerlab.gateway import worker
+from peerlab.gateway import repository, worker
+from peerlab.gateway.lti import passback
 from peerlab.gateway.main import create_app
 from peerlab.gateway.settings import GatewaySettings
 
@@ -246,6 +247,36 @@ def test_lab_verdicts_and_released_final_grades_go_back_to_the_gradebook(lti, au
     assert outcomes == ["failed", "succeeded", "succeeded", "succeeded"], mine
     assert any(a["status_code"] == 503 for p in mine for a in p["attempts"])
     assert client.get("/v1/lti/passbacks", headers=auth(ada)).status_code == 403
+
+
+def test_a_grade_held_while_the_release_was_being_recorded_goes_out_on_the_next_round(lti) -> None:
+    """Two workers: one records the grade (the release not yet committed: held), the other the
+    release (its update of held rows saw no grade yet). The passback's next round sends it."""
+    client, platform, settings, _ = lti
+    ada = f"s{uuid.uuid4().hex[:6]}"
+    state, nonce = _login(client, platform)
+    assert _launch(client, platform.id_token(nonce=nonce, sub="u-ada", sourcedid=ada), state).status_code == 303
+    now = datetime.now(UTC)
+    final = Envelope.wrap(
+        GradeFinalisedV1(student_id=ada, group_id="g-1", grade="7", how="agreed", decided_by=["t1"], finalised_at=now),
+        source="test",
+        subject=ada,
+        course_id=settings.course_id,
+    )
+    engine = make_engine(settings)
+    try:
+        with Session(engine) as session:
+            passback.on_grade_finalised(session, final, final.data)
+            session.commit()
+        with Session(engine) as session:
+            repository.record_grades_release(session, course_id=settings.course_id, released_at=now)
+            session.commit()
+        with Session(engine) as session:
+            worker.passback_job(settings).run(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    assert [(s["lineItem"], s["scoreGiven"]) for s in platform.scores] == [("final", 7.0)]
 
 
 def test_lti_is_not_served_unless_enabled(client) -> None:

@@ -33,7 +33,7 @@ def passback_job(settings: GatewaySettings) -> PeriodicJob:
         name="lti-passback",
         interval_s=settings.lti_passback_interval_s,
         run=lambda session: passback.deliver_due(
-            session, client=client, max_attempts=settings.lti_passback_max_attempts
+            session, client=client, max_attempts=settings.lti_passback_max_attempts, course_id=settings.course_id
         ),
     )
 

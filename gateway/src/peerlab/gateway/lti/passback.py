@@ -135,9 +135,16 @@ def consumer_spec(course_id: str) -> ConsumerSpec:
     )
 
 
-def deliver_due(session: Session, *, client: PlatformClient, max_attempts: int, limit: int = 20) -> int:
-    """Send the due scores (oldest first); returns how many were tried."""
+def deliver_due(session: Session, *, client: PlatformClient, max_attempts: int, course_id: str, limit: int = 20) -> int:
+    """Send the due scores (oldest first); returns how many were tried.
+
+    Each round first frees the grades held for a course whose release is recorded: a grade and the
+    release handled at the same moment by two workers can leave one held that the release's own
+    update did not see.
+    """
     now = clock.now()
+    if repository.grades_released(session, course_id):
+        session.execute(update(LtiPassback).where(LtiPassback.status == "held").values(status="pending"))
     due = list(
         session.exec(
             select(LtiPassback)
