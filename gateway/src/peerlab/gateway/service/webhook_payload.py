@@ -46,6 +46,8 @@ _PLAIN_FIELDS = {
     "final_submissions",
     "member_ids",
     "commented_at",
+    "revision",
+    "stale_since",
 }
 _NESTED_KEEP = {"owner_id", "submission_id", "version"}
 _SECRET_FIELDS = {"task_token"}

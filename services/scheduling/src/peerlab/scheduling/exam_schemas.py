@@ -76,6 +76,13 @@ class PlanChangesPublic(BaseModel):
     kept_all_possible: bool
 
 
+class StaleReasonPublic(BaseModel):
+    code: Literal["booking_made", "booking_moved", "booking_cancelled", "availability_changed", "examiner_removed"]
+    group_id: str | None = None
+    examiner_id: str | None = None
+    at: datetime
+
+
 class PlanPublic(BaseModel):
     course_id: str
     exam_day_id: str
@@ -89,6 +96,13 @@ class PlanPublic(BaseModel):
     changes: PlanChangesPublic
     created_at: datetime
     published_at: datetime | None
+    stale: bool = Field(
+        default=False, description="The day's bookings or availability changed after this plan was made: re-plan."
+    )
+    stale_since: datetime | None = None
+    stale_reasons: list[StaleReasonPublic] = Field(
+        default_factory=list, description="What changed since this revision was made, oldest first."
+    )
     visits: list[VisitPublic]
 
 

@@ -38,9 +38,12 @@ def get_examiner(
 
 
 @router.delete("/examiners/{person_id}", status_code=204)
-def delete_examiner(course_id: CourseId, person_id: NaturalId, session: SessionDep, _: StaffPrincipal) -> None:
-    """Remove an examiner (e.g. one who drops out); re-plan and publish to move their visits."""
-    examiners.delete_examiner(session, course_id=course_id, person_id=person_id)
+def delete_examiner(
+    course_id: CourseId, person_id: NaturalId, session: SessionDep, _: StaffPrincipal, now: Now
+) -> None:
+    """Remove an examiner (e.g. one who drops out): the plans of their days go stale; re-plan and
+    publish to move their visits."""
+    examiners.delete_examiner(session, course_id=course_id, person_id=person_id, now=now)
 
 
 @router.get("/examiners/{person_id}/itinerary", response_model=list[VisitPublic])

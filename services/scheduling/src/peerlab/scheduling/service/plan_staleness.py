@@ -1,0 +1,71 @@
+"""A visit plan goes stale when the day changes under it: a group books, moves or cancels its slot,
+or an examiner's availability on that day changes (or the examiner is removed).
+
+The draft and the published plan of the day both record the change (a draft published later stays
+stale: it was made before the change). A change to a published plan also publishes
+``visit_plan.stale.v1`` in the change's transaction. Planning again makes a fresh draft, and
+publishing a fresh draft makes a fresh published plan: that is how staleness ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from peerlab.scheduling.events import exam_publish
+from peerlab.scheduling.exam_models import VisitPlan
+
+STATES = ("draft", "published")
+
+
+def mark_stale(
+    session: Session,
+    *,
+    course_id: str,
+    exam_day_id: str,
+    code: str,
+    now: datetime,
+    group_id: str | None = None,
+    examiner_id: str | None = None,
+) -> None:
+    """Record the change on the day's plans, if it has any (a day without a plan costs one read)."""
+    reason: dict[str, Any] = {"code": code, "group_id": group_id, "examiner_id": examiner_id, "at": now.isoformat()}
+    for state in STATES:
+        if session.get(VisitPlan, (course_id, exam_day_id, state)) is None:
+            continue
+        plan = session.get(VisitPlan, (course_id, exam_day_id, state), with_for_update=True, populate_existing=True)
+        plan.stale_since = plan.stale_since or now
+        plan.stale_reasons = [*plan.stale_reasons, reason]
+        session.add(plan)
+        session.flush()
+        if state == "published":
+            exam_publish.plan_stale(session, plan=plan, reason=reason)
+
+
+def availability_changed(
+    session: Session,
+    *,
+    course_id: str,
+    examiner_id: str,
+    before: Iterable[dict[str, Any]],
+    after: Iterable[dict[str, Any]],
+    now: datetime,
+    removed: bool = False,
+) -> None:
+    """Every exam day whose windows of this examiner differ before and after the change."""
+    old, new = _by_day(before), _by_day(after)
+    code = "examiner_removed" if removed else "availability_changed"
+    for day in sorted(d for d in old.keys() | new.keys() if old.get(d) != new.get(d)):
+        mark_stale(session, course_id=course_id, exam_day_id=day, code=code, examiner_id=examiner_id, now=now)
+
+
+def _by_day(windows: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    days: dict[str, list[tuple[str, str]]] = {}
+    for w in windows:
+        days.setdefault(w["exam_day_id"], []).append(
+            (datetime.fromisoformat(w["starts_at"]).isoformat(), datetime.fromisoformat(w["ends_at"]).isoformat())
+        )
+    return {day: sorted(spans) for day, spans in days.items()}
