@@ -18,7 +18,7 @@ from sqlmodel import Session
 from peerlab.scheduling.events import exam_publish
 from peerlab.scheduling.exam_models import VisitPlan
 
-STATES = ("draft", "published")
+STATES = ("published", "draft")  # the order ``visit_plans.publish`` locks them in
 
 
 def mark_stale(
@@ -36,13 +36,26 @@ def mark_stale(
     for state in STATES:
         if session.get(VisitPlan, (course_id, exam_day_id, state)) is None:
             continue
-        plan = session.get(VisitPlan, (course_id, exam_day_id, state), with_for_update=True, populate_existing=True)
+        plan = _locked(session, (course_id, exam_day_id, state))
+        if plan is None:
+            continue
         plan.stale_since = plan.stale_since or now
         plan.stale_reasons = [*plan.stale_reasons, reason]
         session.add(plan)
         session.flush()
         if state == "published":
             exam_publish.plan_stale(session, plan=plan, reason=reason)
+
+
+def _locked(session: Session, key: tuple[str, str, str]) -> VisitPlan | None:
+    """The plan row, locked. A plan replaced while this waited for the lock (a re-plan or a
+    publication committing) is gone; the one that replaced it, read again, was made without this
+    change (still uncommitted), so it is the one to mark."""
+    for _ in range(2):
+        plan = session.get(VisitPlan, key, with_for_update=True, populate_existing=True)
+        if plan is not None:
+            return plan
+    return None
 
 
 def availability_changed(
