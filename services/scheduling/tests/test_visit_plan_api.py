@@ -194,6 +194,12 @@ def test_a_published_plan_goes_stale_when_the_day_changes_and_fresh_when_publish
     assert kit.examiner("e3", [("09:00", "10:00")]).status_code == 200
     assert kit.examiner("e3", [("09:00", "10:00")]).status_code == 200  # the same windows again: no change
     kit.examiner("e2", [("09:00", "11:00")], email="e2@dtu.dk")  # name and e-mail only: availability unchanged
+    sup = {"supervisor_ids": ["e9"]}
+    assert kit.client.put(f"{BASE}/groups/g-1/supervisors", json=sup, headers=kit.staff).status_code == 200
+    assert kit.client.put(f"{BASE}/groups/g-1/supervisors", json=sup, headers=kit.staff).status_code == 200  # same
+    kit.stack.feed_group("g-1", ["s1a", "s1b", "s1c"])  # a third presenter: a longer visit
+    kit.stack.feed_group("g-late", ["s9a", "s9b"])  # the same members again: no change
+    kit.project("g-0", ["X@dtu.dk"])  # the catalogue's supervisors of its project (project.assigned.v1)
 
     stale = _plan_of(kit)
     assert stale["stale"] is True and stale["revision"] == fresh["revision"] and stale["stale_since"]
@@ -202,6 +208,9 @@ def test_a_published_plan_goes_stale_when_the_day_changes_and_fresh_when_publish
         ("booking_moved", "g-0", None),
         ("booking_cancelled", "g-2", None),
         ("availability_changed", None, "e3"),
+        ("supervision_changed", "g-1", None),
+        ("members_changed", "g-1", None),
+        ("supervision_changed", "g-0", None),
     ]
     assert stale["visits"] == fresh["visits"]  # the published plan itself is not changed behind staff's back
     events = kit.stack.outbox(STALE)
@@ -210,6 +219,9 @@ def test_a_published_plan_goes_stale_when_the_day_changes_and_fresh_when_publish
         ("booking_moved", 2, 1),
         ("booking_cancelled", 3, 1),
         ("availability_changed", 4, 1),
+        ("supervision_changed", 5, 1),
+        ("members_changed", 6, 1),
+        ("supervision_changed", 7, 1),
     ]
     assert {e.subject for e in events} == {DAY} and len({e.data["stale_since"] for e in events}) == 1
 

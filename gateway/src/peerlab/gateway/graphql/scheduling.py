@@ -304,9 +304,13 @@ class PlanChange(Enum):
     BOOKING_CANCELLED = "booking_cancelled"
     AVAILABILITY_CHANGED = "availability_changed"
     EXAMINER_REMOVED = "examiner_removed"
+    SUPERVISION_CHANGED = "supervision_changed"
+    MEMBERS_CHANGED = "members_changed"
 
 
-@strawberry.type(description="One change the plan does not reflect: a group's booking or an examiner's availability.")
+@strawberry.type(
+    description="One change the plan does not reflect: a group's booking, supervisors or members, an examiner's availability."
+)
 class PlanStaleReason:
     change: PlanChange
     group_id: strawberry.ID | None

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from peerlab.chassis.clock import UTCInput
+from peerlab.contracts.events.scheduling import PlanChangeCode
 from peerlab.scheduling.schemas import ID_PATTERN
 
 GRADE_SCALE = ("-3", "00", "02", "4", "7", "10", "12")
@@ -77,7 +78,7 @@ class PlanChangesPublic(BaseModel):
 
 
 class StaleReasonPublic(BaseModel):
-    code: Literal["booking_made", "booking_moved", "booking_cancelled", "availability_changed", "examiner_removed"]
+    code: PlanChangeCode
     group_id: str | None = None
     examiner_id: str | None = None
     at: datetime

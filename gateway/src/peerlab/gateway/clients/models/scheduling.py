@@ -318,6 +318,8 @@ class StaleReasonPublic(BaseModel):
         'booking_cancelled',
         'availability_changed',
         'examiner_removed',
+        'supervision_changed',
+        'members_changed',
     ] = Field(..., title='Code')
     examiner_id: str | None = Field(None, title='Examiner Id')
     group_id: str | None = Field(None, title='Group Id')

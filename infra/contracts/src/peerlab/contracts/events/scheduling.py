@@ -113,9 +113,22 @@ class ExamBookingCancelledV1(EventData):
     slots: list[SlotPlaces] = Field(default_factory=list, description=_SLOTS_DESCRIPTION)
 
 
+PlanChangeCode = Literal[
+    "booking_made",
+    "booking_moved",
+    "booking_cancelled",
+    "availability_changed",
+    "examiner_removed",
+    "supervision_changed",
+    "members_changed",
+]
+"""What changed on an exam day after its visit plan was made."""
+
+
 class VisitPlanStaleV1(EventData):
     """The published visit plan of an exam day no longer matches the day: a group booked, moved or
-    cancelled its slot, or an examiner's availability changed after the plan was made. Sent for
+    cancelled its slot, an examiner's availability changed, or a booked group's supervisors or
+    members changed after the plan was made. Sent for
     every such change while the plan is stale; publishing a new plan
     (``exam.plan_published.v1`` with a higher revision) ends it."""
 
@@ -141,9 +154,7 @@ class VisitPlanStaleV1(EventData):
     exam_day_id: str
     revision: int = Field(description="The published plan's revision that is stale.")
     stale_since: datetime = Field(description="The first change after that plan was made.")
-    reason_code: Literal[
-        "booking_made", "booking_moved", "booking_cancelled", "availability_changed", "examiner_removed"
-    ]
+    reason_code: PlanChangeCode
     group_id: str | None = None
     examiner_id: str | None = None
     changed_at: datetime

@@ -68,10 +68,12 @@ def itinerary_ics(
 
 @router.put("/groups/{group_id}/supervisors", response_model=SupervisionPublic)
 def put_supervisors(
-    course_id: CourseId, group_id: NaturalId, body: SupervisorsPut, session: SessionDep, _: StaffPrincipal
+    course_id: CourseId, group_id: NaturalId, body: SupervisorsPut, session: SessionDep, _: StaffPrincipal, now: Now
 ) -> SupervisionPublic:
     """Record a group's supervisors by person id (besides the catalogue's e-mails from projects)."""
-    examiners.put_supervisors(session, course_id=course_id, group_id=group_id, supervisor_ids=body.supervisor_ids)
+    examiners.put_supervisors(
+        session, course_id=course_id, group_id=group_id, supervisor_ids=body.supervisor_ids, now=now
+    )
     return examiners.supervision_public(session, course_id=course_id, group_id=group_id)
 
 

@@ -95,14 +95,24 @@ def apply_project_assigned(
     row = _supervision(session, course_id, group_id)
     if row.assigned_at is not None and row.assigned_at > at:
         return False
-    row.project_id, row.assigned_at = project_id, at
-    row.supervisor_emails = sorted({e.strip().lower() for e in supervisor_emails if e.strip()})
+    emails = sorted({e.strip().lower() for e in supervisor_emails if e.strip()})
+    if emails != row.supervisor_emails:
+        plan_staleness.group_changed(
+            session, course_id=course_id, group_id=group_id, code="supervision_changed", now=at
+        )
+    row.project_id, row.assigned_at, row.supervisor_emails = project_id, at, emails
     session.add(row)
     return True
 
 
-def put_supervisors(session: Session, *, course_id: str, group_id: str, supervisor_ids: list[str]) -> GroupSupervision:
+def put_supervisors(
+    session: Session, *, course_id: str, group_id: str, supervisor_ids: list[str], now: datetime
+) -> GroupSupervision:
     row = _supervision(session, course_id, group_id)
+    if sorted(set(supervisor_ids)) != row.supervisor_ids:
+        plan_staleness.group_changed(
+            session, course_id=course_id, group_id=group_id, code="supervision_changed", now=now
+        )
     row.supervisor_ids = sorted(set(supervisor_ids))
     session.add(row)
     return row

@@ -1,5 +1,6 @@
 """A visit plan goes stale when the day changes under it: a group books, moves or cancels its slot,
-or an examiner's availability on that day changes (or the examiner is removed).
+an examiner's availability on that day changes (or the examiner is removed), or a booked group's
+supervisors or members change (who may visit it, how long a visit takes).
 
 The draft and the published plan of the day both record the change (a draft published later stays
 stale: it was made before the change). A change to a published plan also publishes
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from peerlab.scheduling import repository as repo
 from peerlab.scheduling.events import exam_publish
 from peerlab.scheduling.exam_models import VisitPlan
 
@@ -56,6 +58,14 @@ def _locked(session: Session, key: tuple[str, str, str]) -> VisitPlan | None:
         if plan is not None:
             return plan
     return None
+
+
+def group_changed(session: Session, *, course_id: str, group_id: str, code: str, now: datetime) -> None:
+    """The plan of the day the group is booked on, if it is booked."""
+    booking = repo.get_booking(session, course_id, group_id)
+    slot = repo.get_slot(session, course_id, booking.slot_id) if booking is not None else None
+    if slot is not None:
+        mark_stale(session, course_id=course_id, exam_day_id=slot.exam_day_id, code=code, group_id=group_id, now=now)
 
 
 def availability_changed(
