@@ -338,3 +338,62 @@ def test_nobody_reads_another_groups_selection_booking_grade_or_join_code(
     after = phase.rest("GET", "scheduling", f"{course}/groups/{victim_group['group_id']}/booking").json()
     assert after["booking_id"] == booking["booking_id"]
     assert phase.rest("GET", "projects", f"/v1/groups/{victim_group['group_id']}/selection").json() == selection
+
+
+STALE_PLAN = """{ course { examDays { id plan { state revision stale staleSince
+  staleReasons { change groupId examinerId at } } } } }"""
+
+
+def test_staff_see_a_published_visit_plan_go_stale_and_fresh_again(phase) -> None:
+    """A booking moved after the plan was published shows on the plan in GraphQL until staff plan
+    and publish again. Its own exam day and groups, so the other tests' bookings stay as they were."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    course, day = f"/v1/courses/{COURSE_ID}", f"{EXAM_DAY}-plan"
+    phase.rest(
+        "PUT",
+        "scheduling",
+        f"{course}/exam-days/{day}",
+        {
+            "kind": "poster",
+            "title": "Poster session (plan)",
+            "day": FUTURE_DAY.isoformat(),
+            "start": "09:00",
+            "end": "12:00",
+            "time_zone": "Europe/Copenhagen",
+            "location": "SkyLab",
+            "slot_minutes": 30,
+            "slot_capacity": 2,
+        },
+    )
+    slots = phase.rest("GET", "scheduling", f"{course}/exam-days/{day}/slots").json()
+    groups = [g["group_id"] for g in phase.groups[-2:]]
+    for group_id in groups:
+        phase.rest("PUT", "scheduling", f"{course}/groups/{group_id}/booking", {"slot_id": slots[0]["slot_id"]})
+
+    def at(hour: int) -> str:
+        return datetime(*FUTURE_DAY.timetuple()[:3], hour, tzinfo=ZoneInfo("Europe/Copenhagen")).isoformat()
+
+    for n in range(3):
+        window = {"exam_day_id": day, "starts_at": at(9), "ends_at": at(12)}
+        phase.rest("PUT", "scheduling", f"{course}/examiners/{phase.tag}-e{n}", {"name": "E", "availability": [window]})
+    phase.rest("POST", "scheduling", f"{course}/exam-days/{day}/plan")
+    phase.rest("POST", "scheduling", f"{course}/exam-days/{day}/plan/publish")
+
+    def plan() -> dict:
+        data, _ = phase.calls_for(STALE_PLAN, {})
+        return next(d["plan"] for d in data["course"]["examDays"] if d["id"] == day)
+
+    fresh = plan()
+    assert fresh["state"] == "PUBLISHED" and fresh["stale"] is False and fresh["staleReasons"] == []
+    phase.rest("PUT", "scheduling", f"{course}/groups/{groups[0]}/booking", {"slot_id": slots[1]["slot_id"]})
+    stale = plan()
+    assert stale["stale"] is True and stale["revision"] == fresh["revision"] and stale["staleSince"]
+    assert [(r["change"], r["groupId"], r["examinerId"]) for r in stale["staleReasons"]] == [
+        ("BOOKING_MOVED", groups[0], None)
+    ]
+    phase.rest("POST", "scheduling", f"{course}/exam-days/{day}/plan")
+    phase.rest("POST", "scheduling", f"{course}/exam-days/{day}/plan/publish")
+    again = plan()
+    assert again["stale"] is False and again["revision"] == fresh["revision"] + 1

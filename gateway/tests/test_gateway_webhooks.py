@@ -14,6 +14,7 @@ from peerlab.chassis.consumer import ConsumerRunner
 from peerlab.chassis.db import make_engine, unit_of_work
 from peerlab.contracts import Envelope
 from peerlab.contracts.events.grades import GradeFinalisedV1, GradesReleasedV1
+from peerlab.contracts.events.projects import SynopsisCommentedV1
 from peerlab.contracts.events.review import LabVerdictSetV1
 from peerlab.contracts.events.submissions import SubmissionReceivedV1
 from peerlab.gateway import repository
@@ -229,6 +230,35 @@ def test_event_type_filter(harness, receiver) -> None:
         "/v1/webhooks/endpoints", json={"url": receiver.url, "event_types": ["nope.v1"]}, headers=harness.admin
     )
     assert bad.status_code == 422 and bad.json()["code"] == "unknown_event_type"
+
+
+def test_a_supervisors_verdict_on_a_synopsis_reaches_a_subscriber(harness, receiver) -> None:
+    """``synopsis.commented.v1`` is in the catalogue and forwarded with what mailing the group needs."""
+    types = harness.client.get("/v1/webhooks/event-types", headers=harness.admin).json()
+    assert "synopsis.commented.v1" in types
+    endpoint = harness.register(receiver.url, event_types=["synopsis.commented.v1"])
+    at = datetime(2021, 11, 9, 10, 0, tzinfo=UTC)
+    event = SynopsisCommentedV1(
+        comment_id="c-1",
+        group_id="g-17",
+        submission_id="sub-41",
+        version=2,
+        verdict="changes_requested",
+        commenter_id="blia",
+        commented_at=at,
+    )
+    harness.publish(Envelope.wrap(event, source="projects", subject="g-17", course_id="02456-2021"))
+    harness.dispatcher.run_once()
+    [request] = receiver.requests
+    data = Webhook(endpoint["secret"]).verify(request["body"], request["headers"])["data"]
+    assert {k: data[k] for k in ("group_id", "submission_id", "version", "verdict", "commenter_id")} == {
+        "group_id": "g-17",
+        "submission_id": "sub-41",
+        "version": 2,
+        "verdict": "changes_requested",
+        "commenter_id": "blia",
+    }
+    assert datetime.fromisoformat(data["commented_at"]) == at
 
 
 def test_manual_redelivery_and_recover_since_keep_the_id(harness, receiver) -> None:

@@ -11,6 +11,7 @@ from peerlab.contracts.events.roster import PersonEnrolledV1
 pytestmark = pytest.mark.dialect_sensitive  # concurrent changes of one project
 
 CHANGED = "group.supervisors_changed.v1"
+COMMENTED = "synopsis.commented.v1"
 
 
 def _project(title: str, *supervisors: tuple[str, str | None]) -> dict:
@@ -152,6 +153,33 @@ def test_comments_reach_the_groups_members_only(stack):
         == 422
     )
     assert len(client.get(f"/v1/groups/{a}/comments", headers=stack.auth("s1")).json()) == 2
+
+
+def test_a_comment_publishes_its_verdict_with_it(stack):
+    """``synopsis.commented.v1`` is committed with the comment (so a webhook can mail the group); no
+    text in it, and a refused comment publishes nothing."""
+    client, a, _ = _setup(stack)
+    made = client.post(
+        f"/v1/supervision/groups/{a}/comments",
+        headers=stack.auth("blia", "supervisor"),
+        json={"decision": "changes_requested", "text": "Narrow the scope.", "submission_id": "sub-1", "version": 1},
+    ).json()
+    refused = client.post(
+        f"/v1/supervision/groups/{a}/comments", headers=stack.auth("s1"), json={"decision": "approved", "text": "x"}
+    )
+    assert refused.status_code == 403
+    [event] = stack.outbox(COMMENTED)
+    assert event.subject == a and event.course_id == "02456-2021"
+    commented_at = event.data.pop("commented_at")
+    assert datetime.fromisoformat(commented_at.replace("Z", "+00:00")) == datetime.fromisoformat(made["created_at"])
+    assert event.data == {
+        "comment_id": made["id"],
+        "group_id": a,
+        "submission_id": "sub-1",
+        "version": 1,
+        "verdict": "changes_requested",
+        "commenter_id": "blia",
+    }
 
 
 def test_staff_link_adds_a_supervisor_without_email_and_removing_it_takes_access_away(stack):

@@ -71,9 +71,15 @@ def test_one_slot_per_group_moving_frees_the_old_place(stack):
     assert slots[SLOT_0900]["booked"] == 1 and slots[SLOT_0930]["booked"] == 1
     booked = stack.outbox(BOOKED)
     assert len(booked) == 3
-    # Each event carries the free places of the slots it touched, as committed with it (live booking pages).
-    assert booked[0].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": "poster-2021", "free_places": 0}]
-    assert sorted((s["slot_id"], s["free_places"]) for s in booked[1].data["slots"]) == [(SLOT_0900, 1), (SLOT_0930, 0)]
+    # Each event carries the free places of the slots it touched, as committed with it (live booking
+    # pages), and the slot's places revision: one up per change of its places, a refused booking none.
+    day = "poster-2021"
+    assert booked[0].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": day, "free_places": 0, "revision": 1}]
+    assert sorted((s["slot_id"], s["free_places"], s["revision"]) for s in booked[1].data["slots"]) == [
+        (SLOT_0900, 1, 2),
+        (SLOT_0930, 0, 1),
+    ]
+    assert booked[2].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": day, "free_places": 0, "revision": 3}]
 
 
 def test_cancel_frees_the_slot_and_publishes(stack):
@@ -83,7 +89,9 @@ def test_cancel_frees_the_slot_and_publishes(stack):
     assert client.delete(f"/v1/courses/{COURSE}/groups/g-1/booking", headers=stack.auth("s210002")).status_code == 204
     cancelled = stack.outbox(CANCELLED)
     assert len(cancelled) == 1 and cancelled[0].data["booking_id"] == booking["booking_id"]
-    assert cancelled[0].data["slots"] == [{"slot_id": SLOT_0900, "exam_day_id": "poster-2021", "free_places": 1}]
+    assert cancelled[0].data["slots"] == [
+        {"slot_id": SLOT_0900, "exam_day_id": "poster-2021", "free_places": 1, "revision": 2}
+    ]
     assert client.delete(f"/v1/courses/{COURSE}/groups/g-1/booking", headers=stack.auth("s210002")).status_code == 404
     assert _book(client, stack, "g-2", SLOT_0900, ("s210003",)).status_code == 201
 

@@ -165,3 +165,87 @@ def test_the_extra_exam_date_is_planned_the_same_way(kit):
     plan = kit.client.post(f"{BASE}/exam-days/extra-2021/plan", headers=kit.staff)
     assert plan.status_code == 200 and {v["slot_id"] for v in plan.json()["visits"]} == {slot}
     assert len(plan.json()["visits"]) == 2
+
+
+STALE = "visit_plan.stale.v1"
+
+
+def _plan_of(kit, state: str = "published") -> dict:
+    r = kit.client.get(f"{BASE}/exam-days/{DAY}/plan?state={state}", headers=kit.staff)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_published_plan_goes_stale_when_the_day_changes_and_fresh_when_published_again(kit):
+    for i, hhmm in enumerate(("0900", "0900", "0930")):
+        kit.group(f"g-{i}", [f"s{i}a", f"s{i}b"], hhmm)
+    kit.group("g-late", ["s9a", "s9b"], None)
+    for eid in ("e1", "e2", "e3"):
+        kit.examiner(eid, [("09:00", "11:00")])
+    kit.plan()
+    fresh = kit.publish().json()
+    assert fresh["stale"] is False and fresh["stale_reasons"] == [] and fresh["stale_since"] is None
+
+    book = {"slot_id": slot_of(DAY, "1000")}
+    assert kit.client.put(f"{BASE}/groups/g-late/booking", json=book, headers=kit.staff).status_code == 201
+    move = {"slot_id": slot_of(DAY, "1030")}
+    assert kit.client.put(f"{BASE}/groups/g-0/booking", json=move, headers=kit.staff).status_code == 200
+    assert kit.client.delete(f"{BASE}/groups/g-2/booking", headers=kit.staff).status_code == 204
+    assert kit.examiner("e3", [("09:00", "10:00")]).status_code == 200
+    assert kit.examiner("e3", [("09:00", "10:00")]).status_code == 200  # the same windows again: no change
+    kit.examiner("e2", [("09:00", "11:00")], email="e2@dtu.dk")  # name and e-mail only: availability unchanged
+    sup = {"supervisor_ids": ["e9"]}
+    assert kit.client.put(f"{BASE}/groups/g-1/supervisors", json=sup, headers=kit.staff).status_code == 200
+    assert kit.client.put(f"{BASE}/groups/g-1/supervisors", json=sup, headers=kit.staff).status_code == 200  # same
+    kit.stack.feed_group("g-1", ["s1a", "s1b", "s1c"])  # a third presenter: a longer visit
+    kit.stack.feed_group("g-late", ["s9a", "s9b"])  # the same members again: no change
+    kit.project("g-0", ["X@dtu.dk"])  # the catalogue's supervisors of its project (project.assigned.v1)
+
+    stale = _plan_of(kit)
+    assert stale["stale"] is True and stale["revision"] == fresh["revision"] and stale["stale_since"]
+    assert [(r["code"], r["group_id"], r["examiner_id"]) for r in stale["stale_reasons"]] == [
+        ("booking_made", "g-late", None),
+        ("booking_moved", "g-0", None),
+        ("booking_cancelled", "g-2", None),
+        ("availability_changed", None, "e3"),
+        ("supervision_changed", "g-1", None),
+        ("members_changed", "g-1", None),
+        ("supervision_changed", "g-0", None),
+    ]
+    assert stale["visits"] == fresh["visits"]  # the published plan itself is not changed behind staff's back
+    events = kit.stack.outbox(STALE)
+    assert [(e.data["reason_code"], e.data["changes"], e.data["revision"]) for e in events] == [
+        ("booking_made", 1, 1),
+        ("booking_moved", 2, 1),
+        ("booking_cancelled", 3, 1),
+        ("availability_changed", 4, 1),
+        ("supervision_changed", 5, 1),
+        ("members_changed", 6, 1),
+        ("supervision_changed", 7, 1),
+    ]
+    assert {e.subject for e in events} == {DAY} and len({e.data["stale_since"] for e in events}) == 1
+
+    # A draft made now is fresh; a change after it makes it (and the published plan) stale again,
+    # and publishing that draft publishes a stale plan: it was made before the change.
+    assert kit.plan().json()["stale"] is False
+    assert kit.client.delete(f"{BASE}/examiners/e1", headers=kit.staff).status_code == 204
+    assert [r["code"] for r in _plan_of(kit, "draft")["stale_reasons"]] == ["examiner_removed"]
+    assert kit.publish().json()["stale"] is True
+    assert kit.stack.outbox(STALE)[-1].data["reason_code"] == "examiner_removed"
+
+    # Planning and publishing again clears it.
+    kit.examiner("e1", [("09:00", "11:00")])  # back again (the day needs them)
+    assert kit.plan().status_code == 200
+    again = kit.publish().json()
+    assert again["stale"] is False and again["stale_reasons"] == [] and again["revision"] == 3
+    assert _plan_of(kit)["stale"] is False
+    count = len(kit.stack.outbox(STALE))
+    kit.client.get(f"{BASE}/exam-days/{DAY}/plan", headers=kit.staff)
+    assert len(kit.stack.outbox(STALE)) == count  # reading changes nothing
+
+
+def test_changes_on_a_day_without_a_plan_mark_nothing(kit):
+    kit.group("g-1", ["s1", "s2"], "0900")
+    kit.examiner("e1", [("09:00", "11:00")])
+    assert kit.client.delete(f"{BASE}/groups/g-1/booking", headers=kit.staff).status_code == 204
+    assert kit.stack.outbox(STALE) == []

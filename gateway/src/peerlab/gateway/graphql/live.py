@@ -53,6 +53,13 @@ class TaskCancelled:
 class SlotFreePlaces:
     slot_id: strawberry.ID
     free_places: int
+    revision: int = strawberry.field(
+        description=(
+            "The slot's places revision (rises with every change of its places; 0 from an older publisher). "
+            "A stream never yields a snapshot older than one it yielded; after a reconnect keep the "
+            "highest revision per slot you have seen and ignore lower ones."
+        )
+    )
 
 
 @strawberry.type(description="Places of an exam day's slots changed (a booking, a move or a cancellation).")
@@ -90,17 +97,21 @@ def _task(item: Delivery) -> TaskAllocated | TaskCancelled:
     return TaskCancelled(**common, reason=data["reason"], cancelled_at=_dt(data["cancelled_at"]))
 
 
-def _slots(item: Delivery, exam_day_id: str) -> BookingSlotsChanged:
-    data = item.envelope.data
+def _slots(item: Delivery, exam_day_id: str, seen: dict[str, int]) -> BookingSlotsChanged | None:
+    """The day's slot snapshots of this event that are newer than what the stream already yielded
+    (``seen``: the highest revision per slot); None when none is. Booking events are keyed by group,
+    so two changes of one slot can arrive in either order; the slot's revision tells which is newer."""
+    fresh = []
+    for s in item.envelope.data["slots"]:
+        revision = s.get("revision", 0)
+        if s["exam_day_id"] != exam_day_id or (revision and revision <= seen.get(s["slot_id"], 0)):
+            continue
+        seen[s["slot_id"]] = max(revision, seen.get(s["slot_id"], 0))
+        fresh.append(SlotFreePlaces(slot_id=s["slot_id"], free_places=s["free_places"], revision=revision))
+    if not fresh:
+        return None
     return BookingSlotsChanged(
-        event_id=encode_positions(item.positions),
-        exam_day_id=exam_day_id,
-        slots=[
-            SlotFreePlaces(slot_id=s["slot_id"], free_places=s["free_places"])
-            for s in data["slots"]
-            if s["exam_day_id"] == exam_day_id
-        ],
-        changed_at=item.envelope.time,
+        event_id=encode_positions(item.positions), exam_day_id=exam_day_id, slots=fresh, changed_at=item.envelope.time
     )
 
 
@@ -116,5 +127,9 @@ async def booking_slots(
 ) -> AsyncGenerator[BookingSlotsChanged | ResyncSignal, None]:
     if not 0 < len(exam_day_id) <= 64:
         raise GatewayError("invalid_exam_day_id", "examDayId must be 1 to 64 characters.")
+    seen: dict[str, int] = {}
     async for item in hub.follow(exam_day_key(exam_day_id), set(BOOKING_TYPES), after=_after(last_event_id)):
-        yield _resync(item) if isinstance(item, Resync) else _slots(item, exam_day_id)
+        if isinstance(item, Resync):
+            yield _resync(item)
+        elif (changed := _slots(item, exam_day_id, seen)) is not None:
+            yield changed

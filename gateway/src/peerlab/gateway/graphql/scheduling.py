@@ -297,6 +297,27 @@ class ExaminerLoad:
     visits: int
 
 
+@strawberry.enum(description="What changed on the exam day after its plan was made.")
+class PlanChange(Enum):
+    BOOKING_MADE = "booking_made"
+    BOOKING_MOVED = "booking_moved"
+    BOOKING_CANCELLED = "booking_cancelled"
+    AVAILABILITY_CHANGED = "availability_changed"
+    EXAMINER_REMOVED = "examiner_removed"
+    SUPERVISION_CHANGED = "supervision_changed"
+    MEMBERS_CHANGED = "members_changed"
+
+
+@strawberry.type(
+    description="One change the plan does not reflect: a group's booking, supervisors or members, an examiner's availability."
+)
+class PlanStaleReason:
+    change: PlanChange
+    group_id: strawberry.ID | None
+    examiner_id: strawberry.ID | None
+    at: datetime
+
+
 @strawberry.type
 class VisitPlan:
     exam_day_id: strawberry.ID
@@ -307,6 +328,11 @@ class VisitPlan:
     spread: int = strawberry.field(description="Most minus fewest visits of an examiner.")
     solve_ms: int
     published_at: datetime | None
+    stale: bool = strawberry.field(
+        description="The day's bookings or availability changed after this revision was made: plan and publish again."
+    )
+    stale_since: datetime | None
+    stale_reasons: list[PlanStaleReason] = strawberry.field(description="What changed since, oldest first.")
     visits: list[Visit]
     loads: list[ExaminerLoad]
 
@@ -321,6 +347,17 @@ class VisitPlan:
             spread=row.spread,
             solve_ms=row.solve_ms,
             published_at=row.published_at,
+            stale=bool(row.stale),
+            stale_since=row.stale_since,
+            stale_reasons=[
+                PlanStaleReason(
+                    change=PlanChange(r.code),
+                    group_id=strawberry.ID(r.group_id) if r.group_id else None,
+                    examiner_id=strawberry.ID(r.examiner_id) if r.examiner_id else None,
+                    at=r.at,
+                )
+                for r in row.stale_reasons or []
+            ],
             visits=[Visit.from_api(v) for v in row.visits],
             loads=[ExaminerLoad(examiner_id=strawberry.ID(e), visits=n) for e, n in sorted(row.loads.items())],
         )

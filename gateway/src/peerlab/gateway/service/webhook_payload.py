@@ -45,6 +45,9 @@ _PLAIN_FIELDS = {
     "reason_code",
     "final_submissions",
     "member_ids",
+    "commented_at",
+    "revision",
+    "stale_since",
 }
 _NESTED_KEEP = {"owner_id", "submission_id", "version"}
 _SECRET_FIELDS = {"task_token"}

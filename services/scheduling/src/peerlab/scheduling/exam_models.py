@@ -59,7 +59,9 @@ class GroupSupervision(SQLModel, table=True):
 
 
 class VisitPlan(SQLModel, table=True):
-    """A visit plan of one exam day; ``state`` is ``draft`` or ``published`` (at most one of each)."""
+    """A visit plan of one exam day; ``state`` is ``draft`` or ``published`` (at most one of each).
+    ``stale_since`` is set when the day's bookings or an examiner's availability changed after the
+    plan was made (``stale_reasons`` lists what changed); a new plan starts fresh."""
 
     __tablename__ = "scheduling_visit_plan"
 
@@ -77,6 +79,10 @@ class VisitPlan(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=TZ)
     published_at: datetime | None = Field(default=None, sa_type=TZ)
+    stale_since: datetime | None = Field(default=None, sa_type=TZ)
+    stale_reasons: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class PlannedVisit(SQLModel, table=True):

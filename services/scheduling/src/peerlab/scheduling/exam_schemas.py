@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from peerlab.chassis.clock import UTCInput
+from peerlab.contracts.events.scheduling import PlanChangeCode
 from peerlab.scheduling.schemas import ID_PATTERN
 
 GRADE_SCALE = ("-3", "00", "02", "4", "7", "10", "12")
@@ -76,6 +77,13 @@ class PlanChangesPublic(BaseModel):
     kept_all_possible: bool
 
 
+class StaleReasonPublic(BaseModel):
+    code: PlanChangeCode
+    group_id: str | None = None
+    examiner_id: str | None = None
+    at: datetime
+
+
 class PlanPublic(BaseModel):
     course_id: str
     exam_day_id: str
@@ -89,6 +97,13 @@ class PlanPublic(BaseModel):
     changes: PlanChangesPublic
     created_at: datetime
     published_at: datetime | None
+    stale: bool = Field(
+        default=False, description="The day's bookings or availability changed after this plan was made: re-plan."
+    )
+    stale_since: datetime | None = None
+    stale_reasons: list[StaleReasonPublic] = Field(
+        default_factory=list, description="What changed since this revision was made, oldest first."
+    )
     visits: list[VisitPublic]
 
 

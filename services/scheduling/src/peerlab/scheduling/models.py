@@ -125,6 +125,9 @@ class Slot(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=TZ)
     capacity: int
     booked: int = Field(default=0)
+    places_revision: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="Raised with every change of ``booked``."
+    )
 
 
 class Booking(SQLModel, table=True):

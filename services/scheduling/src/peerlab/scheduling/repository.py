@@ -74,7 +74,7 @@ def take_place(session: Session, course_id: str, slot_id: str) -> bool:
     result = session.execute(
         update(Slot)
         .where(Slot.course_id == course_id, Slot.slot_id == slot_id, Slot.booked < Slot.capacity)
-        .values(booked=Slot.booked + 1)
+        .values(booked=Slot.booked + 1, places_revision=Slot.places_revision + 1)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -84,19 +84,19 @@ def release_place(session: Session, course_id: str, slot_id: str) -> None:
     session.execute(
         update(Slot)
         .where(Slot.course_id == course_id, Slot.slot_id == slot_id, Slot.booked > 0)
-        .values(booked=Slot.booked - 1)
+        .values(booked=Slot.booked - 1, places_revision=Slot.places_revision + 1)
         .execution_options(synchronize_session=False)
     )
 
 
-def slot_places(session: Session, course_id: str, slot_ids: list[str]) -> list[tuple[str, str, int]]:
-    """(slot id, exam day id, free places) of these slots as the database has them now."""
+def slot_places(session: Session, course_id: str, slot_ids: list[str]) -> list[tuple[str, str, int, int]]:
+    """(slot id, exam day id, free places, places revision) of these slots as the database has them now."""
     rows = session.execute(
-        select(Slot.slot_id, Slot.exam_day_id, Slot.capacity - Slot.booked)
+        select(Slot.slot_id, Slot.exam_day_id, Slot.capacity - Slot.booked, Slot.places_revision)
         .where(Slot.course_id == course_id, Slot.slot_id.in_(slot_ids))
         .order_by(Slot.slot_id)
     ).all()
-    return [(slot_id, day_id, int(free)) for slot_id, day_id, free in rows]
+    return [(slot_id, day_id, int(free), int(rev)) for slot_id, day_id, free, rev in rows]
 
 
 def day_places_left(session: Session, course_id: str, exam_day_id: str) -> tuple[int, int]:

@@ -310,6 +310,21 @@ class SlotPublic(BaseModel):
     starts_at_local: AwareDatetime = Field(..., title='Starts At Local')
 
 
+class StaleReasonPublic(BaseModel):
+    at: AwareDatetime = Field(..., title='At')
+    code: Literal[
+        'booking_made',
+        'booking_moved',
+        'booking_cancelled',
+        'availability_changed',
+        'examiner_removed',
+        'supervision_changed',
+        'members_changed',
+    ] = Field(..., title='Code')
+    examiner_id: str | None = Field(None, title='Examiner Id')
+    group_id: str | None = Field(None, title='Group Id')
+
+
 class SupervisionPublic(BaseModel):
     course_id: str = Field(..., title='Course Id')
     group_id: str = Field(..., title='Group Id')
@@ -471,5 +486,16 @@ class PlanPublic(BaseModel):
     revision: int = Field(..., title='Revision')
     solve_ms: int = Field(..., title='Solve Ms')
     spread: int = Field(..., title='Spread')
+    stale: bool | None = Field(
+        False,
+        description="The day's bookings or availability changed after this plan was made: re-plan.",
+        title='Stale',
+    )
+    stale_reasons: list[StaleReasonPublic] | None = Field(
+        None,
+        description='What changed since this revision was made, oldest first.',
+        title='Stale Reasons',
+    )
+    stale_since: AwareDatetime | None = Field(None, title='Stale Since')
     state: Literal['draft', 'published'] = Field(..., title='State')
     visits: list[VisitPublic] = Field(..., title='Visits')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -95,3 +96,35 @@ class GroupSupervisorsChangedV1(EventData):
     project_id: str | None = None
     supervisor_ids: list[str]
     changed_at: datetime
+
+
+class SynopsisCommentedV1(EventData):
+    """A supervisor of the group (or a teacher) commented on its synopsis: approved it, asked for
+    changes, or just commented. The text stays in projects (members read it there); a subscriber
+    (e.g. an LMS webhook) tells the group that there is a new comment and what the verdict is."""
+
+    TYPE = "synopsis.commented.v1"
+    TOPIC = topics.PROJECTS
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "comment_id": "8d0f8c2e-1b7a-4a57-9f7e-2f1f0a1d9c11",
+                    "group_id": "g-17",
+                    "submission_id": "sub-41",
+                    "version": 2,
+                    "verdict": "changes_requested",
+                    "commenter_id": "blia",
+                    "commented_at": "2021-11-09T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+    comment_id: str
+    group_id: str
+    submission_id: str | None = Field(default=None, description="The synopsis hand-in it is about, if named.")
+    version: int | None = None
+    verdict: Literal["approved", "changes_requested", "comment"]
+    commenter_id: str
+    commented_at: datetime

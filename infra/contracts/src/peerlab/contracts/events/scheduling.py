@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,14 @@ class SlotPlaces(BaseModel):
     slot_id: str
     exam_day_id: str
     free_places: int
+    revision: int = Field(
+        default=0,
+        description=(
+            "The slot's places revision, raised by every booking, move and cancellation that changes its "
+            "places: of two snapshots of one slot the higher revision is the newer (events are keyed by "
+            "group, so Kafka does not order them). 0 from publishers older than this field."
+        ),
+    )
 
 
 _SLOTS_DESCRIPTION = (
@@ -37,7 +46,7 @@ class ExamBookedV1(EventData):
                     "group_id": "g-17",
                     "slot_start": "2021-12-08T08:00:00Z",
                     "slot_end": "2021-12-08T08:30:00Z",
-                    "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 1}],
+                    "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 1, "revision": 3}],
                 }
             ]
         }
@@ -92,7 +101,7 @@ class ExamBookingCancelledV1(EventData):
                     "booking_id": "b-3",
                     "group_id": "g-17",
                     "cancelled_at": "2021-12-01T10:00:00Z",
-                    "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 2}],
+                    "slots": [{"slot_id": "sl-3", "exam_day_id": "d-2021-12-08", "free_places": 2, "revision": 4}],
                 }
             ]
         }
@@ -102,3 +111,51 @@ class ExamBookingCancelledV1(EventData):
     group_id: str
     cancelled_at: datetime
     slots: list[SlotPlaces] = Field(default_factory=list, description=_SLOTS_DESCRIPTION)
+
+
+PlanChangeCode = Literal[
+    "booking_made",
+    "booking_moved",
+    "booking_cancelled",
+    "availability_changed",
+    "examiner_removed",
+    "supervision_changed",
+    "members_changed",
+]
+"""What changed on an exam day after its visit plan was made."""
+
+
+class VisitPlanStaleV1(EventData):
+    """The published visit plan of an exam day no longer matches the day: a group booked, moved or
+    cancelled its slot, an examiner's availability changed, or a booked group's supervisors or
+    members changed after the plan was made. Sent for
+    every such change while the plan is stale; publishing a new plan
+    (``exam.plan_published.v1`` with a higher revision) ends it."""
+
+    TYPE = "visit_plan.stale.v1"
+    TOPIC = topics.SCHEDULING
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "exam_day_id": "d-2021-12-08",
+                    "revision": 2,
+                    "stale_since": "2021-12-02T09:00:00Z",
+                    "reason_code": "booking_moved",
+                    "group_id": "g-17",
+                    "examiner_id": None,
+                    "changed_at": "2021-12-02T09:00:00Z",
+                    "changes": 1,
+                }
+            ]
+        }
+    )
+
+    exam_day_id: str
+    revision: int = Field(description="The published plan's revision that is stale.")
+    stale_since: datetime = Field(description="The first change after that plan was made.")
+    reason_code: PlanChangeCode
+    group_id: str | None = None
+    examiner_id: str | None = None
+    changed_at: datetime
+    changes: int = Field(description="How many changes the plan has missed so far (this one included).")

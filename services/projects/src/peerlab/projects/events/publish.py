@@ -12,9 +12,10 @@ from peerlab.contracts.events.projects import (
     GroupFormedV1,
     GroupSupervisorsChangedV1,
     ProjectAssignedV1,
+    SynopsisCommentedV1,
 )
 from peerlab.projects import repository as repo
-from peerlab.projects.models import AssignmentRow
+from peerlab.projects.models import AssignmentRow, SupervisorCommentRow
 
 SOURCE = "projects"
 
@@ -58,3 +59,17 @@ def group_supervisors_changed(
         group_id=group_id, project_id=project_id, supervisor_ids=supervisor_ids, changed_at=at
     )
     enqueue(session, event, source=SOURCE, subject=group_id, course_id=course_id)
+
+
+def synopsis_commented(session: Session, *, comment: SupervisorCommentRow) -> None:
+    """The verdict and who gave it, keyed by group; the comment's text stays here."""
+    event = SynopsisCommentedV1(
+        comment_id=comment.id,
+        group_id=comment.group_id,
+        submission_id=comment.submission_id,
+        version=comment.version,
+        verdict=comment.decision,
+        commenter_id=comment.author_id,
+        commented_at=comment.created_at,
+    )
+    enqueue(session, event, source=SOURCE, subject=comment.group_id, course_id=comment.course_id)

@@ -253,7 +253,8 @@ def add_comment(
     version: int | None,
     now: datetime,
 ) -> SupervisorCommentRow:
-    """A supervisor of the group (or a teacher) approves the synopsis or asks for changes."""
+    """A supervisor of the group (or a teacher) approves the synopsis or asks for changes; the
+    verdict is published (``synopsis.commented.v1``) in the same transaction."""
     row = require_supervised(session, course_id=course_id, group_id=group_id, principal=principal)
     if principal.sub not in row.supervisor_ids and not principal.is_teacher:
         raise forbidden("Only the group's supervisors and teachers comment on its synopsis.")
@@ -269,6 +270,7 @@ def add_comment(
         created_at=now,
     )
     session.add(row)
+    publish.synopsis_commented(session, comment=row)
     return row
 
 

@@ -18,8 +18,8 @@ SOURCE = "scheduling"
 def _places(session: Session, course_id: str, slot_ids: list[str]) -> list[SlotPlaces]:
     """The touched slots' free places after the change, read in the change's own transaction."""
     return [
-        SlotPlaces(slot_id=slot_id, exam_day_id=day_id, free_places=free)
-        for slot_id, day_id, free in repo.slot_places(session, course_id, slot_ids)
+        SlotPlaces(slot_id=slot_id, exam_day_id=day_id, free_places=free, revision=revision)
+        for slot_id, day_id, free, revision in repo.slot_places(session, course_id, slot_ids)
     ]
 
 

@@ -38,9 +38,12 @@ def get_examiner(
 
 
 @router.delete("/examiners/{person_id}", status_code=204)
-def delete_examiner(course_id: CourseId, person_id: NaturalId, session: SessionDep, _: StaffPrincipal) -> None:
-    """Remove an examiner (e.g. one who drops out); re-plan and publish to move their visits."""
-    examiners.delete_examiner(session, course_id=course_id, person_id=person_id)
+def delete_examiner(
+    course_id: CourseId, person_id: NaturalId, session: SessionDep, _: StaffPrincipal, now: Now
+) -> None:
+    """Remove an examiner (e.g. one who drops out): the plans of their days go stale; re-plan and
+    publish to move their visits."""
+    examiners.delete_examiner(session, course_id=course_id, person_id=person_id, now=now)
 
 
 @router.get("/examiners/{person_id}/itinerary", response_model=list[VisitPublic])
@@ -65,10 +68,12 @@ def itinerary_ics(
 
 @router.put("/groups/{group_id}/supervisors", response_model=SupervisionPublic)
 def put_supervisors(
-    course_id: CourseId, group_id: NaturalId, body: SupervisorsPut, session: SessionDep, _: StaffPrincipal
+    course_id: CourseId, group_id: NaturalId, body: SupervisorsPut, session: SessionDep, _: StaffPrincipal, now: Now
 ) -> SupervisionPublic:
     """Record a group's supervisors by person id (besides the catalogue's e-mails from projects)."""
-    examiners.put_supervisors(session, course_id=course_id, group_id=group_id, supervisor_ids=body.supervisor_ids)
+    examiners.put_supervisors(
+        session, course_id=course_id, group_id=group_id, supervisor_ids=body.supervisor_ids, now=now
+    )
     return examiners.supervision_public(session, course_id=course_id, group_id=group_id)
 
 

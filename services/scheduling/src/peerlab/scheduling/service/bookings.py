@@ -22,7 +22,7 @@ from peerlab.chassis.clock import in_zone
 from peerlab.scheduling.events import publish
 from peerlab.scheduling.models import Booking, ExamDay, Slot
 from peerlab.scheduling.schemas import BookingPublic
-from peerlab.scheduling.service import examiners
+from peerlab.scheduling.service import examiners, plan_staleness
 
 
 def ensure_may_act_for_group(session: Session, *, course_id: str, group_id: str, principal: Principal) -> None:
@@ -93,7 +93,18 @@ def book(
         except IntegrityError as exc:
             raise conflict("group_already_booked", "The group booked a slot at the same moment; try again.") from exc
     publish.exam_booked(session, booking=booking, slot=slot, previous_slot_id=previous_slot_id)
+    _stale_days(session, course_id, group_id, moved_from=old_slot if existing is not None else None, to=slot, now=now)
     return booking, True
+
+
+def _stale_days(
+    session: Session, course_id: str, group_id: str, *, moved_from: Slot | None, to: Slot | None, now: datetime
+) -> None:
+    """The visit plans of the days the change touched no longer match their bookings."""
+    code = "booking_moved" if moved_from and to else "booking_made" if to else "booking_cancelled"
+    days = {s.exam_day_id for s in (moved_from, to) if s is not None}
+    for day in sorted(days):
+        plan_staleness.mark_stale(session, course_id=course_id, exam_day_id=day, code=code, group_id=group_id, now=now)
 
 
 def cancel(session: Session, *, course_id: str, group_id: str, principal: Principal, now: datetime) -> None:
@@ -107,6 +118,7 @@ def cancel(session: Session, *, course_id: str, group_id: str, principal: Princi
     repo.release_place(session, course_id, booking.slot_id)
     repo.delete_booking(session, course_id, group_id)
     publish.exam_booking_cancelled(session, booking=booking, at=now)
+    _stale_days(session, course_id, group_id, moved_from=slot, to=None, now=now)
 
 
 def get_booking(session: Session, *, course_id: str, group_id: str, principal: Principal) -> Booking:

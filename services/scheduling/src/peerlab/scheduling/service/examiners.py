@@ -16,6 +16,7 @@ from peerlab.chassis.errors import ProblemError, not_found
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.exam_models import Examiner, GroupSupervision, PersonRow
 from peerlab.scheduling.exam_schemas import AvailabilityIn, ExaminerPublic, ExaminerPut, SupervisionPublic
+from peerlab.scheduling.service import plan_staleness
 
 
 def put_examiner(session: Session, *, course_id: str, person_id: str, body: ExaminerPut, now: datetime) -> Examiner:
@@ -32,8 +33,12 @@ def put_examiner(session: Session, *, course_id: str, person_id: str, body: Exam
         for w in body.availability
     ]
     row = session.get(Examiner, (course_id, person_id))
+    before = list(row.availability) if row is not None else []
     if row is None:
         row = Examiner(course_id=course_id, person_id=person_id, availability=availability, updated_at=now)
+    plan_staleness.availability_changed(
+        session, course_id=course_id, examiner_id=person_id, before=before, after=availability, now=now
+    )
     row.name, row.email, row.availability, row.updated_at = body.name, body.email, availability, now
     session.add(row)
     return row
@@ -50,8 +55,12 @@ def list_examiners(session: Session, *, course_id: str) -> list[Examiner]:
     return list(session.scalars(select(Examiner).where(Examiner.course_id == course_id).order_by(Examiner.person_id)))
 
 
-def delete_examiner(session: Session, *, course_id: str, person_id: str) -> None:
-    session.delete(get_examiner(session, course_id=course_id, person_id=person_id))
+def delete_examiner(session: Session, *, course_id: str, person_id: str, now: datetime) -> None:
+    row = get_examiner(session, course_id=course_id, person_id=person_id)
+    plan_staleness.availability_changed(
+        session, course_id=course_id, examiner_id=person_id, before=row.availability, after=[], now=now, removed=True
+    )
+    session.delete(row)
 
 
 def windows_on(examiner: Examiner, exam_day_id: str) -> list[tuple[datetime, datetime]]:
@@ -86,14 +95,24 @@ def apply_project_assigned(
     row = _supervision(session, course_id, group_id)
     if row.assigned_at is not None and row.assigned_at > at:
         return False
-    row.project_id, row.assigned_at = project_id, at
-    row.supervisor_emails = sorted({e.strip().lower() for e in supervisor_emails if e.strip()})
+    emails = sorted({e.strip().lower() for e in supervisor_emails if e.strip()})
+    if emails != row.supervisor_emails:
+        plan_staleness.group_changed(
+            session, course_id=course_id, group_id=group_id, code="supervision_changed", now=at
+        )
+    row.project_id, row.assigned_at, row.supervisor_emails = project_id, at, emails
     session.add(row)
     return True
 
 
-def put_supervisors(session: Session, *, course_id: str, group_id: str, supervisor_ids: list[str]) -> GroupSupervision:
+def put_supervisors(
+    session: Session, *, course_id: str, group_id: str, supervisor_ids: list[str], now: datetime
+) -> GroupSupervision:
     row = _supervision(session, course_id, group_id)
+    if sorted(set(supervisor_ids)) != row.supervisor_ids:
+        plan_staleness.group_changed(
+            session, course_id=course_id, group_id=group_id, code="supervision_changed", now=now
+        )
     row.supervisor_ids = sorted(set(supervisor_ids))
     session.add(row)
     return row

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from peerlab.scheduling import repository as repo
 from peerlab.scheduling.models import GroupMemberRow, GroupRow
 from peerlab.scheduling.schemas import GroupPublic
+from peerlab.scheduling.service import plan_staleness
 
 
 def apply_group(session: Session, *, course_id: str, group_id: str, member_ids: list[str], at: datetime) -> bool:
@@ -21,6 +22,8 @@ def apply_group(session: Session, *, course_id: str, group_id: str, member_ids: 
     row = repo.get_group(session, group_id)
     if row is not None and row.changed_at > at:
         return False
+    if row is not None and row.member_ids != members:
+        plan_staleness.group_changed(session, course_id=course_id, group_id=group_id, code="members_changed", now=at)
     if row is None:
         session.add(GroupRow(group_id=group_id, course_id=course_id, member_ids=members, changed_at=at))
     else:

@@ -2,7 +2,8 @@
 people's programmes, supervision and the examiners' availability; solved by ``visit_planner``.
 
 Planning writes a *draft* (re-planning replaces it); publishing turns the draft into the day's
-published plan and emits ``exam.plan_published.v1``. A draft made while a plan is published keeps
+published plan and emits ``exam.plan_published.v1``. A plan the day changed under is stale
+(``plan_staleness``) until planned and published again. A draft made while a plan is published keeps
 every published visit that is still possible and reports what changed. Staff see everything; an
 examiner sees only their own itinerary; a student sees only the times their group is visited.
 """
@@ -276,6 +277,9 @@ def plan_public(plan: VisitPlan, visits: list[PlannedVisit]) -> PlanPublic:
         ),
         created_at=plan.created_at,
         published_at=plan.published_at,
+        stale=plan.stale_since is not None,
+        stale_since=plan.stale_since,
+        stale_reasons=plan.stale_reasons,
         visits=[visit_public(v) for v in visits],
     )
 
