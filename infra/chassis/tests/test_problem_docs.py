@@ -11,7 +11,7 @@ from peerlab.chassis.app import create_service_app
 from peerlab.chassis.auth import CurrentPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import ProblemError, conflict, not_found
-from peerlab.chassis.problem_docs import answers
+from peerlab.chassis.problem_docs import answers, not_answered
 from peerlab.chassis.settings import ServiceSettings
 
 router = APIRouter(prefix="/v1")
@@ -52,6 +52,17 @@ def book(slot_id: str, body: Slot, session: SessionDep, _: TeacherPrincipal) -> 
 
 @router.get("/declared", responses=answers(409, "deadline_passed", note="Move the deadline first."))
 def declared(_: CurrentPrincipal) -> dict:
+    return {}
+
+
+def _student_only(principal) -> None:
+    if not principal.is_staff:
+        raise not_found("your grade")
+
+
+@router.get("/staff-view", responses=not_answered(404))
+def staff_view(principal: TeacherPrincipal) -> dict:
+    _student_only(principal)  # the reading follows the branch a teacher never takes
     return {}
 
 
@@ -100,3 +111,7 @@ def test_declared_answers_are_merged_and_the_problem_schema_replaces_fastapis() 
     schemas = spec["components"]["schemas"]
     assert set(schemas["Problem"]["required"]) == {"type", "title", "status", "code", "detail"}
     assert "HTTPValidationError" not in schemas
+
+
+def test_a_derived_problem_the_route_cannot_meet_is_dropped() -> None:
+    assert set(_problems(_spec(), "/v1/staff-view", "get")) == {"400", "401", "403"}

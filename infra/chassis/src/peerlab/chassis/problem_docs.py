@@ -13,7 +13,9 @@ schema and, per operation, the error statuses it really answers with their ``cod
   dependency 403), and an exception class with a ``PROBLEM = (status, code)`` the app handles
   (the object store's);
 - declared on the route, for what reading cannot see (a problem raised through an object's method
-  or another exception type): ``responses=answers(409, "slot_full") | answers(404)``.
+  or another exception type): ``responses=answers(409, "slot_full") | answers(404)``; and
+  ``not_answered(404, "no_final_grade")`` for a derived problem the route cannot meet (the reading
+  follows every branch of what it calls).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from peerlab.chassis.errors import PROBLEM_JSON
 
 CODES_KEY = "x-problem-codes"
 NOTE_KEY = "x-problem-note"
+EXCLUDED_KEY = "x-problem-not-answered"
 PROBLEM_REF = "#/components/schemas/Problem"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -82,6 +85,13 @@ def answers(status: int, *codes: str, note: str = "") -> dict[int | str, dict[st
     """A route's ``responses=`` entry for problems the source reading cannot see (``note`` is added
     to the description); combine different statuses with ``|``."""
     return {status: {"description": TITLES.get(status, "Error"), CODES_KEY: list(codes), NOTE_KEY: note}}
+
+
+def not_answered(status: int, *codes: str) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=`` entry for derived problems it cannot meet (the reading follows every
+    branch of a shared function, e.g. a student-only branch under a staff-only route): drops
+    ``codes`` of ``status``, or the whole status without codes, or once none is left."""
+    return {status: {"description": TITLES.get(status, "Error"), EXCLUDED_KEY: list(codes)}}
 
 
 # --- reading the source --------------------------------------------------------------------------
@@ -264,12 +274,21 @@ def _document_operation(operation: dict[str, Any], problems: dict[int, set[str]]
     responses = operation.setdefault("responses", {})
     merged = {status: set(codes) for status, codes in problems.items()}
     notes: dict[int, str] = {}
+    excluded: dict[int, set[str]] = {}
     for key, response in list(responses.items()):
         if CODES_KEY in response:
             merged.setdefault(int(key), set()).update(response[CODES_KEY])
             notes[int(key)] = response.get(NOTE_KEY, "")
+        if EXCLUDED_KEY in response:
+            excluded[int(key)] = set(response[EXCLUDED_KEY])
+            del responses[key]
     if "422" in responses:  # FastAPI's request validation, answered as a problem by the chassis
         merged.setdefault(422, set()).add("validation_error")
+    for status, codes in excluded.items():
+        derived = merged.pop(status, set())
+        left = derived - codes if codes else set()
+        if left:
+            merged[status] = left
     for status, codes in merged.items():
         responses[str(status)] = _response(status, codes, notes.get(status, ""))
 
