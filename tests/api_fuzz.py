@@ -10,8 +10,10 @@ the API, or through the events the service consumes), so that the handlers behin
 reached too.
 
 What must hold: no 5xx (schemathesis's ``not_a_server_error``; an exception escaping the app counts
-as one and keeps its traceback). Conformance of the responses to the schema (status code, content
-type, body) is counted and reported, never failed on.
+as one and keeps its traceback), and every status answered is one the operation documents
+(schemathesis's ``status_code_conformance``: the chassis documents each route's problem answers,
+see ``peerlab.chassis.problem_docs``). Conformance of the content type and body is counted and
+reported, never failed on.
 
 ``tests/test_api_fuzz.py`` runs a small budget in the suite; ``scripts/fuzz`` (this file's CLI)
 runs a larger one: ``scripts/fuzz --max-examples 50 [--services review,projects] [--seed N]``.
@@ -387,6 +389,8 @@ class OperationStats:
 class Report:
     stats: dict[tuple[str, str], OperationStats] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # (service, operation, status) -> the first request answered with a status its OpenAPI lacks
+    undocumented: dict[tuple[str, str, int], str] = field(default_factory=dict)
     seconds: float = 0.0
     out_of_time: bool = False
 
@@ -452,6 +456,8 @@ class Report:
         lines.append(
             f"{self.seconds:.1f} s{' (time budget ran out: not every operation was fuzzed)' if self.out_of_time else ''}"
         )
+        for (service, operation, status), sample in sorted(self.undocumented.items()):
+            lines += ["", f"undocumented {status} in {service} {operation}, first seen with:", f"  {sample}"]
         for f in self.findings:
             detail = f.detail.strip().splitlines()
             if len(detail) > 40:
@@ -571,6 +577,11 @@ def fuzz_operation(
             except FailureGroup as exc:
                 stats.conformance[name] += 1
                 stats.conformance_sample.setdefault(name, f"{response.status_code} {str(exc)[:600]}")
+                if name == "status_code":
+                    report.undocumented.setdefault(
+                        (service, operation.label, response.status_code),
+                        f"{_curl(case, headers)} as {identity} -> {response.text[:300]}",
+                    )
 
     for identity, headers in who.items():
         for strategy in _strategies(operation, known):
@@ -766,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1,
             )
         )
-    return 1 if report.server_errors else 0
+    return 1 if report.server_errors or report.undocumented else 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from peerlab.chassis.errors import install_problem_handlers
 from peerlab.chassis.health import Check, check_broker, check_database, health_router
 from peerlab.chassis.kafka import make_producer
 from peerlab.chassis.nul_guard import NulGuardMiddleware
+from peerlab.chassis.problem_docs import document_problems
 from peerlab.chassis.observability import CorrelationAndMetricsMiddleware, configure_logging, metrics_endpoint
 from peerlab.chassis.relay import OutboxRelay
 from peerlab.chassis.settings import ServiceSettings
@@ -101,5 +102,6 @@ def create_service_app(
     app.include_router(health_router({"database": check_database, "broker": check_broker, **(readiness or {})}))
     for router in routers:
         app.include_router(router)
+    document_problems(app)
     instrument_app(app, settings)
     return app

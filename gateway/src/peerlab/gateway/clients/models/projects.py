@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
@@ -234,6 +234,18 @@ class PersonPublic(BaseModel):
     roles: list[str] = Field(..., title='Roles')
 
 
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str = Field(..., title='Code')
+    detail: str = Field(..., title='Detail')
+    instance: str | None = Field(None, title='Instance')
+    status: int = Field(..., title='Status')
+    title: str = Field(..., title='Title')
+    type: str = Field(..., title='Type')
+
+
 class Capacity(RootModel[int]):
     root: int = Field(
         ...,
@@ -353,14 +365,6 @@ class UnassignedGroup(BaseModel):
     )
 
 
-class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title='Context')
-    input: Any | None = Field(None, title='Input')
-    loc: list[str | int] = Field(..., title='Location')
-    msg: str = Field(..., title='Message')
-    type: str = Field(..., title='Error Type')
-
-
 class AllocationResult(BaseModel):
     assigned: list[AssignmentPublic] = Field(..., title='Assigned')
     dry_run: bool = Field(..., title='Dry Run')
@@ -401,10 +405,6 @@ class GroupPublic(BaseModel):
     members: list[MemberPublic] = Field(..., title='Members')
     name: str = Field(..., title='Name')
     state: Literal['forming', 'formed', 'dissolved'] = Field(..., title='State')
-
-
-class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class ProjectPublic(BaseModel):

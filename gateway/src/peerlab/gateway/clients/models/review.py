@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
@@ -96,6 +96,18 @@ class LabStatusPublic(BaseModel):
     verdict: Literal['pass', 'fail'] | None = Field(None, title='Verdict')
     verdict_comment: str | None = Field(None, title='Verdict Comment')
     verdict_origin: str | None = Field(None, title='Verdict Origin')
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str = Field(..., title='Code')
+    detail: str = Field(..., title='Detail')
+    instance: str | None = Field(None, title='Instance')
+    status: int = Field(..., title='Status')
+    title: str = Field(..., title='Title')
+    type: str = Field(..., title='Type')
 
 
 class ReactionCreate(BaseModel):
@@ -272,14 +284,6 @@ class TeacherItemResolve(BaseModel):
     resolution: str | None = Field('', max_length=2000, title='Resolution')
 
 
-class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title='Context')
-    input: Any | None = Field(None, title='Input')
-    loc: list[str | int] = Field(..., title='Location')
-    msg: str = Field(..., title='Message')
-    type: str = Field(..., title='Error Type')
-
-
 class VerdictCounts(BaseModel):
     failed: int | None = Field(0, title='Failed')
     not_handed_in: int | None = Field(0, title='Not Handed In')
@@ -325,10 +329,6 @@ class VerdictUpdate(BaseModel):
         description='Pass although the lab was not handed in (on time).',
         title='Without Hand In',
     )
-
-
-class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class RoundCreate(BaseModel):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
@@ -208,6 +208,18 @@ class PrintRequestPublic(BaseModel):
     position: int = Field(..., title='Position')
     requested_at: AwareDatetime = Field(..., title='Requested At')
     requested_by: str = Field(..., title='Requested By')
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str = Field(..., title='Code')
+    detail: str = Field(..., title='Detail')
+    instance: str | None = Field(None, title='Instance')
+    status: int = Field(..., title='Status')
+    title: str = Field(..., title='Title')
+    type: str = Field(..., title='Type')
 
 
 class ReleasePublic(BaseModel):
@@ -415,14 +427,6 @@ class TermPut(BaseModel):
     title: str | None = Field('', max_length=300, title='Title')
 
 
-class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title='Context')
-    input: Any | None = Field(None, title='Input')
-    loc: list[str | int] = Field(..., title='Location')
-    msg: str = Field(..., title='Message')
-    type: str = Field(..., title='Error Type')
-
-
 class VisitPublic(BaseModel):
     ends_at: AwareDatetime = Field(..., title='Ends At')
     exam_day_id: str = Field(..., title='Exam Day Id')
@@ -461,10 +465,6 @@ class CourseDates(BaseModel):
     dates: list[DatedRulePublic] = Field(..., title='Dates')
     revision: int = Field(..., title='Revision')
     time_zone: str = Field(..., title='Time Zone')
-
-
-class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class PlanChangesPublic(BaseModel):

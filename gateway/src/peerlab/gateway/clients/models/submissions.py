@@ -213,6 +213,18 @@ class FileRulesIn(BaseModel):
     soft_max_pages: SoftMaxPages | None = Field(None, title='Soft Max Pages')
 
 
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str = Field(..., title='Code')
+    detail: str = Field(..., title='Detail')
+    instance: str | None = Field(None, title='Instance')
+    status: int = Field(..., title='Status')
+    title: str = Field(..., title='Title')
+    type: str = Field(..., title='Type')
+
+
 class ProjectHandIn(BaseModel):
     assignment_id: str | None = Field(
         ...,
@@ -291,14 +303,6 @@ class UploadTicket(BaseModel):
     )
     upload_id: str = Field(..., title='Upload Id')
     url: str = Field(..., title='Url')
-
-
-class ValidationError(BaseModel):
-    ctx: dict[str, Any] | None = Field(None, title='Context')
-    input: Any | None = Field(None, title='Input')
-    loc: list[str | int] = Field(..., title='Location')
-    msg: str = Field(..., title='Message')
-    type: str = Field(..., title='Error Type')
 
 
 class ValidationWarningPublic(BaseModel):
@@ -433,10 +437,6 @@ class AssignmentUpdate(BaseModel):
     opens_at: AwareDatetime | None = Field(None, title='Opens At')
     owner_type: Literal['student', 'group'] | None = Field(None, title='Owner Type')
     title: Title | None = Field(None, title='Title')
-
-
-class HTTPValidationError(BaseModel):
-    detail: list[ValidationError] | None = Field(None, title='Detail')
 
 
 class Receipt(BaseModel):

@@ -29,9 +29,13 @@ class StorageError(Exception):
 class StorageUnavailable(StorageError):
     """The store cannot be reached (or answered 5xx); retry later. /readyz reports it."""
 
+    PROBLEM = (503, "storage_unavailable")  # the answer of install_storage_problem_handlers
+
 
 class ObjectTooLarge(StorageError):
     """The object is larger than the caller's ``max_bytes``; nothing was stored."""
+
+    PROBLEM = (413, "too_large")
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"object exceeds {limit} bytes")
@@ -40,6 +44,8 @@ class ObjectTooLarge(StorageError):
 
 class ObjectNotFound(StorageError, LookupError):
     """No object under this key."""
+
+    PROBLEM = (404, "not_found")
 
     def __init__(self, key: str) -> None:
         super().__init__(f"no object {key!r}")

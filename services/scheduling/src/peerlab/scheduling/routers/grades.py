@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal, TeacherPrincipal
 from peerlab.chassis.db import SessionDep
 from peerlab.chassis.errors import not_found
+from peerlab.chassis.problem_docs import not_answered
 from peerlab.scheduling.exam_schemas import (
     GradePublic,
     GradePut,
@@ -19,6 +20,10 @@ from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now
 from peerlab.scheduling.service import grades
 
 router = APIRouter(prefix="/v1/courses/{course_id}", tags=["grades"])
+
+# Routes that answer with the staff view of a grade: ``grades.view``'s student-only refusals are
+# never theirs (the OpenAPI's reading of the source follows every branch).
+STAFF_VIEW = not_answered(403, "not_your_grade", "grades_not_released") | not_answered(404, "no_final_grade")
 
 
 def _report_public(row: ReportAssessment) -> ReportAssessmentPublic:
@@ -57,7 +62,7 @@ def get_report_assessment(
     return _report_public(row)
 
 
-@router.put("/students/{student_id}/grade", response_model=GradePublic)
+@router.put("/students/{student_id}/grade", response_model=GradePublic, responses=STAFF_VIEW)
 def propose_grade(
     course_id: CourseId,
     student_id: NaturalId,
@@ -74,7 +79,7 @@ def propose_grade(
     )
 
 
-@router.put("/students/{student_id}/final-grade", response_model=GradePublic)
+@router.put("/students/{student_id}/final-grade", response_model=GradePublic, responses=STAFF_VIEW)
 def settle_grade(
     course_id: CourseId,
     student_id: NaturalId,
@@ -98,7 +103,7 @@ def get_grade(
     return grades.view(session, course_id=course_id, student_id=student_id, principal=principal)
 
 
-@router.get("/grades", response_model=list[GradePublic])
+@router.get("/grades", response_model=list[GradePublic], responses=STAFF_VIEW)
 def list_final_grades(course_id: CourseId, session: SessionDep, principal: StaffPrincipal) -> list[GradePublic]:
     return [
         grades.view(session, course_id=course_id, student_id=g.student_id, principal=principal)

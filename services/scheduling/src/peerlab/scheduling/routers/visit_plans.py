@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from peerlab.chassis.auth import CurrentPrincipal, StaffPrincipal
 from peerlab.chassis.db import SessionDep
-from peerlab.chassis.errors import PROBLEM_JSON
+from peerlab.chassis.problem_docs import answers
 from peerlab.scheduling.exam_schemas import PlanPublic, VisitPublic
 from peerlab.scheduling.routers.deps import CourseId, NaturalId, Now, SettingsDep
 from peerlab.scheduling.service import visit_plans
@@ -19,12 +19,11 @@ router = APIRouter(prefix="/v1/courses/{course_id}", tags=["visit plan"])
 @router.post(
     "/exam-days/{exam_day_id}/plan",
     response_model=PlanPublic,
-    responses={
-        422: {
-            "description": "plan_infeasible: `conflicts` lists per slot the groups and the missing examiner-minutes",
-            "content": {PROBLEM_JSON: {}},
-        }
-    },
+    responses=answers(
+        422,
+        "plan_infeasible",
+        note="With `plan_infeasible`, `conflicts` lists per slot the groups and the missing examiner-minutes.",
+    ),
 )
 def make_plan(
     course_id: CourseId,

@@ -15,25 +15,40 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from peerlab.chassis.auth import CurrentPrincipal
+from peerlab.chassis.problem_docs import answers
 from peerlab.submissions.routers.deps import IdempotencyKey, ReceivedAt, RuntimeDep
 from peerlab.submissions.schemas import HandInAccepted, UploadCreate, UploadTicket
 from peerlab.submissions.service import presigned_handin
 from peerlab.submissions.service.handin_steps import HandInOutcome
 from peerlab.submissions.service.streamed_handin import StreamedHandIn, hand_in_streamed
+from peerlab.submissions.validation import errors as rejections
 
 router = APIRouter(prefix="/v1", tags=["hand-ins"])
 
-PROBLEMS = {
-    403: {"description": "not_allowed: not a student, not in the group, or no failed lab to resubmit"},
-    409: {"description": "deadline_passed, not_open, upload_missing, upload_already_accepted"},
-    413: {"description": "too_large"},
-    422: {
-        "description": "wrong_file_type, file_name_rule, not_json, invalid_notebook, too_complex, "
-        "empty_file, invalid_pdf, too_many_pages, missing_repository_url, unsafe_file_name, "
-        "too_many_files, no_file, size_mismatch, sha256_mismatch, idempotency_key_reused"
-    },
-    503: {"description": "storage_unavailable, database_unavailable, too_busy (with Retry-After)"},
-}
+# What the OpenAPI cannot read from the source (the chassis documents the rest, see
+# ``peerlab.chassis.problem_docs``): validators' rejections (``ValidationFailure``, raised in a
+# worker process), the object store's outage and the upload admission.
+CONTENT_REJECTIONS = (
+    rejections.WRONG_FILE_TYPE,
+    rejections.FILE_NAME_RULE,
+    rejections.UNSAFE_FILE_NAME,
+    rejections.NOT_JSON,
+    rejections.INVALID_NOTEBOOK,
+    rejections.TOO_COMPLEX,
+    rejections.EMPTY_FILE,
+    rejections.INVALID_PDF,
+    rejections.TOO_MANY_PAGES,
+    rejections.MISSING_REPOSITORY_URL,
+)
+HAND_IN_PROBLEMS = (
+    answers(413, rejections.TOO_LARGE)
+    | answers(422, *CONTENT_REJECTIONS, rejections.NO_FILE, rejections.TOO_MANY_FILES)
+    | answers(503, "storage_unavailable", "too_busy")
+)
+UPLOAD_PROBLEMS = answers(413, rejections.TOO_LARGE) | answers(
+    422, rejections.WRONG_FILE_TYPE, rejections.FILE_NAME_RULE, rejections.UNSAFE_FILE_NAME, rejections.EMPTY_FILE
+)
+CONFIRM_PROBLEMS = answers(422, *CONTENT_REJECTIONS) | answers(503, "storage_unavailable")
 
 
 def _response(outcome: HandInOutcome) -> JSONResponse:
@@ -45,7 +60,7 @@ def _response(outcome: HandInOutcome) -> JSONResponse:
     "/assignments/{assignment_id}/submissions",
     status_code=201,
     response_model=HandInAccepted,
-    responses=PROBLEMS,
+    responses=HAND_IN_PROBLEMS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -93,7 +108,9 @@ async def hand_in(
     return _response(outcome)
 
 
-@router.post("/assignments/{assignment_id}/uploads", status_code=201, response_model=UploadTicket, responses=PROBLEMS)
+@router.post(
+    "/assignments/{assignment_id}/uploads", status_code=201, response_model=UploadTicket, responses=UPLOAD_PROBLEMS
+)
 async def create_upload(
     assignment_id: str,
     body: UploadCreate,
@@ -110,7 +127,7 @@ async def create_upload(
     )
 
 
-@router.post("/uploads/{upload_id}/confirm", status_code=201, response_model=HandInAccepted, responses=PROBLEMS)
+@router.post("/uploads/{upload_id}/confirm", status_code=201, response_model=HandInAccepted, responses=CONFIRM_PROBLEMS)
 async def confirm_upload(
     upload_id: str,
     request: Request,
