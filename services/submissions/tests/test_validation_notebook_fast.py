@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from peerlab.submissions.validation import NotebookLimits, ValidationFailure, validate_notebook
 from peerlab.submissions.validation.notebook import validate_notebook_exactly
 from peerlab.submissions.validation.notebook_fast import Deferred, FastVerdict, check_fast
-from peerlab.submissions.validation.warm_up import small_notebook
+from peerlab.submissions.validation import notebook as notebook_module
+from peerlab.submissions.validation.warm_up import small_notebook, warm_up_checks
 
 REPO = Path(__file__).resolve().parents[3]
 KEYS = [
@@ -263,3 +264,12 @@ def test_pathological_input_is_left_to_the_exact_path_or_bounded(data: bytes) ->
         assert verdict(data) in ("too_complex", "invalid_notebook")
     else:
         assert verdict(data) == "valid"
+
+
+def test_warm_up_also_prepares_the_exact_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path alone would leave the schema uncompiled until the first refusal."""
+    checked: list[int] = []
+    real = notebook_module.check_schema
+    monkeypatch.setattr(notebook_module, "check_schema", lambda nb, **kw: checked.append(kw["minor"]) or real(nb, **kw))
+    warm_up_checks()
+    assert checked == [5]
