@@ -273,3 +273,24 @@ def test_warm_up_also_prepares_the_exact_path(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(notebook_module, "check_schema", lambda nb, **kw: checked.append(kw["minor"]) or real(nb, **kw))
     warm_up_checks()
     assert checked == [5]
+
+
+HEAD = b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": ['
+RAW = b'{"cell_type": "raw", "metadata": {}, "source": ""'
+REPEATED_KEYS = {
+    "cell_type repeated as an unknown type": HEAD + RAW + b', "cell_type": "poem"}]}',
+    "cell_type repeated as another type": HEAD + RAW + b', "cell_type": "code"}]}',
+    "output_type repeated": HEAD + b'{"cell_type": "code", "metadata": {}, "source": "", "execution_count": null, '
+    b'"outputs": [{"output_type": "stream", "name": "a", "text": "", "output_type": "error"}]}]}',
+    "nbformat repeated as 3": HEAD + b'], "nbformat": 3}',
+    "nbformat_minor repeated as 5, ids present": HEAD + RAW + b', "id": "a"}], "nbformat_minor": 5}',
+    "kernelspec repeated as a number": b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {"kernelspec": '
+    b'{"name": "a", "display_name": "b"}, "kernelspec": 1}, "cells": []}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPEATED_KEYS))
+def test_repeated_keys_get_the_verdict_of_the_last_one_like_json_loads(name: str) -> None:
+    data = REPEATED_KEYS[name]
+    expected = "valid" if nbformat_accepts(json.loads(data)) else "invalid_notebook"
+    assert verdict(data) == verdict(data, validate_notebook_exactly) == expected
