@@ -4,7 +4,10 @@ Builds a ~5 MB pathological but valid notebook (2,000 cells, ~10,000 small outpu
 nesting close to the depth limit, long line lists, a few large base64 images) and
 measures CPU time (``time.process_time``, best of ``--repeat``) for:
 
-- ours: ``validate_notebook`` on the raw bytes (pre-scan, parse, limits, fastjsonschema);
+- ours: ``validate_notebook`` on the raw bytes (msgspec fast path, exact path when it defers);
+- old path: ``validate_notebook_exactly`` (pre-scan, ``json.loads``, limits, fastjsonschema),
+  which ``validate_notebook`` used alone before the fast path and still uses for refusals;
+- floors: bare ``json.loads`` and the bare typed msgspec decode of the same bytes;
 - baseline: ``json.loads`` + ``nbformat.validate`` with the ``jsonschema`` backend;
 - reference: ``json.loads`` + ``nbformat.validate`` with nbformat's default backend.
 
@@ -33,6 +36,8 @@ from peerlab.submissions.validation import (
     validate_notebook,
     validate_notebook_off_loop,
 )
+from peerlab.submissions.validation.notebook import validate_notebook_exactly
+from peerlab.submissions.validation.notebook_types import NOTEBOOK_DECODER
 
 GOAL_S = 1.0
 
@@ -121,14 +126,18 @@ def best_cpu(fn: Callable[[], Any], repeat: int) -> float:
     return best
 
 
-def ours(data: bytes) -> Callable[[], Any]:
+def ours(data: bytes, check: Callable[..., Any] = validate_notebook) -> Callable[[], Any]:
     def run() -> Any:
         try:
-            return validate_notebook(data, limits=NotebookLimits())
+            return check(data, limits=NotebookLimits())
         except ValidationFailure as failure:
             return failure
 
     return run
+
+
+def old_path(data: bytes) -> Callable[[], Any]:
+    return ours(data, validate_notebook_exactly)
 
 
 def nbformat_validate(data: bytes, backend: str | None) -> Callable[[], Any]:
@@ -174,14 +183,30 @@ def main() -> None:
     print(f"notebook: {len(data) / 1e6:.2f} MB, {report.cell_count} cells, {report.output_count} outputs")
     ours(data)()  # compile the schema once, as a warmed-up worker would have
     invalid = with_one_invalid_output(data)
+    ours(invalid)()
 
     ours_valid = best_cpu(ours(data), args.repeat)
+    old_valid = best_cpu(old_path(data), args.repeat)
+    loads_valid = best_cpu(lambda: json.loads(data), args.repeat)
+    decode_valid = best_cpu(lambda: NOTEBOOK_DECODER.decode(data), args.repeat)
+    old_invalid = best_cpu(old_path(invalid), args.repeat)
     baseline_valid = best_cpu(nbformat_validate(data, "jsonschema"), 1)
     default_valid = best_cpu(nbformat_validate(data, None), args.repeat)
     ours_invalid = best_cpu(ours(invalid), args.repeat)
     default_invalid = best_cpu(nbformat_validate(invalid, None), 1)
 
     print("\nCPU seconds (time.process_time, best of runs)")
+    print(
+        f"  valid    ours {ours_valid:7.3f}   old path (pre-scan+json.loads+fastjsonschema) {old_valid:7.3f}"
+        f"   old / ours {old_valid / ours_valid:6.1f}x"
+    )
+    print(
+        f"  valid    ours {ours_valid:7.3f}   bare json.loads {loads_valid:7.3f}   ours / json.loads"
+        f" {ours_valid / loads_valid:5.2f}x   bare msgspec typed decode {decode_valid:7.3f}"
+    )
+    print(
+        f"  invalid  ours {ours_invalid:7.3f}   old path {old_invalid:7.3f}   old / ours {old_invalid / ours_invalid:6.1f}x"
+    )
     print(
         f"  valid    ours {ours_valid:7.3f}   nbformat+jsonschema (baseline) {baseline_valid:7.3f}"
         f"   ratio {baseline_valid / ours_valid:6.1f}x"

@@ -50,7 +50,7 @@ from typing import Any
 from .anonymise_images import CLEANERS
 from .validation.errors import INVALID_NOTEBOOK, ValidationFailure
 from .validation.json_guard import parse_json_bounded
-from .validation.notebook import NotebookLimits
+from .validation.notebook_limits import NotebookLimits
 
 ANON = "anon"
 ANON_EMAIL = "anon@example.org"

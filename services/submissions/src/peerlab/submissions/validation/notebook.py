@@ -1,8 +1,12 @@
 """Jupyter notebook (nbformat v4) validation for lab hand-ins: pure, synchronous, bounded.
 
-Order of checks, cheapest first, so hostile input is refused before it costs anything:
-size -> magic bytes -> UTF-8 -> bracket pre-scan (depth, container count) -> ``json.loads``
--> cell/output counts and per-output size -> nbformat schema (compiled fastjsonschema).
+Size and magic bytes first; then the fast path (``notebook_fast``: one typed msgspec decode
+and checks of the open parts) vouches for most valid notebooks. Anything it cannot vouch for
+takes the exact path, cheapest check first, so hostile input is refused before it costs
+anything: UTF-8 -> bracket pre-scan (depth, container count) -> ``json.loads`` -> cell/output
+counts and per-output size -> nbformat schema (compiled fastjsonschema). Every refusal comes
+from the exact path; an ``invalid_notebook`` refusal also carries msgspec's ``path``
+(``$.cells[3].outputs[0]``) when both name the same cell.
 
 A single output (or a cell's attachments) larger than ``max_output_bytes`` is refused as
 ``too_large`` (413) rather than ``too_complex``: its size is the problem, and clearing the
@@ -11,16 +15,15 @@ output is the fix. Counts and nesting beyond the limits are ``too_complex``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from .errors import (
-    DUPLICATE_CELL_IDS,
     EMPTY_FILE,
     EMPTY_NOTEBOOK,
     INVALID_NOTEBOOK,
-    MISSING_CELL_IDS,
     NOT_JSON,
     TOO_COMPLEX,
     TOO_LARGE,
@@ -28,28 +31,12 @@ from .errors import (
     ValidationWarning,
 )
 from .json_guard import parse_json_bounded
+from .notebook_fast import FastVerdict, cell_id_warnings, check_fast
+from .notebook_limits import NotebookLimits as NotebookLimits
 from .notebook_schema import check_schema
 from .sniff import SNIFF_BYTES, sniff_kind
 
-MIB = 1024 * 1024
-
-
-class NotebookLimits(BaseModel):
-    """Bounds on what a notebook may contain. All are settings; defaults suit the course."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_bytes: int = Field(default=25 * MIB, gt=0)
-    max_depth: int = Field(default=64, ge=4, le=512)
-    max_containers: int = Field(default=1_000_000, gt=0)
-    max_values: int = Field(default=2_000_000, gt=0)
-    max_cells: int = Field(default=2_000, gt=0)
-    max_outputs_per_cell: int = Field(default=1_000, gt=0)
-    max_total_outputs: int = Field(default=10_000, gt=0)
-    # Characters of text in one output (a base64 image counts one per character).
-    max_output_bytes: int = Field(default=10 * MIB, gt=0)
-    # True accepts unknown keys (as Jupyter tolerates) while checking everything known.
-    relax_additional_properties: bool = False
+_CELL_IN_PATH = re.compile(r"^\$\.cells\[(\d+)\]")
 
 
 class NotebookReport(BaseModel):
@@ -86,6 +73,28 @@ def validate_notebook(data: bytes, *, limits: NotebookLimits | None = None) -> N
     if sniffed != "json":
         what = "a PDF" if sniffed == "pdf" else "not JSON"
         raise ValidationFailure(NOT_JSON, f"The file is {what}; a notebook is JSON text.")
+    fast = check_fast(data, limits)
+    if isinstance(fast, FastVerdict):
+        name, language = _kernel(fast.metadata)
+        return NotebookReport(
+            nbformat=4,
+            nbformat_minor=fast.minor,
+            cell_count=sum(fast.counts[kind] for kind in ("code_cells", "markdown_cells", "raw_cells")),
+            kernel_name=name,
+            kernel_language=language,
+            warnings=tuple(fast.warnings),
+            **fast.counts,
+        )
+    try:
+        return validate_notebook_exactly(data, limits=limits)
+    except ValidationFailure as failure:
+        if failure.code == INVALID_NOTEBOOK and fast.path and _same_cell(fast.path, failure.details.get("cell")):
+            failure.details["path"] = fast.path
+        raise
+
+
+def validate_notebook_exactly(data: bytes, *, limits: NotebookLimits) -> NotebookReport:
+    """The exact path: bracket pre-scan, ``json.loads``, limits, compiled nbformat schema."""
     nb = parse_json_bounded(
         data,
         max_depth=limits.max_depth,
@@ -108,6 +117,11 @@ def validate_notebook(data: bytes, *, limits: NotebookLimits | None = None) -> N
         warnings=tuple(warnings),
         **counts,
     )
+
+
+def _same_cell(path: str, cell: Any) -> bool:
+    found = _CELL_IN_PATH.match(path)
+    return found is not None and int(found.group(1)) == cell
 
 
 def _check_version(nb: Any) -> int:
@@ -207,9 +221,8 @@ def _bound_size(node: Any, limits: NotebookLimits, where: dict[str, Any]) -> Non
 def _with_cell_ids(nb: dict[str, Any], minor: int) -> tuple[dict[str, Any], list[ValidationWarning]]:
     """nbformat >= 4.5 needs unique cell ids. Like ``nbformat.validate`` (which repairs them),
     missing or repeated ids are a warning, not a rejection; the input is never mutated."""
-    warnings: list[ValidationWarning] = []
     if minor < 5:
-        return nb, warnings
+        return nb, []
     seen: set[str] = set()
     missing: list[int] = []
     repeated: list[int] = []
@@ -226,22 +239,7 @@ def _with_cell_ids(nb: dict[str, Any], minor: int) -> tuple[dict[str, Any], list
                 seen.add(cell["id"])
             continue  # a wrongly typed id is left for the schema to name
         cells[index] = {**cell, "id": f"peerlab-check-{index}"}
-    if missing:
-        warnings.append(
-            ValidationWarning(
-                code=MISSING_CELL_IDS,
-                message=f"{len(missing)} cells have no id.",
-                details={"cells": missing[:20]},
-            )
-        )
-    if repeated:
-        warnings.append(
-            ValidationWarning(
-                code=DUPLICATE_CELL_IDS,
-                message=f"{len(repeated)} cells repeat another cell's id.",
-                details={"cells": repeated[:20]},
-            )
-        )
+    warnings = cell_id_warnings(missing, repeated)
     return ({**nb, "cells": cells} if missing or repeated else nb), warnings
 
 

@@ -165,9 +165,9 @@ class ValidatorPool:
 
     async def warm_up(self) -> None:
         """Start a worker and compile the notebook schemas now rather than on the first upload."""
-        from .warm_up import small_notebook
+        from .warm_up import warm_up_checks
 
-        await self.run(validate_notebook, timeout_s=60, data=small_notebook(), limits=NotebookLimits())
+        await self.run(warm_up_checks, timeout_s=60)
 
     async def close(self) -> None:
         self._closed = True

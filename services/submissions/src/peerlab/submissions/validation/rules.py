@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .notebook import MIB, NotebookLimits
+from .notebook_limits import MIB, NotebookLimits
 
 AssignmentKind = Literal["lab", "resubmission", "synopsis", "report", "poster"]
 ContentKind = Literal["notebook", "pdf"]

@@ -16,3 +16,12 @@ def small_notebook(minor: int = 5) -> bytes:
     if minor >= 5:
         cell["id"] = "warm-up"
     return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}).encode()
+
+
+def warm_up_checks() -> None:
+    """Run both notebook paths once: the msgspec fast path vouches for a small notebook, and the
+    exact path compiles the schema that refusals need, so the first refused upload does not pay."""
+    from .notebook import NotebookLimits, validate_notebook, validate_notebook_exactly
+
+    validate_notebook(small_notebook(), limits=NotebookLimits())
+    validate_notebook_exactly(small_notebook(), limits=NotebookLimits())
