@@ -17,7 +17,7 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from peerlab.review.allocation import AllocationInfeasible, Reason, allocate, replacement_for, verify
@@ -54,6 +54,8 @@ def exact_allocation_exists(sizes: list[int], k: int) -> bool:
 
 def fill_exists(ids: list[str], k: int, group_of: dict[str, object], kept: set[tuple[str, str]]) -> bool:
     """Augmenting paths over reviewer -> reviewee edges with the kept pairs fixed."""
+    if not ids:  # every submitter removed: the service refuses an empty round (too_few_submitters)
+        return False
     out_need = {s: k - sum(1 for a, _ in kept if a == s) for s in ids}
     in_need = {s: k - sum(1 for _, b in kept if b == s) for s in ids}
     if min(out_need.values()) < 0 or min(in_need.values()) < 0:
@@ -222,6 +224,9 @@ def test_keep_subset_of_an_allocation_is_always_preserved(case, rnd, share):
 
 
 @settings(SETTINGS, max_examples=120)
+@example(  # every submitter removed: the refusal is checked against the oracle, which must not crash
+    case=(["u000-0", "u001-0"], [1, 1], {}, 1, 0), rnd=random.Random(0), n_removed=2, n_added=0, share=0.3
+)
 @given(
     instances(max_n=14, max_k=3),
     st.randoms(use_true_random=False),
