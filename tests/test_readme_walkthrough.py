@@ -193,11 +193,26 @@ def _course_state(env: dict[str, str]) -> dict:
     }
 
 
+def _settled_state(env: dict[str, str], *, quiet_s: float = 2.0, timeout_s: float = 90.0) -> dict:
+    """The course state once two reads ``quiet_s`` apart agree: the services apply events after the
+    requests that caused them (the walkthrough's own hand-ins and assignments may still be on
+    their way to review), and the second seed must be compared with a state that has settled."""
+    deadline = time.monotonic() + timeout_s
+    state = _course_state(env)
+    while True:
+        time.sleep(quiet_s)
+        again = _course_state(env)
+        if again == state:
+            return state
+        assert time.monotonic() < deadline, "the course state did not settle"
+        state = again
+
+
 def test_the_demo_course_is_alive_and_a_second_seed_changes_nothing(dev_run):
     from peerlab.local import seed
     from peerlab.local.seed_history import RESUBMISSION, labs_handed_in
 
-    first = _course_state(dev_run.env)
+    first = _settled_state(dev_run.env)
     students = [pid for pid, roles in first["roster"] if "student" in roles]
     assert len(students) == 40
     assert len(first["hand_ins"]["demo-open-lab"]) == 25

@@ -347,3 +347,25 @@ def test_mutual_swaps_keep_degrees_and_kept_pairs_and_never_add_mutual_pairs(n, 
     assert count_mutual(set(result)) <= count_mutual(set(start))
     new = set(result) - set(start)
     assert not any((b, a) in set(result) for a, b in new)  # moved pairs are never mutual
+
+
+def test_kept_pairs_block_is_only_reported_when_a_fresh_start_works():
+    """Groups of sizes 2, 2, 1 and k = 3 have no exact allocation at all: whatever is kept, the
+    refusal names that (groups_unbalanced), never kept_pairs_block, whose advice is to start fresh.
+    Found by the property test above: the keep check refused first."""
+    ids = ["u000-0", "u000-1", "u001-0", "u001-1", "u002-0", "u002-1"]
+    group_of = {s: s[:4] for s in ids}
+    now = ids[1:]  # u000-0 no longer submits
+    with pytest.raises(AllocationInfeasible) as fresh:
+        allocate(now, k=3, seed=0, groups=group_of)
+    assert fresh.value.reason_code is Reason.GROUPS_UNBALANCED
+    reasons = set()
+    for seed in range(25):
+        first = allocate(ids, k=3, seed=seed, groups=group_of)
+        rnd = random.Random(seed)
+        for share in (0.3, 0.7, 1.0):
+            keep = [p for p in first.pairs if rnd.random() < share]
+            with pytest.raises(AllocationInfeasible) as refused:
+                allocate(now, k=3, seed=seed, groups=group_of, keep=keep)
+            reasons.add(refused.value.reason_code)
+    assert reasons == {Reason.GROUPS_UNBALANCED}

@@ -80,16 +80,28 @@ def _fresh_flow(problem: Problem, layout: list[str], *, flow_seed: int) -> list[
 
 
 def _fill_around(problem: Problem, layout: list[str], kept: set[Pair], *, flow_seed: int) -> list[Pair]:
-    out_need, in_need = remaining_needs(problem, kept)
+    """The kept pairs plus a fill. ``KEPT_PAIRS_BLOCK`` promises that a fresh start works, so it is
+    raised only once a fresh allocation is known to exist; otherwise the fresh start's reason is."""
+    try:
+        out_need, in_need = remaining_needs(problem, kept)
+    except AllocationInfeasible as blocked:
+        if blocked.reason_code is Reason.KEPT_PAIRS_BLOCK:
+            _fresh_must_exist(problem, layout, flow_seed=flow_seed)
+        raise
     added = _flow(problem, layout, kept, out_need, in_need, flow_seed=flow_seed)
     if added is None:
-        if circle_offset(problem.n, problem.k, problem.largest_group) is None:
-            _fresh_flow(problem, layout, flow_seed=flow_seed)  # raises GROUPS_UNBALANCED if even a fresh start fails
+        _fresh_must_exist(problem, layout, flow_seed=flow_seed)
         raise AllocationInfeasible(
             Reason.KEPT_PAIRS_BLOCK,
             f"no exact allocation contains all {len(kept)} kept pairs; a fresh allocation exists",
         )
     return sorted(kept) + added
+
+
+def _fresh_must_exist(problem: Problem, layout: list[str], *, flow_seed: int) -> None:
+    """Raise ``GROUPS_UNBALANCED`` when not even a fresh allocation exists (the circle always does)."""
+    if circle_offset(problem.n, problem.k, problem.largest_group) is None:
+        _fresh_flow(problem, layout, flow_seed=flow_seed)
 
 
 def _flow(
