@@ -98,8 +98,8 @@ class SlotConflict:
 
 
 class PlanInfeasible(Exception):
-    def __init__(self, conflicts: list[SlotConflict]) -> None:
-        super().__init__(f"no plan: {len(conflicts)} slot(s) cannot be covered")
+    def __init__(self, conflicts: list[SlotConflict], message: str | None = None) -> None:
+        super().__init__(message or f"no plan: {len(conflicts)} slot(s) cannot be covered")
         self.conflicts = conflicts
 
 
@@ -108,8 +108,7 @@ class KeepInfeasible(PlanInfeasible):
     that is still possible."""
 
     def __init__(self) -> None:
-        super().__init__([])
-        self.args = ("no plan keeps every previous visit that is still possible",)
+        super().__init__([], "no plan keeps every previous visit that is still possible")
 
 
 class PlanTimeout(Exception):
